@@ -1,0 +1,21 @@
+/**
+ * GET /healthz: JSON reachability of db, Redis and chain. 200 when all are ok,
+ * 503 with `failing` naming the broken parts otherwise.
+ */
+import { checkHealth } from "~/lib/health.server";
+import { services } from "~/services.server";
+
+export async function loader() {
+  const { db, redis, chain, config } = await services();
+  const report = await checkHealth({
+    db: db.db,
+    redis,
+    chain,
+    expectedChainId: config.CHAIN_ID,
+    timeoutMs: config.HEALTH_TIMEOUT_MS,
+  });
+  return Response.json(report, {
+    status: report.status === "ok" ? 200 : 503,
+    headers: { "Cache-Control": "no-store" },
+  });
+}

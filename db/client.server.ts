@@ -1,0 +1,81 @@
+/**
+ * Database connection: the embedded PGlite (a data directory, or in memory) by
+ * default, real Postgres when a URL is given. Both speak the same pg-core schema
+ * and run the same migrations.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
+import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+import * as schema from "./schema/index.js";
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type DbTarget =
+  | { kind: "postgres"; url: string; maxConnections?: number }
+  /** `dataDir` undefined: in memory (tests). */
+  | { kind: "pglite"; dataDir?: string };
+
+export interface DbHandle {
+  db: Database;
+  target: DbTarget;
+  /** The PGlite instance, for serving it over a socket (dev) or closing it. */
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+export const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+
+/** Picks the target from configuration: DATABASE_URL wins, otherwise PGlite in PGLITE_DIR. */
+export function dbTargetFromEnv(config: { DATABASE_URL?: string | undefined; PGLITE_DIR: string }): DbTarget {
+  return config.DATABASE_URL
+    ? { kind: "postgres", url: config.DATABASE_URL }
+    : { kind: "pglite", dataDir: path.resolve(config.PGLITE_DIR) };
+}
+
+export async function openDb(target: DbTarget): Promise<DbHandle> {
+  if (target.kind === "postgres") {
+    const pool = new pg.Pool({ connectionString: target.url, max: target.maxConnections ?? 10 });
+    // An idle client losing its server must not crash the process; the next query reports it.
+    pool.on("error", () => {});
+    const db = drizzleNodePg(pool, { schema }) as unknown as Database;
+    return { db, target, close: () => pool.end() };
+  }
+  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  const pglite = await PGlite.create(target.dataDir);
+  const db = drizzlePglite(pglite, { schema }) as unknown as Database;
+  return { db, target, pglite, close: () => pglite.close() };
+}
+
+// Held for the whole migration so two processes never migrate at once (Postgres).
+const MIGRATION_LOCK = 7_264_101;
+
+/** Applies every pending migration in db/migrations. Throws on failure. */
+export async function migrateDb(handle: DbHandle): Promise<void> {
+  if (handle.pglite) {
+    await migratePglite(drizzlePglite(handle.pglite), { migrationsFolder });
+    return;
+  }
+  if (handle.target.kind !== "postgres") throw new Error("unreachable: postgres target without a url");
+  const client = new pg.Client({ connectionString: handle.target.url });
+  await client.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    await migrateNodePg(drizzleNodePg(client), { migrationsFolder });
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
+    await client.end();
+  }
+}
+
+/** A cheap round trip, for health checks. */
+export async function pingDb(db: Database): Promise<void> {
+  await db.execute(sql`select 1`);
+}

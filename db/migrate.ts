@@ -1,0 +1,24 @@
+/**
+ * `npm run db:migrate`: applies pending migrations to DATABASE_URL, or to the
+ * embedded PGlite in PGLITE_DIR. Exits non-zero, naming the error, on failure.
+ */
+import { dbTargetFromEnv, migrateDb, openDb } from "./client.server.js";
+
+const target = dbTargetFromEnv({
+  DATABASE_URL: process.env.DATABASE_URL || undefined,
+  PGLITE_DIR: process.env.PGLITE_DIR || ".data/pglite",
+});
+const where = target.kind === "postgres" ? new URL(target.url).host : target.dataDir;
+
+try {
+  const handle = await openDb(target);
+  try {
+    await migrateDb(handle);
+  } finally {
+    await handle.close();
+  }
+  console.error(`db:migrate: ${target.kind} at ${where} is up to date`);
+} catch (error) {
+  console.error(`db:migrate failed on ${target.kind} at ${where}: ${(error as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,43 @@
+/**
+ * Queue names, job payload schemas and deterministic job ids. Producers (web,
+ * scripts, the future indexer) and workers both import from here, so a payload
+ * is validated the same way on both sides.
+ */
+import { createHash } from "node:crypto";
+import { type ConnectionOptions, Queue, type QueueOptions } from "bullmq";
+import { deploymentSchema } from "../lib/chain.server.js";
+
+export const QUEUE = {
+  /** Projects deployment files (verified on-chain) into the database. */
+  deployments: "deployments",
+} as const;
+
+export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
+
+export const JOB = {
+  syncDeployment: "sync-deployment",
+} as const;
+
+export const syncDeploymentPayload = deploymentSchema;
+
+/**
+ * Same deployment, same id: BullMQ ignores an add whose id already exists, so
+ * re-announcing a deployment after a restart enqueues nothing twice.
+ * (BullMQ ids may not contain ":".)
+ */
+export function syncDeploymentJobId(deployment: { chainId: number; contracts: Record<string, unknown> }) {
+  const digest = createHash("sha256").update(JSON.stringify(deployment.contracts)).digest("hex");
+  return `${JOB.syncDeployment}-${deployment.chainId}-${digest.slice(0, 16)}`;
+}
+
+/** Defaults for every job: a bounded retry with backoff, and bounded history in Redis. */
+export const defaultJobOptions = {
+  attempts: 5,
+  backoff: { type: "exponential", delay: 1_000 },
+  removeOnComplete: { count: 1_000, age: 7 * 24 * 3600 },
+  removeOnFail: { count: 5_000 },
+} satisfies QueueOptions["defaultJobOptions"];
+
+export function createQueue(name: QueueName, connection: ConnectionOptions, prefix: string): Queue {
+  return new Queue(name, { connection, prefix, defaultJobOptions });
+}

@@ -1,0 +1,82 @@
+/**
+ * Starts one BullMQ Worker per queue this process serves, with error listeners
+ * and a bounded graceful close. jobs/worker.ts is the process entry; tests call
+ * this directly.
+ */
+import { type Job, type Processor, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { PublicClient } from "viem";
+import type { Database } from "../db/client.server.js";
+import type { Logger } from "../lib/logger.server.js";
+import { syncDeployment } from "./processors/sync-deployment.js";
+import { JOB, QUEUE, type QueueName } from "./queues.js";
+
+export interface WorkerDeps {
+  db: Database;
+  chain: PublicClient;
+  log: Logger;
+}
+
+/** Each queue's processor, dispatching on the job name. Unknown names fail permanently. */
+function processors(deps: WorkerDeps): Record<QueueName, Processor> {
+  return {
+    [QUEUE.deployments]: async (job: Job) => {
+      if (job.name === JOB.syncDeployment) return syncDeployment(job.data, deps);
+      throw new Error(`unknown job "${job.name}" on queue ${QUEUE.deployments}`);
+    },
+  };
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /**
+   * Stops taking jobs and waits for running ones, at most `timeoutMs`.
+   * Resolves true when everything closed in time, false when it gave up waiting.
+   */
+  close(timeoutMs: number): Promise<boolean>;
+}
+
+export interface StartWorkersOptions {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  queues?: QueueName[];
+}
+
+export function startWorkers(deps: WorkerDeps, options: StartWorkersOptions): RunningWorkers {
+  const table = processors(deps);
+  const names = options.queues ?? (Object.keys(table) as QueueName[]);
+  const workers = names.map((queue) => {
+    const worker = new Worker(queue, table[queue], {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+    });
+    const log = deps.log.child({ queue });
+    worker.on("error", (error) => log.error({ err: error }, "worker error"));
+    worker.on("failed", (job, error) =>
+      log.warn(
+        { jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: error.message },
+        "job failed",
+      ),
+    );
+    worker.on("completed", (job) => log.info({ jobId: job.id, job: job.name }, "job completed"));
+    return worker;
+  });
+  deps.log.info({ queues: names, concurrency: options.concurrency }, "workers started");
+
+  return {
+    workers,
+    async close(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const closed = Promise.all(workers.map((w) => w.close())).then(() => true as const);
+      const result = await Promise.race([closed, timedOut]);
+      clearTimeout(timer);
+      if (!result) await Promise.all(workers.map((w) => w.close(true).catch(() => {})));
+      return result;
+    },
+  };
+}

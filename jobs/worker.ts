@@ -1,0 +1,42 @@
+/**
+ * The worker process: `npm run start:worker` (and `npm run dev` starts it).
+ * Runs apart from the web server. SIGINT/SIGTERM stop taking jobs, wait for
+ * running ones up to SHUTDOWN_TIMEOUT_MS, then exit (code 1 if it had to give up).
+ */
+import { dbTargetFromEnv, openDb } from "../db/client.server.js";
+import { createChainClient } from "../lib/chain.server.js";
+import { envOrExit } from "../lib/env.server.js";
+import { createLogger } from "../lib/logger.server.js";
+import { createRedis, redactUrl } from "../lib/redis.server.js";
+import { startWorkers } from "./runtime.js";
+
+const config = envOrExit();
+const log = createLogger("worker", config.LOG_LEVEL);
+
+const connection = createRedis(config.REDIS_URL, "worker");
+connection.on("error", (error) => log.error({ err: error.message }, "redis connection error"));
+const dbHandle = await openDb(dbTargetFromEnv(config));
+const chain = createChainClient(config.RPC_URL);
+
+const running = startWorkers(
+  { db: dbHandle.db, chain, log },
+  { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY },
+);
+log.info(
+  { redis: redactUrl(config.REDIS_URL), db: dbHandle.target.kind, prefix: config.QUEUE_PREFIX },
+  "ready",
+);
+
+let shuttingDown = false;
+async function shutdown(signal: NodeJS.Signals) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutting down");
+  const clean = await running.close(config.SHUTDOWN_TIMEOUT_MS);
+  if (!clean) log.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "running jobs did not finish in time");
+  await Promise.allSettled([dbHandle.close(), connection.quit()]);
+  log.info({ clean }, "stopped");
+  process.exit(clean ? 0 : 1);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,53 @@
+/**
+ * Chain access for servers and workers: a viem public client over RPC_URL, and
+ * the deployment file (contract addresses per chain) that `npm run dev` and the
+ * deploy script write.
+ */
+import { readFile } from "node:fs/promises";
+import { createPublicClient, http, type PublicClient, webSocket } from "viem";
+import { z } from "zod";
+import { deploymentFile, type Env } from "./env.server.js";
+
+export function createChainClient(rpcUrl: string, timeoutMs = 10_000): PublicClient {
+  const transport = rpcUrl.startsWith("ws")
+    ? webSocket(rpcUrl, { timeout: timeoutMs })
+    : http(rpcUrl, { timeout: timeoutMs, retryCount: 0 });
+  return createPublicClient({ transport });
+}
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
+const hash = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hash");
+
+export const deployedContractSchema = z.object({
+  address,
+  txHash: hash,
+  blockNumber: z.number().int().nonnegative(),
+});
+
+export const deploymentSchema = z.object({
+  chainId: z.number().int().positive(),
+  deployer: address,
+  deployedAt: z.string().datetime(),
+  contracts: z.record(z.string().min(1), deployedContractSchema),
+});
+
+export type DeployedContract = z.infer<typeof deployedContractSchema>;
+export type Deployment = z.infer<typeof deploymentSchema>;
+
+/** Reads and validates the deployment file for `chainId`; undefined when there is none. */
+export async function readDeployment(
+  config: Pick<Env, "DEPLOYMENTS_DIR">,
+  chainId: number,
+): Promise<Deployment | undefined> {
+  const file = deploymentFile(config, chainId);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  const parsed = deploymentSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`Malformed deployment file ${file}: ${parsed.error.message}`);
+  return parsed.data;
+}

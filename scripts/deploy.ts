@@ -1,0 +1,25 @@
+/**
+ * `npm run contracts:deploy [-- --force]`: deploys the contracts to RPC_URL and
+ * writes DEPLOYMENTS_DIR/<chainId>.json. Reuses a deployment that is still live
+ * unless --force.
+ */
+import { deployContracts } from "../lib/deploy.server.js";
+import { envOrExit, envSchema } from "../lib/env.server.js";
+
+const config = envOrExit(
+  envSchema.pick({ RPC_URL: true, DEPLOYMENTS_DIR: true, DEPLOYER_PRIVATE_KEY: true }),
+);
+
+try {
+  const result = await deployContracts({
+    rpcUrl: config.RPC_URL,
+    privateKey: config.DEPLOYER_PRIVATE_KEY as `0x${string}` | undefined,
+    deploymentsDir: config.DEPLOYMENTS_DIR,
+    force: process.argv.includes("--force"),
+    log: (message) => console.error(message),
+  });
+  process.stdout.write(`${JSON.stringify(result.deployment, null, 2)}\n`);
+} catch (error) {
+  console.error(`contracts:deploy failed: ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,94 @@
+/**
+ * Local services for `npm run dev` and the test setup: anvil (the local chain)
+ * and a private redis-server. Both bind to loopback only.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { createPublicClient, http } from "viem";
+import { type ManagedProcess, startProcess, waitFor } from "./processes.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface RunningService {
+  url: string;
+  process: ManagedProcess;
+}
+
+export interface AnvilOptions {
+  port: number;
+  /** Load the chain from this file at start and dump it there periodically and on exit. */
+  statePath?: string;
+  onLine?: (line: string) => void;
+}
+
+export async function startAnvil(options: AnvilOptions): Promise<RunningService> {
+  const args = ["--host", "127.0.0.1", "--port", String(options.port), "--chain-id", "31337"];
+  if (options.statePath) {
+    mkdirSync(path.dirname(options.statePath), { recursive: true });
+    args.push("--state", options.statePath, "--state-interval", "5");
+  }
+  const proc = startProcess({
+    name: "anvil",
+    command: path.join(root, "node_modules/.bin/anvil"),
+    args,
+    onLine: options.onLine ?? (() => {}),
+  });
+  const url = `http://127.0.0.1:${options.port}`;
+  const client = createPublicClient({ transport: http(url, { retryCount: 0, timeout: 1_000 }) });
+  await waitFor("anvil", () => client.getChainId(), { exited: proc.exited, timeoutMs: 30_000 });
+  return { url, process: proc };
+}
+
+/** Path of redis-server on PATH, or undefined. */
+export function findRedisServer(): string | undefined {
+  try {
+    return execFileSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const REDIS_MISSING_HELP = [
+  "redis-server was not found on PATH, and REDIS_URL is not set.",
+  "Either install Redis 6.2+ (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis`)",
+  "or point Crowdtrain at a running one: `REDIS_URL=redis://127.0.0.1:6379 npm run dev`.",
+].join("\n");
+
+export interface RedisOptions {
+  port: number;
+  /** Persist to this directory (append-only file); in memory only when unset. */
+  dataDir?: string;
+  onLine?: (line: string) => void;
+}
+
+export async function startRedis(options: RedisOptions): Promise<RunningService> {
+  const binary = findRedisServer();
+  if (!binary) throw new Error(REDIS_MISSING_HELP);
+  const args = ["--bind", "127.0.0.1", "--port", String(options.port), "--save", ""];
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    args.push("--dir", path.resolve(options.dataDir), "--appendonly", "yes");
+  } else {
+    args.push("--appendonly", "no");
+  }
+  const proc = startProcess({ name: "redis", command: binary, args, onLine: options.onLine ?? (() => {}) });
+  const url = `redis://127.0.0.1:${options.port}`;
+  await waitFor(
+    "redis-server",
+    async () => {
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on("error", () => {}); // a refused connection while starting is expected; connect() rejects
+      try {
+        await probe.connect();
+        return await probe.ping();
+      } finally {
+        probe.disconnect();
+      }
+    },
+    { exited: proc.exited, timeoutMs: 15_000 },
+  );
+  return { url, process: proc };
+}
