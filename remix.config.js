@@ -1,3 +1,7 @@
+// REMIX_BUILD_DIR (default "build", inside the project so node_modules resolve)
+// lets tests build and serve their own copy without clobbering a developer's.
+const buildDir = process.env.REMIX_BUILD_DIR || "build";
+
 /**
  * Remix 2, classic compiler. wagmi stays external to the server bundle (the
  * default): bundling it breaks on its zustand import (see ../shared/TOOLCHAIN.md).
@@ -7,6 +11,9 @@
 export default {
   ignoredRouteFiles: ["**/.*", "**/*.test.{ts,tsx}"],
   serverModuleFormat: "esm",
+  serverBuildPath: `${buildDir}/index.js`,
+  assetsBuildDirectory: `${buildDir}/assets`,
+  publicPath: "/build/",
   watchPaths: ["lib/**/*", "db/**/*", "contracts/abi.ts"],
   future: {
     v3_fetcherPersist: true,

@@ -29,6 +29,13 @@ async function create(): Promise<Services> {
   redis.on("error", (error) => log.debug({ err: error.message }, "redis connection error"));
   const db = await openDb(dbTargetFromEnv(config));
   const chain = createChainClient(config.RPC_URL, config.HEALTH_TIMEOUT_MS);
+  // remix-serve closes its HTTP server on SIGINT/SIGTERM; release ours too so the process can exit.
+  const release = () => {
+    redis.disconnect();
+    void db.close();
+  };
+  process.once("SIGTERM", release);
+  process.once("SIGINT", release);
   return { config, log, db, redis, chain };
 }
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { type ConnectionOptions, Queue, type QueueOptions } from "bullmq";
-import { deploymentSchema } from "../lib/chain.server.js";
+import { type Deployment, deploymentSchema } from "../lib/chain.server.js";
 
 export const QUEUE = {
   /** Projects deployment files (verified on-chain) into the database. */
@@ -25,7 +25,7 @@ export const syncDeploymentPayload = deploymentSchema;
  * re-announcing a deployment after a restart enqueues nothing twice.
  * (BullMQ ids may not contain ":".)
  */
-export function syncDeploymentJobId(deployment: { chainId: number; contracts: Record<string, unknown> }) {
+export function syncDeploymentJobId(deployment: Deployment) {
   const digest = createHash("sha256").update(JSON.stringify(deployment.contracts)).digest("hex");
   return `${JOB.syncDeployment}-${deployment.chainId}-${digest.slice(0, 16)}`;
 }

@@ -20,7 +20,7 @@ import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../jobs/queues.js"
 import { deployContracts } from "../lib/deploy.server.js";
 import { envOrExit, envSchema } from "../lib/env.server.js";
 import { createRedis, redactUrl } from "../lib/redis.server.js";
-import { freePort, isPortFree, type ManagedProcess, startProcess, waitFor } from "./lib/processes.js";
+import { freePort, isPortFree, type ManagedProcess, nodeTs, startProcess, waitFor } from "./lib/processes.js";
 import { findRedisServer, REDIS_MISSING_HELP, startAnvil, startRedis } from "./lib/services.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -43,6 +43,8 @@ const config = envOrExit(
       REDIS_URL: envSchema.shape.REDIS_URL.optional(),
       ANVIL_PORT: envSchema.shape.PORT.default(8545),
       DEV_DATA_DIR: z.string().min(1).default(".data"),
+      /** Where `remix dev` writes the build (inside the project); see remix.config.js. */
+      REMIX_BUILD_DIR: z.string().min(1).default("build"),
     }),
 );
 
@@ -129,7 +131,6 @@ process.on("SIGHUP", () => void shutdown(0, "SIGHUP"));
 
 async function main() {
   await preflight();
-  const tsx = path.join(root, "node_modules/.bin/tsx");
 
   // 1. Chain.
   let rpcUrl = config.RPC_URL;
@@ -165,8 +166,7 @@ async function main() {
     const db = watch(
       startProcess({
         name: "db",
-        command: tsx,
-        args: ["db/pglite-server.ts", "--dir", path.resolve(config.PGLITE_DIR), "--port", "0"],
+        ...nodeTs("db/pglite-server.ts", "--dir", path.resolve(config.PGLITE_DIR), "--port", "0"),
         onLine: (line) => {
           try {
             const event = JSON.parse(line) as { event?: string; url?: string };
@@ -200,9 +200,9 @@ async function main() {
   producer.disconnect();
 
   // 5. Worker and web, with everything resolved.
-  const childEnv: NodeJS.ProcessEnv = {
+  const childEnv = {
     ...process.env,
-    NODE_ENV: "development" as const,
+    NODE_ENV: "development",
     PORT: String(config.PORT),
     RPC_URL: rpcUrl,
     REDIS_URL: redisUrl,
@@ -211,12 +211,12 @@ async function main() {
     DEPLOYMENTS_DIR: path.resolve(config.DEPLOYMENTS_DIR),
     QUEUE_PREFIX: config.QUEUE_PREFIX,
   };
-  watch(startProcess({ name: "worker", command: tsx, args: ["jobs/worker.ts"], env: childEnv }));
+  watch(startProcess({ name: "worker", ...nodeTs("jobs/worker.ts"), env: childEnv }));
   const web = watch(
     startProcess({
       name: "web",
       command: path.join(root, "node_modules/.bin/remix"),
-      args: ["dev", "--command", "remix-serve ./build/index.js"],
+      args: ["dev", "--command", `remix-serve ${path.join(config.REMIX_BUILD_DIR, "index.js")}`],
       env: childEnv,
     }),
   );

@@ -20,7 +20,7 @@ export interface StartOptions {
   name: string;
   command: string;
   args: string[];
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
   cwd?: string;
   /** Called with every output line (stdout and stderr); default: print with a `[name]` prefix. */
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
@@ -29,7 +29,7 @@ export interface StartOptions {
 export function startProcess(options: StartOptions): ManagedProcess {
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    env: (options.env ?? process.env) as NodeJS.ProcessEnv,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -68,6 +68,15 @@ function signalGroup(pid: number, signal: NodeJS.Signals) {
   } catch {
     // The group is already gone.
   }
+}
+
+/**
+ * Command and arguments to run a TypeScript entry point in one plain node
+ * process (tsx as a loader). Unlike the `tsx` CLI, no wrapper process sits in
+ * between to relay (and race on) SIGINT/SIGTERM.
+ */
+export function nodeTs(entry: string, ...args: string[]): { command: string; args: string[] } {
+  return { command: process.execPath, args: ["--import", "tsx", entry, ...args] };
 }
 
 /** Resolves once `check` succeeds, retrying every `intervalMs`; rejects with the last error after `timeoutMs`. */

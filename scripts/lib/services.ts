@@ -19,13 +19,22 @@ export interface RunningService {
 
 export interface AnvilOptions {
   port: number;
+  /** Default 31337, anvil's own. */
+  chainId?: number;
   /** Load the chain from this file at start and dump it there periodically and on exit. */
   statePath?: string;
   onLine?: (line: string) => void;
 }
 
 export async function startAnvil(options: AnvilOptions): Promise<RunningService> {
-  const args = ["--host", "127.0.0.1", "--port", String(options.port), "--chain-id", "31337"];
+  const args = [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(options.port),
+    "--chain-id",
+    String(options.chainId ?? 31_337),
+  ];
   if (options.statePath) {
     mkdirSync(path.dirname(options.statePath), { recursive: true });
     args.push("--state", options.statePath, "--state-interval", "5");

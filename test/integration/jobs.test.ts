@@ -1,0 +1,132 @@
+/**
+ * The sync-deployment job end to end on real services: contracts deployed on
+ * anvil, the job enqueued on a private Redis, a BullMQ worker projecting the
+ * deployment into PGlite (and Postgres with TEST_DATABASE_URL).
+ */
+import { type Job, QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listDeployments } from "../../app/models/deployment.server.js";
+import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.js";
+import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
+import { createChainClient } from "../../lib/chain.server.js";
+import { type DeployResult, deployContracts } from "../../lib/deploy.server.js";
+import { createLogger } from "../../lib/logger.server.js";
+import { createRedis } from "../../lib/redis.server.js";
+import {
+  dbTargets,
+  startTestAnvil,
+  startTestRedis,
+  type TestDb,
+  type TestService,
+  tempDir,
+  uniqueId,
+} from "../setup/fixtures.js";
+
+let anvil: TestService;
+let redisService: TestService;
+let deployed: DeployResult;
+const deploymentsDir = tempDir("deployments");
+
+beforeAll(async () => {
+  [anvil, redisService] = await Promise.all([startTestAnvil(), startTestRedis()]);
+  deployed = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: deploymentsDir.dir });
+});
+
+afterAll(async () => {
+  await Promise.all([anvil?.stop(), redisService?.stop()]);
+  deploymentsDir.remove();
+});
+
+describe.each(dbTargets())("sync-deployment on $name", ({ open }) => {
+  let testDb: TestDb;
+  let connection: Redis;
+  let running: RunningWorkers;
+  let events: QueueEvents;
+  const prefix = uniqueId("test-jobs");
+  const queue = () => createQueue(QUEUE.deployments, connection, prefix);
+
+  beforeAll(async () => {
+    testDb = await open();
+    connection = createRedis(redisService.url, "worker");
+    running = startWorkers(
+      { db: testDb.handle.db, chain: createChainClient(anvil.url), log: createLogger("test", "silent") },
+      { connection, prefix, concurrency: 2 },
+    );
+    events = new QueueEvents(QUEUE.deployments, { connection: connection.duplicate(), prefix });
+    await events.waitUntilReady();
+  });
+
+  afterAll(async () => {
+    await running?.close(5_000);
+    await events?.close();
+    const q = queue();
+    await q.obliterate({ force: true }); // only this test's prefix
+    await q.close();
+    connection?.disconnect();
+    await testDb?.cleanup();
+  });
+
+  it("projects a live deployment into the database", async () => {
+    const q = queue();
+    const { deployment } = deployed;
+    const job = await q.add(JOB.syncDeployment, deployment, { jobId: syncDeploymentJobId(deployment) });
+    expect(await job.waitUntilFinished(events, 30_000)).toEqual({ synced: 1 });
+
+    const rows = await listDeployments(testDb.handle.db, deployment.chainId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      name: "TestToken",
+      address: deployment.contracts.TestToken?.address,
+      txHash: deployment.contracts.TestToken?.txHash,
+      blockNumber: deployment.contracts.TestToken?.blockNumber,
+      deployer: deployment.deployer,
+    });
+    await q.close();
+  });
+
+  it("enqueues a deployment once, however often it is announced", async () => {
+    const q = queue();
+    const { deployment } = deployed;
+    const again = await q.add(JOB.syncDeployment, deployment, { jobId: syncDeploymentJobId(deployment) });
+    expect(again.id).toBe(syncDeploymentJobId(deployment));
+    const counts = await q.getJobCounts("completed", "waiting", "active", "failed");
+    expect((counts.completed ?? 0) + (counts.waiting ?? 0) + (counts.active ?? 0)).toBe(1);
+    await q.close();
+  });
+
+  it("fails permanently, without retries, on a malformed payload", async () => {
+    const q = queue();
+    const job = await q.add(JOB.syncDeployment, { chainId: "one" }, { jobId: "bad-payload" });
+    await expect(job.waitUntilFinished(events, 30_000)).rejects.toThrow(/invalid sync-deployment payload/);
+    const failed = (await q.getJob("bad-payload")) as Job;
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toMatch(/chainId/);
+    await q.close();
+  });
+
+  it("refuses an address with no contract, naming it, and writes nothing", async () => {
+    const q = queue();
+    const forged = structuredClone(deployed.deployment);
+    const token = forged.contracts.TestToken;
+    if (!token) throw new Error("fixture has no TestToken");
+    forged.contracts.Fake = { ...token, address: "0x000000000000000000000000000000000000dEaD" };
+    const job = await q.add(JOB.syncDeployment, forged, { jobId: syncDeploymentJobId(forged) });
+    await expect(job.waitUntilFinished(events, 30_000)).rejects.toThrow(
+      /Fake: transaction 0x[0-9a-f]+ created 0x[0-9a-fA-F]+, not 0x000000000000000000000000000000000000dEaD/,
+    );
+    const rows = await listDeployments(testDb.handle.db, forged.chainId);
+    expect(rows.map((r) => r.name)).toEqual(["TestToken"]);
+    await q.close();
+  });
+
+  it("refuses a deployment for another chain", async () => {
+    const q = queue();
+    const elsewhere = { ...deployed.deployment, chainId: 1 };
+    const job = await q.add(JOB.syncDeployment, elsewhere, { jobId: syncDeploymentJobId(elsewhere) });
+    await expect(job.waitUntilFinished(events, 30_000)).rejects.toThrow(
+      /deployment is for chain 1 but the RPC serves chain 31337/,
+    );
+    await q.close();
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * The Remix server as a real process (remix build + remix-serve) against real
+ * services: the home page renders what the database holds, /healthz reports
+ * each dependency, and a stopped Redis turns it into a 503 naming Redis.
+ */
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { HealthReport } from "../../app/lib/health.server.js";
+import { deployments } from "../../db/schema/index.js";
+import { freePort, type ManagedProcess, startProcess, waitFor } from "../../scripts/lib/processes.js";
+import { servePglite, startTestAnvil, startTestRedis, type TestService } from "../setup/fixtures.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+// A build of our own, so a developer's build/ (or another test's) is never overwritten.
+const buildDir = `.cache/web-test-${process.pid}`;
+
+let anvil: TestService;
+let redis: TestService;
+let db: Awaited<ReturnType<typeof servePglite>>;
+
+beforeAll(async () => {
+  execFileSync(path.join(root, "node_modules/.bin/remix"), ["build"], {
+    cwd: root,
+    stdio: "ignore",
+    env: { ...process.env, NODE_ENV: "production", REMIX_BUILD_DIR: buildDir },
+  });
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+});
+
+afterAll(async () => {
+  await Promise.all([anvil?.stop(), redis?.stop(), db?.stop()]);
+  rmSync(path.join(root, buildDir), { recursive: true, force: true });
+});
+
+async function serve(env: Record<string, string>, lines: string[] = []) {
+  const port = await freePort();
+  const server = startProcess({
+    name: "web",
+    command: path.join(root, "node_modules/.bin/remix-serve"),
+    args: [`${buildDir}/index.js`],
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HEALTH_TIMEOUT_MS: "1500",
+      ...env,
+    },
+    onLine: (line) => lines.push(line),
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return { server, url, lines };
+}
+
+async function ready(web: { server: ManagedProcess; url: string }) {
+  await waitFor("remix-serve", () => fetch(`${web.url}/healthz`), { exited: web.server.exited });
+}
+
+async function health(url: string): Promise<{ status: number; body: HealthReport }> {
+  const response = await fetch(`${url}/healthz`);
+  return { status: response.status, body: (await response.json()) as HealthReport };
+}
+
+describe("the web server", () => {
+  it("renders the home page from the database and reports healthy dependencies", async () => {
+    await db.handle.db.insert(deployments).values({
+      chainId: 31_337,
+      name: "TestToken",
+      address: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+      txHash: `0x${"12".repeat(32)}`,
+      blockNumber: 42,
+      deployer: "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266",
+      deployedAt: new Date(),
+    });
+    const web = await serve({ RPC_URL: anvil.url, REDIS_URL: redis.url, DATABASE_URL: db.url });
+    try {
+      await ready(web);
+      const page = await fetch(web.url);
+      expect(page.status, web.lines.join("\n")).toBe(200);
+      const html = await page.text();
+      expect(html).toContain("<h1>Crowdtrain</h1>");
+      expect(html).toContain("0x5fbdb2315678afecb367f032d93f642f64180aa3");
+      expect(html).toMatch(/<td>42<\/td>/);
+      // Only whitelisted configuration is sent to the browser.
+      expect(html).not.toContain(redis.url);
+      expect(html).not.toContain(db.url);
+
+      const { status, body } = await health(web.url);
+      expect(status).toBe(200);
+      expect(body.status).toBe("ok");
+      expect(body.failing).toEqual([]);
+      expect(body.checks.chain.detail).toMatchObject({ chainId: 31_337 });
+
+      // SIGTERM: the server closes its connections and exits by itself, not by SIGKILL.
+      await web.server.stop(20_000);
+      expect(await web.server.exited).toBe(0);
+    } finally {
+      await web.server.stop();
+    }
+  });
+
+  it("answers 503 naming Redis when the Redis it uses stops", async () => {
+    const ownRedis = await startTestRedis();
+    const web = await serve({ RPC_URL: anvil.url, REDIS_URL: ownRedis.url, DATABASE_URL: db.url });
+    try {
+      await ready(web);
+      expect((await health(web.url)).status).toBe(200);
+      await ownRedis.stop();
+      const { status, body } = await health(web.url);
+      expect(status).toBe(503);
+      expect(body.status).toBe("unavailable");
+      expect(body.failing).toEqual(["redis"]);
+      expect(body.checks.redis.error).toBeTruthy();
+      expect(body.checks.db.ok).toBe(true);
+      expect(body.checks.chain.ok).toBe(true);
+    } finally {
+      await web.server.stop();
+      await ownRedis.stop();
+    }
+  });
+
+  it("answers 503 naming the chain when the RPC serves another chain id", async () => {
+    const web = await serve({
+      RPC_URL: anvil.url,
+      REDIS_URL: redis.url,
+      DATABASE_URL: db.url,
+      CHAIN_ID: "1",
+    });
+    try {
+      await ready(web);
+      const { status, body } = await health(web.url);
+      expect(status).toBe(503);
+      expect(body.failing).toEqual(["chain"]);
+      expect(body.checks.chain.error).toBe("RPC serves chain 31337, configured CHAIN_ID is 1");
+    } finally {
+      await web.server.stop();
+    }
+  });
+
+  it("refuses to start with bad configuration, naming the variable", async () => {
+    const web = await serve({ RPC_URL: "ftp://nowhere", DATABASE_URL: db.url });
+    expect(await web.server.exited).toBe(1);
+    const output = web.lines.join("\n");
+    expect(output).toContain("REDIS_URL: is required");
+    expect(output).toMatch(/RPC_URL: must use http:\/\/ or https:\/\/ or ws:\/\/ or wss:\/\//);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * jobs/worker.ts as a real process: it serves the queue, refuses bad
+ * configuration with a message naming the variable, and shuts down cleanly on
+ * SIGTERM and SIGINT within the bounded timeout.
+ */
+import path from "node:path";
+import { QueueEvents } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listDeployments } from "../../app/models/deployment.server.js";
+import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.js";
+import { deployContracts } from "../../lib/deploy.server.js";
+import { createRedis } from "../../lib/redis.server.js";
+import { type ManagedProcess, nodeTs, startProcess, waitFor } from "../../scripts/lib/processes.js";
+import {
+  servePglite,
+  startTestAnvil,
+  startTestRedis,
+  type TestService,
+  tempDir,
+  uniqueId,
+} from "../setup/fixtures.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+let anvil: TestService;
+let redis: TestService;
+let db: Awaited<ReturnType<typeof servePglite>>;
+const deploymentsDir = tempDir("worker-deployments");
+
+beforeAll(async () => {
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+});
+
+afterAll(async () => {
+  await Promise.all([anvil?.stop(), redis?.stop(), db?.stop()]);
+  deploymentsDir.remove();
+});
+
+function startWorker(env: Record<string, string>, lines: string[]): ManagedProcess {
+  return startProcess({
+    name: "worker",
+    ...nodeTs("jobs/worker.ts"),
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    onLine: (line) => lines.push(line),
+  });
+}
+
+describe("the worker process", () => {
+  it("exits 1 naming the missing variable when configuration is incomplete", async () => {
+    const lines: string[] = [];
+    const worker = startWorker({ RPC_URL: anvil.url }, lines);
+    expect(await worker.exited).toBe(1);
+    expect(lines.join("\n")).toContain("REDIS_URL: is required");
+    expect(lines.join("\n")).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
+  });
+
+  it.each(["SIGTERM", "SIGINT"] as const)("processes jobs and stops cleanly on %s", async (signal) => {
+    const prefix = uniqueId("test-worker");
+    const lines: string[] = [];
+    const worker = startWorker(
+      {
+        RPC_URL: anvil.url,
+        REDIS_URL: redis.url,
+        DATABASE_URL: db.url,
+        QUEUE_PREFIX: prefix,
+        SHUTDOWN_TIMEOUT_MS: "5000",
+      },
+      lines,
+    );
+    await waitFor(
+      "worker ready",
+      async () => {
+        if (!lines.some((l) => l.includes('"msg":"ready"'))) throw new Error("not yet");
+      },
+      { exited: worker.exited },
+    );
+
+    const { deployment } = await deployContracts({
+      rpcUrl: anvil.url,
+      deploymentsDir: deploymentsDir.dir,
+      force: true,
+    });
+    const connection = createRedis(redis.url, "worker");
+    const queue = createQueue(QUEUE.deployments, connection, prefix);
+    const events = new QueueEvents(QUEUE.deployments, { connection: connection.duplicate(), prefix });
+    const job = await queue.add(JOB.syncDeployment, deployment, { jobId: syncDeploymentJobId(deployment) });
+    expect(await job.waitUntilFinished(events, 30_000)).toEqual({ synced: 1 });
+    const rows = await listDeployments(db.handle.db, deployment.chainId);
+    expect(rows.find((r) => r.name === "TestToken")?.address).toBe(deployment.contracts.TestToken?.address);
+
+    const pid = worker.child.pid as number;
+    process.kill(-pid, signal);
+    const started = Date.now();
+    expect(await worker.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(lines.some((l) => l.includes('"msg":"stopped"') && l.includes('"clean":true'))).toBe(true);
+
+    await events.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    connection.disconnect();
+  });
+});

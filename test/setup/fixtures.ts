@@ -1,0 +1,130 @@
+/**
+ * Real services for integration tests, private to each test file, removed
+ * afterwards. Nothing here touches data it did not create: Redis is a private
+ * redis-server (or TEST_REDIS_URL with a unique key prefix), Postgres is a
+ * fresh database created and dropped on TEST_DATABASE_URL's server.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import pg from "pg";
+import { type DbHandle, migrateDb, openDb } from "../../db/client.server.js";
+import { freePort } from "../../scripts/lib/processes.js";
+import { findRedisServer, startAnvil, startRedis } from "../../scripts/lib/services.js";
+
+export interface TestService {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export function uniqueId(label: string) {
+  return `${label}-${process.pid}-${randomBytes(4).toString("hex")}`;
+}
+
+export function tempDir(label: string): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), `crowdtrain-${label}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function startTestAnvil(chainId?: number): Promise<TestService> {
+  const anvil = await startAnvil({ port: await freePort(), ...(chainId ? { chainId } : {}) });
+  return { url: anvil.url, stop: () => anvil.process.stop(5_000) };
+}
+
+/** A private redis-server; with no binary, TEST_REDIS_URL (tests then use unique prefixes). */
+export async function startTestRedis(): Promise<TestService> {
+  if (!findRedisServer() && process.env.TEST_REDIS_URL) {
+    return { url: process.env.TEST_REDIS_URL, stop: async () => {} };
+  }
+  const redis = await startRedis({ port: await freePort() });
+  return { url: redis.url, stop: () => redis.process.stop(5_000) };
+}
+
+export interface TestDb {
+  name: "pglite" | "postgres";
+  handle: DbHandle;
+  /** A URL other processes can use (postgres only). */
+  url?: string;
+  cleanup(): Promise<void>;
+}
+
+/** A migrated, empty database per target: in-memory PGlite always, Postgres when TEST_DATABASE_URL is set. */
+export function dbTargets(): { name: TestDb["name"]; open: () => Promise<TestDb> }[] {
+  const targets: { name: TestDb["name"]; open: () => Promise<TestDb> }[] = [
+    {
+      name: "pglite",
+      open: async () => {
+        const handle = await openDb({ kind: "pglite" });
+        await migrateDb(handle);
+        return { name: "pglite", handle, cleanup: () => handle.close() };
+      },
+    },
+  ];
+  const baseUrl = process.env.TEST_DATABASE_URL;
+  if (baseUrl) {
+    targets.push({
+      name: "postgres",
+      open: async () => {
+        const { url, drop } = await createPostgresDatabase(baseUrl);
+        const handle = await openDb({ kind: "postgres", url });
+        await migrateDb(handle);
+        return {
+          name: "postgres",
+          handle,
+          url,
+          cleanup: async () => {
+            await handle.close();
+            await drop();
+          },
+        };
+      },
+    });
+  }
+  return targets;
+}
+
+/** Creates a uniquely named database on `baseUrl`'s server; `drop` removes it (and only it). */
+export async function createPostgresDatabase(
+  baseUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `crowdtrain_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** An in-memory, migrated PGlite served on loopback, as `npm run dev` does, for tests with child processes. */
+export async function servePglite(): Promise<TestService & { handle: DbHandle }> {
+  const handle = await openDb({ kind: "pglite" });
+  await migrateDb(handle);
+  if (!handle.pglite) throw new Error("unreachable: pglite handle without PGlite");
+  const server = new PGLiteSocketServer({
+    db: handle.pglite,
+    host: "127.0.0.1",
+    port: 0,
+    maxConnections: 32,
+  });
+  await server.start();
+  return {
+    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    handle,
+    stop: async () => {
+      await server.stop();
+      await handle.close();
+    },
+  };
+}
