@@ -128,6 +128,12 @@ function watch(proc: ManagedProcess) {
 process.on("SIGINT", () => void shutdown(0, "SIGINT"));
 process.on("SIGTERM", () => void shutdown(0, "SIGTERM"));
 process.on("SIGHUP", () => void shutdown(0, "SIGHUP"));
+// If whatever started us (npm, a terminal) dies without passing a signal on, stop too
+// rather than leave the services orphaned.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void shutdown(0, `parent process ${parentPid} exited`);
+}, 1_000).unref();
 
 async function main() {
   await preflight();
