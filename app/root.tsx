@@ -7,7 +7,10 @@ import { env, publicEnv } from "../lib/env.server.js";
 import { WalletButton } from "./components/WalletButton";
 import { createWagmiConfig } from "./wagmi";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: "/styles.css" }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: "/styles.css" },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
 
 /** Only whitelisted configuration reaches the browser. */
 export async function loader() {

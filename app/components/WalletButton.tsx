@@ -1,5 +1,16 @@
 import { useAccount, useConnect, useDisconnect } from "wagmi";
 
+/** A sentence a person can act on, rather than the library's message with its version. */
+function explain(error: Error): string {
+  if (error.name === "ProviderNotFoundError") {
+    return "No browser wallet found. Install one (MetaMask, Rabby, …) to fund bounties.";
+  }
+  if (error.name === "UserRejectedRequestError") return "Connection cancelled in the wallet.";
+  return "shortMessage" in error && typeof error.shortMessage === "string"
+    ? error.shortMessage
+    : error.message;
+}
+
 function short(address: string) {
   return `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
@@ -27,7 +38,11 @@ export function WalletButton() {
       >
         {isPending ? "Connecting…" : "Connect wallet"}
       </button>
-      {error ? <small role="alert"> {error.message}</small> : null}
+      {error ? (
+        <small role="alert" className="wallet-error">
+          {explain(error)}
+        </small>
+      ) : null}
     </span>
   );
 }

@@ -3,61 +3,28 @@
  * services: the home page renders what the database holds, /healthz reports
  * each dependency, and a stopped Redis turns it into a 503 naming Redis.
  */
-import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HealthReport } from "../../app/lib/health.server.js";
 import { deployments } from "../../db/schema/index.js";
-import { freePort, type ManagedProcess, startProcess, waitFor } from "../../scripts/lib/processes.js";
 import { servePglite, startTestAnvil, startTestRedis, type TestService } from "../setup/fixtures.js";
+import { buildWeb, serveWeb, type WebBuild, webReady } from "../setup/web.js";
 
-const root = path.resolve(import.meta.dirname, "../..");
-// A build of our own, so a developer's build/ (or another test's) is never overwritten.
-const buildDir = `.cache/web-test-${process.pid}`;
-
+let build: WebBuild;
 let anvil: TestService;
 let redis: TestService;
 let db: Awaited<ReturnType<typeof servePglite>>;
 
 beforeAll(async () => {
-  execFileSync(path.join(root, "node_modules/.bin/remix"), ["build"], {
-    cwd: root,
-    stdio: "ignore",
-    env: { ...process.env, NODE_ENV: "production", REMIX_BUILD_DIR: buildDir },
-  });
+  build = buildWeb("web-test");
   [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
 });
 
 afterAll(async () => {
   await Promise.all([anvil?.stop(), redis?.stop(), db?.stop()]);
-  rmSync(path.join(root, buildDir), { recursive: true, force: true });
+  build?.remove();
 });
 
-async function serve(env: Record<string, string>, lines: string[] = []) {
-  const port = await freePort();
-  const server = startProcess({
-    name: "web",
-    command: path.join(root, "node_modules/.bin/remix-serve"),
-    args: [`${buildDir}/index.js`],
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "production",
-      PORT: String(port),
-      HEALTH_TIMEOUT_MS: "1500",
-      ...env,
-    },
-    onLine: (line) => lines.push(line),
-  });
-  const url = `http://127.0.0.1:${port}`;
-  return { server, url, lines };
-}
-
-async function ready(web: { server: ManagedProcess; url: string }) {
-  await waitFor("remix-serve", () => fetch(`${web.url}/healthz`), { exited: web.server.exited });
-}
-
+const serve = (env: Record<string, string>) => serveWeb(build, env);
 async function health(url: string): Promise<{ status: number; body: HealthReport }> {
   const response = await fetch(`${url}/healthz`);
   return { status: response.status, body: (await response.json()) as HealthReport };
@@ -76,7 +43,7 @@ describe("the web server", () => {
     });
     const web = await serve({ RPC_URL: anvil.url, REDIS_URL: redis.url, DATABASE_URL: db.url });
     try {
-      await ready(web);
+      await webReady(web);
       const page = await fetch(web.url);
       expect(page.status, web.lines.join("\n")).toBe(200);
       const html = await page.text();
@@ -105,7 +72,7 @@ describe("the web server", () => {
     const ownRedis = await startTestRedis();
     const web = await serve({ RPC_URL: anvil.url, REDIS_URL: ownRedis.url, DATABASE_URL: db.url });
     try {
-      await ready(web);
+      await webReady(web);
       expect((await health(web.url)).status).toBe(200);
       await ownRedis.stop();
       const { status, body } = await health(web.url);
@@ -129,7 +96,7 @@ describe("the web server", () => {
       CHAIN_ID: "1",
     });
     try {
-      await ready(web);
+      await webReady(web);
       const { status, body } = await health(web.url);
       expect(status).toBe(503);
       expect(body.failing).toEqual(["chain"]);

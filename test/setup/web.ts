@@ -1,0 +1,56 @@
+/**
+ * The Remix app as a real server for tests: a production build in a directory
+ * of the test's own (never the developer's build/), served by remix-serve.
+ */
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { freePort, type ManagedProcess, startProcess, waitFor } from "../../scripts/lib/processes.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+export interface WebBuild {
+  dir: string;
+  remove(): void;
+}
+
+export function buildWeb(label: string): WebBuild {
+  const dir = `.cache/${label}-${process.pid}`;
+  execFileSync(path.join(root, "node_modules/.bin/remix"), ["build"], {
+    cwd: root,
+    stdio: "ignore",
+    env: { ...process.env, NODE_ENV: "production", REMIX_BUILD_DIR: dir },
+  });
+  return { dir, remove: () => rmSync(path.join(root, dir), { recursive: true, force: true }) };
+}
+
+export interface WebServer {
+  server: ManagedProcess;
+  url: string;
+  lines: string[];
+}
+
+/** Starts remix-serve on a free port; does not wait (see `webReady`). */
+export async function serveWeb(build: WebBuild, env: Record<string, string>): Promise<WebServer> {
+  const port = await freePort();
+  const lines: string[] = [];
+  const server = startProcess({
+    name: "web",
+    command: path.join(root, "node_modules/.bin/remix-serve"),
+    args: [`${build.dir}/index.js`],
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HEALTH_TIMEOUT_MS: "1500",
+      ...env,
+    },
+    onLine: (line) => lines.push(line),
+  });
+  return { server, url: `http://127.0.0.1:${port}`, lines };
+}
+
+export async function webReady(web: WebServer) {
+  await waitFor("remix-serve", () => fetch(`${web.url}/healthz`), { exited: web.server.exited });
+}
