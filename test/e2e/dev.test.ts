@@ -63,6 +63,21 @@ function startDev(env: Record<string, string>, lines: string[]): ManagedProcess 
   });
 }
 
+/** Waits for the start-up banner; on failure, the error carries dev's last output. */
+async function running(dev: ManagedProcess, lines: string[]) {
+  try {
+    await waitFor(
+      "dev start-up",
+      async () => {
+        if (!lines.some((l) => l.includes("Crowdtrain is running"))) throw new Error("no banner yet");
+      },
+      { exited: dev.exited, timeoutMs: 150_000, intervalMs: 500 },
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- dev output ---\n${lines.slice(-15).join("\n")}`);
+  }
+}
+
 describe("npm run dev", () => {
   const env: Record<string, string> = {
     DEV_DATA_DIR: path.join(data.dir, "data"),
@@ -79,14 +94,7 @@ describe("npm run dev", () => {
     const lines: string[] = [];
     const dev = startDev(env, lines);
     try {
-      await waitFor(
-        "dev start-up",
-        async () => {
-          if (!lines.some((l) => l.includes("Crowdtrain is running")))
-            throw new Error(lines.slice(-3).join(" | "));
-        },
-        { exited: dev.exited, timeoutMs: 150_000, intervalMs: 500 },
-      );
+      await running(dev, lines);
       const report = await waitFor("healthy", async () => {
         const response = await fetch(`${webUrl}/healthz`);
         const body = (await response.json()) as HealthReport;
@@ -133,17 +141,14 @@ describe("npm run dev", () => {
   });
 
   it("restarts on the same chain and database, reusing the deployment", async () => {
+    // Fresh ports: the chain's state lives in its file, not its port (and another test may own the old ones now).
+    env.PORT = String(await freePort());
+    env.ANVIL_PORT = String(await freePort());
+    webUrl = `http://127.0.0.1:${env.PORT}`;
     const lines: string[] = [];
     const dev = startDev(env, lines);
     try {
-      await waitFor(
-        "dev restart",
-        async () => {
-          if (!lines.some((l) => l.includes("Crowdtrain is running")))
-            throw new Error(lines.slice(-3).join(" | "));
-        },
-        { exited: dev.exited, timeoutMs: 150_000, intervalMs: 500 },
-      );
+      await running(dev, lines);
       expect(lines.join("\n")).toContain("contracts  reused");
       const html = await (await fetch(webUrl)).text();
       expect(html).toContain(tokenAddress);

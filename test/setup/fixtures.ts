@@ -28,8 +28,22 @@ export function tempDir(label: string): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A free port can be taken by a parallel test between choosing it and binding
+ * it; starting again on another port settles that race.
+ */
+async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+  }
+}
+
 export async function startTestAnvil(chainId?: number): Promise<TestService> {
-  const anvil = await startAnvil({ port: await freePort(), ...(chainId ? { chainId } : {}) });
+  const anvil = await onFreePort((port) => startAnvil({ port, ...(chainId ? { chainId } : {}) }));
   return { url: anvil.url, stop: () => anvil.process.stop(5_000) };
 }
 
@@ -38,7 +52,7 @@ export async function startTestRedis(): Promise<TestService> {
   if (!findRedisServer() && process.env.TEST_REDIS_URL) {
     return { url: process.env.TEST_REDIS_URL, stop: async () => {} };
   }
-  const redis = await startRedis({ port: await freePort() });
+  const redis = await onFreePort((port) => startRedis({ port }));
   return { url: redis.url, stop: () => redis.process.stop(5_000) };
 }
 
