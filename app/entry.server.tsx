@@ -1,13 +1,26 @@
 import { PassThrough } from "node:stream";
-import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/node";
+import {
+  createReadableStreamFromReadable,
+  type EntryContext,
+  type HandleErrorFunction,
+} from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { envOrExit } from "../lib/env.server.js";
+import { serverDbTarget } from "../db/client.server.js";
+import { envOrExit, exitOnEnvError } from "../lib/env.server.js";
+import { webLogger } from "./logger.server";
 
 // Parse the configuration when the server loads this build, not on the first
 // request: a bad variable stops start-up with a message naming it.
-envOrExit();
+const config = envOrExit();
+exitOnEnvError(() => serverDbTarget(config));
+
+/** Errors from loaders, actions and rendering: one structured log line each (aborted requests are not errors). */
+export const handleError: HandleErrorFunction = (error, { request }) => {
+  if (request.signal.aborted) return;
+  webLogger().error({ err: error, method: request.method, url: request.url }, "request failed");
+};
 
 /** How long a streamed response may wait for deferred data (single fetch). */
 export const streamTimeout = 5_000;
@@ -40,8 +53,8 @@ export default function handleRequest(
       onShellError: reject,
       onError(error: unknown) {
         responseStatusCode = 500;
-        // Errors before the shell reject above and Remix logs them; log only later ones.
-        if (shellRendered) console.error(error);
+        // Errors before the shell reject above and reach handleError; log only later ones.
+        if (shellRendered) webLogger().error({ err: error, url: request.url }, "streaming render failed");
       },
     });
     setTimeout(abort, streamTimeout + 1_000);

@@ -656,3 +656,2651 @@ export const testTokenAbi = [
 ] as const;
 
 export const testTokenBytecode = "0x610180604052348015610010575f5ffd5b5060405161196438038061196483398101604081905261002f91610292565b808480604051806040016040528060018152602001603160f81b8152508787816003908161005d91906103b0565b50600461006a82826103b0565b50505061007c8261016760201b60201c565b6101205261008981610167565b61014052815160208084019190912060e052815190820120610100524660a05261011560e05161010051604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201529081019290925260608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b60805250503060c052506001600160a01b03811661014d57604051631e4fbdf760e01b81525f60048201526024015b60405180910390fd5b610156816101a4565b505060ff1661016052506104c29050565b5f5f829050601f81511115610191578260405163305a27a960e01b8152600401610144919061046a565b805161019c8261049f565b179392505050565b600880546001600160a01b038381166001600160a01b0319831681179093556040519116919082907f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e0905f90a35050565b634e487b7160e01b5f52604160045260245ffd5b5f82601f830112610218575f5ffd5b81516001600160401b03811115610231576102316101f5565b604051601f8201601f19908116603f011681016001600160401b038111828210171561025f5761025f6101f5565b604052818152838201602001851015610276575f5ffd5b8160208501602083015e5f918101602001919091529392505050565b5f5f5f5f608085870312156102a5575f5ffd5b84516001600160401b038111156102ba575f5ffd5b6102c687828801610209565b602087015190955090506001600160401b038111156102e3575f5ffd5b6102ef87828801610209565b935050604085015160ff81168114610305575f5ffd5b60608601519092506001600160a01b0381168114610321575f5ffd5b939692955090935050565b600181811c9082168061034057607f821691505b60208210810361035e57634e487b7160e01b5f52602260045260245ffd5b50919050565b601f8211156103ab57805f5260205f20601f840160051c810160208510156103895750805b601f840160051c820191505b818110156103a8575f8155600101610395565b50505b505050565b81516001600160401b038111156103c9576103c96101f5565b6103dd816103d7845461032c565b84610364565b6020601f82116001811461040f575f83156103f85750848201515b5f19600385901b1c1916600184901b1784556103a8565b5f84815260208120601f198516915b8281101561043e578785015182556020948501946001909201910161041e565b508482101561045b57868401515f19600387901b60f8161c191681555b50505050600190811b01905550565b602081525f82518060208401528060208501604085015e5f604082850101526040601f19601f83011684010191505092915050565b8051602080830151919081101561035e575f1960209190910360031b1b16919050565b60805160a05160c05160e0516101005161012051610140516101605161144761051d5f395f61018601525f610b2901525f610afe01525f61098401525f61095c01525f6108b701525f6108e101525f61090b01526114475ff3fe608060405234801561000f575f5ffd5b5060043610610115575f3560e01c8063715018a6116100ad57806395d89b411161007d578063d505accf11610063578063d505accf1461027b578063dd62ed3e1461028e578063f2fde38b146102d3575f5ffd5b806395d89b4114610260578063a9059cbb14610268575f5ffd5b8063715018a6146102025780637ecebe001461020a57806384b0196e1461021d5780638da5cb5b14610238575f5ffd5b8063313ce567116100e8578063313ce5671461017f5780633644e515146101b057806340c10f19146101b857806370a08231146101cd575f5ffd5b806306fdde0314610119578063095ea7b31461013757806318160ddd1461015a57806323b872dd1461016c575b5f5ffd5b6101216102e6565b60405161012e919061116b565b60405180910390f35b61014a6101453660046111ac565b610376565b604051901515815260200161012e565b6002545b60405190815260200161012e565b61014a61017a3660046111d4565b61038f565b60405160ff7f000000000000000000000000000000000000000000000000000000000000000016815260200161012e565b61015e6103b2565b6101cb6101c63660046111ac565b6103c0565b005b61015e6101db36600461120e565b73ffffffffffffffffffffffffffffffffffffffff165f9081526020819052604090205490565b6101cb610452565b61015e61021836600461120e565b610465565b61022561048f565b60405161012e9796959493929190611227565b60085460405173ffffffffffffffffffffffffffffffffffffffff909116815260200161012e565b6101216104ed565b61014a6102763660046111ac565b6104fc565b6101cb6102893660046112e6565b610509565b61015e61029c366004611353565b73ffffffffffffffffffffffffffffffffffffffff9182165f90815260016020908152604080832093909416825291909152205490565b6101cb6102e136600461120e565b6106b2565b6060600380546102f590611384565b80601f016020809104026020016040519081016040528092919081815260200182805461032190611384565b801561036c5780601f106103435761010080835404028352916020019161036c565b820191905f5260205f20905b81548152906001019060200180831161034f57829003601f168201915b5050505050905090565b5f33610383818585610715565b60019150505b92915050565b5f3361039c858285610727565b6103a78585856107f5565b506001949350505050565b5f6103bb61089e565b905090565b6103c86109d4565b73ffffffffffffffffffffffffffffffffffffffff821615806103e9575080155b15610444576040517fcd00a01400000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff83166004820152602481018290526044015b60405180910390fd5b61044e8282610a27565b5050565b61045a6109d4565b6104635f610a81565b565b73ffffffffffffffffffffffffffffffffffffffff81165f90815260076020526040812054610389565b5f6060805f5f5f60606104a0610af7565b6104a8610b22565b604080515f808252602082019092527f0f000000000000000000000000000000000000000000000000000000000000009b939a50919850469750309650945092509050565b6060600480546102f590611384565b5f336103838185856107f5565b83421115610546576040517f627913020000000000000000000000000000000000000000000000000000000081526004810185905260240161043b565b5f7f6e71edae12b1b97f4d1f60370fef10105fa2faae0126114a169c64845d6126c988888861059e8c73ffffffffffffffffffffffffffffffffffffffff165f90815260076020526040902080546001810190915590565b60408051602081019690965273ffffffffffffffffffffffffffffffffffffffff94851690860152929091166060840152608083015260a082015260c0810186905260e0016040516020818303038152906040528051906020012090505f61060582610b4d565b90505f61061482878787610b94565b90508973ffffffffffffffffffffffffffffffffffffffff168173ffffffffffffffffffffffffffffffffffffffff161461069b576040517f4b800e4600000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff80831660048301528b16602482015260440161043b565b6106a68a8a8a610715565b50505050505050505050565b6106ba6109d4565b73ffffffffffffffffffffffffffffffffffffffff8116610709576040517f1e4fbdf70000000000000000000000000000000000000000000000000000000081525f600482015260240161043b565b61071281610a81565b50565b6107228383836001610bc0565b505050565b73ffffffffffffffffffffffffffffffffffffffff8381165f908152600160209081526040808320938616835292905220547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff8110156107ef57818110156107e1576040517ffb8f41b200000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff84166004820152602481018290526044810183905260640161043b565b6107ef84848484035f610bc0565b50505050565b73ffffffffffffffffffffffffffffffffffffffff8316610844576040517f96c6fd1e0000000000000000000000000000000000000000000000000000000081525f600482015260240161043b565b73ffffffffffffffffffffffffffffffffffffffff8216610893576040517fec442f050000000000000000000000000000000000000000000000000000000081525f600482015260240161043b565b610722838383610d05565b5f3073ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001614801561090357507f000000000000000000000000000000000000000000000000000000000000000046145b1561092d57507f000000000000000000000000000000000000000000000000000000000000000090565b6103bb604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201527f0000000000000000000000000000000000000000000000000000000000000000918101919091527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b60085473ffffffffffffffffffffffffffffffffffffffff163314610463576040517f118cdaa700000000000000000000000000000000000000000000000000000000815233600482015260240161043b565b73ffffffffffffffffffffffffffffffffffffffff8216610a76576040517fec442f050000000000000000000000000000000000000000000000000000000081525f600482015260240161043b565b61044e5f8383610d05565b6008805473ffffffffffffffffffffffffffffffffffffffff8381167fffffffffffffffffffffffff0000000000000000000000000000000000000000831681179093556040519116919082907f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e0905f90a35050565b60606103bb7f0000000000000000000000000000000000000000000000000000000000000000610eac565b60606103bb7f0000000000000000000000000000000000000000000000000000000000000000610eac565b5f610389610b5961089e565b836040517f19010000000000000000000000000000000000000000000000000000000000008152600281019290925260228201526042902090565b5f5f5f5f610ba488888888610ee9565b925092509250610bb48282610fdc565b50909695505050505050565b73ffffffffffffffffffffffffffffffffffffffff8416610c0f576040517fe602df050000000000000000000000000000000000000000000000000000000081525f600482015260240161043b565b73ffffffffffffffffffffffffffffffffffffffff8316610c5e576040517f94280d620000000000000000000000000000000000000000000000000000000081525f600482015260240161043b565b73ffffffffffffffffffffffffffffffffffffffff8085165f90815260016020908152604080832093871683529290522082905580156107ef578273ffffffffffffffffffffffffffffffffffffffff168473ffffffffffffffffffffffffffffffffffffffff167f8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b92584604051610cf791815260200190565b60405180910390a350505050565b73ffffffffffffffffffffffffffffffffffffffff8316610d3c578060025f828254610d3191906113d5565b90915550610dec9050565b73ffffffffffffffffffffffffffffffffffffffff83165f9081526020819052604090205481811015610dc1576040517fe450d38c00000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff85166004820152602481018290526044810183905260640161043b565b73ffffffffffffffffffffffffffffffffffffffff84165f9081526020819052604090209082900390555b73ffffffffffffffffffffffffffffffffffffffff8216610e1557600280548290039055610e40565b73ffffffffffffffffffffffffffffffffffffffff82165f9081526020819052604090208054820190555b8173ffffffffffffffffffffffffffffffffffffffff168373ffffffffffffffffffffffffffffffffffffffff167fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef83604051610e9f91815260200190565b60405180910390a3505050565b60605f610eb8836110df565b6040805160208082528183019092529192505f91906020820181803683375050509182525060208101929092525090565b5f80807f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0841115610f2257505f91506003905082610fd2565b604080515f808252602082018084528a905260ff891692820192909252606081018790526080810186905260019060a0016020604051602081039080840390855afa158015610f73573d5f5f3e3d5ffd5b50506040517fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0015191505073ffffffffffffffffffffffffffffffffffffffff8116610fc957505f925060019150829050610fd2565b92505f91508190505b9450945094915050565b5f826003811115610fef57610fef61140d565b03610ff8575050565b600182600381111561100c5761100c61140d565b03611043576040517ff645eedf00000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b60028260038111156110575761105761140d565b03611091576040517ffce698f70000000000000000000000000000000000000000000000000000000081526004810182905260240161043b565b60038260038111156110a5576110a561140d565b0361044e576040517fd78bce0c0000000000000000000000000000000000000000000000000000000081526004810182905260240161043b565b5f60ff8216601f811115610389576040517fb3512b0c00000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b5f81518084528060208401602086015e5f6020828601015260207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f83011685010191505092915050565b602081525f61117d602083018461111f565b9392505050565b803573ffffffffffffffffffffffffffffffffffffffff811681146111a7575f5ffd5b919050565b5f5f604083850312156111bd575f5ffd5b6111c683611184565b946020939093013593505050565b5f5f5f606084860312156111e6575f5ffd5b6111ef84611184565b92506111fd60208501611184565b929592945050506040919091013590565b5f6020828403121561121e575f5ffd5b61117d82611184565b7fff000000000000000000000000000000000000000000000000000000000000008816815260e060208201525f61126160e083018961111f565b8281036040840152611273818961111f565b6060840188905273ffffffffffffffffffffffffffffffffffffffff8716608085015260a0840186905283810360c0850152845180825260208087019350909101905f5b818110156112d55783518352602093840193909201916001016112b7565b50909b9a5050505050505050505050565b5f5f5f5f5f5f5f60e0888a0312156112fc575f5ffd5b61130588611184565b965061131360208901611184565b95506040880135945060608801359350608088013560ff81168114611336575f5ffd5b9699959850939692959460a0840135945060c09093013592915050565b5f5f60408385031215611364575f5ffd5b61136d83611184565b915061137b60208401611184565b90509250929050565b600181811c9082168061139857607f821691505b6020821081036113cf577f4e487b71000000000000000000000000000000000000000000000000000000005f52602260045260245ffd5b50919050565b80820180821115610389577f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffdfea164736f6c634300081e000a" as const;
+
+export const bountyBoardAbi = [
+  {
+    "type": "constructor",
+    "inputs": [
+      {
+        "name": "admin",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "feeRecipient_",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "feeBps_",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "DAO_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "DEFAULT_ADMIN_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "EVALUATOR_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_CHALLENGE_WINDOW",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_FEE_BPS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_SUBMISSIONS_PER_TRAINER",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_URI_LENGTH",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "accruedFees",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "allowance",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "spender",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "approve",
+    "inputs": [
+      {
+        "name": "spender",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "balanceOf",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "cancelBounty",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "claim",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "claimRevenue",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "claimableRevenue",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "counts",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "bounties",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "submissions",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "createBounty",
+    "inputs": [
+      {
+        "name": "p",
+        "type": "tuple",
+        "internalType": "struct BountyBoard.CreateBountyParams",
+        "components": [
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "goal",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "fundingDeadline",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deliveryDeadline",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "specHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "evalSetCommitment",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "metricId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "targetScore",
+            "type": "int128",
+            "internalType": "int128"
+          },
+          {
+            "name": "direction",
+            "type": "uint8",
+            "internalType": "enum BountyBoard.Direction"
+          },
+          {
+            "name": "bond",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "challengeWindow",
+            "type": "uint32",
+            "internalType": "uint32"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "depositRevenue",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "received",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "disqualifySubmission",
+    "inputs": [
+      {
+        "name": "submissionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "reportHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "feeConfig",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "bps",
+        "type": "uint16",
+        "internalType": "uint16"
+      },
+      {
+        "name": "recipient",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "finalizableAt",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "finalize",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum BountyBoard.Status"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "forfeitBond",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "trainer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "fund",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "credited",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "fundWithPermit",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "deadline",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "v",
+        "type": "uint8",
+        "internalType": "uint8"
+      },
+      {
+        "name": "r",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "s",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "credited",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "getBounty",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct BountyBoard.Bounty",
+        "components": [
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fundingDeadline",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "status",
+            "type": "uint8",
+            "internalType": "enum BountyBoard.Status"
+          },
+          {
+            "name": "direction",
+            "type": "uint8",
+            "internalType": "enum BountyBoard.Direction"
+          },
+          {
+            "name": "feeBps",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "dao",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "deliveryDeadline",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "challengeWindow",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "goal",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "raised",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "targetScore",
+            "type": "int128",
+            "internalType": "int128"
+          },
+          {
+            "name": "bond",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "bestScore",
+            "type": "int128",
+            "internalType": "int128"
+          },
+          {
+            "name": "bestSubmissionId",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "bestSince",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "forfeitedBonds",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "payoutWithdrawn",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "pendingEvaluations",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "submissionCount",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "specHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "evalSetCommitment",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "metricId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getClaim",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "trainer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct BountyBoard.Claim",
+        "components": [
+          {
+            "name": "bond",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "bondState",
+            "type": "uint8",
+            "internalType": "enum BountyBoard.BondState"
+          },
+          {
+            "name": "submissions",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "pending",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "passed",
+            "type": "bool",
+            "internalType": "bool"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getRoleAdmin",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "getSubmission",
+    "inputs": [
+      {
+        "name": "submissionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct BountyBoard.Submission",
+        "components": [
+          {
+            "name": "trainer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "bountyId",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "verdict",
+            "type": "uint8",
+            "internalType": "enum BountyBoard.Verdict"
+          },
+          {
+            "name": "submittedAt",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "score",
+            "type": "int128",
+            "internalType": "int128"
+          },
+          {
+            "name": "checkpointHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "reportHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "grantRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "hasRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isOperator",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "spender",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isTokenAllowed",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "liabilities",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "payoutOwed",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "publishEvaluation",
+    "inputs": [
+      {
+        "name": "submissionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "score",
+        "type": "int128",
+        "internalType": "int128"
+      },
+      {
+        "name": "reportHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "refund",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "refundable",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "renounceRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "callerConfirmation",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "revenuePerShare",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "revokeRole",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setFee",
+    "inputs": [
+      {
+        "name": "bps",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setFeeRecipient",
+    "inputs": [
+      {
+        "name": "recipient",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setOperator",
+    "inputs": [
+      {
+        "name": "spender",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "approved",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "setTokenAllowed",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "allowed",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "submissionOf",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "checkpointHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "submitCheckpoint",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "checkpointHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "uri",
+        "type": "string",
+        "internalType": "string"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "submissionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "supportsInterface",
+    "inputs": [
+      {
+        "name": "interfaceId",
+        "type": "bytes4",
+        "internalType": "bytes4"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "transfer",
+    "inputs": [
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "transferFrom",
+    "inputs": [
+      {
+        "name": "sender",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "withdrawBond",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "withdrawFees",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "withdrawPayout",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "event",
+    "name": "Approval",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "spender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "BondForfeited",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "trainer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "indexed": false,
+        "internalType": "uint128"
+      },
+      {
+        "name": "toPayout",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "BondReturned",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "trainer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint128",
+        "indexed": false,
+        "internalType": "uint128"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "BountyCancelled",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "raised",
+        "type": "uint128",
+        "indexed": false,
+        "internalType": "uint128"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "BountyClaimed",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "trainer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "bond",
+        "type": "uint128",
+        "indexed": false,
+        "internalType": "uint128"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "BountyCreated",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "dao",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "params",
+        "type": "tuple",
+        "indexed": false,
+        "internalType": "struct BountyBoard.CreateBountyParams",
+        "components": [
+          {
+            "name": "token",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "goal",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "fundingDeadline",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deliveryDeadline",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "specHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "evalSetCommitment",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "metricId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "targetScore",
+            "type": "int128",
+            "internalType": "int128"
+          },
+          {
+            "name": "direction",
+            "type": "uint8",
+            "internalType": "enum BountyBoard.Direction"
+          },
+          {
+            "name": "bond",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "challengeWindow",
+            "type": "uint32",
+            "internalType": "uint32"
+          }
+        ]
+      },
+      {
+        "name": "feeBps",
+        "type": "uint16",
+        "indexed": false,
+        "internalType": "uint16"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "BountyFinalized",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "indexed": false,
+        "internalType": "enum BountyBoard.Status"
+      },
+      {
+        "name": "winningSubmissionId",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "payout",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "fee",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "BountyFunded",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "raised",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "CheckpointSubmitted",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "submissionId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "trainer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "checkpointHash",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "uri",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      },
+      {
+        "name": "submittedAt",
+        "type": "uint64",
+        "indexed": false,
+        "internalType": "uint64"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Contributed",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "backer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "raised",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "EvaluationPublished",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "submissionId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "score",
+        "type": "int128",
+        "indexed": false,
+        "internalType": "int128"
+      },
+      {
+        "name": "reportHash",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "qualifies",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      },
+      {
+        "name": "best",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "FeeRecipientUpdated",
+    "inputs": [
+      {
+        "name": "previousRecipient",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "newRecipient",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "FeeUpdated",
+    "inputs": [
+      {
+        "name": "previousBps",
+        "type": "uint16",
+        "indexed": false,
+        "internalType": "uint16"
+      },
+      {
+        "name": "newBps",
+        "type": "uint16",
+        "indexed": false,
+        "internalType": "uint16"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "FeesWithdrawn",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "recipient",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "OperatorSet",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "spender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "approved",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "PayoutWithdrawn",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "winner",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Refunded",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "backer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RevenueClaimed",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RevenueDeposited",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "from",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "revenuePerShare",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RoleAdminChanged",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "previousAdminRole",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "newAdminRole",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RoleGranted",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RoleRevoked",
+    "inputs": [
+      {
+        "name": "role",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "SubmissionDisqualified",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "submissionId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "reportHash",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "TokenAllowlistUpdated",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "allowed",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "Transfer",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "indexed": false,
+        "internalType": "address"
+      },
+      {
+        "name": "sender",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "receiver",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "id",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "error",
+    "name": "AccessControlBadConfirmation",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "AccessControlUnauthorizedAccount",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "neededRole",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_AlreadyClaimed",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "trainer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_AlreadyEvaluated",
+    "inputs": [
+      {
+        "name": "submissionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "verdict",
+        "type": "uint8",
+        "internalType": "enum BountyBoard.Verdict"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_AmountTooLarge",
+    "inputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_BadUri",
+    "inputs": [
+      {
+        "name": "length",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_BondNotForfeitable",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "trainer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "state",
+        "type": "uint8",
+        "internalType": "enum BountyBoard.BondState"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_BondNotReturnable",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "trainer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "state",
+        "type": "uint8",
+        "internalType": "enum BountyBoard.BondState"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_ChallengeWindowTooLong",
+    "inputs": [
+      {
+        "name": "challengeWindow",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "maxWindow",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_DeliveryBeforeFunding",
+    "inputs": [
+      {
+        "name": "fundingDeadline",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "deliveryDeadline",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_DeliveryClosed",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "deliveryDeadline",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_DuplicateCheckpoint",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "checkpointHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "submissionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_FeeTooHigh",
+    "inputs": [
+      {
+        "name": "bps",
+        "type": "uint16",
+        "internalType": "uint16"
+      },
+      {
+        "name": "maxBps",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_FundingClosed",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "fundingDeadline",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_FundingDeadlineNotInFuture",
+    "inputs": [
+      {
+        "name": "fundingDeadline",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "nowTimestamp",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_Insolvent",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "liabilities",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_NoFees",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_NotBountyDao",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "dao",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_NotClaimant",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_NotFinalizable",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum BountyBoard.Status"
+      },
+      {
+        "name": "readyAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_NotWinner",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "winner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_NothingReceived",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_NothingToWithdraw",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_TokenNotAllowed",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_TooManySubmissions",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "trainer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "max",
+        "type": "uint8",
+        "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_UnknownBounty",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_UnknownSubmission",
+    "inputs": [
+      {
+        "name": "submissionId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_WrongStatus",
+    "inputs": [
+      {
+        "name": "bountyId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum BountyBoard.Status"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_ZeroAddress",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_ZeroAmount",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_ZeroGoal",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "BountyBoard_ZeroHash",
+    "inputs": [
+      {
+        "name": "field",
+        "type": "string",
+        "internalType": "string"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC6909InsufficientAllowance",
+    "inputs": [
+      {
+        "name": "spender",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "allowance",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC6909InsufficientBalance",
+    "inputs": [
+      {
+        "name": "sender",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "balance",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "needed",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "id",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC6909InvalidApprover",
+    "inputs": [
+      {
+        "name": "approver",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC6909InvalidReceiver",
+    "inputs": [
+      {
+        "name": "receiver",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC6909InvalidSender",
+    "inputs": [
+      {
+        "name": "sender",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ERC6909InvalidSpender",
+    "inputs": [
+      {
+        "name": "spender",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ReentrancyGuardReentrantCall",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "SafeERC20FailedOperation",
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  }
+] as const;
+
+export const bountyBoardBytecode = "0x608060405234801561000f575f5ffd5b50604051615d37380380615d3783398101604081905261002e9161020e565b6001600160a01b038316158061004b57506001600160a01b038216155b15610069576040516368ac1a7f60e01b815260040160405180910390fd5b6103e861ffff821611156100a25760405163f8e37d5760e01b815261ffff821660048201526103e8602482015260440160405180910390fd5b6100ac5f84610146565b50600580546001600160a01b0384166001600160b01b03199091168117600160a01b61ffff851602179091556040515f907faaebcf1bfa00580e41d966056b48521fa9f202645c86d4ddf28113e617c1b1d3908290a3604080515f815261ffff831660208201527f2e7c4279000925b8ff0bca0e7109cbc47fc6f6c4edfb831ffe7466cf0af07fa0910160405180910390a1505050610258565b5f8281526003602090815260408083206001600160a01b038516845290915281205460ff166101ea575f8381526003602090815260408083206001600160a01b03861684529091529020805460ff191660011790556101a23390565b6001600160a01b0316826001600160a01b0316847f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d60405160405180910390a45060016101ed565b505f5b92915050565b80516001600160a01b0381168114610209575f5ffd5b919050565b5f5f5f60608486031215610220575f5ffd5b610229846101f3565b9250610237602085016101f3565b9150604084015161ffff8116811461024d575f5ffd5b809150509250925092565b615ad2806102655f395ff3fe608060405234801561000f575f5ffd5b5060043610610345575f3560e01c8063558a7297116101be578063aab5a877116100fe578063e5e5dff11161009e578063ee8c4bbf11610079578063ee8c4bbf14610869578063f7056d5814610889578063f9eaee0d146108b3578063fe99049a146108de575f5ffd5b8063e5e5dff11461081c578063e74b981b1461082f578063e9c2651814610842575f5ffd5b8063b6363cf2116100d9578063b6363cf21461079f578063c3daab96146107da578063d547741f146107ed578063d55be8c614610800575f5ffd5b8063aab5a8771461075b578063b01083e214610764578063b21c79351461078c575f5ffd5b806384a2875a116101695780638e005553116101445780638e005553146106f657806391d1485414610709578063a217fddf14610741578063a65e2cfd14610748575f5ffd5b806384a2875a146106b157806386530e29146106c457806387a9dd95146106d7575f5ffd5b806373645f131161019957806373645f131461064a5780637bf412541461065d578063817cc1ea14610670575f5ffd5b8063558a7297146105e5578063598af9e7146105f85780636453afd014610637575f5ffd5b8063248a9ca3116102895780633d92e72c1161023457806344eb34541161020f57806344eb345414610580578063466d18d61461059357806348e6b5a3146105a657806351586ecb146105c6575f5ffd5b80633d92e72c146105335780633e8686cc1461054d578063426a84931461056d575f5ffd5b806330d0ea311161026457806330d0ea31146104e657806336568abe1461050d578063379607f514610520575f5ffd5b8063248a9ca31461049e578063278ecde1146104c05780632f2ff15d146104d3575f5ffd5b80630cae7afc116102f457806315f69012116102cf57806315f6901214610439578063164e68de1461044e5780631cb536ed146104615780631e5eb1d014610474575f5ffd5b80630cae7afc146104005780630d842b30146104135780631310332a14610426575f5ffd5b8063073112831161032457806307311283146103b2578063095bcdb6146103da5780630c0c2ec5146103ed575f5ffd5b8062fdd58e1461034957806301ffc9a71461036f57806305261aea14610392575b5f5ffd5b61035c610357366004614fda565b6108f1565b6040519081526020015b60405180910390f35b61038261037d366004615002565b610919565b6040519015158152602001610366565b6103a56103a0366004615041565b610932565b6040516103669190615099565b61035c6103c03660046150a7565b6001600160a01b03165f908152600c602052604090205490565b6103826103e83660046150c0565b610c30565b61035c6103fb3660046150f0565b610c48565b61035c61040e366004615144565b610d13565b61035c610421366004615164565b610eca565b61035c6104343660046151e0565b6114b5565b61044c61044736600461520a565b6114fb565b005b61035c61045c3660046150a7565b6115c2565b61035c61046f366004615041565b6116a5565b6005546040805161ffff600160a01b84041681526001600160a01b03909216602083015201610366565b61035c6104ac366004615041565b5f9081526003602052604090206001015490565b61035c6104ce366004615041565b6117b3565b61044c6104e13660046151e0565b6118d1565b61035c7f4848aa3d2c0568bab3ca9720f91818ee0957e95426fa0627cc4809e2e5ed8be081565b61044c61051b3660046151e0565b6118fb565b61044c61052e366004615041565b61194c565b61053b600581565b60405160ff9091168152602001610366565b61056061055b366004615041565b611b89565b6040516103669190615253565b61038261057b3660046150c0565b611c75565b61044c61058e3660046152da565b611c82565b61044c6105a1366004615144565b611f99565b6105b96105b43660046151e0565b6120e5565b604051610366919061531d565b6105d062278d0081565b60405163ffffffff9091168152602001610366565b6103826105f336600461520a565b6121ea565b61035c610606366004615377565b6001600160a01b039283165f9081526002602090815260408083209490951682529283528381209181529152205490565b61044c6106453660046151e0565b6121ff565b61035c6106583660046153a0565b612514565b61035c61066b3660046151e0565b612d0e565b6005546006546040805176010000000000000000000000000000000000000000000090930467ffffffffffffffff9081168452909116602083015201610366565b61035c6106bf366004615041565b612d6b565b61035c6106d2366004615041565b612dab565b61035c6106e5366004615041565b5f908152600d602052604090205490565b61044c6107043660046153ba565b612e13565b6103826107173660046151e0565b5f9182526003602090815260408084206001600160a01b0393909316845291905290205460ff1690565b61035c5f81565b61035c610756366004615144565b612eeb565b61035c61020081565b61035c6107723660046150a7565b6001600160a01b03165f908152600b602052604090205490565b61035c61079a366004615041565b612f08565b6103826107ad3660046153db565b6001600160a01b039182165f90815260016020908152604080832093909416825291909152205460ff1690565b61044c6107e8366004615041565b61310a565b61044c6107fb3660046151e0565b613297565b6108096103e881565b60405161ffff9091168152602001610366565b61044c61082a366004615041565b6132bb565b61044c61083d3660046150a7565b61343b565b61035c7f3b5d4cc60d3ec3516ee8ae083bd60934f6eb2a6c54b1229985c41bfb092b260381565b61087c610877366004615041565b6134ef565b6040516103669190615413565b61035c610897366004615144565b5f918252600a6020908152604080842092845291905290205490565b6103826108c13660046150a7565b6001600160a01b03165f9081526004602052604090205460ff1690565b6103826108ec36600461565a565b6137bc565b6001600160a01b0382165f908152602081815260408083208484529091529020545b92915050565b5f61092382613825565b806109135750610913826138bb565b5f61093b613910565b5f61094583613947565b8054600160e01b900460ff1692509050600182600581111561096957610969615058565b036109e4578054600160a01b900467ffffffffffffffff164210156109db5780546040517f474d282d0000000000000000000000000000000000000000000000000000000081526109d29185918591600160a01b900467ffffffffffffffff1690600401615699565b60405180910390fd5b60049150610aad565b60028260058111156109f8576109f8615058565b03610a77575f610a07826139ac565b905080421015610a49578383826040517f474d282d0000000000000000000000000000000000000000000000000000000081526004016109d2939291906156c5565b6004820154600160801b900467ffffffffffffffff165f03610a6c576004610a6f565b60035b925050610aad565b82826040517ff4ddd54d0000000000000000000000000000000000000000000000000000000081526004016109d29291906156e7565b8054829082907fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff16600160e01b836005811115610aec57610aec615058565b02179055505f806003846005811115610b0757610b07615058565b03610bca578254600284015461271091610b61917e0100000000000000000000000000000000000000000000000000000000000090910461ffff1690600160801b90046fffffffffffffffffffffffffffffffff16615728565b610b6b919061576c565b6002840154909250610b97908390600160801b90046fffffffffffffffffffffffffffffffff1661577f565b83546001600160a01b03165f908152600c6020526040812080549293508492909190610bc4908490615792565b90915550505b847f98736e86ec1ba94aa0767992d064fca06c17d4e3a017a6cc8cea43de2800c727858560040160109054906101000a900467ffffffffffffffff168486604051610c1894939291906157a5565b60405180910390a2505050610c2b613a9e565b919050565b5f610c3d33858585613ac8565b5060015b9392505050565b5f610c51613910565b5f610c5b88613947565b546040517fd505accf000000000000000000000000000000000000000000000000000000008152336004820152306024820152604481018990526064810188905260ff8716608482015260a4810186905260c481018590526001600160a01b039091169150819063d505accf9060e4015f604051808303815f87803b158015610ce2575f5ffd5b505af1925050508015610cf3575060015b50610cfe8888613b58565b915050610d09613a9e565b9695505050505050565b5f610d1c613910565b5f610d2684613947565b905060038154600160e01b900460ff166005811115610d4757610d47615058565b14610d8e5780546040517ff4ddd54d0000000000000000000000000000000000000000000000000000000081526109d2918691600160e01b90910460ff16906004016156e7565b825f03610dc7576040517fc160f85500000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b8054610ddd906001600160a01b03163385613e87565b9150815f03610e1b576040517ff52875f0000000000000000000000000000000000000000000000000000000008152600481018590526024016109d2565b60028101545f90610e579084906ec097ce7bc90715b34b9f100000000090600160801b90046fffffffffffffffffffffffffffffffff16613fe6565b5f868152600d6020526040902054610e6f9190615792565b5f868152600d60209081526040918290208390558151868152908101839052919250339187917faaa0a71d94fcdddb3471882105e68a08fe5b69aed7890e5e78fbb5b79fa1b76d910160405180910390a35050610913613a9e565b5f610ed3613910565b5f610edd86613947565b5f878152600860209081526040808320338452909152902090915060028254600160e01b900460ff166005811115610f1757610f17615058565b14610f5e5781546040517ff4ddd54d0000000000000000000000000000000000000000000000000000000081526109d2918991600160e01b90910460ff16906004016156e7565b6001820154600160a01b900467ffffffffffffffff164210610fcb5760018201546040517f32e4930200000000000000000000000000000000000000000000000000000000815260048101899052600160a01b90910467ffffffffffffffff1660248201526044016109d2565b5f8154600160801b900460ff166003811115610fe957610fe9615058565b03611029576040517ff3783fee000000000000000000000000000000000000000000000000000000008152600481018890523360248201526044016109d2565b805460057101000000000000000000000000000000000090910460ff161061108d576040517f153a3faa00000000000000000000000000000000000000000000000000000000815260048101889052336024820152600560448201526064016109d2565b856110f4576040517fc49588e100000000000000000000000000000000000000000000000000000000815260206004820152600e60248201527f636865636b706f696e744861736800000000000000000000000000000000000060448201526064016109d2565b5f878152600a602090815260408083208984529091529020548015611156576040517ff54265530000000000000000000000000000000000000000000000000000000081526004810189905260248101889052604481018290526064016109d2565b841580611164575061020085115b1561119e576040517f4038f73d000000000000000000000000000000000000000000000000000000008152600481018690526024016109d2565b6006805467ffffffffffffffff808216600190810182167fffffffffffffffffffffffffffffffffffffffffffffffff000000000000000093841681178555938701805468010000000000000000818516840185169582168617819004851684018516027fffffffffffffffffffffffffffffffff00000000000000000000000000000000909116909417939093179092558454720100000000000000000000000000000000000060ff71010000000000000000000000000000000000808404821686018216027fffffffffffffffffffffffffffff00ffffffffffffffffffffffffffffffffff84168117839004821690950116027fffffffffffffffffffffffffff00ffffffffffffffffffffffffffffffffffff9093167fffffffffffffffffffffffffff0000ffffffffffffffffffffffffffffffffff909116179190911784556040805160e081018252338152918b1660208301529195509081015f815267ffffffffffffffff4281166020808401919091525f6040808501829052606085018d90526080909401819052888152600982528390208451815492860151909316600160a01b027fffffffff000000000000000000000000000000000000000000000000000000009092166001600160a01b03909316929092171780825591830151909182907fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff16600160e01b8360028111156113c1576113c1615058565b0217905550606082015160018201805460808501516fffffffffffffffffffffffffffffffff1668010000000000000000027fffffffffffffffff00000000000000000000000000000000000000000000000090911667ffffffffffffffff9093169290921791909117905560a0820151600282015560c0909101516003909101555f888152600a602090815260408083208a84529091529081902085905551339085908a907f3abb456c6423259fa630f7ac857170e9e9beccdf379d5de4c54c83d59d31331e9061149a908c908c908c9042906157d8565b60405180910390a45050506114ad613a9e565b949350505050565b5f828152600d60205260408120546114ce838583614096565b6001600160a01b0384165f908152600f602090815260408083208884529091529020546114ad9190615792565b5f61150581614106565b6001600160a01b038316611545576040517f68ac1a7f00000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b6001600160a01b0383165f8181526004602090815260409182902080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff001686151590811790915591519182527f1da521c13439ac6ab125c52e0da7dd7de929f09e58aa0f89ebe3dbb12e63a52b910160405180910390a2505050565b5f6115cb613910565b506001600160a01b0381165f908152600c602052604081205490819003611629576040517f20736bf80000000000000000000000000000000000000000000000000000000081526001600160a01b03831660048201526024016109d2565b6001600160a01b038083165f818152600c60205260408082209190915560055490519216917f5e110f8bc8a20b65dcc87f224bdf1cc039346e267118bae2739847f07321ffa89061167d9085815260200190565b60405180910390a360055461169d9083906001600160a01b031683614110565b610c2b613a9e565b5f6116ae613910565b5f6116b883613947565b5f848152600d602052604090205490915080156116e5576116da3385836141a2565b6116e53385836141f3565b335f908152600f602090815260408083208784529091528120549350839003611743576040517ffd5a33c4000000000000000000000000000000000000000000000000000000008152600481018590523360248201526044016109d2565b335f818152600f60209081526040808320888452825280832092909255905185815286917fb9e8470097faa00e83252475f2ee4b69007b0bb2405268ebec248676998a21b391015b60405180910390a381546117a9906001600160a01b03163385614110565b5050610c2b613a9e565b5f6117bc613910565b5f8281526007602052604090208054600160e01b900460ff1660048160058111156117e9576117e9615058565b141580156118095750600581600581111561180657611806615058565b14155b156118445783816040517ff4ddd54d0000000000000000000000000000000000000000000000000000000081526004016109d29291906156e7565b61184e33856108f1565b9250825f03611892576040517ffd5a33c4000000000000000000000000000000000000000000000000000000008152600481018590523360248201526044016109d2565b61189d338585614244565b604051838152339085907f7ca5472b7ea78c2c0141c5a12ee6d170cf4ce8ed06be3d22c8252ddfc7a6a2c49060200161178b565b5f828152600360205260409020600101546118eb81614106565b6118f58383614292565b50505050565b6001600160a01b038116331461193d576040517f6697b23200000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b611947828261435b565b505050565b611954613910565b5f61195e82613947565b5f838152600860209081526040808320338452909152902090915060028254600160e01b900460ff16600581111561199857611998615058565b146119df5781546040517ff4ddd54d0000000000000000000000000000000000000000000000000000000081526109d2918591600160e01b90910460ff16906004016156e7565b6001820154600160a01b900467ffffffffffffffff164210611a4c5760018201546040517f32e4930200000000000000000000000000000000000000000000000000000000815260048101859052600160a01b90910467ffffffffffffffff1660248201526044016109d2565b5f8154600160801b900460ff166003811115611a6a57611a6a615058565b14611aaa576040517fc817ad26000000000000000000000000000000000000000000000000000000008152600481018490523360248201526044016109d2565b6003820154600160801b90046fffffffffffffffffffffffffffffffff168015611b02578254611aff90611afa906001600160a01b0316336fffffffffffffffffffffffffffffffff8516613e87565b6143fe565b90505b81546fffffffffffffffffffffffffffffffff82167fffffffffffffffffffffffffffffff00000000000000000000000000000000009091168117600160801b1783556040805191825251339186917fc768c342c0811b4c04732db3ebbac7e5a21fc0396492af805ea5b99c01302f169181900360200190a3505050611b86613a9e565b50565b6040805160e080820183525f8083526020808401829052838501829052606084018290526080840182905260a0840182905260c0840182905285825260098152908490208451928301855280546001600160a01b0381168452600160a01b810467ffffffffffffffff16928401929092529293919291830190600160e01b900460ff166002811115611c1d57611c1d615058565b6002811115611c2e57611c2e615058565b8152600182015467ffffffffffffffff81166020830152680100000000000000009004600f0b60408201526002820154606082015260039091015460809091015292915050565b5f610c3d33858585614450565b611c8a613910565b7f4848aa3d2c0568bab3ca9720f91818ee0957e95426fa0627cc4809e2e5ed8be0611cb481614106565b5f5f5f611cc087614541565b82549295509093509150600160a01b900467ffffffffffffffff1685611d42576040517fc49588e100000000000000000000000000000000000000000000000000000000815260206004820152600a60248201527f7265706f7274486173680000000000000000000000000000000000000000000060448201526064016109d2565b83547fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff16600160e01b178455600180850180546fffffffffffffffffffffffffffffffff8a1668010000000000000000027fffffffffffffffff00000000000000000000000000000000ffffffffffffffff9091161790556003850187905582547fffffffffffffffffffffffff00ffffffffffffffffffffffffffffffffffffff1673010000000000000000000000000000000000000017835583545f9182917d010000000000000000000000000000000000000000000000000000000000900460ff1690811115611e3757611e37615058565b14611e51576003840154600f90810b9089900b1315611e62565b6003840154600f90810b9089900b12155b90505f818015611e8e575060028554600160e01b900460ff166005811115611e8c57611e8c615058565b145b8015611ea05750611ea0858b8b6146e7565b90508015611f39576004850180544267ffffffffffffffff90811678010000000000000000000000000000000000000000000000000277ffffffffffffffffffffffffffffffffffffffffffffffff918e16600160801b027fffffffffffffffff0000000000000000000000000000000000000000000000009093166fffffffffffffffffffffffffffffffff8e161792909217161790555b60408051600f8b900b8152602081018a905283151581830152821515606082015290518b9185917f90a8a4d4342de833020f7dd82c7c1a48c38f5d8656e91ab2b1c9184ac3e54a019181900360800190a350505050505050611947613a9e565b611fa1613910565b7f4848aa3d2c0568bab3ca9720f91818ee0957e95426fa0627cc4809e2e5ed8be0611fcb81614106565b5f611fd584614541565b50909150839050612042576040517fc49588e100000000000000000000000000000000000000000000000000000000815260206004820152600a60248201527f7265706f7274486173680000000000000000000000000000000000000000000060448201526064016109d2565b80547fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff167c020000000000000000000000000000000000000000000000000000000017808255600382018490556040805185815290518692600160a01b900467ffffffffffffffff16917ff48773db8f9db8ae5e39877c52d630457b5b30b3e312e12b6c05d0e8f6e241d5919081900360200190a350506120e1613a9e565b5050565b6040805160a0810182525f808252602082018190529181018290526060810182905260808101919091525f8381526008602090815260408083206001600160a01b0386168452825291829020825160a0810190935280546fffffffffffffffffffffffffffffffff811684529091830190600160801b900460ff16600381111561217157612171615058565b600381111561218257612182615058565b8152905460ff710100000000000000000000000000000000008204811660208401527201000000000000000000000000000000000000820481166040840152730100000000000000000000000000000000000000909104161515606090910152905092915050565b5f6121f633848461478e565b50600192915050565b612207613910565b5f61221183613947565b5f8481526008602090815260408083206001600160a01b0387168452909152902090915060038254600160e01b900460ff16600581111561225457612254615058565b1415801561227f575060048254600160e01b900460ff16600581111561227c5761227c615058565b14155b156122c65781546040517ff4ddd54d0000000000000000000000000000000000000000000000000000000081526109d2918691600160e01b90910460ff16906004016156e7565b60018154600160801b900460ff1660038111156122e5576122e5615058565b14158061230a57508054730100000000000000000000000000000000000000900460ff165b8061232e575080547201000000000000000000000000000000000000900460ff1615155b8061234a575080546fffffffffffffffffffffffffffffffff16155b156123925780546040517f227029d20000000000000000000000000000000000000000000000000000000081526109d29186918691600160801b900460ff169060040161583e565b80547fffffffffffffffffffffffffffffff00ffffffffffffffffffffffffffffffff811670030000000000000000000000000000000017825582546fffffffffffffffffffffffffffffffff909116905f90600390600160e01b900460ff16600581111561240357612403615058565b149050801561246f576005840180548391905f906124349084906fffffffffffffffffffffffffffffffff16615861565b92506101000a8154816fffffffffffffffffffffffffffffffff02191690836fffffffffffffffffffffffffffffffff1602179055506124af565b83546001600160a01b03165f908152600c6020526040812080546fffffffffffffffffffffffffffffffff851692906124a9908490615792565b90915550505b604080516fffffffffffffffffffffffffffffffff8416815282151560208201526001600160a01b0387169188917f5aefb7038002a4d4cbdfefabe2bd519d881f095f5dcfe67497fb6523f4104316910160405180910390a3505050506120e1613a9e565b5f61251d613910565b7f3b5d4cc60d3ec3516ee8ae083bd60934f6eb2a6c54b1229985c41bfb092b260361254781614106565b60045f61255760208601866150a7565b6001600160a01b0316815260208101919091526040015f205460ff166125c25761258460208401846150a7565b6040517f2b692c0d0000000000000000000000000000000000000000000000000000000081526001600160a01b0390911660048201526024016109d2565b6125d260408401602085016158a8565b6fffffffffffffffffffffffffffffffff165f0361261c576040517f9f7ed2f500000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b4261262d60608501604086016158d8565b67ffffffffffffffff16116126915761264c60608401604085016158d8565b6040517fb26af31300000000000000000000000000000000000000000000000000000000815267ffffffffffffffff90911660048201524260248201526044016109d2565b6126a160608401604085016158d8565b67ffffffffffffffff166126bb60808501606086016158d8565b67ffffffffffffffff1611612730576126da60608401604085016158d8565b6126ea60808501606086016158d8565b6040517f4911e0b200000000000000000000000000000000000000000000000000000000815267ffffffffffffffff9283166004820152911660248201526044016109d2565b608083013561279b576040517fc49588e100000000000000000000000000000000000000000000000000000000815260206004820152600860248201527f737065634861736800000000000000000000000000000000000000000000000060448201526064016109d2565b60a0830135612806576040517fc49588e100000000000000000000000000000000000000000000000000000000815260206004820152601160248201527f6576616c536574436f6d6d69746d656e7400000000000000000000000000000060448201526064016109d2565b60c0830135612871576040517fc49588e100000000000000000000000000000000000000000000000000000000815260206004820152600860248201527f6d6574726963496400000000000000000000000000000000000000000000000060448201526064016109d2565b62278d0061288761016085016101408601615904565b63ffffffff1611156128e9576128a561016084016101408501615904565b6040517fc40f6d8f00000000000000000000000000000000000000000000000000000000815263ffffffff909116600482015262278d0060248201526044016109d2565b600580547fffff0000000000000000ffffffffffffffffffffffffffffffffffffffffffff81167601000000000000000000000000000000000000000000009182900467ffffffffffffffff90811660010116918202179091555f818152600760209081526040909120919350612962908501856150a7565b81547fffffffffffffffffffffffff0000000000000000000000000000000000000000166001600160a01b03919091161781556129a560608501604086016158d8565b815467ffffffffffffffff91909116600160a01b027fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff167fffffff000000000000000000ffffffffffffffffffffffffffffffffffffffff90911617600160e01b178155612a1b6101208501610100860161592b565b815482907fffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffff167d010000000000000000000000000000000000000000000000000000000000836001811115612a7257612a72615058565b021790555060055481547dffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff16600160a01b90910461ffff167e0100000000000000000000000000000000000000000000000000000000000002178155600181018054337fffffffffffffffffffffffff0000000000000000000000000000000000000000909116179055612b0a60808501606086016158d8565b60018201805467ffffffffffffffff92909216600160a01b027fffffffff0000000000000000ffffffffffffffffffffffffffffffffffffffff909216919091179055612b5f61016085016101408601615904565b60018201805463ffffffff92909216600160e01b027bffffffffffffffffffffffffffffffffffffffffffffffffffffffff909216919091179055612baa60408501602086016158a8565b6002820180547fffffffffffffffffffffffffffffffff00000000000000000000000000000000166fffffffffffffffffffffffffffffffff92909216919091179055612bfe610100850160e08601615944565b6003820180547fffffffffffffffffffffffffffffffff00000000000000000000000000000000166fffffffffffffffffffffffffffffffff92909216919091179055612c53610140850161012086016158a8565b6003820180546fffffffffffffffffffffffffffffffff928316600160801b0292169190911790556080840135600782015560a0840135600882015560c08401356009820155612ca660208501856150a7565b6001600160a01b0316336001600160a01b0316847fcd50ef111174132e52893eca5bd7c112a4e8566529e36da66414247f93bb3cba87855f01601e9054906101000a900461ffff16604051612cfc92919061595d565b60405180910390a45050610c2b613a9e565b5f82815260076020526040812054600160e01b900460ff166004816005811115612d3a57612d3a615058565b1480612d5757506005816005811115612d5557612d55615058565b145b612d61575f6114ad565b6114ad83856108f1565b5f81815260076020526040812060028154600160e01b900460ff166005811115612d9757612d97615058565b14612da2575f610c41565b610c41816139ac565b5f81815260076020526040812060038154600160e01b900460ff166005811115612dd757612dd7615058565b14612de2575f610c41565b6005810154600160801b90046fffffffffffffffffffffffffffffffff16612e098261489c565b610c41919061577f565b5f612e1d81614106565b6103e861ffff83161115612e6b576040517ff8e37d5700000000000000000000000000000000000000000000000000000000815261ffff831660048201526103e860248201526044016109d2565b6005805461ffff848116600160a01b8181027fffffffffffffffffffff0000ffffffffffffffffffffffffffffffffffffffff85161790945560408051949093049091168084526020840191909152917f2e7c4279000925b8ff0bca0e7109cbc47fc6f6c4edfb831ffe7466cf0af07fa0910160405180910390a1505050565b5f612ef4613910565b612efe8383613b58565b9050610913613a9e565b5f612f11613910565b5f612f1b83613947565b905060038154600160e01b900460ff166005811115612f3c57612f3c615058565b14612f835780546040517ff4ddd54d0000000000000000000000000000000000000000000000000000000081526109d2918591600160e01b90910460ff16906004016156e7565b6004810154600160801b900467ffffffffffffffff165f908152600960205260409020546001600160a01b0316338114613001576040517f871e1973000000000000000000000000000000000000000000000000000000008152600481018590523360248201526001600160a01b03821660448201526064016109d2565b5f61300b8361489c565b600584015490915061303690600160801b90046fffffffffffffffffffffffffffffffff168261577f565b9350835f0361307a576040517ffd5a33c4000000000000000000000000000000000000000000000000000000008152600481018690523360248201526044016109d2565b613083816143fe565b6005840180546fffffffffffffffffffffffffffffffff928316600160801b029216919091179055604051339086907fd1a15b9173e0bd19f4a0af7e8662bbbacb41e5c41d6f477ede54b32345d0b97c906130e19088815260200190565b60405180910390a382546130ff906001600160a01b03163386614110565b505050610c2b613a9e565b613112613910565b5f818152600860209081526040808320338452909152902060018154600160801b900460ff16600381111561314957613149615058565b14158061316f57508054730100000000000000000000000000000000000000900460ff16155b8061318b575080546fffffffffffffffffffffffffffffffff16155b156131d35780546040517f074cf03f0000000000000000000000000000000000000000000000000000000081526109d29184913391600160801b900460ff169060040161583e565b80547002000000000000000000000000000000007fffffffffffffffffffffffffffffff00ffffffffffffffffffffffffffffffff82161782556040516fffffffffffffffffffffffffffffffff90911680825290339084907f5e402075d4584a4f951d3573797b754e0ec7a259317ba2c652abb5a626290bf19060200160405180910390a35f8381526007602052604090205461328d906001600160a01b0316336fffffffffffffffffffffffffffffffff8416614110565b5050611b86613a9e565b5f828152600360205260409020600101546132b181614106565b6118f5838361435b565b6132c3613910565b5f6132cd82613947565b60018101549091506001600160a01b031633146133345760018101546040517f10fa7cfd000000000000000000000000000000000000000000000000000000008152600481018490523360248201526001600160a01b0390911660448201526064016109d2565b60018154600160e01b900460ff16600581111561335357613353615058565b1461339a5780546040517ff4ddd54d0000000000000000000000000000000000000000000000000000000081526109d2918491600160e01b90910460ff16906004016156e7565b80547fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff167c0500000000000000000000000000000000000000000000000000000000178155600281015460408051600160801b9092046fffffffffffffffffffffffffffffffff1682525183917f4a6ee64fa79a3be47416f945735d82003fb18814b9b1bfaeee3671ee5227199c919081900360200190a250611b86613a9e565b5f61344581614106565b6001600160a01b038216613485576040517f68ac1a7f00000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b600580546001600160a01b038481167fffffffffffffffffffffffff0000000000000000000000000000000000000000831681179093556040519116919082907faaebcf1bfa00580e41d966056b48521fa9f202645c86d4ddf28113e617c1b1d3905f90a3505050565b6135a1604080516102c0810182525f80825260208201819052909182019081526020015f81525f6020820181905260408201819052606082018190526080820181905260a0820181905260c0820181905260e08201819052610100820181905261012082018190526101408201819052610160820181905261018082018190526101a082018190526101c082018190526101e08201819052610200820181905261022082018190526102409091015290565b5f8281526007602090815260409182902082516102c08101845281546001600160a01b0381168252600160a01b810467ffffffffffffffff169382019390935292909190830190600160e01b900460ff16600581111561360357613603615058565b600581111561361457613614615058565b815281546020909101907d010000000000000000000000000000000000000000000000000000000000900460ff16600181111561365357613653615058565b600181111561366457613664615058565b815281547e01000000000000000000000000000000000000000000000000000000000000900461ffff16602082015260018201546001600160a01b0381166040830152600160a01b810467ffffffffffffffff9081166060840152600160e01b90910463ffffffff16608083015260028301546fffffffffffffffffffffffffffffffff80821660a0850152600160801b91829004811660c08501526003850154600f81810b60e087015290839004821661010086015260048601549081900b6101208601528281048416610140860152780100000000000000000000000000000000000000000000000090048316610160850152600585015480821661018086015291909104166101a083015260068301548082166101c0840152680100000000000000009004166101e0820152600782015461020082015260088201546102208201526009909101546102409091015292915050565b5f336001600160a01b03861681148015906137fc57506001600160a01b038087165f9081526001602090815260408083209385168352929052205460ff16155b1561380d5761380d8682868661491a565b61381986868686613ac8565b50600195945050505050565b5f7fffffffff0000000000000000000000000000000000000000000000000000000082167f0f632fb300000000000000000000000000000000000000000000000000000000148061091357507f01ffc9a7000000000000000000000000000000000000000000000000000000007fffffffff00000000000000000000000000000000000000000000000000000000831614610913565b5f7fffffffff0000000000000000000000000000000000000000000000000000000082167f7965db0b000000000000000000000000000000000000000000000000000000001480610913575061091382613825565b613918614a02565b61394560017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005b90614a5b565b565b5f818152600760205260408120908154600160e01b900460ff16600581111561397257613972615058565b03610c2b576040517f3678cfb9000000000000000000000000000000000000000000000000000000008152600481018390526024016109d2565b60068101545f90819067ffffffffffffffff16156139f65760018301546139f190600160e01b810463ffffffff1690600160a01b900467ffffffffffffffff16615792565b613a0d565b6001830154600160a01b900467ffffffffffffffff165b6004840154909150600160801b900467ffffffffffffffff1615801590613a405750600683015467ffffffffffffffff16155b1561091357600183015460048401545f91613a8f91600160e01b90910463ffffffff16907801000000000000000000000000000000000000000000000000900467ffffffffffffffff16615792565b9050818110610c4157816114ad565b6139455f7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f0061393f565b6001600160a01b038416613b0a576040517fa43520800000000000000000000000000000000000000000000000000000000081525f60048201526024016109d2565b6001600160a01b038316613b4c576040517fb8bbd6100000000000000000000000000000000000000000000000000000000081525f60048201526024016109d2565b6118f584848484614a62565b5f8281526007602052604081208054600160e01b900460ff16838303613baa576040517fc160f85500000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b6001816005811115613bbe57613bbe615058565b14158015613bde57506002816005811115613bdb57613bdb615058565b14155b15613c66575f816005811115613bf657613bf6615058565b03613c30576040517f3678cfb9000000000000000000000000000000000000000000000000000000008152600481018690526024016109d2565b84816040517ff4ddd54d0000000000000000000000000000000000000000000000000000000081526004016109d29291906156e7565b8154600160a01b900467ffffffffffffffff164210613ccd5781546040517fb70f291b00000000000000000000000000000000000000000000000000000000815260048101879052600160a01b90910467ffffffffffffffff1660248201526044016109d2565b8154613ce3906001600160a01b03163386613e87565b9250825f03613d21576040517ff52875f0000000000000000000000000000000000000000000000000000000008152600481018690526024016109d2565b60028201545f90613d4c908590600160801b90046fffffffffffffffffffffffffffffffff16615792565b9050613d57816143fe565b6002840180546fffffffffffffffffffffffffffffffff928316600160801b029216919091179055613d8a338786614b5d565b6040805185815260208101839052339188917fdcfa71ee125a676f843733d9d39dce2c918ecf9e92f96db4f24bdb5244ed68a0910160405180910390a36001826005811115613ddb57613ddb615058565b148015613dfe575060028301546fffffffffffffffffffffffffffffffff168110155b15613e7e5782547fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff167c020000000000000000000000000000000000000000000000000000000017835560405181815286907f1c39a31c24a302017459c2112dda7f9324a0952189c607e90effbbecda960d5e9060200160405180910390a25b50505092915050565b6040517f70a082310000000000000000000000000000000000000000000000000000000081523060048201525f9081906001600160a01b038616906370a0823190602401602060405180830381865afa158015613ee6573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190613f0a9190615a79565b9050613f216001600160a01b038616853086614bab565b6040517f70a0823100000000000000000000000000000000000000000000000000000000815230600482015281906001600160a01b038716906370a0823190602401602060405180830381865afa158015613f7e573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190613fa29190615a79565b613fac919061577f565b6001600160a01b0386165f908152600b6020526040812080549294508492909190613fd8908490615792565b909155509195945050505050565b5f5f5f613ff38686614bfa565b91509150815f036140175783818161400d5761400d61573f565b0492505050610c41565b81841161402e5761402e6003851502601118614c35565b5f848688095f868103871696879004966002600389028118808a02820302808a02820302808a02820302808a02820302808a02820302808a02909103029181900381900460010185841190960395909502919093039390930492909217029150509392505050565b5f815f036140a557505f610c41565b5f6140c96140b386866108f1565b846ec097ce7bc90715b34b9f1000000000613fe6565b6001600160a01b0386165f908152600e602090815260408083208884529091529020549091508082116140fc575f610d09565b610d09818361577f565b611b868133614c46565b6001600160a01b0383165f908152600b60205260409020548082111561417b576040517f56a8a5290000000000000000000000000000000000000000000000000000000081526001600160a01b038516600482015260248101839052604481018290526064016109d2565b6001600160a01b0384165f818152600b6020526040902083830390556118f5908484614cb3565b5f6141ae848484614096565b905080156118f5576001600160a01b0384165f908152600f60209081526040808320868452909152812080548392906141e8908490615792565b909155505050505050565b61421861420084846108f1565b826ec097ce7bc90715b34b9f10000000006001614d01565b6001600160a01b039093165f908152600e60209081526040808320948352939052919091209190915550565b6001600160a01b038316614286576040517fa43520800000000000000000000000000000000000000000000000000000000081525f60048201526024016109d2565b611947835f8484614a62565b5f8281526003602090815260408083206001600160a01b038516845290915281205460ff16614354575f8381526003602090815260408083206001600160a01b0386168452909152902080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0016600117905561430c3390565b6001600160a01b0316826001600160a01b0316847f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d60405160405180910390a4506001610913565b505f610913565b5f8281526003602090815260408083206001600160a01b038516845290915281205460ff1615614354575f8381526003602090815260408083206001600160a01b038616808552925280832080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0016905551339286917ff6391f5c32d9c69d2a47ea670b442974b53935d1edc7fd64eb21e047a839171b9190a4506001610913565b5f6fffffffffffffffffffffffffffffffff82111561444c576040517fda9ce77b000000000000000000000000000000000000000000000000000000008152600481018390526024016109d2565b5090565b6001600160a01b038416614492576040517fcc766a980000000000000000000000000000000000000000000000000000000081525f60048201526024016109d2565b6001600160a01b0383166144d4576040517f6f65f4650000000000000000000000000000000000000000000000000000000081525f60048201526024016109d2565b6001600160a01b038481165f8181526002602090815260408083209488168084529482528083208784528252918290208590559051848152859392917fb3fd5071835887567a0671151121894ddccc2842f1d10bedad13e0d17cace9a7910160405180910390a450505050565b5f818152600960205260408120805490919081906001600160a01b0316614597576040517ffca7662d000000000000000000000000000000000000000000000000000000008152600481018590526024016109d2565b5f8354600160e01b900460ff1660028111156145b5576145b5615058565b146145fc5782546040517f69a0ef770000000000000000000000000000000000000000000000000000000081526109d2918691600160e01b90910460ff1690600401615a90565b5050805467ffffffffffffffff600160a01b820481165f908152600760209081526040808320600883528184206001600160a01b0390961684529490915290206006830180547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff81851681019094167fffffffffffffffffffffffffffffffffffffffffffffffff0000000000000000909116179055805460ff72010000000000000000000000000000000000008083048216909401169092027fffffffffffffffffffffffffff00ffffffffffffffffffffffffffffffffffff9092169190911781559193909250565b60048301545f90600160801b900467ffffffffffffffff16808203614710576001915050610c41565b6004850154600f90810b9084900b81900361472f575083109050610c41565b5f86547d010000000000000000000000000000000000000000000000000000000000900460ff16600181111561476757614767615058565b1461477a5780600f0b84600f0b12610d09565b80600f0b84600f0b13925050509392505050565b6001600160a01b0383166147d0576040517fcc766a980000000000000000000000000000000000000000000000000000000081525f60048201526024016109d2565b6001600160a01b038216614812576040517f6f65f4650000000000000000000000000000000000000000000000000000000081525f60048201526024016109d2565b6001600160a01b038381165f8181526001602090815260408083209487168084529482529182902080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff001686151590811790915591519182527fceb576d9f15e4e200fdb5096d64d5dfd667e16def20c1eefd14256d8e3faa267910160405180910390a3505050565b6002810154600582015482545f92600160801b90046fffffffffffffffffffffffffffffffff908116921690612710906148fc907e01000000000000000000000000000000000000000000000000000000000000900461ffff1684615728565b614906919061576c565b614910908361577f565b610c419190615792565b6001600160a01b038481165f9081526002602090815260408083209387168352928152828220858352905220547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff8110156149fb57818110156149c9576040517f58a3fd5a0000000000000000000000000000000000000000000000000000000081526001600160a01b03851660048201526024810182905260448101839052606481018490526084016109d2565b6001600160a01b038086165f908152600260209081526040808320938816835292815282822086835290522082820390555b5050505050565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f005c15613945576040517f3ee5aeb500000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b80825d5050565b5f60035f84815260076020526040902054600160e01b900460ff166005811115614a8e57614a8e615058565b14614a99575f614aa8565b5f838152600d60205260409020545b9050805f03614ac357614abd85858585614d4c565b506118f5565b6001600160a01b038581169085168114159015614ae557614ae58685846141a2565b6001600160a01b03851615801590614afa5750805b15614b0a57614b0a8585846141a2565b614b1686868686614d4c565b6001600160a01b03861615614b3057614b308685846141f3565b6001600160a01b03851615801590614b455750805b15614b5557614b558585846141f3565b505050505050565b6001600160a01b038316614b9f576040517fb8bbd6100000000000000000000000000000000000000000000000000000000081525f60048201526024016109d2565b6119475f848484614a62565b614bb9848484846001614e97565b6118f5576040517f5274afe70000000000000000000000000000000000000000000000000000000081526001600160a01b03851660048201526024016109d2565b5f807fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff83850993909202808410938190039390930393915050565b634e487b715f52806020526024601cfd5b5f8281526003602090815260408083206001600160a01b038516845290915290205460ff166120e1576040517fe2517d3f0000000000000000000000000000000000000000000000000000000081526001600160a01b0382166004820152602481018390526044016109d2565b614cc08383836001614f1d565b611947576040517f5274afe70000000000000000000000000000000000000000000000000000000081526001600160a01b03841660048201526024016109d2565b5f614d2e614d0e83614f98565b8015614d2957505f8480614d2457614d2461573f565b868809115b151590565b614d39868686613fe6565b614d439190615792565b95945050505050565b336001600160a01b03851615614dfe576001600160a01b0385165f9081526020818152604080832086845290915290205482811015614dd7576040517fb1b4fec00000000000000000000000000000000000000000000000000000000081526001600160a01b03871660048201526024810182905260448101849052606481018590526084016109d2565b6001600160a01b0386165f9081526020818152604080832087845290915290209083900390555b6001600160a01b03841615614e43576001600160a01b0384165f9081526020818152604080832086845290915281208054849290614e3d908490615792565b90915550505b604080516001600160a01b03838116825260208201859052859281881692918916917f1b3d7edb2e9c0b0e7c525b20aaaef0f5940d2ed71663c7d39266ecafac728859910160405180910390a45050505050565b6040517f23b872dd000000000000000000000000000000000000000000000000000000005f8181526001600160a01b038781166004528616602452604485905291602083606481808c5af1925060015f51148316614f0c578383151615614f00573d5f823e3d81fd5b5f883b113d1516831692505b604052505f60605295945050505050565b6040517fa9059cbb000000000000000000000000000000000000000000000000000000005f8181526001600160a01b038616600452602485905291602083604481808b5af1925060015f51148316614f8c578383151615614f80573d5f823e3d81fd5b5f873b113d1516831692505b60405250949350505050565b5f6002826003811115614fad57614fad615058565b614fb79190615aa4565b60ff166001149050919050565b80356001600160a01b0381168114610c2b575f5ffd5b5f5f60408385031215614feb575f5ffd5b614ff483614fc4565b946020939093013593505050565b5f60208284031215615012575f5ffd5b81357fffffffff0000000000000000000000000000000000000000000000000000000081168114610c41575f5ffd5b5f60208284031215615051575f5ffd5b5035919050565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b6006811061509557615095615058565b9052565b602081016109138284615085565b5f602082840312156150b7575f5ffd5b610c4182614fc4565b5f5f5f606084860312156150d2575f5ffd5b6150db84614fc4565b95602085013595506040909401359392505050565b5f5f5f5f5f5f60c08789031215615105575f5ffd5b863595506020870135945060408701359350606087013560ff8116811461512a575f5ffd5b9598949750929560808101359460a0909101359350915050565b5f5f60408385031215615155575f5ffd5b50508035926020909101359150565b5f5f5f5f60608587031215615177575f5ffd5b8435935060208501359250604085013567ffffffffffffffff81111561519b575f5ffd5b8501601f810187136151ab575f5ffd5b803567ffffffffffffffff8111156151c1575f5ffd5b8760208284010111156151d2575f5ffd5b949793965060200194505050565b5f5f604083850312156151f1575f5ffd5b8235915061520160208401614fc4565b90509250929050565b5f5f6040838503121561521b575f5ffd5b61522483614fc4565b915060208301358015158114615238575f5ffd5b809150509250929050565b6003811061509557615095615058565b5f60e0820190506001600160a01b03835116825267ffffffffffffffff6020840151166020830152604083015161528d6040840182615243565b5067ffffffffffffffff60608401511660608301526080830151600f0b608083015260a083015160a083015260c083015160c083015292915050565b8035600f81900b8114610c2b575f5ffd5b5f5f5f606084860312156152ec575f5ffd5b833592506152fc602085016152c9565b929592945050506040919091013590565b6004811061509557615095615058565b81516fffffffffffffffffffffffffffffffff16815260208083015160a083019161534a9084018261530d565b5060ff604084015116604083015260ff606084015116606083015260808301511515608083015292915050565b5f5f5f60608486031215615389575f5ffd5b61539284614fc4565b92506152fc60208501614fc4565b5f6101608284031280156153b2575f5ffd5b509092915050565b5f602082840312156153ca575f5ffd5b813561ffff81168114610c41575f5ffd5b5f5f604083850312156153ec575f5ffd5b6153f583614fc4565b915061520160208401614fc4565b6002811061509557615095615058565b81516001600160a01b031681526102c081016020830151615440602084018267ffffffffffffffff169052565b5060408301516154536040840182615085565b5060608301516154666060840182615403565b50608083015161547c608084018261ffff169052565b5060a083015161549760a08401826001600160a01b03169052565b5060c08301516154b360c084018267ffffffffffffffff169052565b5060e08301516154cb60e084018263ffffffff169052565b506101008301516154f16101008401826fffffffffffffffffffffffffffffffff169052565b506101208301516155176101208401826fffffffffffffffffffffffffffffffff169052565b5061014083015161552e610140840182600f0b9052565b506101608301516155546101608401826fffffffffffffffffffffffffffffffff169052565b5061018083015161556b610180840182600f0b9052565b506101a08301516155896101a084018267ffffffffffffffff169052565b506101c08301516155a76101c084018267ffffffffffffffff169052565b506101e08301516155cd6101e08401826fffffffffffffffffffffffffffffffff169052565b506102008301516155f36102008401826fffffffffffffffffffffffffffffffff169052565b5061022083015161561161022084018267ffffffffffffffff169052565b5061024083015161562f61024084018267ffffffffffffffff169052565b506102608301516102608301526102808301516102808301526102a08301516102a083015292915050565b5f5f5f5f6080858703121561566d575f5ffd5b61567685614fc4565b935061568460208601614fc4565b93969395505050506040820135916060013590565b838152606081016156ad6020830185615085565b67ffffffffffffffff83166040830152949350505050565b838152606081016156d96020830185615085565b826040830152949350505050565b82815260408101610c416020830184615085565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b8082028115828204841417610913576109136156fb565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601260045260245ffd5b5f8261577a5761577a61573f565b500490565b81810381811115610913576109136156fb565b80820180821115610913576109136156fb565b608081016157b38287615085565b67ffffffffffffffff8516602083015283604083015282606083015295945050505050565b84815260606020820152826060820152828460808301375f608084830101525f60807fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f860116830101905067ffffffffffffffff8316604083015295945050505050565b8381526001600160a01b0383166020820152606081016114ad604083018461530d565b6fffffffffffffffffffffffffffffffff8181168382160190811115610913576109136156fb565b80356fffffffffffffffffffffffffffffffff81168114610c2b575f5ffd5b5f602082840312156158b8575f5ffd5b610c4182615889565b803567ffffffffffffffff81168114610c2b575f5ffd5b5f602082840312156158e8575f5ffd5b610c41826158c1565b803563ffffffff81168114610c2b575f5ffd5b5f60208284031215615914575f5ffd5b610c41826158f1565b803560028110610c2b575f5ffd5b5f6020828403121561593b575f5ffd5b610c418261591d565b5f60208284031215615954575f5ffd5b610c41826152c9565b610180810161597c8261596f86614fc4565b6001600160a01b03169052565b61598860208501615889565b6fffffffffffffffffffffffffffffffff1660208301526159ab604085016158c1565b67ffffffffffffffff1660408301526159c6606085016158c1565b67ffffffffffffffff1660608301526080848101359083015260a0808501359083015260c080850135908301526159ff60e085016152c9565b615a0e60e0840182600f0b9052565b50615a1c610100850161591d565b615a2a610100840182615403565b50615a386101208501615889565b6fffffffffffffffffffffffffffffffff16610120830152615a5d61014085016158f1565b63ffffffff1661014083015261ffff8316610160830152610c41565b5f60208284031215615a89575f5ffd5b5051919050565b82815260408101610c416020830184615243565b5f60ff831680615ab657615ab661573f565b8060ff8416069150509291505056fea164736f6c634300081e000a" as const;

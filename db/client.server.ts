@@ -14,6 +14,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { EnvError } from "../lib/env.server.js";
 import * as schema from "./schema/index.js";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -38,6 +39,26 @@ export function dbTargetFromEnv(config: { DATABASE_URL?: string | undefined; PGL
   return config.DATABASE_URL
     ? { kind: "postgres", url: config.DATABASE_URL }
     : { kind: "pglite", dataDir: path.resolve(config.PGLITE_DIR) };
+}
+
+/**
+ * The database of a long-running server process (web, worker). Those run side by side, and a PGlite
+ * data directory can only be opened by one process, so they need DATABASE_URL: real Postgres, or the
+ * PGlite socket server that `npm run dev` starts (db/pglite-server.ts).
+ */
+export function serverDbTarget(config: { DATABASE_URL?: string | undefined }): DbTarget {
+  if (!config.DATABASE_URL) {
+    throw new EnvError([
+      {
+        variable: "DATABASE_URL",
+        message:
+          "is required for the web server and workers (PGlite allows one process per data directory): " +
+          "use Postgres, or serve PGlite with `node --import tsx db/pglite-server.ts` and use the URL it prints " +
+          "(`npm run dev` does this for you)",
+      },
+    ]);
+  }
+  return { kind: "postgres", url: config.DATABASE_URL };
 }
 
 export async function openDb(target: DbTarget): Promise<DbHandle> {

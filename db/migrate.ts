@@ -2,12 +2,10 @@
  * `npm run db:migrate`: applies pending migrations to DATABASE_URL, or to the
  * embedded PGlite in PGLITE_DIR. Exits non-zero, naming the error, on failure.
  */
+import { envOrExit, envSchema } from "../lib/env.server.js";
 import { dbTargetFromEnv, migrateDb, openDb } from "./client.server.js";
 
-const target = dbTargetFromEnv({
-  DATABASE_URL: process.env.DATABASE_URL || undefined,
-  PGLITE_DIR: process.env.PGLITE_DIR || ".data/pglite",
-});
+const target = dbTargetFromEnv(envOrExit(envSchema.pick({ DATABASE_URL: true, PGLITE_DIR: true })));
 const where = target.kind === "postgres" ? new URL(target.url).host : target.dataDir;
 
 try {

@@ -13,11 +13,12 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { envOrExit, envSchema } from "../lib/env.server.js";
 import { migrateDb, openDb } from "./client.server.js";
 
 const { values } = parseArgs({
   options: {
-    dir: { type: "string", default: process.env.PGLITE_DIR || ".data/pglite" },
+    dir: { type: "string", default: envOrExit(envSchema.pick({ PGLITE_DIR: true })).PGLITE_DIR },
     port: { type: "string", default: "0" },
   },
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { syncDeploymentJobId, syncDeploymentPayload } from "./queues.js";
+import { syncDeploymentJobId, syncDeploymentPayload } from "./queues.server.js";
 
 const deployment = {
   chainId: 31_337,

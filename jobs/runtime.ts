@@ -3,13 +3,13 @@
  * and a bounded graceful close. jobs/worker.ts is the process entry; tests call
  * this directly.
  */
-import { type Job, type Processor, Worker } from "bullmq";
+import { type Job, type Processor, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import type { Database } from "../db/client.server.js";
 import type { Logger } from "../lib/logger.server.js";
 import { syncDeployment } from "./processors/sync-deployment.js";
-import { JOB, QUEUE, type QueueName } from "./queues.js";
+import { JOB, QUEUE, type QueueName } from "./queues.server.js";
 
 export interface WorkerDeps {
   db: Database;
@@ -22,7 +22,7 @@ function processors(deps: WorkerDeps): Record<QueueName, Processor> {
   return {
     [QUEUE.deployments]: async (job: Job) => {
       if (job.name === JOB.syncDeployment) return syncDeployment(job.data, deps);
-      throw new Error(`unknown job "${job.name}" on queue ${QUEUE.deployments}`);
+      throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.deployments}`);
     },
   };
 }
@@ -53,7 +53,8 @@ export function startWorkers(deps: WorkerDeps, options: StartWorkersOptions): Ru
       concurrency: options.concurrency,
     });
     const log = deps.log.child({ queue });
-    worker.on("error", (error) => log.error({ err: error }, "worker error"));
+    // Connection errors repeat on every reconnect attempt: one line each, without the stack.
+    worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
     worker.on("failed", (job, error) =>
       log.warn(
         { jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: error.message },
@@ -75,7 +76,8 @@ export function startWorkers(deps: WorkerDeps, options: StartWorkersOptions): Ru
       const closed = Promise.all(workers.map((w) => w.close())).then(() => true as const);
       const result = await Promise.race([closed, timedOut]);
       clearTimeout(timer);
-      if (!result) await Promise.all(workers.map((w) => w.close(true).catch(() => {})));
+      // Gave up: stop waiting for the hung jobs (BullMQ re-queues them once their lock expires).
+      if (!result) void Promise.all(workers.map((w) => w.close(true).catch(() => {})));
       return result;
     },
   };

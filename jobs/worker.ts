@@ -3,9 +3,9 @@
  * Runs apart from the web server. SIGINT/SIGTERM stop taking jobs, wait for
  * running ones up to SHUTDOWN_TIMEOUT_MS, then exit (code 1 if it had to give up).
  */
-import { dbTargetFromEnv, openDb } from "../db/client.server.js";
+import { openDb, serverDbTarget } from "../db/client.server.js";
 import { createChainClient } from "../lib/chain.server.js";
-import { envOrExit } from "../lib/env.server.js";
+import { envOrExit, exitOnEnvError } from "../lib/env.server.js";
 import { createLogger } from "../lib/logger.server.js";
 import { createRedis, redactUrl } from "../lib/redis.server.js";
 import { startWorkers } from "./runtime.js";
@@ -15,7 +15,7 @@ const log = createLogger("worker", config.LOG_LEVEL);
 
 const connection = createRedis(config.REDIS_URL, "worker");
 connection.on("error", (error) => log.error({ err: error.message }, "redis connection error"));
-const dbHandle = await openDb(dbTargetFromEnv(config));
+const dbHandle = await openDb(exitOnEnvError(() => serverDbTarget(config)));
 const chain = createChainClient(config.RPC_URL);
 
 const running = startWorkers(
@@ -32,9 +32,15 @@ async function shutdown(signal: NodeJS.Signals) {
   if (shuttingDown) return;
   shuttingDown = true;
   log.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutting down");
+  // The bound holds whatever hangs below (a pool waiting on a client, a Redis command queue).
+  setTimeout(() => {
+    log.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutdown timed out; exiting");
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS + 2_000).unref();
   const clean = await running.close(config.SHUTDOWN_TIMEOUT_MS);
   if (!clean) log.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "running jobs did not finish in time");
-  await Promise.allSettled([dbHandle.close(), connection.quit()]);
+  connection.disconnect();
+  await dbHandle.close();
   log.info({ clean }, "stopped");
   process.exit(clean ? 0 : 1);
 }

@@ -4,7 +4,7 @@
  * deploy script write.
  */
 import { readFile } from "node:fs/promises";
-import { createPublicClient, http, type PublicClient, webSocket } from "viem";
+import { type Address, createPublicClient, getAddress, http, type PublicClient, webSocket } from "viem";
 import { z } from "zod";
 import { deploymentFile, type Env } from "./env.server.js";
 
@@ -16,6 +16,7 @@ export function createChainClient(rpcUrl: string, timeoutMs = 10_000): PublicCli
 }
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
+const checksummed = address.transform((value) => getAddress(value) as Address);
 const hash = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hash");
 
 export const deployedContractSchema = z.object({
@@ -24,11 +25,27 @@ export const deployedContractSchema = z.object({
   blockNumber: z.number().int().nonnegative(),
 });
 
+/** What a deployment configured on the BountyBoard: fee, recipient, allowlisted tokens and role holders. */
+export const boardSettingsSchema = z.object({
+  feeRecipient: checksummed,
+  feeBps: z.number().int().min(0).max(1000),
+  allowedTokens: z.array(checksummed),
+  roles: z.object({
+    DEFAULT_ADMIN_ROLE: z.array(checksummed),
+    DAO_ROLE: z.array(checksummed),
+    EVALUATOR_ROLE: z.array(checksummed),
+  }),
+});
+
+export type BoardSettings = z.infer<typeof boardSettingsSchema>;
+
 export const deploymentSchema = z.object({
   chainId: z.number().int().positive(),
   deployer: address,
   deployedAt: z.string().datetime(),
   contracts: z.record(z.string().min(1), deployedContractSchema),
+  /** Optional, so files from before the board still parse (and get redeployed). */
+  bountyBoard: boardSettingsSchema.optional(),
 });
 
 export type DeployedContract = z.infer<typeof deployedContractSchema>;

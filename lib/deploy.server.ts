@@ -1,32 +1,46 @@
 /**
  * Contract deployment for development chains and tests. `npm run dev` calls it
  * at start-up and `npm run contracts:deploy` runs it alone. It grows a step per
- * contract as the platform does (the bounty board comes next).
+ * contract as the platform does: the test token (dev chains only), then the
+ * BountyBoard with its token allowlist and roles.
  *
  * A deployment is written to DEPLOYMENTS_DIR/<chainId>.json, where the web app
- * and the workers read the addresses. When that file exists and every contract
- * in it is still on the chain (anvil keeps its state in .data/ between runs),
- * the deployment is reused instead of repeated.
+ * and the workers read the addresses; its `bountyBoard` section records the
+ * board's fee settings, allowlisted tokens and the role holders granted. When
+ * that file exists, has every contract this version deploys, was made with the
+ * same board settings, and every contract in it is still on the chain (anvil
+ * keeps its state in .data/ between runs), the deployment is reused instead of
+ * repeated.
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   type Account,
+  type Address,
   type Chain,
   createPublicClient,
   createWalletClient,
   defineChain,
+  getAddress,
+  type Hash,
   type Hex,
   http,
+  isAddressEqual,
   type PublicClient,
   parseUnits,
   type Transport,
   type WalletClient,
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
-import { testTokenAbi, testTokenBytecode } from "../contracts/abi.js";
-import { type Deployment, readDeployment } from "./chain.server.js";
-import { deploymentFile } from "./env.server.js";
+import { bountyBoardAbi, bountyBoardBytecode, testTokenAbi, testTokenBytecode } from "../contracts/abi.js";
+import { BOARD_ROLES, type BoardRole } from "./board.server.js";
+import {
+  type BoardSettings,
+  type DeployedContract,
+  type Deployment,
+  readDeployment,
+} from "./chain.server.js";
+import { DEFAULT_PLATFORM_FEE_BPS, deploymentFile, type Env, MAX_PLATFORM_FEE_BPS } from "./env.server.js";
 
 /** anvil's default mnemonic: its ten prefunded accounts. Never valid outside dev chains. */
 export const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
@@ -40,6 +54,9 @@ export const DEV_TOKEN = {
   mintPerAccount: "1000000",
 };
 
+/** Which anvil account plays which part on dev chains when nothing is configured. */
+export const DEV_ACCOUNTS = { deployer: 0, dao: 1, evaluator: 2, feeRecipient: 0 } as const;
+
 export function anvilAccount(index: number) {
   return mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
 }
@@ -52,6 +69,34 @@ export interface DeployOptions {
   /** Deploy even if a live deployment file exists. */
   force?: boolean;
   log?: (message: string) => void;
+  /** BountyBoard's DEFAULT_ADMIN_ROLE holder. Default: the deployer. */
+  boardAdmin?: Address | undefined;
+  /** Accounts granted DAO_ROLE. Default: anvil account 1 on chain 31337, none elsewhere. */
+  daoAddresses?: readonly Address[] | undefined;
+  /** Accounts granted EVALUATOR_ROLE. Default: anvil account 2 on chain 31337, none elsewhere. */
+  evaluatorAddresses?: readonly Address[] | undefined;
+  /** Receives the platform fees. Default: anvil account 0 on chain 31337; required elsewhere. */
+  feeRecipient?: Address | undefined;
+  /** Platform fee for new bounties, in basis points (0..1000). Default: 250. */
+  platformFeeBps?: number | undefined;
+}
+
+/** The BountyBoard options of `deployContracts`, from the parsed configuration. */
+export function boardDeployOptions(
+  config: Partial<
+    Pick<Env, "BOARD_ADMIN" | "DAO_ADDRESSES" | "EVALUATOR_ADDRESSES" | "FEE_RECIPIENT" | "PLATFORM_FEE_BPS">
+  >,
+): Pick<
+  DeployOptions,
+  "boardAdmin" | "daoAddresses" | "evaluatorAddresses" | "feeRecipient" | "platformFeeBps"
+> {
+  return {
+    boardAdmin: config.BOARD_ADMIN,
+    daoAddresses: config.DAO_ADDRESSES,
+    evaluatorAddresses: config.EVALUATOR_ADDRESSES,
+    feeRecipient: config.FEE_RECIPIENT,
+    platformFeeBps: config.PLATFORM_FEE_BPS,
+  };
 }
 
 export interface DeployResult {
@@ -89,6 +134,74 @@ async function connect(rpcUrl: string, privateKey: Hex | undefined): Promise<Cli
   return { chain, publicClient, wallet };
 }
 
+/** Checksummed, without duplicates, in the given order. */
+function uniqueAddresses(addresses: readonly Address[]): Address[] {
+  return [...new Set(addresses.map((a) => getAddress(a)))];
+}
+
+/**
+ * What the board should be deployed with on `chainId`: the options, or the dev
+ * defaults on anvil. Throws when a setting without a default is missing or
+ * out of range.
+ */
+export function resolveBoardSettings(
+  chainId: number,
+  deployer: Address,
+  options: Pick<
+    DeployOptions,
+    "boardAdmin" | "daoAddresses" | "evaluatorAddresses" | "feeRecipient" | "platformFeeBps"
+  >,
+  allowedTokens: readonly Address[],
+): BoardSettings {
+  const dev = chainId === ANVIL_CHAIN_ID;
+  const feeBps = options.platformFeeBps ?? DEFAULT_PLATFORM_FEE_BPS;
+  if (!Number.isInteger(feeBps) || feeBps < 0 || feeBps > MAX_PLATFORM_FEE_BPS) {
+    throw new Error(
+      `PLATFORM_FEE_BPS must be a whole number from 0 to ${MAX_PLATFORM_FEE_BPS}, not ${feeBps}`,
+    );
+  }
+  const feeRecipient =
+    options.feeRecipient ?? (dev ? anvilAccount(DEV_ACCOUNTS.feeRecipient).address : undefined);
+  if (!feeRecipient) {
+    throw new Error(`FEE_RECIPIENT is required to deploy on chain ${chainId} (only anvil has a default)`);
+  }
+  return {
+    feeRecipient: getAddress(feeRecipient),
+    feeBps,
+    allowedTokens: uniqueAddresses(allowedTokens),
+    roles: {
+      DEFAULT_ADMIN_ROLE: [getAddress(options.boardAdmin ?? deployer)],
+      DAO_ROLE: uniqueAddresses(
+        options.daoAddresses ?? (dev ? [anvilAccount(DEV_ACCOUNTS.dao).address] : []),
+      ),
+      EVALUATOR_ROLE: uniqueAddresses(
+        options.evaluatorAddresses ?? (dev ? [anvilAccount(DEV_ACCOUNTS.evaluator).address] : []),
+      ),
+    },
+  };
+}
+
+const sameSet = (a: readonly Address[], b: readonly Address[]) =>
+  a.length === b.length && a.every((x) => b.some((y) => isAddressEqual(x, y)));
+
+/**
+ * Why `recorded` differs from `wanted`, ignoring the allowlisted tokens (they
+ * are deployment addresses, compared through the contract set); undefined when
+ * they agree.
+ */
+function settingsDifference(recorded: BoardSettings, wanted: BoardSettings): string | undefined {
+  if (recorded.feeBps !== wanted.feeBps) return `fee ${recorded.feeBps} bps, now ${wanted.feeBps}`;
+  if (!isAddressEqual(recorded.feeRecipient, wanted.feeRecipient)) {
+    return `fee recipient ${recorded.feeRecipient}, now ${wanted.feeRecipient}`;
+  }
+  for (const role of Object.keys(wanted.roles) as BoardRole[]) {
+    if (!sameSet(recorded.roles[role], wanted.roles[role])) {
+      return `${role} holders ${recorded.roles[role].join(",") || "none"}, now ${wanted.roles[role].join(",") || "none"}`;
+    }
+  }
+  return undefined;
+}
+
 /** True when every contract of `deployment` still has code on the chain. */
 export async function isLive(publicClient: PublicClient, deployment: Deployment): Promise<boolean> {
   for (const contract of Object.values(deployment.contracts)) {
@@ -98,32 +211,87 @@ export async function isLive(publicClient: PublicClient, deployment: Deployment)
   return Object.keys(deployment.contracts).length > 0;
 }
 
+/** The contracts this version deploys on `chainId`; a deployment file missing one is redeployed. */
+export function requiredContracts(chainId: number): string[] {
+  return chainId === ANVIL_CHAIN_ID ? ["TestToken", "BountyBoard"] : ["BountyBoard"];
+}
+
+/**
+ * Why `existing` cannot be reused (undefined: it can): a contract missing from
+ * the file or gone from the chain, or board settings other than `wanted`
+ * (tokens aside). A settings difference means a redeploy on anvil, and an
+ * error elsewhere (a live board holds escrow).
+ */
+async function staleReason(
+  publicClient: PublicClient,
+  chainId: number,
+  existing: Deployment,
+  wanted: BoardSettings,
+  file: string,
+): Promise<string | undefined> {
+  const missing = requiredContracts(chainId).filter((name) => !existing.contracts[name]);
+  if (missing.length > 0) return `it has no ${missing.join(", ")}`;
+  if (!existing.bountyBoard) return "it records no BountyBoard settings";
+  if (!(await isLive(publicClient, existing))) return "its contracts are gone from the chain";
+  const difference = settingsDifference(existing.bountyBoard, wanted);
+  if (difference && chainId !== ANVIL_CHAIN_ID) {
+    // A real board holds escrow: never replace it because the configuration changed.
+    throw new Error(
+      `the BountyBoard in ${file} was deployed with ${difference}; ` +
+        "change the roles or fee with the admin account, restore the configuration, or redeploy with --force",
+    );
+  }
+  if (difference) return `its BountyBoard was deployed with ${difference}`;
+  return undefined;
+}
+
 export async function deployContracts(options: DeployOptions): Promise<DeployResult> {
   const log = options.log ?? (() => {});
   const { chain, publicClient, wallet } = await connect(options.rpcUrl, options.privateKey);
   const file = deploymentFile({ DEPLOYMENTS_DIR: options.deploymentsDir }, chain.id);
+  const deployer = wallet.account.address;
+  // Settings are checked before anything is sent, so a bad option costs no transaction.
+  const wanted = resolveBoardSettings(chain.id, deployer, options, []);
 
   const existing = await readDeployment({ DEPLOYMENTS_DIR: options.deploymentsDir }, chain.id);
-  if (existing && !options.force && (await isLive(publicClient, existing))) {
-    log(`contracts already deployed on chain ${chain.id} (${file})`);
-    return { deployment: existing, reused: true, file };
+  if (existing && !options.force) {
+    const reason = await staleReason(publicClient, chain.id, existing, wanted, file);
+    if (!reason) {
+      log(`contracts already deployed on chain ${chain.id} (${file})`);
+      return { deployment: existing, reused: true, file };
+    }
+    log(`redeploying: the deployment in ${file} cannot be reused (${reason})`);
   }
 
   const contracts: Deployment["contracts"] = {};
+  const allowedTokens: Address[] = [];
+
+  /** Sends a transaction and waits until it is mined; throws unless it succeeded. */
+  const mined = async (what: string, hash: Hash) => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`${what} failed in ${hash}`);
+    return receipt;
+  };
+  const deployed = async (name: string, hash: Hash): Promise<DeployedContract & { address: Address }> => {
+    const receipt = await mined(`${name} deployment`, hash);
+    if (!receipt.contractAddress) throw new Error(`${name} deployment created no contract in ${hash}`);
+    const contract = {
+      address: receipt.contractAddress,
+      txHash: hash,
+      blockNumber: Number(receipt.blockNumber),
+    };
+    contracts[name] = contract;
+    return contract;
+  };
 
   // Step: the test token, on dev chains only; real chains allowlist real tokens.
   if (chain.id === ANVIL_CHAIN_ID) {
     const hash = await wallet.deployContract({
       abi: testTokenAbi,
       bytecode: testTokenBytecode,
-      args: [DEV_TOKEN.name, DEV_TOKEN.symbol, DEV_TOKEN.decimals, wallet.account.address],
+      args: [DEV_TOKEN.name, DEV_TOKEN.symbol, DEV_TOKEN.decimals, deployer],
     });
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success" || !receipt.contractAddress) {
-      throw new Error(`TestToken deployment failed in ${hash}`);
-    }
-    const token = receipt.contractAddress;
-    contracts.TestToken = { address: token, txHash: hash, blockNumber: Number(receipt.blockNumber) };
+    const token = (await deployed("TestToken", hash)).address;
     log(`TestToken (${DEV_TOKEN.symbol}) deployed at ${token} in ${hash}`);
 
     const amount = parseUnits(DEV_TOKEN.mintPerAccount, DEV_TOKEN.decimals);
@@ -134,16 +302,69 @@ export async function deployContracts(options: DeployOptions): Promise<DeployRes
         functionName: "mint",
         args: [anvilAccount(i).address, amount],
       });
-      await publicClient.waitForTransactionReceipt({ hash: mint });
+      await mined(`minting ${DEV_TOKEN.symbol}`, mint);
     }
     log(`minted ${DEV_TOKEN.mintPerAccount} ${DEV_TOKEN.symbol} to each of anvil's 10 accounts`);
+    allowedTokens.push(token);
   }
+
+  // Step: the bounty board. The deployer administers it while it allowlists tokens and grants roles, then hands
+  // the admin role over when another admin is configured.
+  const settings = resolveBoardSettings(chain.id, deployer, options, allowedTokens);
+  const boardHash = await wallet.deployContract({
+    abi: bountyBoardAbi,
+    bytecode: bountyBoardBytecode,
+    args: [deployer, settings.feeRecipient, settings.feeBps],
+  });
+  const board = (await deployed("BountyBoard", boardHash)).address;
+  log(
+    `BountyBoard deployed at ${board} in ${boardHash} (fee ${settings.feeBps} bps to ${settings.feeRecipient})`,
+  );
+
+  for (const token of settings.allowedTokens) {
+    const hash = await wallet.writeContract({
+      address: board,
+      abi: bountyBoardAbi,
+      functionName: "setTokenAllowed",
+      args: [token, true],
+    });
+    await mined(`allowlisting ${token}`, hash);
+    log(`BountyBoard: token ${token} allowlisted`);
+  }
+
+  const grant = async (role: BoardRole, account: Address) => {
+    const hash = await wallet.writeContract({
+      address: board,
+      abi: bountyBoardAbi,
+      functionName: "grantRole",
+      args: [BOARD_ROLES[role], account],
+    });
+    await mined(`granting ${role} to ${account}`, hash);
+  };
+  for (const role of ["DAO_ROLE", "EVALUATOR_ROLE"] as const) {
+    for (const account of settings.roles[role]) await grant(role, account);
+    log(`BountyBoard: ${role} granted to ${settings.roles[role].join(", ") || "nobody"}`);
+  }
+
+  const [admin] = settings.roles.DEFAULT_ADMIN_ROLE;
+  if (admin && !isAddressEqual(admin, deployer)) {
+    await grant("DEFAULT_ADMIN_ROLE", admin);
+    const hash = await wallet.writeContract({
+      address: board,
+      abi: bountyBoardAbi,
+      functionName: "renounceRole",
+      args: [BOARD_ROLES.DEFAULT_ADMIN_ROLE, deployer],
+    });
+    await mined("renouncing the deployer's admin role", hash);
+  }
+  log(`BountyBoard: DEFAULT_ADMIN_ROLE held by ${admin}`);
 
   const deployment: Deployment = {
     chainId: chain.id,
-    deployer: wallet.account.address,
+    deployer,
     deployedAt: new Date().toISOString(),
     contracts,
+    bountyBoard: settings,
   };
   await mkdir(path.dirname(file), { recursive: true });
   // Write to a temporary file and rename, so a reader never sees half a file.

@@ -5,6 +5,7 @@
  * except what `publicEnv()` whitelists.
  */
 import path from "node:path";
+import { type Address, getAddress, isAddress, zeroAddress } from "viem";
 import { z } from "zod";
 
 const port = z.coerce.number().int().min(1).max(65_535);
@@ -16,6 +17,49 @@ const url = (protocols: string[]) =>
       message: `must use ${protocols.map((p) => p.replace(":", "://")).join(" or ")}`,
     });
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key");
+
+/** The platform fee of a new BountyBoard, in basis points, when PLATFORM_FEE_BPS is unset. */
+export const DEFAULT_PLATFORM_FEE_BPS = 250;
+/** The contract's MAX_FEE_BPS: the fee can never exceed 10%. */
+export const MAX_PLATFORM_FEE_BPS = 1000;
+
+/** Why `value` is not a usable account address, or undefined when it is one. */
+function addressProblem(value: string): string | undefined {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) return "must be a 0x-prefixed 20-byte hex address";
+  // Mixed case carries an EIP-55 checksum; all-lower or all-upper case does not.
+  const hex = value.slice(2);
+  const mixedCase = hex !== hex.toLowerCase() && hex !== hex.toUpperCase();
+  if (mixedCase && !isAddress(value, { strict: true })) return "has a bad EIP-55 checksum (check for a typo)";
+  if (getAddress(value) === zeroAddress) return "must not be the zero address";
+  return undefined;
+}
+
+/** One account address, normalised to its checksummed form. */
+const address = z
+  .string()
+  .trim()
+  .superRefine((value, ctx) => {
+    const problem = addressProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .transform((value) => getAddress(value) as Address);
+
+/** Comma-separated account addresses (spaces allowed), checksummed, duplicates dropped. */
+const addressList = z
+  .string()
+  .superRefine((value, ctx) => {
+    const items = value.split(",").map((item) => item.trim());
+    items.forEach((item, index) => {
+      const problem = item === "" ? "is empty" : addressProblem(item);
+      if (problem) {
+        ctx.addIssue({
+          code: "custom",
+          message: `entry ${index + 1}${item === "" ? "" : ` (${item})`} ${problem}; expected comma-separated addresses`,
+        });
+      }
+    });
+  })
+  .transform((value) => [...new Set(value.split(",").map((item) => getAddress(item.trim()) as Address))]);
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -43,6 +87,21 @@ export const envSchema = z.object({
   DEPLOYMENTS_DIR: z.string().min(1).default(".data/deployments"),
   /** Deploys contracts in dev. Defaults to anvil's first prefunded account on chain 31337 only. */
   DEPLOYER_PRIVATE_KEY: hex32.optional(),
+  /** BountyBoard's DEFAULT_ADMIN_ROLE holder (an EOA, a Safe or a timelock). Defaults to the deployer. */
+  BOARD_ADMIN: address.optional(),
+  /** Accounts granted DAO_ROLE (may create bounties), comma-separated. Default on anvil: account 1. */
+  DAO_ADDRESSES: addressList.optional(),
+  /** Accounts granted EVALUATOR_ROLE (publish scores), comma-separated. Default on anvil: account 2. */
+  EVALUATOR_ADDRESSES: addressList.optional(),
+  /** Receives BountyBoard's platform fees. Default on anvil: account 0; required on other chains. */
+  FEE_RECIPIENT: address.optional(),
+  /** Platform fee of new bounties in basis points (250 = 2.5%), at most the contract's 1000. */
+  PLATFORM_FEE_BPS: z.coerce
+    .number({ message: "must be a whole number of basis points" })
+    .int("must be a whole number of basis points")
+    .min(0, "must be at least 0")
+    .max(MAX_PLATFORM_FEE_BPS, `must be at most ${MAX_PLATFORM_FEE_BPS} (10%), the contract's MAX_FEE_BPS`)
+    .default(DEFAULT_PLATFORM_FEE_BPS),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(4),
   /** How long a worker process waits for running jobs on SIGINT/SIGTERM before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
@@ -79,7 +138,11 @@ export function parseEnv<S extends z.ZodType = typeof envSchema>(
     throw new EnvError(
       result.error.issues.map((issue) => ({
         variable: String(issue.path[0] ?? "(root)"),
-        message: issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message,
+        // zod 4 leaves `issue.input` out of issues, so "missing" is judged from the source itself.
+        message:
+          issue.code === "invalid_type" && cleaned[String(issue.path[0])] === undefined
+            ? "is required"
+            : issue.message,
       })),
     );
   }
@@ -101,8 +164,13 @@ export function env(): Env {
 export function envOrExit(): Env;
 export function envOrExit<S extends z.ZodType>(schema: S): z.infer<S>;
 export function envOrExit(schema?: z.ZodType): unknown {
+  return exitOnEnvError(() => (schema ? parseEnv(process.env, schema) : env()));
+}
+
+/** Runs `check`; an EnvError it throws is printed (no stack trace) and exits the process with 1. */
+export function exitOnEnvError<T>(check: () => T): T {
   try {
-    return schema ? parseEnv(process.env, schema) : env();
+    return check();
   } catch (error) {
     if (error instanceof EnvError) {
       console.error(error.message);

@@ -9,15 +9,18 @@
  *   worker    jobs/worker.ts
  *   web       `remix dev` (rebuilds on change) serving on PORT
  *
- * Ctrl-C stops everything it started, in reverse order, and leaves nothing behind.
+ * Ctrl-C stops everything it started, in reverse order, and leaves nothing
+ * behind, also when it comes in the middle of start-up.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { dbTargetFromEnv, migrateDb, openDb } from "../db/client.server.js";
-import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../jobs/queues.js";
-import { deployContracts } from "../lib/deploy.server.js";
+import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../jobs/queues.server.js";
+import { createChainClient } from "../lib/chain.server.js";
+import { boardDeployOptions, deployContracts } from "../lib/deploy.server.js";
 import { envOrExit, envSchema } from "../lib/env.server.js";
 import { createRedis, redactUrl } from "../lib/redis.server.js";
 import { freePort, isPortFree, type ManagedProcess, nodeTs, startProcess, waitFor } from "./lib/processes.js";
@@ -26,40 +29,33 @@ import { findRedisServer, REDIS_MISSING_HELP, startAnvil, startRedis } from "./l
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 
-const config = envOrExit(
-  envSchema
-    .pick({
-      PORT: true,
-      LOG_LEVEL: true,
-      DATABASE_URL: true,
-      PGLITE_DIR: true,
-      DEPLOYMENTS_DIR: true,
-      DEPLOYER_PRIVATE_KEY: true,
-      QUEUE_PREFIX: true,
-      CHAIN_ID: true,
-    })
-    .extend({
-      RPC_URL: envSchema.shape.RPC_URL.optional(),
-      REDIS_URL: envSchema.shape.REDIS_URL.optional(),
-      ANVIL_PORT: envSchema.shape.PORT.default(8545),
-      DEV_DATA_DIR: z.string().min(1).default(".data"),
-      /** Where `remix dev` writes the build (inside the project); see remix.config.js. */
-      REMIX_BUILD_DIR: z.string().min(1).default("build"),
-    }),
-);
+const devSchema = envSchema.extend({
+  RPC_URL: envSchema.shape.RPC_URL.optional(),
+  REDIS_URL: envSchema.shape.REDIS_URL.optional(),
+  ANVIL_PORT: envSchema.shape.PORT.default(8545),
+  DEV_DATA_DIR: z.string().min(1).default(".data"),
+  /** Where `remix dev` writes the build (inside the project); see remix.config.js. */
+  REMIX_BUILD_DIR: z.string().min(1).default("build"),
+});
+// The whole configuration is checked before anything starts, not only what dev itself uses.
+const config = envOrExit(devSchema);
 
 const dataDir = path.resolve(config.DEV_DATA_DIR);
 const lockFile = path.join(dataDir, "dev.pid");
 const started: ManagedProcess[] = [];
+let ownsLock = false;
 let shuttingDown = false;
 
 function say(message: string) {
   process.stderr.write(`[dev] ${message}\n`);
 }
 
-function fail(message: string): never {
-  process.stderr.write(`\n[dev] cannot start: ${message}\n`);
-  process.exit(1);
+/** Thrown to abandon start-up once a shutdown has begun. */
+class Stopped extends Error {}
+
+/** Call after every await in start-up: a Ctrl-C meanwhile must not start anything more. */
+function stillStarting() {
+  if (shuttingDown) throw new Stopped();
 }
 
 function isAlive(pid: number) {
@@ -73,54 +69,70 @@ function isAlive(pid: number) {
 
 async function portInUse(port: number) {
   // remix-serve listens on every interface; anvil on loopback. Check both.
-  return !(await isPortFree(port, "127.0.0.1")) || !(await isPortFree(port, "::").catch(() => true));
+  return !(await isPortFree(port, "127.0.0.1")) || !(await isPortFree(port, "::"));
 }
 
-async function preflight() {
-  mkdirSync(dataDir, { recursive: true });
-  try {
+/** Takes the data directory's lock atomically; a lock left by a dead process is replaced. */
+async function takeLock() {
+  await mkdir(dataDir, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockFile, `${process.pid}\n`, { flag: "wx" });
+      ownsLock = true;
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
     const other = Number(readFileSync(lockFile, "utf8").trim());
-    if (other && other !== process.pid && isAlive(other)) {
-      fail(
+    if (other && isAlive(other)) {
+      throw new Error(
         `another \`npm run dev\` (pid ${other}) is already running with data in ${dataDir}.\n` +
           "Stop it with Ctrl-C first, or give this one its own DEV_DATA_DIR, PGLITE_DIR, PORT and ANVIL_PORT.",
       );
     }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    rmSync(lockFile, { force: true }); // stale: its process is gone
   }
+  throw new Error(`cannot take the lock ${lockFile}`);
+}
+
+async function preflight() {
+  if (!config.REDIS_URL && !findRedisServer()) throw new Error(REDIS_MISSING_HELP);
+  await takeLock();
   if (await portInUse(config.PORT)) {
-    fail(
+    throw new Error(
       `port ${config.PORT} is in use (another \`npm run dev\`, or another server). Stop it or set PORT=...`,
     );
   }
   if (!config.RPC_URL && (await portInUse(config.ANVIL_PORT))) {
-    fail(
+    throw new Error(
       `port ${config.ANVIL_PORT} (anvil) is in use. Stop what runs there, set ANVIL_PORT=..., ` +
         "or use that chain with RPC_URL=http://127.0.0.1:<port>.",
     );
   }
-  if (!config.REDIS_URL && !findRedisServer()) fail(REDIS_MISSING_HELP);
-  writeFileSync(lockFile, `${process.pid}\n`);
 }
 
 async function shutdown(code: number, reason: string) {
   if (shuttingDown) return;
   shuttingDown = true;
   say(`${reason}: stopping ${started.map((p) => p.name).join(", ") || "nothing"}...`);
-  // Reverse start order: web and workers before the services they use.
-  for (const proc of [...started].reverse()) {
+  // Reverse start order: web and workers before the services they use. Loop, since start-up may
+  // still register a process it had already spawned.
+  for (let proc = started.pop(); proc; proc = started.pop()) {
     await proc.stop(10_000);
     say(`${proc.name} stopped`);
   }
-  rmSync(lockFile, { force: true });
+  if (ownsLock) rmSync(lockFile, { force: true });
   process.exit(code);
 }
 
+/** Registers a spawned process: stopped on shutdown, and its unexpected exit stops everything. */
 function watch(proc: ManagedProcess) {
   started.push(proc);
   void proc.exited.then((code) => {
-    if (!shuttingDown) void shutdown(1, `${proc.name} exited unexpectedly (${code})`);
+    if (!shuttingDown) {
+      const output = proc.tail().slice(-5).join("\n  ");
+      void shutdown(1, `${proc.name} exited unexpectedly (${code})${output ? `:\n  ${output}` : ""}`);
+    }
   });
   return proc;
 }
@@ -135,59 +147,71 @@ setInterval(() => {
   if (process.ppid !== parentPid) void shutdown(0, `parent process ${parentPid} exited`);
 }, 1_000).unref();
 
+/** Starts the PGlite socket server and resolves with its URL once it has migrated and listens. */
+async function startDatabase(): Promise<string> {
+  let announce: (url: string) => void = () => {};
+  const announced = new Promise<string>((resolve) => {
+    announce = resolve;
+  });
+  const db = watch(
+    startProcess({
+      name: "db",
+      ...nodeTs("db/pglite-server.ts", "--dir", path.resolve(config.PGLITE_DIR), "--port", "0"),
+      onLine: (line) => {
+        try {
+          const event = JSON.parse(line) as { event?: string; url?: string };
+          if (event.event === "ready" && event.url) announce(event.url);
+        } catch {
+          process.stderr.write(`[db] ${line}\n`);
+        }
+      },
+    }),
+  );
+  return waitFor("PGlite server", () => announced, { process: db, timeoutMs: 60_000 });
+}
+
 async function main() {
   await preflight();
 
-  // 1. Chain.
+  // 1. Chain: checked before anything is deployed to it.
   let rpcUrl = config.RPC_URL;
   if (!rpcUrl) {
     const anvil = await startAnvil({
       port: config.ANVIL_PORT,
       statePath: path.join(dataDir, "anvil/state.json"),
+      onSpawn: watch,
     });
-    watch(anvil.process);
     rpcUrl = anvil.url;
+  }
+  stillStarting();
+  const chainId = await createChainClient(rpcUrl, 5_000).getChainId();
+  if (chainId !== config.CHAIN_ID) {
+    throw new Error(
+      `RPC_URL serves chain ${chainId} but CHAIN_ID is ${config.CHAIN_ID}; nothing was deployed`,
+    );
   }
 
   // 2. Redis.
   let redisUrl = config.REDIS_URL;
   if (!redisUrl) {
-    const redis = await startRedis({ port: await freePort(), dataDir: path.join(dataDir, "redis") });
-    watch(redis.process);
+    const redis = await startRedis({
+      port: await freePort(),
+      dataDir: path.join(dataDir, "redis"),
+      onSpawn: watch,
+    });
     redisUrl = redis.url;
   }
+  stillStarting();
 
   // 3. Database: migrate, and share PGlite over a loopback socket.
   let databaseUrl = config.DATABASE_URL;
   if (databaseUrl) {
-    const handle = await openDb(
-      dbTargetFromEnv({ DATABASE_URL: databaseUrl, PGLITE_DIR: config.PGLITE_DIR }),
-    );
+    const handle = await openDb(dbTargetFromEnv(config));
     await migrateDb(handle).finally(() => handle.close());
   } else {
-    let ready: ((url: string) => void) | undefined;
-    const url = new Promise<string>((resolve) => {
-      ready = resolve;
-    });
-    const db = watch(
-      startProcess({
-        name: "db",
-        ...nodeTs("db/pglite-server.ts", "--dir", path.resolve(config.PGLITE_DIR), "--port", "0"),
-        onLine: (line) => {
-          try {
-            const event = JSON.parse(line) as { event?: string; url?: string };
-            if (event.event === "ready" && event.url) ready?.(event.url);
-          } catch {
-            process.stderr.write(`[db] ${line}\n`);
-          }
-        },
-      }),
-    );
-    databaseUrl = await waitFor("PGlite server", () => Promise.race([url, db.exited.then(() => url)]), {
-      exited: db.exited,
-      timeoutMs: 60_000,
-    });
+    databaseUrl = await startDatabase();
   }
+  stillStarting();
 
   // 4. Contracts, announced to the workers through the queue.
   const { deployment, reused, file } = await deployContracts({
@@ -195,15 +219,22 @@ async function main() {
     privateKey: config.DEPLOYER_PRIVATE_KEY as `0x${string}` | undefined,
     deploymentsDir: config.DEPLOYMENTS_DIR,
     log: say,
+    ...boardDeployOptions(config),
   });
-  if (deployment.chainId !== config.CHAIN_ID) {
-    throw new Error(`RPC_URL serves chain ${deployment.chainId} but CHAIN_ID is ${config.CHAIN_ID}`);
-  }
+  stillStarting();
   const producer = createRedis(redisUrl, "producer");
   const queue = createQueue(QUEUE.deployments, producer, config.QUEUE_PREFIX);
-  await queue.add(JOB.syncDeployment, deployment, { jobId: syncDeploymentJobId(deployment) });
-  await queue.close();
-  producer.disconnect();
+  try {
+    const jobId = syncDeploymentJobId(deployment);
+    // A job that failed before (say the worker could not reach the chain) keeps its id: retry it.
+    const previous = await queue.getJob(jobId);
+    if (previous && (await previous.isFailed())) await previous.retry();
+    else await queue.add(JOB.syncDeployment, deployment, { jobId });
+  } finally {
+    await queue.close();
+    producer.disconnect();
+  }
+  stillStarting();
 
   // 5. Worker and web, with everything resolved.
   const childEnv = {
@@ -213,9 +244,6 @@ async function main() {
     RPC_URL: rpcUrl,
     REDIS_URL: redisUrl,
     DATABASE_URL: databaseUrl,
-    CHAIN_ID: String(config.CHAIN_ID),
-    DEPLOYMENTS_DIR: path.resolve(config.DEPLOYMENTS_DIR),
-    QUEUE_PREFIX: config.QUEUE_PREFIX,
   };
   watch(startProcess({ name: "worker", ...nodeTs("jobs/worker.ts"), env: childEnv }));
   const web = watch(
@@ -227,7 +255,11 @@ async function main() {
     }),
   );
   const webUrl = `http://localhost:${config.PORT}`;
-  await waitFor("web server", () => fetch(`${webUrl}/healthz`), { exited: web.exited, timeoutMs: 120_000 });
+  await waitFor("web server", () => fetch(`${webUrl}/healthz`, { signal: AbortSignal.timeout(5_000) }), {
+    process: web,
+    timeoutMs: 120_000,
+  });
+  stillStarting();
 
   const contracts = Object.entries(deployment.contracts)
     .map(([name, c]) => `    ${name.padEnd(16)} ${c.address}`)
@@ -250,6 +282,7 @@ async function main() {
 }
 
 main().catch((error: Error) => {
-  process.stderr.write(`\n[dev] start-up failed: ${error.message}\n`);
+  if (error instanceof Stopped) return; // a signal arrived; shutdown() is already at work
+  process.stderr.write(`\n[dev] cannot start: ${error.message}\n`);
   void shutdown(1, "start-up failed");
 });

@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The contracts TypeScript uses. Add a name here when a new one is needed off-chain. */
-export const EXPORTED_CONTRACTS = ["TestToken"] as const;
+export const EXPORTED_CONTRACTS = ["TestToken", "BountyBoard"] as const;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 

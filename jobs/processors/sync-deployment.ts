@@ -6,11 +6,11 @@
  */
 import { UnrecoverableError } from "bullmq";
 import { sql } from "drizzle-orm";
-import type { Hex, PublicClient } from "viem";
+import { type Hex, type PublicClient, TransactionReceiptNotFoundError } from "viem";
 import type { Database } from "../../db/client.server.js";
 import { deployments } from "../../db/schema/index.js";
 import type { Logger } from "../../lib/logger.server.js";
-import { syncDeploymentPayload } from "../queues.js";
+import { syncDeploymentPayload } from "../queues.server.js";
 
 export interface SyncDeploymentDeps {
   db: Database;
@@ -33,9 +33,14 @@ export async function syncDeployment(data: unknown, deps: SyncDeploymentDeps): P
   }
 
   for (const [name, contract] of Object.entries(deployment.contracts)) {
+    // A missing receipt is a fact about this chain (permanent); a timeout or a refused
+    // connection is not, so those errors propagate and BullMQ retries with backoff.
     const receipt = await deps.chain
       .getTransactionReceipt({ hash: contract.txHash as Hex })
-      .catch(() => null);
+      .catch((error: unknown) => {
+        if (error instanceof TransactionReceiptNotFoundError) return null;
+        throw error;
+      });
     if (!receipt) {
       throw new UnrecoverableError(`${name}: creation transaction ${contract.txHash} is not on chain`);
     }

@@ -1,4 +1,7 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort, isPortFree, startProcess, waitFor } from "./processes.js";
 
@@ -49,12 +52,52 @@ describe("startProcess", () => {
   });
 });
 
+describe("stop", () => {
+  it("waits for the whole group, not just a leader that exits at once (anvil's npm wrapper)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ct-stop-"));
+    const marker = path.join(dir, "flushed");
+    // The leader exits on SIGTERM right away; its child needs 300 ms to flush its state on SIGTERM.
+    const inner = `trap 'sleep 0.3; echo flushed > ${marker}; exit 0' TERM; echo ready; while :; do sleep 0.05; done`;
+    const lines: string[] = [];
+    const proc = startProcess({
+      name: "wrapper",
+      command: "sh",
+      args: ["-c", `sh -c "${inner}" & wait`],
+      onLine: (line) => lines.push(line),
+    });
+    await waitFor("inner ready", async () => {
+      if (!lines.includes("ready")) throw new Error("not yet");
+    });
+    await proc.stop(5_000);
+    expect(readFileSync(marker, "utf8").trim()).toBe("flushed");
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe("waitFor", () => {
+  it("times out even when a check never settles", async () => {
+    await expect(
+      waitFor("hang", () => new Promise(() => {}), { timeoutMs: 200, intervalMs: 50 }),
+    ).rejects.toThrow(/hang: not ready after 200 ms/);
+  });
+
   it("fails early, naming the process, when it exits before it is ready", async () => {
     const proc = startProcess({ name: "quitter", command: "sh", args: ["-c", "exit 3"], onLine: () => {} });
     await expect(
-      waitFor("quitter", () => Promise.reject(new Error("not ready")), { exited: proc.exited }),
+      waitFor("quitter", () => Promise.reject(new Error("not ready")), { process: proc }),
     ).rejects.toThrow(/quitter: the process exited \(3\)/);
+  });
+
+  it("includes what the process printed when it exits early", async () => {
+    const proc = startProcess({
+      name: "talker",
+      command: "sh",
+      args: ["-c", "echo 'config: bad port' >&2; exit 1"],
+      onLine: () => {},
+    });
+    await expect(
+      waitFor("talker", () => Promise.reject(new Error("not ready")), { process: proc }),
+    ).rejects.toThrow(/talker: the process exited \(1\) before it was ready:\nconfig: bad port/);
   });
 
   it("reports the last error on timeout", async () => {

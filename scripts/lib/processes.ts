@@ -1,8 +1,9 @@
 /**
  * Child processes for `npm run dev` and the tests: each in its own process
- * group (so stopping it also stops what it spawned, e.g. tsx's node or
- * remix-serve), output prefixed with its name, stopped with SIGTERM then
- * SIGKILL after a grace period.
+ * group (so stopping it also stops what it spawned: tsx's node, remix-serve,
+ * the real anvil binary behind its npm wrapper), output prefixed with its name,
+ * stopped with SIGTERM and given a grace period to exit (the whole group, not
+ * just its leader) before SIGKILL.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
@@ -13,6 +14,8 @@ export interface ManagedProcess {
   child: ChildProcess;
   /** Resolves with the exit code (or signal name) when the process has exited. */
   exited: Promise<number | string>;
+  /** The last lines it printed (at most 20), for error messages. */
+  tail(): string[];
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -26,6 +29,8 @@ export interface StartOptions {
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
 }
 
+const TAIL_LINES = 20;
+
 export function startProcess(options: StartOptions): ManagedProcess {
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
@@ -33,10 +38,16 @@ export function startProcess(options: StartOptions): ManagedProcess {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const lines: string[] = [];
   const onLine = options.onLine ?? ((line: string) => process.stderr.write(`[${options.name}] ${line}\n`));
   for (const stream of ["stdout", "stderr"] as const) {
     const source = child[stream];
-    if (source) createInterface({ input: source }).on("line", (line) => onLine(line, stream));
+    if (!source) continue;
+    createInterface({ input: source }).on("line", (line) => {
+      lines.push(line);
+      if (lines.length > TAIL_LINES) lines.shift();
+      onLine(line, stream);
+    });
   }
   const exited = new Promise<number | string>((resolve) => {
     child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
@@ -47,15 +58,20 @@ export function startProcess(options: StartOptions): ManagedProcess {
     name: options.name,
     child,
     exited,
+    tail: () => [...lines],
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-        signalGroup(child.pid, "SIGTERM");
-        const timer = setTimeout(() => child.pid && signalGroup(child.pid, "SIGKILL"), graceMs);
+        const pid = child.pid;
+        if (!pid) return;
+        const deadline = Date.now() + graceMs;
+        signalGroup(pid, "SIGTERM");
+        // Wait for every process of the group, not only the leader: a wrapper (anvil's npm shim)
+        // may exit at once while the real process is still writing its state to disk.
+        while (groupAlive(pid) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        signalGroup(pid, "SIGKILL");
         await exited;
-        clearTimeout(timer);
-        // Anything the child left behind in its group goes too.
-        signalGroup(child.pid, "SIGKILL");
       })();
       return stopping;
     },
@@ -70,6 +86,15 @@ function signalGroup(pid: number, signal: NodeJS.Signals) {
   }
 }
 
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Command and arguments to run a TypeScript entry point in one plain node
  * process (tsx as a loader). Unlike the `tsx` CLI, no wrapper process sits in
@@ -79,42 +104,74 @@ export function nodeTs(entry: string, ...args: string[]): { command: string; arg
   return { command: process.execPath, args: ["--import", "tsx", entry, ...args] };
 }
 
-/** Resolves once `check` succeeds, retrying every `intervalMs`; rejects with the last error after `timeoutMs`. */
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** A process whose exit means readiness will never come: fail at once, with its last output. */
+  process?: ManagedProcess;
+}
+
+/**
+ * Resolves once `check` succeeds, retrying every `intervalMs`. Rejects after
+ * `timeoutMs` (even if a check hangs) with the last error, or as soon as
+ * `process` exits.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T>,
-  {
-    timeoutMs = 30_000,
-    intervalMs = 200,
-    exited,
-  }: { timeoutMs?: number; intervalMs?: number; exited?: Promise<unknown> } = {},
+  options: WaitOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let dead: unknown;
-  exited?.then((code) => {
-    dead = code;
-  });
+  const { timeoutMs = 30_000, intervalMs = 200, process: proc } = options;
   let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (dead !== undefined)
-      throw new Error(`${what}: the process exited (${String(dead)}) before it was ready`);
-    try {
-      return await check();
-    } catch (error) {
-      lastError = error;
+  let timer: NodeJS.Timeout | undefined;
+  let done = false;
+  const failure = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `${what}: not ready after ${timeoutMs} ms (${(lastError as Error)?.message ?? "no answer"})`,
+          ),
+        ),
+      timeoutMs,
+    );
+    proc?.exited.then((code) => {
+      if (done) return;
+      const output = proc.tail().join("\n");
+      reject(
+        new Error(`${what}: the process exited (${code}) before it was ready${output ? `:\n${output}` : ""}`),
+      );
+    });
+  });
+  const attempts = (async () => {
+    while (!done) {
+      try {
+        return await check();
+      } catch (error) {
+        lastError = error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    throw new Error("unreachable");
+  })();
+  try {
+    return await Promise.race([attempts, failure]);
+  } finally {
+    done = true;
+    clearTimeout(timer);
   }
-  throw new Error(
-    `${what}: not ready after ${timeoutMs} ms (${(lastError as Error)?.message ?? "no answer"})`,
-  );
 }
 
-/** True when nothing listens on host:port. */
+/**
+ * True when nothing listens on host:port. An address family the host does not
+ * have (IPv6 disabled) counts as free: nothing can be listening there.
+ */
 export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", () => resolve(false));
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      resolve(error.code !== "EADDRINUSE" && error.code !== "EACCES"),
+    );
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }

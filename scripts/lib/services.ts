@@ -6,8 +6,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
-import { createPublicClient, http } from "viem";
+import { createChainClient } from "../../lib/chain.server.js";
+import { createRedis } from "../../lib/redis.server.js";
 import { type ManagedProcess, startProcess, waitFor } from "./processes.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -17,13 +17,27 @@ export interface RunningService {
   process: ManagedProcess;
 }
 
-export interface AnvilOptions {
+interface CommonOptions {
   port: number;
+  /** Called right after the process is spawned, before it is ready, so a caller can stop it if start-up fails. */
+  onSpawn?: (process: ManagedProcess) => void;
+}
+
+/** Stops `proc` when readiness fails, so a failed start leaves nothing behind. */
+async function ready<T>(proc: ManagedProcess, wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (error) {
+    await proc.stop(2_000);
+    throw error;
+  }
+}
+
+export interface AnvilOptions extends CommonOptions {
   /** Default 31337, anvil's own. */
   chainId?: number;
   /** Load the chain from this file at start and dump it there periodically and on exit. */
   statePath?: string;
-  onLine?: (line: string) => void;
 }
 
 export async function startAnvil(options: AnvilOptions): Promise<RunningService> {
@@ -43,11 +57,15 @@ export async function startAnvil(options: AnvilOptions): Promise<RunningService>
     name: "anvil",
     command: path.join(root, "node_modules/.bin/anvil"),
     args,
-    onLine: options.onLine ?? (() => {}),
+    onLine: () => {},
   });
+  options.onSpawn?.(proc);
   const url = `http://127.0.0.1:${options.port}`;
-  const client = createPublicClient({ transport: http(url, { retryCount: 0, timeout: 1_000 }) });
-  await waitFor("anvil", () => client.getChainId(), { exited: proc.exited, timeoutMs: 30_000 });
+  const client = createChainClient(url, 1_000);
+  await ready(
+    proc,
+    waitFor("anvil", () => client.getChainId(), { process: proc, timeoutMs: 30_000 }),
+  );
   return { url, process: proc };
 }
 
@@ -66,11 +84,9 @@ export const REDIS_MISSING_HELP = [
   "or point Crowdtrain at a running one: `REDIS_URL=redis://127.0.0.1:6379 npm run dev`.",
 ].join("\n");
 
-export interface RedisOptions {
-  port: number;
+export interface RedisOptions extends CommonOptions {
   /** Persist to this directory (append-only file); in memory only when unset. */
   dataDir?: string;
-  onLine?: (line: string) => void;
 }
 
 export async function startRedis(options: RedisOptions): Promise<RunningService> {
@@ -83,21 +99,19 @@ export async function startRedis(options: RedisOptions): Promise<RunningService>
   } else {
     args.push("--appendonly", "no");
   }
-  const proc = startProcess({ name: "redis", command: binary, args, onLine: options.onLine ?? (() => {}) });
+  const proc = startProcess({ name: "redis", command: binary, args, onLine: () => {} });
+  options.onSpawn?.(proc);
   const url = `redis://127.0.0.1:${options.port}`;
-  await waitFor(
-    "redis-server",
-    async () => {
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on("error", () => {}); // a refused connection while starting is expected; connect() rejects
-      try {
-        await probe.connect();
-        return await probe.ping();
-      } finally {
-        probe.disconnect();
-      }
-    },
-    { exited: proc.exited, timeoutMs: 15_000 },
-  );
+  const ping = async () => {
+    const probe = createRedis(url, "probe");
+    probe.on("error", () => {}); // a refused connection while starting is expected; connect() rejects
+    try {
+      await probe.connect();
+      return await probe.ping();
+    } finally {
+      probe.disconnect();
+    }
+  };
+  await ready(proc, waitFor("redis-server", ping, { process: proc, timeoutMs: 15_000 }));
   return { url, process: proc };
 }

@@ -71,7 +71,7 @@ async function running(dev: ManagedProcess, lines: string[]) {
       async () => {
         if (!lines.some((l) => l.includes("Crowdtrain is running"))) throw new Error("no banner yet");
       },
-      { exited: dev.exited, timeoutMs: 150_000, intervalMs: 500 },
+      { process: dev, timeoutMs: 150_000, intervalMs: 500 },
     );
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- dev output ---\n${lines.slice(-15).join("\n")}`);

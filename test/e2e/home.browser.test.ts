@@ -7,7 +7,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listDeployments } from "../../app/models/deployment.server.js";
-import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.js";
+import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.server.js";
 import { deployContracts } from "../../lib/deploy.server.js";
 import { createRedis } from "../../lib/redis.server.js";
 import { nodeTs, startProcess, waitFor } from "../../scripts/lib/processes.js";

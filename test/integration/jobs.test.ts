@@ -5,9 +5,10 @@
  */
 import { type Job, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
+import { createTestClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listDeployments } from "../../app/models/deployment.server.js";
-import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.js";
+import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.server.js";
 import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
 import { createChainClient } from "../../lib/chain.server.js";
 import { type DeployResult, deployContracts } from "../../lib/deploy.server.js";
@@ -43,6 +44,7 @@ describe.each(dbTargets())("sync-deployment on $name", ({ open }) => {
   let connection: Redis;
   let running: RunningWorkers;
   let events: QueueEvents;
+  let eventsConnection: Redis;
   const prefix = uniqueId("test-jobs");
   const queue = () => createQueue(QUEUE.deployments, connection, prefix);
 
@@ -53,7 +55,8 @@ describe.each(dbTargets())("sync-deployment on $name", ({ open }) => {
       { db: testDb.handle.db, chain: createChainClient(anvil.url), log: createLogger("test", "silent") },
       { connection, prefix, concurrency: 2 },
     );
-    events = new QueueEvents(QUEUE.deployments, { connection: connection.duplicate(), prefix });
+    eventsConnection = connection.duplicate();
+    events = new QueueEvents(QUEUE.deployments, { connection: eventsConnection, prefix });
     await events.waitUntilReady();
   });
 
@@ -64,6 +67,7 @@ describe.each(dbTargets())("sync-deployment on $name", ({ open }) => {
     await q.obliterate({ force: true }); // only this test's prefix
     await q.close();
     connection?.disconnect();
+    eventsConnection?.disconnect(); // BullMQ leaves connections it was given open
     await testDb?.cleanup();
   });
 
@@ -71,11 +75,11 @@ describe.each(dbTargets())("sync-deployment on $name", ({ open }) => {
     const q = queue();
     const { deployment } = deployed;
     const job = await q.add(JOB.syncDeployment, deployment, { jobId: syncDeploymentJobId(deployment) });
-    expect(await job.waitUntilFinished(events, 30_000)).toEqual({ synced: 1 });
+    expect(await job.waitUntilFinished(events, 30_000)).toEqual({ synced: 2 });
 
     const rows = await listDeployments(testDb.handle.db, deployment.chainId);
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({
+    expect(rows.map((r) => r.name)).toEqual(["BountyBoard", "TestToken"]);
+    expect(rows.find((r) => r.name === "TestToken")).toMatchObject({
       name: "TestToken",
       address: deployment.contracts.TestToken?.address,
       txHash: deployment.contracts.TestToken?.txHash,
@@ -116,7 +120,42 @@ describe.each(dbTargets())("sync-deployment on $name", ({ open }) => {
       /Fake: transaction 0x[0-9a-f]+ created 0x[0-9a-fA-F]+, not 0x000000000000000000000000000000000000dEaD/,
     );
     const rows = await listDeployments(testDb.handle.db, forged.chainId);
-    expect(rows.map((r) => r.name)).toEqual(["TestToken"]);
+    expect(rows.map((r) => r.name)).toEqual(["BountyBoard", "TestToken"]);
+    await q.close();
+  });
+
+  it("refuses a contract whose code is gone from the chain", async () => {
+    // Same chain, same creation receipt, but the code at the address was wiped (anvil_setCode).
+    const other = tempDir("deploy-wiped");
+    try {
+      const { deployment } = await deployContracts({
+        rpcUrl: anvil.url,
+        deploymentsDir: other.dir,
+        force: true,
+      });
+      const token = deployment.contracts.TestToken;
+      if (!token) throw new Error("fixture has no TestToken");
+      await createTestClient({ mode: "anvil", transport: http(anvil.url) }).setCode({
+        address: token.address as `0x${string}`,
+        bytecode: "0x",
+      });
+      const q = queue();
+      const job = await q.add(JOB.syncDeployment, deployment, { jobId: syncDeploymentJobId(deployment) });
+      await expect(job.waitUntilFinished(events, 30_000)).rejects.toThrow(
+        `TestToken: no contract code at ${token.address}`,
+      );
+      expect((await q.getJob(job.id as string))?.attemptsMade).toBe(1);
+      await q.close();
+    } finally {
+      other.remove();
+    }
+  });
+
+  it("fails an unknown job name permanently", async () => {
+    const q = queue();
+    const job = await q.add("no-such-job", {}, { jobId: "unknown-name" });
+    await expect(job.waitUntilFinished(events, 30_000)).rejects.toThrow('unknown job "no-such-job"');
+    expect((await q.getJob("unknown-name"))?.attemptsMade).toBe(1);
     await q.close();
   });
 

@@ -88,6 +88,34 @@ describe("the web server", () => {
     }
   });
 
+  it("answers 503 naming the database, then the chain, when they stop", async () => {
+    const [ownDb, ownAnvil] = await Promise.all([servePglite(), startTestAnvil()]);
+    const web = await serveWeb(build, {
+      RPC_URL: ownAnvil.url,
+      REDIS_URL: redis.url,
+      DATABASE_URL: ownDb.url,
+    });
+    try {
+      await webReady(web);
+      expect((await health(web.url)).status).toBe(200);
+
+      await ownDb.stop();
+      const dbDown = await health(web.url);
+      expect(dbDown.status).toBe(503);
+      expect(dbDown.body.failing).toEqual(["db"]);
+      expect(dbDown.body.checks.db.error).toBeTruthy();
+
+      await ownAnvil.stop();
+      const bothDown = await health(web.url);
+      expect(bothDown.status).toBe(503);
+      expect(bothDown.body.failing).toEqual(["db", "chain"]);
+      expect(bothDown.body.checks.redis.ok).toBe(true);
+    } finally {
+      await web.server.stop();
+      await Promise.all([ownDb.stop(), ownAnvil.stop()]);
+    }
+  });
+
   it("answers 503 naming the chain when the RPC serves another chain id", async () => {
     const web = await serve({
       RPC_URL: anvil.url,
@@ -104,6 +132,12 @@ describe("the web server", () => {
     } finally {
       await web.server.stop();
     }
+  });
+
+  it("refuses to open PGlite in-process: the web server and workers need DATABASE_URL", async () => {
+    const web = await serveWeb(build, { RPC_URL: anvil.url, REDIS_URL: redis.url });
+    expect(await web.server.exited).toBe(1);
+    expect(web.lines.join("\n")).toContain("DATABASE_URL: is required for the web server and workers");
   });
 
   it("refuses to start with bad configuration, naming the variable", async () => {

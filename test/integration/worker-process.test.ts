@@ -3,11 +3,12 @@
  * configuration with a message naming the variable, and shuts down cleanly on
  * SIGTERM and SIGINT within the bounded timeout.
  */
+import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listDeployments } from "../../app/models/deployment.server.js";
-import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.js";
+import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.server.js";
 import { deployContracts } from "../../lib/deploy.server.js";
 import { createRedis } from "../../lib/redis.server.js";
 import { type ManagedProcess, nodeTs, startProcess, waitFor } from "../../scripts/lib/processes.js";
@@ -55,6 +56,55 @@ describe("the worker process", () => {
     expect(lines.join("\n")).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
   });
 
+  it("gives up on a hung job after SHUTDOWN_TIMEOUT_MS and exits 1", async () => {
+    // An RPC endpoint that accepts connections and never answers: the job hangs on its first call.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    const prefix = uniqueId("test-worker-hang");
+    const lines: string[] = [];
+    const worker = startWorker(
+      {
+        RPC_URL: `http://127.0.0.1:${port}`,
+        REDIS_URL: redis.url,
+        DATABASE_URL: db.url,
+        QUEUE_PREFIX: prefix,
+        SHUTDOWN_TIMEOUT_MS: "500",
+      },
+      lines,
+    );
+    const connection = createRedis(redis.url, "worker");
+    const queue = createQueue(QUEUE.deployments, connection, prefix);
+    try {
+      await waitFor(
+        "worker ready",
+        async () => {
+          if (!lines.some((l) => l.includes('"msg":"ready"'))) throw new Error("not yet");
+        },
+        { process: worker },
+      );
+      const deployment = {
+        chainId: 31_337,
+        deployer: "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266",
+        deployedAt: new Date().toISOString(),
+        contracts: {},
+      };
+      const job = await queue.add(JOB.syncDeployment, deployment, { jobId: syncDeploymentJobId(deployment) });
+      await waitFor("job active", async () => {
+        if (!(await job.isActive())) throw new Error("not yet");
+      });
+      process.kill(worker.child.pid as number, "SIGTERM");
+      expect(await worker.exited).toBe(1);
+      expect(lines.some((l) => l.includes("running jobs did not finish in time"))).toBe(true);
+    } finally {
+      await worker.stop();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+      silent.close();
+    }
+  });
+
   it.each(["SIGTERM", "SIGINT"] as const)("processes jobs and stops cleanly on %s", async (signal) => {
     const prefix = uniqueId("test-worker");
     const lines: string[] = [];
@@ -73,7 +123,7 @@ describe("the worker process", () => {
       async () => {
         if (!lines.some((l) => l.includes('"msg":"ready"'))) throw new Error("not yet");
       },
-      { exited: worker.exited },
+      { process: worker },
     );
 
     const { deployment } = await deployContracts({
@@ -83,9 +133,10 @@ describe("the worker process", () => {
     });
     const connection = createRedis(redis.url, "worker");
     const queue = createQueue(QUEUE.deployments, connection, prefix);
-    const events = new QueueEvents(QUEUE.deployments, { connection: connection.duplicate(), prefix });
+    const eventsConnection = connection.duplicate();
+    const events = new QueueEvents(QUEUE.deployments, { connection: eventsConnection, prefix });
     const job = await queue.add(JOB.syncDeployment, deployment, { jobId: syncDeploymentJobId(deployment) });
-    expect(await job.waitUntilFinished(events, 30_000)).toEqual({ synced: 1 });
+    expect(await job.waitUntilFinished(events, 30_000)).toEqual({ synced: 2 });
     const rows = await listDeployments(db.handle.db, deployment.chainId);
     expect(rows.find((r) => r.name === "TestToken")?.address).toBe(deployment.contracts.TestToken?.address);
 
@@ -100,5 +151,6 @@ describe("the worker process", () => {
     await queue.obliterate({ force: true });
     await queue.close();
     connection.disconnect();
+    eventsConnection.disconnect(); // BullMQ leaves connections it was given open
   });
 });

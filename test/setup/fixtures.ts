@@ -1,8 +1,8 @@
 /**
  * Real services for integration tests, private to each test file, removed
  * afterwards. Nothing here touches data it did not create: Redis is a private
- * redis-server (or TEST_REDIS_URL with a unique key prefix), Postgres is a
- * fresh database created and dropped on TEST_DATABASE_URL's server.
+ * redis-server, Postgres is a fresh database created and dropped on
+ * TEST_DATABASE_URL's server.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,7 +12,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
 import { type DbHandle, migrateDb, openDb } from "../../db/client.server.js";
 import { freePort } from "../../scripts/lib/processes.js";
-import { findRedisServer, startAnvil, startRedis } from "../../scripts/lib/services.js";
+import { startAnvil, startRedis } from "../../scripts/lib/services.js";
 
 export interface TestService {
   url: string;
@@ -47,11 +47,8 @@ export async function startTestAnvil(chainId?: number): Promise<TestService> {
   return { url: anvil.url, stop: () => anvil.process.stop(5_000) };
 }
 
-/** A private redis-server; with no binary, TEST_REDIS_URL (tests then use unique prefixes). */
+/** A private redis-server (the tests need the binary; .ci/run installs it). */
 export async function startTestRedis(): Promise<TestService> {
-  if (!findRedisServer() && process.env.TEST_REDIS_URL) {
-    return { url: process.env.TEST_REDIS_URL, stop: async () => {} };
-  }
   const redis = await onFreePort((port) => startRedis({ port }));
   return { url: redis.url, stop: () => redis.process.stop(5_000) };
 }
@@ -133,12 +130,13 @@ export async function servePglite(): Promise<TestService & { handle: DbHandle }>
     maxConnections: 32,
   });
   await server.start();
+  let stopped: Promise<void> | undefined;
   return {
     url: `postgres://postgres@${server.getServerConn()}/postgres`,
     handle,
-    stop: async () => {
-      await server.stop();
-      await handle.close();
+    stop: () => {
+      stopped ??= server.stop().then(() => handle.close());
+      return stopped;
     },
   };
 }

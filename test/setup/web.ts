@@ -52,5 +52,5 @@ export async function serveWeb(build: WebBuild, env: Record<string, string>): Pr
 }
 
 export async function webReady(web: WebServer) {
-  await waitFor("remix-serve", () => fetch(`${web.url}/healthz`), { exited: web.server.exited });
+  await waitFor("remix-serve", () => fetch(`${web.url}/healthz`), { process: web.server });
 }
