@@ -158,4 +158,49 @@ describe("npm run dev", () => {
       await dev.stop(5_000);
     }
   });
+
+  it("stops what it already started when Ctrl-C comes in the middle of start-up", async () => {
+    const own = path.join(data.dir, "interrupted");
+    const lines: string[] = [];
+    const dev = startDev(
+      {
+        DEV_DATA_DIR: own,
+        PGLITE_DIR: path.join(own, "pglite"),
+        DEPLOYMENTS_DIR: path.join(own, "deployments"),
+        PORT: String(await freePort()),
+        ANVIL_PORT: String(await freePort()),
+      },
+      lines,
+    );
+    try {
+      // Interrupt once the chain is up and the next services are starting.
+      await waitFor("anvil started", async () => {
+        if (!processesMentioning(own).some((cmd) => cmd.includes("anvil"))) throw new Error("not yet");
+      });
+      process.kill(dev.child.pid as number, "SIGINT");
+      expect(await dev.exited).toBe(0);
+      await waitFor("nothing left", async () => {
+        const left = processesMentioning(own);
+        if (left.length > 0) throw new Error(`still running: ${left.join(" | ")}`);
+      });
+      expect(processesMentioning(own)).toEqual([]);
+    } finally {
+      await dev.stop(5_000);
+    }
+  });
 });
+
+/** Command lines of running processes that mention `text` (the test's own data directory). */
+function processesMentioning(text: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      if (cmd.includes(text)) found.push(cmd.trim());
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
