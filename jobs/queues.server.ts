@@ -10,12 +10,21 @@ import { type Deployment, deploymentSchema } from "../lib/chain.server.js";
 export const QUEUE = {
   /** Projects deployment files (verified on-chain) into the database. */
   deployments: "deployments",
+  /** A bounty reached its goal: lease it to a GPU pool (the dispatcher). */
+  dispatch: "dispatch",
+  /** A checkpoint was submitted: score it (the evaluator). */
+  evaluate: "evaluate",
+  /** A bounty was finalized: tell its DAO, backers and trainers. */
+  notify: "notify",
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
 export const JOB = {
   syncDeployment: "sync-deployment",
+  dispatchBounty: "dispatch-bounty",
+  evaluateSubmission: "evaluate-submission",
+  bountyFinalized: "bounty-finalized",
 } as const;
 
 export const syncDeploymentPayload = deploymentSchema;

@@ -18,7 +18,7 @@ export interface WorkerDeps {
 }
 
 /** Each queue's processor, dispatching on the job name. Unknown names fail permanently. */
-function processors(deps: WorkerDeps): Record<QueueName, Processor> {
+function processors(deps: WorkerDeps): Partial<Record<QueueName, Processor>> {
   return {
     [QUEUE.deployments]: async (job: Job) => {
       if (job.name === JOB.syncDeployment) return syncDeployment(job.data, deps);
@@ -47,7 +47,9 @@ export function startWorkers(deps: WorkerDeps, options: StartWorkersOptions): Ru
   const table = processors(deps);
   const names = options.queues ?? (Object.keys(table) as QueueName[]);
   const workers = names.map((queue) => {
-    const worker = new Worker(queue, table[queue], {
+    const processor = table[queue];
+    if (!processor) throw new Error(`no processor for queue ${queue}`);
+    const worker = new Worker(queue, processor, {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,

@@ -12,7 +12,8 @@ export function createChainClient(rpcUrl: string, timeoutMs = 10_000): PublicCli
   const transport = rpcUrl.startsWith("ws")
     ? webSocket(rpcUrl, { timeout: timeoutMs })
     : http(rpcUrl, { timeout: timeoutMs, retryCount: 0 });
-  return createPublicClient({ transport });
+  // cacheTime 0: the indexer and health checks must see each new block number at once.
+  return createPublicClient({ transport, cacheTime: 0 });
 }
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");

@@ -105,6 +105,14 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(4),
   /** How long a worker process waits for running jobs on SIGINT/SIGTERM before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** Blocks the indexer stays behind the head (0 on anvil; more on chains that reorganize). */
+  INDEXER_CONFIRMATIONS: z.coerce.number().int().min(0).max(1_000).default(0),
+  /** How often the indexer polls for new blocks at the head. */
+  INDEXER_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1_000),
+  /** Largest eth_getLogs block range the indexer asks for (it halves on refusal). */
+  INDEXER_MAX_RANGE: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
+  /** Recent block hashes kept to detect reorgs; a deeper reorg stops the indexer. */
+  INDEXER_REORG_WINDOW: z.coerce.number().int().min(1).max(100_000).default(128),
   /** Timeout of each dependency probe in /healthz. */
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
 });

@@ -7,6 +7,7 @@
  *             server and the workers share it, unless DATABASE_URL is set; migrated on start
  *   contracts deployed (or reused if still live), then announced to the workers
  *   worker    jobs/worker.ts
+ *   indexer   jobs/indexer-process.ts: board events into the database
  *   web       `remix dev` (rebuilds on change) serving on PORT
  *
  * Ctrl-C stops everything it started, in reverse order, and leaves nothing
@@ -118,8 +119,9 @@ async function shutdown(code: number, reason: string) {
   // Reverse start order: web and workers before the services they use. Loop, since start-up may
   // still register a process it had already spawned.
   for (let proc = started.pop(); proc; proc = started.pop()) {
+    const since = Date.now();
     await proc.stop(10_000);
-    say(`${proc.name} stopped`);
+    say(`${proc.name} stopped (${Date.now() - since} ms)`);
   }
   if (ownsLock) rmSync(lockFile, { force: true });
   process.exit(code);
@@ -246,6 +248,7 @@ async function main() {
     DATABASE_URL: databaseUrl,
   };
   watch(startProcess({ name: "worker", ...nodeTs("jobs/worker.ts"), env: childEnv }));
+  watch(startProcess({ name: "indexer", ...nodeTs("jobs/indexer-process.ts"), env: childEnv }));
   const web = watch(
     startProcess({
       name: "web",
@@ -273,6 +276,7 @@ async function main() {
       `  redis      ${redactUrl(redisUrl)}${config.REDIS_URL ? "" : " (private redis-server)"}`,
       `  database   ${config.DATABASE_URL ? redactUrl(databaseUrl) : `PGlite ${path.resolve(config.PGLITE_DIR)} via ${databaseUrl}`}`,
       "  worker     jobs/worker.ts",
+      "  indexer    jobs/indexer-process.ts (board events -> database)",
       `  contracts  ${reused ? "reused" : "deployed"} (${file})`,
       contracts,
       "Press Ctrl-C to stop everything.",

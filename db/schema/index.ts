@@ -1,2 +1,4 @@
 // One Postgres-dialect schema for PGlite and Postgres alike: one file per aggregate.
+export * from "./bounties.js";
 export * from "./deployments.js";
+export * from "./indexer.js";

@@ -1,0 +1,166 @@
+/**
+ * `npm run bench:indexer [-- --events N]`: indexer backfill throughput.
+ *
+ * 1. Mines N BountyBoard events (default 50,000) on a private anvil: funding
+ *    from many backers over many bounties. Each backer is a BatchFunder
+ *    contract (contracts/test/bench) calling `fund` 200 times per transaction;
+ *    every call emits Contributed and a share Transfer, both real board events.
+ * 2. Backfills them into a fresh in-memory PGlite, and into a fresh database
+ *    on TEST_DATABASE_URL's (or DATABASE_URL's) Postgres server when set,
+ *    timing the whole backfill (RPC reads, decoding, writes, aggregates).
+ * 3. Prints events per second; the last line is one JSON object.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
+import { type Abi, type Address, type Hex, parseUnits } from "viem";
+import { testTokenAbi } from "../contracts/abi.js";
+import { type DbHandle, migrateDb, openDb, queryRows } from "../db/client.server.js";
+import { Indexer } from "../jobs/indexer/indexer.js";
+import { createChainClient } from "../lib/chain.server.js";
+import { anvilAccount, deployContracts } from "../lib/deploy.server.js";
+import { createLogger } from "../lib/logger.server.js";
+import { buildContracts } from "../scripts/gen-abi.js";
+import { freePort } from "../scripts/lib/processes.js";
+import { startAnvil } from "../scripts/lib/services.js";
+import { boardClients } from "../test/setup/board-activity.js";
+import { createPostgresDatabase } from "../test/setup/fixtures.js";
+
+const { values } = parseArgs({ options: { events: { type: "string", default: "50000" } } });
+const target = Number(values.events);
+if (!Number.isInteger(target) || target < 2) {
+  console.error(`bench:indexer: --events must be an integer >= 2, got "${values.events}"`);
+  process.exit(2);
+}
+
+const BOUNTIES = 50;
+const BACKERS = 25;
+const PER_TX = 200; // fund calls per transaction: 400 events
+const root = path.resolve(import.meta.dirname, "..");
+
+buildContracts();
+const artifact = JSON.parse(
+  readFileSync(path.join(root, "contracts/out/BatchFunder.sol/BatchFunder.json"), "utf8"),
+);
+const funderAbi = artifact.abi as Abi;
+const funderBytecode = artifact.bytecode.object as Hex;
+
+const dir = mkdtempSync(path.join(tmpdir(), "crowdtrain-bench-indexer-"));
+const anvil = await startAnvil({ port: await freePort() });
+const say = (message: string) => process.stderr.write(`${message}\n`);
+try {
+  // anvil's default 30M block gas limit fits one 200-call batch per block comfortably.
+  const { deployment } = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: dir });
+  const c = boardClients(anvil.url, deployment);
+  const deployer = anvilAccount(0);
+  const dao = anvilAccount(1);
+  const wallet = (await import("viem")).createWalletClient({
+    account: deployer,
+    chain: (await import("viem/chains")).anvil,
+    transport: (await import("viem")).http(anvil.url),
+  });
+  const confirm = async (hash: Hex) => {
+    const receipt = await c.publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+    return receipt;
+  };
+
+  say(`mining ${target} events: ${BOUNTIES} bounties, ${BACKERS} backers...`);
+  const started = performance.now();
+  const ids: bigint[] = [];
+  for (let i = 0; i < BOUNTIES; i++) ids.push(await c.createBounty(dao, parseUnits("1000000000", 6)));
+  const funders: Address[] = [];
+  for (let i = 0; i < BACKERS; i++) {
+    const receipt = await confirm(
+      await wallet.deployContract({ abi: funderAbi, bytecode: funderBytecode, args: [c.board, c.token] }),
+    );
+    const funder = receipt.contractAddress as Address;
+    await confirm(
+      await wallet.writeContract({
+        address: c.token,
+        abi: testTokenAbi,
+        functionName: "mint",
+        args: [funder, parseUnits("1000000000", 6)],
+      }),
+    );
+    funders.push(funder);
+  }
+  const calls = Math.ceil(target / 2);
+  let done = 0;
+  let round = 0;
+  while (done < calls) {
+    const count = Math.min(PER_TX, calls - done);
+    const batchIds = Array.from({ length: count }, (_, k) => ids[(done + k) % ids.length] as bigint);
+    const funder = funders[round % funders.length] as Address;
+    await confirm(
+      await wallet.writeContract({
+        address: funder,
+        abi: funderAbi,
+        functionName: "fundMany",
+        args: [batchIds, 1n],
+      }),
+    );
+    done += count;
+    round++;
+  }
+  say(`mined ${done * 2} fund events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  const board = deployment.contracts.BountyBoard;
+  if (!board) throw new Error("no board");
+  const log = createLogger("bench", process.env.LOG_LEVEL ?? "silent");
+
+  async function backfill(handle: DbHandle) {
+    await migrateDb(handle);
+    const indexer = new Indexer({
+      db: handle.db,
+      chain: createChainClient(anvil.url, 120_000),
+      chainId: 31_337,
+      board: board?.address as Address,
+      fromBlock: board?.blockNumber ?? 0,
+      confirmations: 0,
+      reorgWindow: 128,
+      maxRange: 5_000,
+      queues: {},
+      log,
+    });
+    const t0 = performance.now();
+    const events = await indexer.catchUp();
+    const seconds = (performance.now() - t0) / 1000;
+    const [row] = await queryRows<{ n: string }>(
+      handle.db,
+      sql`select count(*)::text as n from board_events`,
+    );
+    if (Number(row?.n) !== events) throw new Error(`wrote ${events} events but the table holds ${row?.n}`);
+    return { events, seconds, perSecond: Math.round(events / seconds) };
+  }
+
+  const pglite = await openDb({ kind: "pglite" });
+  const pg = await backfill(pglite).finally(() => pglite.close());
+  say(`PGlite (in memory): ${pg.events} events in ${pg.seconds.toFixed(2)} s = ${pg.perSecond} events/s`);
+
+  let postgresPerSecond: number | null = null;
+  const server = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+  if (server) {
+    const { url, drop } = await createPostgresDatabase(server);
+    try {
+      const handle = await openDb({ kind: "postgres", url });
+      const result = await backfill(handle).finally(() => handle.close());
+      postgresPerSecond = result.perSecond;
+      say(
+        `Postgres (${new URL(server).host}): ${result.events} events in ${result.seconds.toFixed(2)} s = ${result.perSecond} events/s`,
+      );
+    } finally {
+      await drop();
+    }
+  } else {
+    say("Postgres: skipped (set TEST_DATABASE_URL or DATABASE_URL)");
+  }
+  process.stdout.write(
+    `${JSON.stringify({ bench: "indexer", events: pg.events, pglite_events_per_s: pg.perSecond, postgres_events_per_s: postgresPerSecond })}\n`,
+  );
+} finally {
+  await anvil.process.stop(5_000);
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,184 @@
+import { bigint, boolean, index, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import { amount, eventColumns } from "./columns.js";
+
+/**
+ * A bounty: every on-chain field from BountyCreated, plus what later events changed (status, raised,
+ * backers, best submission), recomputed from the event tables after each batch and each rollback.
+ */
+export const bounties = pgTable(
+  "bounties",
+  {
+    chainId: integer("chain_id").notNull(),
+    bountyId: amount("bounty_id").notNull(),
+    dao: text("dao").notNull(),
+    token: text("token").notNull(),
+    goal: amount("goal").notNull(),
+    fundingDeadline: bigint("funding_deadline", { mode: "number" }).notNull(),
+    deliveryDeadline: bigint("delivery_deadline", { mode: "number" }).notNull(),
+    specHash: text("spec_hash").notNull(),
+    evalSetCommitment: text("eval_set_commitment").notNull(),
+    metricId: text("metric_id").notNull(),
+    targetScore: amount("target_score").notNull(),
+    direction: text("direction").notNull(),
+    bond: amount("bond").notNull(),
+    challengeWindow: integer("challenge_window").notNull(),
+    feeBps: integer("fee_bps").notNull(),
+    status: text("status").notNull(),
+    raised: amount("raised").notNull(),
+    backerCount: integer("backer_count").notNull(),
+    bestSubmissionId: amount("best_submission_id"),
+    bestScore: amount("best_score"),
+    createdBlock: bigint("created_block", { mode: "number" }).notNull(),
+    createdTx: text("created_tx").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chainId, t.bountyId] }),
+    index("bounties_raised_idx").on(t.chainId, t.raised.desc()),
+    index("bounties_status_idx").on(t.chainId, t.status),
+    index("bounties_token_idx").on(t.chainId, t.token),
+    index("bounties_dao_idx").on(t.chainId, t.dao),
+  ],
+);
+
+/** One row per Contributed event. */
+export const contributions = pgTable(
+  "contributions",
+  {
+    ...eventColumns(),
+    bountyId: amount("bounty_id").notNull(),
+    backer: text("backer").notNull(),
+    amount: amount("amount").notNull(),
+    raisedAfter: amount("raised_after").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),
+    index("contributions_bounty_idx").on(t.chainId, t.bountyId),
+  ],
+);
+
+/** One row per ERC-6909 share Transfer (mint, burn or move). */
+export const shareTransfers = pgTable(
+  "share_transfers",
+  {
+    ...eventColumns(),
+    bountyId: amount("bounty_id").notNull(),
+    from: text("from_account").notNull(),
+    to: text("to_account").notNull(),
+    amount: amount("amount").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),
+    index("share_transfers_bounty_idx").on(t.chainId, t.bountyId),
+  ],
+);
+
+/** A backer of a bounty: what they contributed, were refunded, and the shares they hold now. */
+export const backers = pgTable(
+  "backers",
+  {
+    chainId: integer("chain_id").notNull(),
+    bountyId: amount("bounty_id").notNull(),
+    account: text("account").notNull(),
+    contributed: amount("contributed").notNull(),
+    refunded: amount("refunded").notNull(),
+    shares: amount("shares").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chainId, t.bountyId, t.account] }),
+    index("backers_account_idx").on(t.chainId, t.account),
+  ],
+);
+
+/** A trainer's claim; `bondState` follows BondReturned / BondForfeited. */
+export const claims = pgTable(
+  "claims",
+  {
+    ...eventColumns(),
+    bountyId: amount("bounty_id").notNull(),
+    trainer: text("trainer").notNull(),
+    bond: amount("bond").notNull(),
+    bondState: text("bond_state").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chainId, t.bountyId, t.trainer] })],
+);
+
+/** A checkpoint submitted to a bounty, with its verdict once published. */
+export const submissions = pgTable(
+  "submissions",
+  {
+    ...eventColumns(),
+    submissionId: amount("submission_id").notNull(),
+    bountyId: amount("bounty_id").notNull(),
+    trainer: text("trainer").notNull(),
+    checkpointHash: text("checkpoint_hash").notNull(),
+    uri: text("uri").notNull(),
+    submittedAt: bigint("submitted_at", { mode: "number" }).notNull(),
+    verdict: text("verdict").notNull(),
+    score: amount("score"),
+    reportHash: text("report_hash"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chainId, t.submissionId] }),
+    index("submissions_bounty_score_idx").on(t.chainId, t.bountyId, t.score.desc()),
+  ],
+);
+
+/** One row per EvaluationPublished or SubmissionDisqualified. */
+export const evaluations = pgTable(
+  "evaluations",
+  {
+    ...eventColumns(),
+    submissionId: amount("submission_id").notNull(),
+    bountyId: amount("bounty_id").notNull(),
+    verdict: text("verdict").notNull(),
+    score: amount("score"),
+    reportHash: text("report_hash").notNull(),
+    qualifies: boolean("qualifies").notNull(),
+    best: boolean("best").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),
+    index("evaluations_bounty_idx").on(t.chainId, t.bountyId),
+  ],
+);
+
+/** PayoutWithdrawn, Refunded, RevenueDeposited, RevenueClaimed: one row per event. */
+export const payments = pgTable(
+  "payments",
+  {
+    ...eventColumns(),
+    kind: text("kind").notNull(),
+    bountyId: amount("bounty_id").notNull(),
+    account: text("account").notNull(),
+    amount: amount("amount").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),
+    index("payments_bounty_idx").on(t.chainId, t.bountyId, t.kind),
+  ],
+);
+
+/** Current role holders (DAOs, evaluators, admins), from RoleGranted / RoleRevoked. */
+export const roles = pgTable(
+  "roles",
+  {
+    chainId: integer("chain_id").notNull(),
+    role: text("role").notNull(),
+    account: text("account").notNull(),
+    granted: boolean("granted").notNull(),
+    blockNumber: bigint("block_number", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chainId, t.role, t.account] })],
+);
+
+/** The token allowlist, from TokenAllowlistUpdated. */
+export const tokens = pgTable(
+  "tokens",
+  {
+    chainId: integer("chain_id").notNull(),
+    token: text("token").notNull(),
+    allowed: boolean("allowed").notNull(),
+    blockNumber: bigint("block_number", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chainId, t.token] })],
+);

@@ -1,0 +1,76 @@
+/**
+ * The indexer process: `npm run start:indexer` (and `npm run dev` starts it).
+ * Reads the board address and deployment block from the deployment file, then
+ * backfills and follows the chain (jobs/indexer/indexer.ts). SIGINT/SIGTERM
+ * stop it between batches; SIGKILL at any moment is safe too, since each batch
+ * commits with its cursor.
+ */
+import { openDb, serverDbTarget } from "../db/client.server.js";
+import { createChainClient, readDeployment } from "../lib/chain.server.js";
+import { envOrExit, exitOnEnvError } from "../lib/env.server.js";
+import { createLogger } from "../lib/logger.server.js";
+import { createRedis } from "../lib/redis.server.js";
+import { Indexer, ReorgTooDeepError } from "./indexer/indexer.js";
+import { createQueue, QUEUE } from "./queues.server.js";
+
+const config = envOrExit();
+const log = createLogger("indexer", config.LOG_LEVEL);
+
+const deployment = await readDeployment(config, config.CHAIN_ID);
+const board = deployment?.contracts.BountyBoard;
+if (!deployment || !board) {
+  console.error(
+    `indexer: no BountyBoard deployment for chain ${config.CHAIN_ID} in ${config.DEPLOYMENTS_DIR} ` +
+      "(run `npm run contracts:deploy`, or let `npm run dev` deploy)",
+  );
+  process.exit(1);
+}
+
+const dbHandle = await openDb(exitOnEnvError(() => serverDbTarget(config)));
+const connection = createRedis(config.REDIS_URL, "worker");
+connection.on("error", (error) => log.error({ err: error.message }, "redis connection error"));
+const queues = Object.fromEntries(
+  [QUEUE.dispatch, QUEUE.evaluate, QUEUE.notify].map((name) => [
+    name,
+    createQueue(name, connection, config.QUEUE_PREFIX),
+  ]),
+);
+for (const queue of Object.values(queues))
+  queue.on("error", (error) => log.error({ err: error.message }, "queue error"));
+
+const indexer = new Indexer({
+  db: dbHandle.db,
+  chain: createChainClient(config.RPC_URL),
+  chainId: config.CHAIN_ID,
+  board: board.address as `0x${string}`,
+  fromBlock: board.blockNumber,
+  confirmations: config.INDEXER_CONFIRMATIONS,
+  reorgWindow: config.INDEXER_REORG_WINDOW,
+  maxRange: config.INDEXER_MAX_RANGE,
+  queues,
+  log,
+});
+
+const stop = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log.info({ signal }, "stopping after the current batch");
+    stop.abort();
+  });
+}
+log.info({ board: board.address, fromBlock: board.blockNumber, chainId: config.CHAIN_ID }, "indexing");
+let code = 0;
+try {
+  await indexer.run(stop.signal, config.INDEXER_POLL_MS);
+} catch (error) {
+  code = 1;
+  log.fatal(
+    { err: (error as Error).message, reorgTooDeep: error instanceof ReorgTooDeepError },
+    "indexer stopped",
+  );
+}
+await Promise.allSettled(Object.values(queues).map((q) => q.close()));
+connection.disconnect();
+await dbHandle.close();
+log.info("stopped");
+process.exit(code);

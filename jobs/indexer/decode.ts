@@ -1,0 +1,287 @@
+/**
+ * Board logs -> database rows. Pure: the same logs always give the same rows,
+ * which is what makes replays and restarts write nothing new.
+ */
+import { decodeEventLog, type Log, type parseEventLogs, toEventSelector } from "viem";
+import { bountyBoardAbi } from "../../contracts/abi.js";
+import type {
+  boardEvents,
+  bounties,
+  claims,
+  contributions,
+  effectsOutbox,
+  evaluations,
+  payments,
+  shareTransfers,
+  submissions,
+} from "../../db/schema/index.js";
+import { BOUNTY_STATUS, SCORE_DIRECTION } from "../../lib/board.server.js";
+import { JOB, QUEUE } from "../queues.server.js";
+
+type Insert<T extends { $inferInsert: unknown }> = T["$inferInsert"];
+
+export interface Batch {
+  boardEvents: Insert<typeof boardEvents>[];
+  bounties: Insert<typeof bounties>[];
+  contributions: Insert<typeof contributions>[];
+  shareTransfers: Insert<typeof shareTransfers>[];
+  claims: Insert<typeof claims>[];
+  submissions: Insert<typeof submissions>[];
+  evaluations: Insert<typeof evaluations>[];
+  payments: Insert<typeof payments>[];
+  effects: Insert<typeof effectsOutbox>[];
+  /** Bounty ids whose aggregates must be recomputed. */
+  touchedBounties: Set<string>;
+  /** Whether roles or the token allowlist changed. */
+  touchedConfig: boolean;
+}
+
+export function emptyBatch(): Batch {
+  return {
+    boardEvents: [],
+    bounties: [],
+    contributions: [],
+    shareTransfers: [],
+    claims: [],
+    submissions: [],
+    evaluations: [],
+    payments: [],
+    effects: [],
+    touchedBounties: new Set(),
+    touchedConfig: false,
+  };
+}
+
+/** JSON-safe copy of decoded args: bigints as decimal strings (one pass, no JSON round trip). */
+function jsonArgs(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map(jsonArgs);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) out[key] = jsonArgs(inner);
+    return out;
+  }
+  return value;
+}
+
+/** The board's events by topic0, computed once (parseEventLogs would search the ABI for every log). */
+const EVENTS_BY_TOPIC = new Map(
+  bountyBoardAbi
+    .filter(
+      (item): item is Extract<(typeof bountyBoardAbi)[number], { type: "event" }> => item.type === "event",
+    )
+    .map((item) => [toEventSelector(item), [item]] as const),
+);
+
+/** Decodes the board's logs; logs of other contracts or unknown topics are skipped. */
+function decodeBoardLogs(logs: Log[]) {
+  const decoded: ReturnType<typeof parseEventLogs<typeof bountyBoardAbi>> = [];
+  for (const log of logs) {
+    const abi = log.topics[0] ? EVENTS_BY_TOPIC.get(log.topics[0]) : undefined;
+    if (!abi) continue;
+    const event = decodeEventLog({ abi, data: log.data, topics: log.topics, strict: true });
+    decoded.push({ ...log, ...event } as (typeof decoded)[number]);
+  }
+  return decoded;
+}
+
+export function decodeLogs(chainId: number, logs: Log[]): Batch {
+  const batch = emptyBatch();
+  for (const log of decodeBoardLogs(logs)) {
+    if (log.transactionHash === null || log.logIndex === null || log.blockNumber === null || !log.blockHash) {
+      continue; // pending logs never reach the indexer (it reads mined ranges only)
+    }
+    const where = {
+      chainId,
+      txHash: log.transactionHash,
+      logIndex: log.logIndex,
+      blockNumber: Number(log.blockNumber),
+      blockHash: log.blockHash,
+    };
+    const args = log.args as Record<string, unknown>;
+    const bountyId =
+      "bountyId" in args ? String(args.bountyId) : log.eventName === "Transfer" ? String(args.id) : undefined;
+    batch.boardEvents.push({
+      ...where,
+      eventName: log.eventName,
+      bountyId: bountyId ?? null,
+      args: jsonArgs(args),
+    });
+    if (bountyId) batch.touchedBounties.add(bountyId);
+
+    switch (log.eventName) {
+      case "BountyCreated": {
+        const p = log.args.params;
+        batch.bounties.push({
+          chainId,
+          bountyId: String(log.args.bountyId),
+          dao: log.args.dao,
+          token: log.args.token,
+          goal: String(p.goal),
+          fundingDeadline: Number(p.fundingDeadline),
+          deliveryDeadline: Number(p.deliveryDeadline),
+          specHash: p.specHash,
+          evalSetCommitment: p.evalSetCommitment,
+          metricId: p.metricId,
+          targetScore: String(p.targetScore),
+          direction: SCORE_DIRECTION[p.direction] ?? String(p.direction),
+          bond: String(p.bond),
+          challengeWindow: p.challengeWindow,
+          feeBps: log.args.feeBps,
+          status: "Funding",
+          raised: "0",
+          backerCount: 0,
+          createdBlock: where.blockNumber,
+          createdTx: where.txHash,
+        });
+        break;
+      }
+      case "Contributed":
+        batch.contributions.push({
+          ...where,
+          bountyId: String(log.args.bountyId),
+          backer: log.args.backer,
+          amount: String(log.args.amount),
+          raisedAfter: String(log.args.raised),
+        });
+        break;
+      case "Transfer":
+        batch.shareTransfers.push({
+          ...where,
+          bountyId: String(log.args.id),
+          from: log.args.sender,
+          to: log.args.receiver,
+          amount: String(log.args.amount),
+        });
+        break;
+      case "BountyFunded":
+        batch.effects.push({
+          chainId,
+          jobId: `dispatch-${chainId}-${log.args.bountyId}`,
+          queue: QUEUE.dispatch,
+          name: JOB.dispatchBounty,
+          payload: { chainId, bountyId: String(log.args.bountyId), txHash: where.txHash },
+          blockNumber: where.blockNumber,
+        });
+        break;
+      case "BountyClaimed":
+        batch.claims.push({
+          ...where,
+          bountyId: String(log.args.bountyId),
+          trainer: log.args.trainer,
+          bond: String(log.args.bond),
+          bondState: "Posted",
+        });
+        break;
+      case "CheckpointSubmitted":
+        batch.submissions.push({
+          ...where,
+          submissionId: String(log.args.submissionId),
+          bountyId: String(log.args.bountyId),
+          trainer: log.args.trainer,
+          checkpointHash: log.args.checkpointHash,
+          uri: log.args.uri,
+          submittedAt: Number(log.args.submittedAt),
+          verdict: "Pending",
+        });
+        batch.effects.push({
+          chainId,
+          jobId: `evaluate-${chainId}-${log.args.submissionId}`,
+          queue: QUEUE.evaluate,
+          name: JOB.evaluateSubmission,
+          payload: {
+            chainId,
+            bountyId: String(log.args.bountyId),
+            submissionId: String(log.args.submissionId),
+            checkpointHash: log.args.checkpointHash,
+            uri: log.args.uri,
+          },
+          blockNumber: where.blockNumber,
+        });
+        break;
+      case "EvaluationPublished":
+        batch.evaluations.push({
+          ...where,
+          submissionId: String(log.args.submissionId),
+          bountyId: String(log.args.bountyId),
+          verdict: "Scored",
+          score: String(log.args.score),
+          reportHash: log.args.reportHash,
+          qualifies: log.args.qualifies,
+          best: log.args.best,
+        });
+        break;
+      case "SubmissionDisqualified":
+        batch.evaluations.push({
+          ...where,
+          submissionId: String(log.args.submissionId),
+          bountyId: String(log.args.bountyId),
+          verdict: "Disqualified",
+          score: null,
+          reportHash: log.args.reportHash,
+          qualifies: false,
+          best: false,
+        });
+        break;
+      case "BountyFinalized":
+        batch.effects.push({
+          chainId,
+          jobId: `finalized-${chainId}-${log.args.bountyId}`,
+          queue: QUEUE.notify,
+          name: JOB.bountyFinalized,
+          payload: {
+            chainId,
+            bountyId: String(log.args.bountyId),
+            status: BOUNTY_STATUS[log.args.status] ?? String(log.args.status),
+          },
+          blockNumber: where.blockNumber,
+        });
+        break;
+      case "PayoutWithdrawn":
+        batch.payments.push({
+          ...where,
+          kind: "payout",
+          bountyId: String(log.args.bountyId),
+          account: log.args.winner,
+          amount: String(log.args.amount),
+        });
+        break;
+      case "Refunded":
+        batch.payments.push({
+          ...where,
+          kind: "refund",
+          bountyId: String(log.args.bountyId),
+          account: log.args.backer,
+          amount: String(log.args.amount),
+        });
+        break;
+      case "RevenueDeposited":
+        batch.payments.push({
+          ...where,
+          kind: "revenue_deposit",
+          bountyId: String(log.args.bountyId),
+          account: log.args.from,
+          amount: String(log.args.amount),
+        });
+        break;
+      case "RevenueClaimed":
+        batch.payments.push({
+          ...where,
+          kind: "revenue_claim",
+          bountyId: String(log.args.bountyId),
+          account: log.args.account,
+          amount: String(log.args.amount),
+        });
+        break;
+      case "RoleGranted":
+      case "RoleRevoked":
+      case "TokenAllowlistUpdated":
+        batch.touchedConfig = true;
+        break;
+      default:
+        // Recorded in board_events only (fees, bonds, cancellations: read through the aggregates).
+        break;
+    }
+  }
+  return batch;
+}

@@ -1,0 +1,438 @@
+/**
+ * The indexer against real BountyBoard activity on anvil, into PGlite (and
+ * Postgres with TEST_DATABASE_URL): the projection equals the contract views;
+ * an interrupted backfill resumes to the same database; a reorg is rolled back
+ * with its effects; a misbehaving RPC is survived without losing or
+ * duplicating rows.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { Queue } from "bullmq";
+import { asc, sql } from "drizzle-orm";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bountyBoardAbi } from "../../contracts/abi.js";
+import type { Database } from "../../db/client.server.js";
+import { queryRows } from "../../db/client.server.js";
+import { backers, bounties } from "../../db/schema/index.js";
+import { Indexer, type IndexerOptions, ReorgTooDeepError } from "../../jobs/indexer/indexer.js";
+import { QUEUE } from "../../jobs/queues.server.js";
+import { BOUNTY_STATUS } from "../../lib/board.server.js";
+import { createChainClient } from "../../lib/chain.server.js";
+import { type DeployResult, deployContracts } from "../../lib/deploy.server.js";
+import { createLogger } from "../../lib/logger.server.js";
+import { createRedis } from "../../lib/redis.server.js";
+import { nodeTs, startProcess } from "../../scripts/lib/processes.js";
+import { type BoardClients, boardClients, generateActivity } from "../setup/board-activity.js";
+import {
+  dbTargets,
+  servePglite,
+  startTestAnvil,
+  startTestRedis,
+  type TestDb,
+  type TestService,
+  tempDir,
+  uniqueId,
+} from "../setup/fixtures.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+const TABLES = [
+  "board_events",
+  "bounties",
+  "contributions",
+  "share_transfers",
+  "backers",
+  "claims",
+  "submissions",
+  "evaluations",
+  "payments",
+  "roles",
+  "tokens",
+  "indexed_blocks",
+] as const;
+
+/** Every projection table, rows in a stable order, for equality between databases. */
+async function dump(db: Database) {
+  const out: Record<string, unknown[]> = {};
+  for (const table of TABLES) {
+    out[table] = await queryRows(db, sql.raw(`select * from ${table} order by 1, 2, 3`));
+  }
+  out.cursor = await queryRows(db, sql`select chain_id, board, cursor, cursor_hash from indexer_state`);
+  out.effects = await queryRows(
+    db,
+    sql`select chain_id, job_id, queue, name, payload, block_number from effects_outbox order by job_id`,
+  );
+  return out;
+}
+
+let anvil: TestService;
+let redisService: TestService;
+let deployed: DeployResult;
+let c: BoardClients;
+let connection: Redis;
+const dir = tempDir("indexer");
+const silent = createLogger("test", "silent");
+
+beforeAll(async () => {
+  [anvil, redisService] = await Promise.all([startTestAnvil(), startTestRedis()]);
+  deployed = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: dir.dir });
+  c = boardClients(anvil.url, deployed.deployment);
+  await generateActivity(c, { bounties: 8, rounds: 4 });
+  connection = createRedis(redisService.url, "worker");
+});
+
+afterAll(async () => {
+  connection?.disconnect();
+  await Promise.all([anvil?.stop(), redisService?.stop()]);
+  dir.remove();
+});
+
+function indexerFor(db: Database, overrides: Partial<IndexerOptions> = {}): Indexer {
+  const board = deployed.deployment.contracts.BountyBoard;
+  if (!board) throw new Error("no board");
+  return new Indexer({
+    db,
+    chain: createChainClient(anvil.url),
+    chainId: 31_337,
+    board: board.address as `0x${string}`,
+    fromBlock: board.blockNumber,
+    confirmations: 0,
+    reorgWindow: 64,
+    maxRange: 5_000,
+    queues: {},
+    log: silent,
+    ...overrides,
+  });
+}
+
+describe.each(dbTargets())("indexer on $name", ({ open }) => {
+  let reference: TestDb;
+  beforeAll(async () => {
+    reference = await open();
+  });
+  afterAll(async () => {
+    await reference?.cleanup();
+  });
+
+  it("projects every event and matches the contract views", async () => {
+    const written = await indexerFor(reference.handle.db).catchUp();
+    expect(written).toBeGreaterThan(300);
+
+    const kinds = await queryRows<{ event_name: string; n: number }>(
+      reference.handle.db,
+      sql`select event_name, count(*)::int as n from board_events group by 1`,
+    );
+    const byKind = Object.fromEntries(kinds.map((k) => [k.event_name, k.n]));
+    for (const kind of [
+      "BountyCreated",
+      "Contributed",
+      "Transfer",
+      "BountyFunded",
+      "BountyCancelled",
+      "BountyClaimed",
+      "CheckpointSubmitted",
+      "EvaluationPublished",
+      "SubmissionDisqualified",
+      "BountyFinalized",
+      "PayoutWithdrawn",
+      "Refunded",
+      "RevenueDeposited",
+      "RevenueClaimed",
+      "RoleGranted",
+      "TokenAllowlistUpdated",
+    ]) {
+      expect(byKind[kind] ?? 0, `${kind} in ${JSON.stringify(byKind)}`).toBeGreaterThan(0);
+    }
+
+    const rows = await reference.handle.db.select().from(bounties).orderBy(asc(bounties.bountyId));
+    const [count] = await c.publicClient.readContract({
+      address: c.board,
+      abi: bountyBoardAbi,
+      functionName: "counts",
+    });
+    expect(rows).toHaveLength(Number(count));
+    for (const row of rows) {
+      const onChain = await c.publicClient.readContract({
+        address: c.board,
+        abi: bountyBoardAbi,
+        functionName: "getBounty",
+        args: [BigInt(row.bountyId)],
+      });
+      expect(row.status, `bounty ${row.bountyId}`).toBe(BOUNTY_STATUS[onChain.status]);
+      expect(row.raised).toBe(String(onChain.raised));
+      expect(row.bestSubmissionId ?? "0").toBe(String(onChain.bestSubmissionId));
+      const holders = await reference.handle.db
+        .select()
+        .from(backers)
+        .where(sql`${backers.bountyId} = ${row.bountyId}`);
+      for (const holder of holders) {
+        const shares = await c.publicClient.readContract({
+          address: c.board,
+          abi: bountyBoardAbi,
+          functionName: "balanceOf",
+          args: [holder.account as `0x${string}`, BigInt(row.bountyId)],
+        });
+        expect(holder.shares, `${holder.account} on ${row.bountyId}`).toBe(String(shares));
+      }
+    }
+  });
+
+  it("resumes an interrupted backfill to the same database", async () => {
+    const resumed = await open();
+    try {
+      let batches = 0;
+      const crashing = indexerFor(resumed.handle.db, {
+        maxRange: 25,
+        beforeCommit: async () => {
+          if (++batches === 4) throw new Error("killed mid-batch");
+        },
+      });
+      await expect(crashing.catchUp()).rejects.toThrow("killed mid-batch");
+      await indexerFor(resumed.handle.db, { maxRange: 25 }).catchUp();
+      const [a, b] = [await dump(reference.handle.db), await dump(resumed.handle.db)];
+      expect(b.indexed_blocks).toEqual(a.indexed_blocks);
+      expect(b).toEqual(a);
+    } finally {
+      await resumed.cleanup();
+    }
+  });
+
+  it("survives range refusals, timeouts and dropped connections without losing or duplicating rows", async () => {
+    const flaky = await startFlakyRpc(anvil.url);
+    const target = await open();
+    try {
+      const warnings: string[] = [];
+      const log = createLogger("test", "debug");
+      log.warn = ((obj: { err?: string }) => warnings.push(String(obj?.err))) as never;
+      log.debug = (() => {}) as never;
+      const indexer = indexerFor(target.handle.db, {
+        chain: createChainClient(flaky.url, 500),
+        log,
+        maxRange: 5_000,
+      });
+      flaky.faults.push("timeout", "drop");
+      const stop = new AbortController();
+      const running = indexer.run(stop.signal, 50);
+      const head = Number(await c.publicClient.getBlockNumber());
+      await waitUntil(async () => {
+        const [row] = await queryRows<{ cursor: number }>(
+          target.handle.db,
+          sql`select cursor from indexer_state`,
+        );
+        return Number(row?.cursor) === head; // node-postgres returns bigint columns as strings
+      });
+      stop.abort();
+      await running;
+      expect(flaky.refusedRanges).toBeGreaterThan(0);
+      expect(warnings.length).toBeGreaterThanOrEqual(2);
+      expect(await dump(target.handle.db)).toEqual(await dump(reference.handle.db));
+    } finally {
+      await target.cleanup();
+      await flaky.close();
+    }
+  });
+});
+
+describe("reorgs", () => {
+  it("rolls back orphaned blocks and their effects, then follows the new chain", async () => {
+    const [db] = [await dbTargets()[0]?.open()] as [TestDb];
+    const prefix = uniqueId("test-indexer");
+    const queues = Object.fromEntries(
+      [QUEUE.dispatch, QUEUE.evaluate, QUEUE.notify].map((q) => [q, new Queue(q, { connection, prefix })]),
+    );
+    try {
+      const indexer = indexerFor(db.handle.db, { queues });
+      await indexer.catchUp();
+      const snapshot = await c.testClient.snapshot();
+
+      // Orphan-to-be: a new bounty, funded to its goal (a dispatch effect), in a few blocks.
+      const dao = (await import("../../lib/deploy.server.js")).anvilAccount(1);
+      const backer = (await import("../../lib/deploy.server.js")).anvilAccount(3);
+      const orphan = await c.createBounty(dao, 1_000_000n);
+      await c.send(backer, "fund", [orphan, 1_000_000n]);
+      await indexer.catchUp();
+      const dispatchId = `dispatch-31337-${orphan}`;
+      expect(await queues[QUEUE.dispatch]?.getJob(dispatchId)).toBeTruthy();
+
+      // Replace those blocks: revert, then different transactions, more blocks than before.
+      await c.testClient.revert({ id: snapshot });
+      const other = await c.createBounty(dao, 5_000_000n); // same id, different goal
+      await c.send(backer, "fund", [other, 1_000n]); // not funded: no dispatch
+      await c.testClient.mine({ blocks: 3 });
+
+      const step = await indexer.step();
+      expect(step.rolledBackTo).toBeDefined();
+      await indexer.catchUp();
+      expect(await queues[QUEUE.dispatch]?.getJob(dispatchId)).toBeFalsy();
+
+      const fresh = await dbTargets()[0]?.open();
+      if (!fresh) throw new Error("no db");
+      try {
+        await indexerFor(fresh.handle.db).catchUp();
+        const [a, b] = [await dump(fresh.handle.db), await dump(db.handle.db)];
+        expect(b.bounties).toEqual(a.bounties);
+        expect(b.board_events).toEqual(a.board_events);
+        expect(b.backers).toEqual(a.backers);
+        expect(b.effects).toEqual(a.effects);
+      } finally {
+        await fresh.cleanup();
+      }
+    } finally {
+      for (const q of Object.values(queues)) {
+        await q.obliterate({ force: true });
+        await q.close();
+      }
+      await db.cleanup();
+    }
+  });
+});
+
+describe("the indexer process", () => {
+  it("killed with SIGKILL mid-backfill and restarted, ends with the same database", async () => {
+    const served = await servePglite();
+    const reference = await dbTargets()[0]?.open();
+    if (!reference) throw new Error("no db");
+    const env = {
+      PATH: process.env.PATH,
+      RPC_URL: anvil.url,
+      REDIS_URL: redisService.url,
+      DATABASE_URL: served.url,
+      DEPLOYMENTS_DIR: dir.dir,
+      QUEUE_PREFIX: uniqueId("test-indexer-kill"),
+      INDEXER_MAX_RANGE: "3",
+      INDEXER_REORG_WINDOW: "64", // as indexerFor(), so the kept block hashes match too
+      INDEXER_POLL_MS: "100",
+      LOG_LEVEL: "debug",
+    };
+    const cursor = async () =>
+      Number(
+        (await queryRows<{ cursor: number }>(served.handle.db, sql`select cursor from indexer_state`))[0]
+          ?.cursor ?? 0,
+      );
+    try {
+      await indexerFor(reference.handle.db).catchUp();
+      const head = Number(await c.publicClient.getBlockNumber());
+      const first = startProcess({
+        name: "indexer",
+        ...nodeTs("jobs/indexer-process.ts"),
+        cwd: root,
+        env,
+        onLine: () => {},
+      });
+      await waitUntil(async () => (await cursor()) > head / 2);
+      process.kill(first.child.pid as number, "SIGKILL");
+      await first.exited;
+      expect(await cursor()).toBeLessThan(head);
+
+      const second = startProcess({
+        name: "indexer",
+        ...nodeTs("jobs/indexer-process.ts"),
+        cwd: root,
+        env,
+        onLine: () => {},
+      });
+      try {
+        await waitUntil(async () => (await cursor()) === head);
+      } finally {
+        await second.stop(5_000);
+      }
+      expect(await dump(served.handle.db)).toEqual(await dump(reference.handle.db));
+    } finally {
+      await served.stop();
+      await reference.cleanup();
+      const queue = new Queue(QUEUE.dispatch, { connection, prefix: env.QUEUE_PREFIX });
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+});
+
+describe("a reorg deeper than the kept window", () => {
+  it("stops the indexer with a clear error instead of guessing", async () => {
+    const db = await dbTargets()[0]?.open();
+    if (!db) throw new Error("no db");
+    try {
+      const indexer = indexerFor(db.handle.db, { reorgWindow: 2 });
+      await indexer.catchUp();
+      const snapshot = await c.testClient.snapshot();
+      await c.testClient.mine({ blocks: 5 });
+      await indexer.catchUp();
+      await c.testClient.revert({ id: snapshot });
+      // Different blocks at the same heights (a new timestamp), reaching past the old head.
+      await c.testClient.increaseTime({ seconds: 1 });
+      await c.testClient.mine({ blocks: 8 });
+      await expect(indexer.step()).rejects.toThrow(ReorgTooDeepError);
+      await expect(indexer.step()).rejects.toThrow(/deeper than the 2 kept blocks/);
+    } finally {
+      await db.cleanup();
+    }
+  });
+});
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("condition not met in time");
+}
+
+/**
+ * A JSON-RPC proxy in front of anvil that misbehaves on purpose: eth_getLogs over more than 40 blocks
+ * is refused as too large, and queued faults make the next eth_getLogs time out or drop its connection.
+ */
+async function startFlakyRpc(upstream: string) {
+  const faults: ("timeout" | "drop")[] = [];
+  let refusedRanges = 0;
+  const server: Server = createServer(async (req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString();
+    const request = JSON.parse(body) as {
+      id: number;
+      method: string;
+      params: { fromBlock: string; toBlock: string }[];
+    };
+    if (request.method === "eth_getLogs") {
+      const fault = faults.shift();
+      if (fault === "drop") return req.socket.destroy();
+      if (fault === "timeout") return; // never answer: the client times out
+      const { fromBlock, toBlock } = request.params[0] ?? { fromBlock: "0x0", toBlock: "0x0" };
+      if (Number(toBlock) - Number(fromBlock) + 1 > 40) {
+        refusedRanges++;
+        res.setHeader("content-type", "application/json");
+        return res.end(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: request.id,
+            error: { code: -32005, message: "block range too large: max 40" },
+          }),
+        );
+      }
+    }
+    const answer = await fetch(upstream, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    res.setHeader("content-type", "application/json");
+    res.end(await answer.text());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    faults,
+    get refusedRanges() {
+      return refusedRanges;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
