@@ -34,6 +34,7 @@ import { anvil as anvilChain } from "viem/chains";
 import { bountyBoardAbi, testTokenAbi } from "../contracts/abi.js";
 import { boardAddress } from "../lib/board.server.js";
 import { anvilAccount, DEV_TOKEN, deployContracts } from "../lib/deploy.server.js";
+import { permitTypedData } from "../lib/permit.js";
 import { freePort } from "../scripts/lib/processes.js";
 import { startAnvil } from "../scripts/lib/services.js";
 
@@ -133,20 +134,16 @@ try {
     functionName: "nonces",
     args: [backer3.address],
   });
-  const signature = await backer3.signTypedData({
-    domain: { name: DEV_TOKEN.name, version: "1", chainId: anvilChain.id, verifyingContract: token },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    primaryType: "Permit",
-    message: { owner: backer3.address, spender: board, value: usd("600"), nonce, deadline },
-  });
+  const signature = await backer3.signTypedData(
+    permitTypedData({
+      domain: { name: DEV_TOKEN.name, version: "1", chainId: anvilChain.id, verifyingContract: token },
+      owner: backer3.address,
+      spender: board,
+      value: usd("600"),
+      nonce,
+      deadline,
+    }),
+  );
   const { v, r, s } = parseSignature(signature);
   figures.fundWithPermit = await gas(
     await wallet(backer3).writeContract({

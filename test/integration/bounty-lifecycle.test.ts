@@ -43,6 +43,7 @@ import {
   VERDICT,
 } from "../../lib/board.server.js";
 import { anvilAccount, DEV_TOKEN, deployContracts } from "../../lib/deploy.server.js";
+import { permitTypedData } from "../../lib/permit.js";
 import { startTestAnvil, type TestService, tempDir } from "../setup/fixtures.js";
 
 const DAY = 86_400n;
@@ -222,25 +223,21 @@ async function fundWithPermit(backer: HDAccount, bountyId: bigint, amount: bigin
     args: [backer.address],
   });
   const deadline = (await now()) + 3_600n;
-  const signature = await c.wallet(backer).signTypedData({
-    domain: {
-      name: domain.name,
-      version: domain.version,
-      chainId: domain.chainId,
-      verifyingContract: domain.verifyingContract,
-    },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    primaryType: "Permit",
-    message: { owner: backer.address, spender: board, value: amount, nonce, deadline },
-  });
+  const signature = await c.wallet(backer).signTypedData(
+    permitTypedData({
+      domain: {
+        name: domain.name,
+        version: domain.version,
+        chainId: Number(domain.chainId),
+        verifyingContract: domain.verifyingContract,
+      },
+      owner: backer.address,
+      spender: board,
+      value: amount,
+      nonce,
+      deadline,
+    }),
+  );
   const { r, s, v } = parseSignature(signature);
   if (v === undefined) throw new Error("signature without v");
   const receipt = await mined(
