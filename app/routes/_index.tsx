@@ -1,5 +1,6 @@
 import type { MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
+import { indexedThrough, topFundedBounties } from "~/models/bounty.server";
 import { listDeployments } from "~/models/deployment.server";
 import { services } from "~/services.server";
 
@@ -13,9 +14,15 @@ export const meta: MetaFunction = () => [
 
 export async function loader() {
   const { db, config } = await services();
-  const contracts = await listDeployments(db.db, config.CHAIN_ID);
+  const [contracts, topFunded, cursor] = await Promise.all([
+    listDeployments(db.db, config.CHAIN_ID),
+    topFundedBounties(db.db, config.CHAIN_ID),
+    indexedThrough(db.db, config.CHAIN_ID),
+  ]);
   return {
     chainId: config.CHAIN_ID,
+    topFunded,
+    cursor: cursor ?? null,
     contracts: contracts.map((c) => ({
       name: c.name,
       address: c.address,
@@ -27,7 +34,7 @@ export async function loader() {
 }
 
 export default function Index() {
-  const { chainId, contracts } = useLoaderData<typeof loader>();
+  const { chainId, contracts, topFunded, cursor } = useLoaderData<typeof loader>();
   return (
     <>
       <section className="hero">
@@ -36,6 +43,40 @@ export default function Index() {
           DAOs propose open models to train. Backers fund bounties on-chain and share in the result. GPU pools
           claim the work, checkpoints are scored on a private held-out set, and the best one is paid.
         </p>
+      </section>
+      <section aria-labelledby="funded-heading">
+        <h2 id="funded-heading">Top funded bounties</h2>
+        {topFunded.length === 0 ? (
+          <p>No bounties yet{cursor === null ? " (the indexer has not read the chain yet)" : ""}.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Bounty</th>
+                <th scope="col">Status</th>
+                <th scope="col">Raised / goal (base units)</th>
+                <th scope="col">Backers</th>
+                <th scope="col">Created in</th>
+              </tr>
+            </thead>
+            <tbody>
+              {topFunded.map((b) => (
+                <tr key={b.bountyId}>
+                  <td>#{b.bountyId}</td>
+                  <td>{b.status}</td>
+                  <td>
+                    {b.raised} / {b.goal}
+                  </td>
+                  <td>{b.backerCount}</td>
+                  <td>
+                    <code title={b.createdTx}>{`${b.createdTx.slice(0, 10)}…`}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {cursor !== null ? <p className="muted">Indexed through block {cursor}.</p> : null}
       </section>
       <section aria-labelledby="contracts-heading">
         <h2 id="contracts-heading">Platform contracts on chain {chainId}</h2>
