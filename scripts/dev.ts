@@ -19,9 +19,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { dbTargetFromEnv, migrateDb, openDb } from "../db/client.server.js";
+import { resetChainProjection } from "../jobs/indexer/store.js";
 import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../jobs/queues.server.js";
 import { createChainClient } from "../lib/chain.server.js";
-import { boardDeployOptions, deployContracts } from "../lib/deploy.server.js";
+import { ANVIL_CHAIN_ID, boardDeployOptions, deployContracts } from "../lib/deploy.server.js";
 import { envOrExit, envSchema } from "../lib/env.server.js";
 import { createRedis, redactUrl } from "../lib/redis.server.js";
 import { freePort, isPortFree, type ManagedProcess, nodeTs, startProcess, waitFor } from "./lib/processes.js";
@@ -224,6 +225,11 @@ async function main() {
     ...boardDeployOptions(config),
   });
   stillStarting();
+  if (!reused && chainId === ANVIL_CHAIN_ID) {
+    // A new deployment on anvil means a new chain (its state was lost): an index of the old one is stale.
+    const handle = await openDb({ kind: "postgres", url: databaseUrl });
+    await resetChainProjection(handle.db, chainId).finally(() => handle.close());
+  }
   const producer = createRedis(redisUrl, "producer");
   const queue = createQueue(QUEUE.deployments, producer, config.QUEUE_PREFIX);
   try {

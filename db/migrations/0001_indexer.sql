@@ -14,8 +14,8 @@ CREATE TABLE "bounties" (
 	"dao" text NOT NULL,
 	"token" text NOT NULL,
 	"goal" numeric(78, 0) NOT NULL,
-	"funding_deadline" bigint NOT NULL,
-	"delivery_deadline" bigint NOT NULL,
+	"funding_deadline" numeric(78, 0) NOT NULL,
+	"delivery_deadline" numeric(78, 0) NOT NULL,
 	"spec_hash" text NOT NULL,
 	"eval_set_commitment" text NOT NULL,
 	"metric_id" text NOT NULL,
@@ -122,7 +122,7 @@ CREATE TABLE "submissions" (
 	"trainer" text NOT NULL,
 	"checkpoint_hash" text NOT NULL,
 	"uri" text NOT NULL,
-	"submitted_at" bigint NOT NULL,
+	"submitted_at" numeric(78, 0) NOT NULL,
 	"verdict" text NOT NULL,
 	"score" numeric(78, 0),
 	"report_hash" text,
@@ -180,11 +180,19 @@ CREATE INDEX "bounties_raised_idx" ON "bounties" USING btree ("chain_id","raised
 CREATE INDEX "bounties_status_idx" ON "bounties" USING btree ("chain_id","status");--> statement-breakpoint
 CREATE INDEX "bounties_token_idx" ON "bounties" USING btree ("chain_id","token");--> statement-breakpoint
 CREATE INDEX "bounties_dao_idx" ON "bounties" USING btree ("chain_id","dao");--> statement-breakpoint
+CREATE INDEX "claims_block_idx" ON "claims" USING btree ("chain_id","block_number");--> statement-breakpoint
 CREATE INDEX "contributions_bounty_idx" ON "contributions" USING btree ("chain_id","bounty_id");--> statement-breakpoint
+CREATE INDEX "contributions_block_idx" ON "contributions" USING btree ("chain_id","block_number");--> statement-breakpoint
 CREATE INDEX "evaluations_bounty_idx" ON "evaluations" USING btree ("chain_id","bounty_id");--> statement-breakpoint
+CREATE INDEX "evaluations_submission_idx" ON "evaluations" USING btree ("chain_id","submission_id");--> statement-breakpoint
+CREATE INDEX "evaluations_block_idx" ON "evaluations" USING btree ("chain_id","block_number");--> statement-breakpoint
 CREATE INDEX "payments_bounty_idx" ON "payments" USING btree ("chain_id","bounty_id","kind");--> statement-breakpoint
+CREATE INDEX "payments_block_idx" ON "payments" USING btree ("chain_id","block_number");--> statement-breakpoint
 CREATE INDEX "share_transfers_bounty_idx" ON "share_transfers" USING btree ("chain_id","bounty_id");--> statement-breakpoint
+CREATE INDEX "share_transfers_block_idx" ON "share_transfers" USING btree ("chain_id","block_number");--> statement-breakpoint
 CREATE INDEX "submissions_bounty_score_idx" ON "submissions" USING btree ("chain_id","bounty_id","score" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "submissions_block_idx" ON "submissions" USING btree ("chain_id","block_number");--> statement-breakpoint
 CREATE INDEX "board_events_block_idx" ON "board_events" USING btree ("chain_id","block_number");--> statement-breakpoint
 CREATE INDEX "board_events_bounty_idx" ON "board_events" USING btree ("chain_id","bounty_id","block_number");--> statement-breakpoint
+CREATE INDEX "board_events_name_idx" ON "board_events" USING btree ("chain_id","event_name");--> statement-breakpoint
 CREATE INDEX "effects_outbox_block_idx" ON "effects_outbox" USING btree ("chain_id","block_number");

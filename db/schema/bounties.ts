@@ -13,8 +13,9 @@ export const bounties = pgTable(
     dao: text("dao").notNull(),
     token: text("token").notNull(),
     goal: amount("goal").notNull(),
-    fundingDeadline: bigint("funding_deadline", { mode: "number" }).notNull(),
-    deliveryDeadline: bigint("delivery_deadline", { mode: "number" }).notNull(),
+    // uint64 on-chain: numeric, since a DAO may pick a deadline past bigint's (and JavaScript's) range.
+    fundingDeadline: amount("funding_deadline").notNull(),
+    deliveryDeadline: amount("delivery_deadline").notNull(),
     specHash: text("spec_hash").notNull(),
     evalSetCommitment: text("eval_set_commitment").notNull(),
     metricId: text("metric_id").notNull(),
@@ -53,6 +54,7 @@ export const contributions = pgTable(
   (t) => [
     primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),
     index("contributions_bounty_idx").on(t.chainId, t.bountyId),
+    index("contributions_block_idx").on(t.chainId, t.blockNumber),
   ],
 );
 
@@ -69,6 +71,7 @@ export const shareTransfers = pgTable(
   (t) => [
     primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),
     index("share_transfers_bounty_idx").on(t.chainId, t.bountyId),
+    index("share_transfers_block_idx").on(t.chainId, t.blockNumber),
   ],
 );
 
@@ -99,7 +102,10 @@ export const claims = pgTable(
     bond: amount("bond").notNull(),
     bondState: text("bond_state").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.chainId, t.bountyId, t.trainer] })],
+  (t) => [
+    primaryKey({ columns: [t.chainId, t.bountyId, t.trainer] }),
+    index("claims_block_idx").on(t.chainId, t.blockNumber),
+  ],
 );
 
 /** A checkpoint submitted to a bounty, with its verdict once published. */
@@ -112,7 +118,7 @@ export const submissions = pgTable(
     trainer: text("trainer").notNull(),
     checkpointHash: text("checkpoint_hash").notNull(),
     uri: text("uri").notNull(),
-    submittedAt: bigint("submitted_at", { mode: "number" }).notNull(),
+    submittedAt: amount("submitted_at").notNull(),
     verdict: text("verdict").notNull(),
     score: amount("score"),
     reportHash: text("report_hash"),
@@ -120,6 +126,7 @@ export const submissions = pgTable(
   (t) => [
     primaryKey({ columns: [t.chainId, t.submissionId] }),
     index("submissions_bounty_score_idx").on(t.chainId, t.bountyId, t.score.desc()),
+    index("submissions_block_idx").on(t.chainId, t.blockNumber),
   ],
 );
 
@@ -139,6 +146,8 @@ export const evaluations = pgTable(
   (t) => [
     primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),
     index("evaluations_bounty_idx").on(t.chainId, t.bountyId),
+    index("evaluations_submission_idx").on(t.chainId, t.submissionId),
+    index("evaluations_block_idx").on(t.chainId, t.blockNumber),
   ],
 );
 
@@ -155,6 +164,7 @@ export const payments = pgTable(
   (t) => [
     primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),
     index("payments_bounty_idx").on(t.chainId, t.bountyId, t.kind),
+    index("payments_block_idx").on(t.chainId, t.blockNumber),
   ],
 );
 

@@ -24,6 +24,7 @@ export const boardEvents = pgTable(
     primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),
     index("board_events_block_idx").on(t.chainId, t.blockNumber),
     index("board_events_bounty_idx").on(t.chainId, t.bountyId, t.blockNumber),
+    index("board_events_name_idx").on(t.chainId, t.eventName),
   ],
 );
 

@@ -36,6 +36,15 @@ export interface Batch {
   touchedConfig: boolean;
 }
 
+/**
+ * A follow-up job's id: the effect plus the identity of the event that decided it (chain, tx hash, log
+ * index). Replays add the same id (a no-op in BullMQ); an event on a new fork, even for a bounty or
+ * submission id the orphaned fork also used, gets a new one.
+ */
+export function effectId(kind: string, where: { chainId: number; txHash: string; logIndex: number }): string {
+  return `${kind}-${where.chainId}-${where.txHash}-${where.logIndex}`;
+}
+
 export function emptyBatch(): Batch {
   return {
     boardEvents: [],
@@ -52,9 +61,18 @@ export function emptyBatch(): Batch {
   };
 }
 
+/**
+ * A string from the chain, made storable: Postgres text and jsonb refuse NUL (U+0000), which anyone can put
+ * in a checkpoint URI. NUL becomes U+FFFD; everything else is kept.
+ */
+function text(value: string): string {
+  return value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
+}
+
 /** JSON-safe copy of decoded args: bigints as decimal strings (one pass, no JSON round trip). */
 function jsonArgs(value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
+  if (typeof value === "string") return text(value);
   if (Array.isArray(value)) return value.map(jsonArgs);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
@@ -118,8 +136,8 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
           dao: log.args.dao,
           token: log.args.token,
           goal: String(p.goal),
-          fundingDeadline: Number(p.fundingDeadline),
-          deliveryDeadline: Number(p.deliveryDeadline),
+          fundingDeadline: String(p.fundingDeadline),
+          deliveryDeadline: String(p.deliveryDeadline),
           specHash: p.specHash,
           evalSetCommitment: p.evalSetCommitment,
           metricId: p.metricId,
@@ -157,7 +175,7 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
       case "BountyFunded":
         batch.effects.push({
           chainId,
-          jobId: `dispatch-${chainId}-${log.args.bountyId}`,
+          jobId: effectId("dispatch", where),
           queue: QUEUE.dispatch,
           name: JOB.dispatchBounty,
           payload: { chainId, bountyId: String(log.args.bountyId), txHash: where.txHash },
@@ -180,13 +198,13 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
           bountyId: String(log.args.bountyId),
           trainer: log.args.trainer,
           checkpointHash: log.args.checkpointHash,
-          uri: log.args.uri,
-          submittedAt: Number(log.args.submittedAt),
+          uri: text(log.args.uri),
+          submittedAt: String(log.args.submittedAt),
           verdict: "Pending",
         });
         batch.effects.push({
           chainId,
-          jobId: `evaluate-${chainId}-${log.args.submissionId}`,
+          jobId: effectId("evaluate", where),
           queue: QUEUE.evaluate,
           name: JOB.evaluateSubmission,
           payload: {
@@ -194,7 +212,7 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
             bountyId: String(log.args.bountyId),
             submissionId: String(log.args.submissionId),
             checkpointHash: log.args.checkpointHash,
-            uri: log.args.uri,
+            uri: text(log.args.uri),
           },
           blockNumber: where.blockNumber,
         });
@@ -226,7 +244,7 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
       case "BountyFinalized":
         batch.effects.push({
           chainId,
-          jobId: `finalized-${chainId}-${log.args.bountyId}`,
+          jobId: effectId("finalized", where),
           queue: QUEUE.notify,
           name: JOB.bountyFinalized,
           payload: {

@@ -46,6 +46,20 @@ export class ReorgTooDeepError extends Error {
   }
 }
 
+export class BoardChangedError extends Error {
+  constructor(
+    readonly chainId: number,
+    readonly indexed: string,
+    readonly configured: string,
+  ) {
+    super(
+      `the database holds the index of board ${indexed} on chain ${chainId}, but the deployment's board is ` +
+        `${configured}: index it into a fresh database (in dev, npm run dev resets it when it redeploys)`,
+    );
+    this.name = "BoardChangedError";
+  }
+}
+
 export interface IndexerOptions {
   db: Database;
   chain: PublicClient;
@@ -75,11 +89,14 @@ export interface StepResult {
   rolledBackTo?: number;
 }
 
-/** An RPC error that means "ask for less", as various nodes phrase it. */
+/** An RPC error that means "ask for less", as various nodes (and viem's 10 MB response cap) phrase it. */
 export function isRangeTooLarge(error: unknown): boolean {
   const text =
     `${(error as { details?: string })?.details ?? ""} ${(error as Error)?.message ?? ""}`.toLowerCase();
-  return /range|too many|too large|exceed|limit|more than \d+ results|response size/.test(text);
+  if (/rate limit|too many requests|\b429\b/.test(text)) return false; // slow down, not shrink: back off instead
+  return /block range|range too (large|wide)|too large|more than \d+ results|query returned more than|response size|exceeded the size limit|log response/.test(
+    text,
+  );
 }
 
 export class Indexer {
@@ -96,7 +113,11 @@ export class Indexer {
   async step(): Promise<StepResult> {
     const { db, chain, chainId } = this.o;
     const head = Number(await chain.getBlockNumber()) - this.o.confirmations;
-    const cursor = (await readCursor(db, chainId)) ?? { block: this.o.fromBlock - 1, hash: null };
+    const stored = await readCursor(db, chainId);
+    if (stored && stored.board.toLowerCase() !== this.o.board.toLowerCase()) {
+      throw new BoardChangedError(chainId, stored.board, this.o.board);
+    }
+    const cursor = stored ?? { block: this.o.fromBlock - 1, hash: null };
 
     if (cursor.hash) {
       // A chain now shorter than the cursor (the block is gone) is a reorg too.
@@ -132,19 +153,23 @@ export class Indexer {
       }
     }
 
-    // Remember the hashes of the blocks that fall in the reorg window, and always the range's last block.
+    // Read the headers of the range's ends and of the blocks in the reorg window (their hashes are kept).
     const keepFrom = Math.max(0, head - this.o.reorgWindow);
-    const numbers = new Set<number>([to]);
+    const numbers = new Set<number>([from, to]);
     for (let n = Math.max(from, keepFrom); n <= to; n++) numbers.add(n);
-    const blocks = await Promise.all(
-      [...numbers].map(async (number) => ({ number, hash: await this.hashOf(number) })),
-    );
-    const last = blocks.find((b) => b.number === to) as { number: number; hash: string };
-
-    // A log whose block hash is not the canonical one we just read means the chain moved under us: retry.
-    if (logs.some((l) => Number(l.blockNumber) === to && l.blockHash !== last.hash)) {
-      return { events: 0, atHead: false };
-    }
+    const headers = await this.headers([...numbers]);
+    const last = headers.get(to) as { hash: string; parentHash: string };
+    // The chain moved under us if the range does not continue the cursor, or a log's block is not the one
+    // we just read: write nothing; the next step re-checks the cursor (and rolls back if needed).
+    const first = headers.get(from);
+    const moved =
+      (cursor.hash !== null && first !== undefined && first.parentHash !== cursor.hash) ||
+      logs.some((l) => {
+        const header = headers.get(Number(l.blockNumber));
+        return header !== undefined && header.hash !== l.blockHash;
+      });
+    if (moved) return { events: 0, atHead: false };
+    const blocks = [...headers].map(([number, header]) => ({ number, hash: header.hash }));
 
     const t1 = performance.now();
     const batch = decodeLogs(chainId, logs);
@@ -160,6 +185,8 @@ export class Indexer {
         ? { beforeCommit: () => this.o.beforeCommit?.({ from, to }) ?? Promise.resolve() }
         : {}),
     });
+    // Grow back: double up to the last accepted size, and let that ceiling creep up (data per block varies).
+    this.ceiling = Math.min(this.o.maxRange, Math.ceil(this.ceiling * 1.25));
     this.range = Math.min(this.ceiling, this.range * 2);
     await this.flushEffects();
     const t3 = performance.now();
@@ -196,6 +223,20 @@ export class Indexer {
     }
   }
 
+  /** Headers (hash, parent hash) of `numbers`, read a few at a time. */
+  private async headers(numbers: number[]): Promise<Map<number, { hash: string; parentHash: string }>> {
+    const out = new Map<number, { hash: string; parentHash: string }>();
+    for (let i = 0; i < numbers.length; i += 16) {
+      const chunk = numbers.slice(i, i + 16);
+      const read = await Promise.all(chunk.map((n) => this.o.chain.getBlock({ blockNumber: BigInt(n) })));
+      read.forEach((block, k) => {
+        if (!block.hash) throw new Error(`block ${chunk[k]} has no hash yet`);
+        out.set(chunk[k] as number, { hash: block.hash, parentHash: block.parentHash });
+      });
+    }
+    return out;
+  }
+
   private async hashOf(block: number): Promise<string> {
     const header = await this.o.chain.getBlock({ blockNumber: BigInt(block) });
     if (!header.hash) throw new Error(`block ${block} has no hash yet`);
@@ -216,12 +257,15 @@ export class Indexer {
       }
     }
     if (!ancestor) throw new ReorgTooDeepError(cursor.block, this.o.reorgWindow);
-    const cancelled = await rollbackTo(db, chainId, this.o.board, ancestor);
-    for (const { queue, jobId } of cancelled) {
-      const job = await this.o.queues[queue]?.getJob(jobId);
-      // A job already running or done cannot be unsent; its handler re-reads the chain (idempotent).
-      if (job && !(await job.isActive()) && !(await job.isCompleted())) await job.remove();
-    }
+    // Jobs are removed inside the rollback's transaction: if Redis fails, nothing is deleted and the next
+    // step tries again, so a cancellation is never lost.
+    const cancelled = await rollbackTo(db, chainId, this.o.board, ancestor, async (effects) => {
+      for (const { queue, jobId } of effects) {
+        const job = await this.o.queues[queue]?.getJob(jobId);
+        // A job already running or done cannot be unsent; its handler re-reads the chain (idempotent).
+        if (job && !(await job.isActive()) && !(await job.isCompleted())) await job.remove();
+      }
+    });
     this.range = Math.max(1, Math.floor(this.range / 2));
     this.o.log.warn(
       { chainId, from: cursor.block, to: ancestor.block, cancelledEffects: cancelled.length },

@@ -65,9 +65,43 @@ export interface Cursor {
   hash: string | null;
 }
 
-export async function readCursor(db: Database, chainId: number): Promise<Cursor | undefined> {
+export async function readCursor(
+  db: Database,
+  chainId: number,
+): Promise<(Cursor & { board: string }) | undefined> {
   const [row] = await db.select().from(indexerState).where(eq(indexerState.chainId, chainId));
-  return row ? { block: row.cursor, hash: row.cursorHash } : undefined;
+  return row ? { block: Number(row.cursor), hash: row.cursorHash, board: row.board } : undefined;
+}
+
+/**
+ * Deletes the whole projection of `chainId` (a dev chain that was reset: its blocks and board are new).
+ * The next indexer run backfills from the deployment block.
+ */
+export async function resetChainProjection(db: Database, chainId: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const table of [
+      boardEvents,
+      contributions,
+      shareTransfers,
+      claims,
+      submissions,
+      evaluations,
+      payments,
+    ]) {
+      await tx.delete(table).where(eq(table.chainId, chainId));
+    }
+    for (const name of [
+      "bounties",
+      "backers",
+      "roles",
+      "tokens",
+      "indexed_blocks",
+      "effects_outbox",
+      "indexer_state",
+    ]) {
+      await tx.execute(sql`delete from ${sql.identifier(name)} where chain_id = ${chainId}`);
+    }
+  });
 }
 
 /** Stored hashes of recent blocks, newest first. */
@@ -141,6 +175,7 @@ export async function rollbackTo(
   chainId: number,
   board: string,
   ancestor: Cursor,
+  cancel: (effects: { queue: string; jobId: string }[]) => Promise<void>,
 ): Promise<{ queue: string; jobId: string }[]> {
   return db.transaction(async (tx) => {
     const orphaned = await tx
@@ -175,6 +210,7 @@ export async function rollbackTo(
     );
     await recomputeConfig(tx, chainId);
     await saveCursor(tx, chainId, board, ancestor);
+    await cancel(cancelled);
     return cancelled;
   });
 }

@@ -16,11 +16,16 @@ import { bountyBoardAbi } from "../../contracts/abi.js";
 import type { Database } from "../../db/client.server.js";
 import { queryRows } from "../../db/client.server.js";
 import { backers, bounties } from "../../db/schema/index.js";
-import { Indexer, type IndexerOptions, ReorgTooDeepError } from "../../jobs/indexer/indexer.js";
+import {
+  BoardChangedError,
+  Indexer,
+  type IndexerOptions,
+  ReorgTooDeepError,
+} from "../../jobs/indexer/indexer.js";
 import { QUEUE } from "../../jobs/queues.server.js";
 import { BOUNTY_STATUS } from "../../lib/board.server.js";
 import { createChainClient } from "../../lib/chain.server.js";
-import { type DeployResult, deployContracts } from "../../lib/deploy.server.js";
+import { anvilAccount, type DeployResult, deployContracts } from "../../lib/deploy.server.js";
 import { createLogger } from "../../lib/logger.server.js";
 import { createRedis } from "../../lib/redis.server.js";
 import { nodeTs, startProcess } from "../../scripts/lib/processes.js";
@@ -253,7 +258,11 @@ describe("reorgs", () => {
       const orphan = await c.createBounty(dao, 1_000_000n);
       await c.send(backer, "fund", [orphan, 1_000_000n]);
       await indexer.catchUp();
-      const dispatchId = `dispatch-31337-${orphan}`;
+      const [{ job_id: dispatchId } = { job_id: "" }] = await queryRows<{ job_id: string }>(
+        db.handle.db,
+        sql`select job_id from effects_outbox where queue = 'dispatch' and payload->>'bountyId' = ${String(orphan)}`,
+      );
+      expect(dispatchId).toMatch(/^dispatch-31337-0x[0-9a-f]{64}-\d+$/);
       expect(await queues[QUEUE.dispatch]?.getJob(dispatchId)).toBeTruthy();
 
       // Replace those blocks: revert, then different transactions, more blocks than before.
@@ -345,6 +354,69 @@ describe("the indexer process", () => {
       const queue = new Queue(QUEUE.dispatch, { connection, prefix: env.QUEUE_PREFIX });
       await queue.obliterate({ force: true });
       await queue.close();
+    }
+  });
+});
+
+describe("hostile but valid input", () => {
+  it("indexes a NUL in a checkpoint URI and a deadline past 2^63 instead of getting stuck", async () => {
+    const db = await dbTargets()[0]?.open();
+    if (!db) throw new Error("no db");
+    try {
+      const dao = anvilAccount(1);
+      const backer = anvilAccount(3);
+      const trainer = anvilAccount(7);
+      const now = (await c.publicClient.getBlock()).timestamp;
+      const farFuture = 2n ** 63n + 5n;
+      await c.send(dao, "createBounty", [
+        {
+          token: c.token,
+          goal: 1_000n,
+          fundingDeadline: now + 86_400n,
+          deliveryDeadline: farFuture,
+          specHash: `0x${"01".repeat(32)}`,
+          evalSetCommitment: `0x${"02".repeat(32)}`,
+          metricId: `0x${"03".repeat(32)}`,
+          targetScore: -5n,
+          direction: 1,
+          bond: 0n,
+          challengeWindow: 0,
+        },
+      ]);
+      const [id] = await c.publicClient.readContract({
+        address: c.board,
+        abi: bountyBoardAbi,
+        functionName: "counts",
+      });
+      await c.send(backer, "fund", [id, 1_000n]);
+      await c.send(trainer, "claim", [id]);
+      await c.send(trainer, "submitCheckpoint", [id, `0x${"04".repeat(32)}`, "ipfs://a\u0000b"]);
+
+      await indexerFor(db.handle.db).catchUp();
+      const [row] = await queryRows<{ delivery_deadline: string; target_score: string }>(
+        db.handle.db,
+        sql`select delivery_deadline::text, target_score::text from bounties where bounty_id = ${String(id)}`,
+      );
+      expect(row).toEqual({ delivery_deadline: farFuture.toString(), target_score: "-5" });
+      const [sub] = await queryRows<{ uri: string }>(
+        db.handle.db,
+        sql`select uri from submissions where bounty_id = ${String(id)}`,
+      );
+      expect(sub?.uri).toBe("ipfs://a\uFFFDb");
+    } finally {
+      await db.cleanup();
+    }
+  });
+
+  it("refuses to continue an index made for another board", async () => {
+    const db = await dbTargets()[0]?.open();
+    if (!db) throw new Error("no db");
+    try {
+      await indexerFor(db.handle.db).catchUp();
+      const other = indexerFor(db.handle.db, { board: "0x000000000000000000000000000000000000bEEF" });
+      await expect(other.step()).rejects.toThrow(BoardChangedError);
+    } finally {
+      await db.cleanup();
     }
   });
 });
