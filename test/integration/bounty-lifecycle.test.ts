@@ -10,6 +10,7 @@
 import {
   type Address,
   BaseError,
+  type ContractFunctionName,
   ContractFunctionRevertedError,
   createPublicClient,
   createTestClient,
@@ -73,6 +74,19 @@ function clients(url: string) {
   };
 }
 let c: ReturnType<typeof clients>;
+
+/** One board transaction from `account`, mined; returns its receipt. */
+async function boardTx(
+  account: HDAccount,
+  functionName: ContractFunctionName<typeof bountyBoardAbi, "nonpayable">,
+  args: readonly unknown[],
+) {
+  return mined(
+    await c
+      .wallet(account)
+      .writeContract({ address: board, abi: bountyBoardAbi, functionName, args } as never),
+  );
+}
 
 beforeAll(async () => {
   anvil = await startTestAnvil();
@@ -179,14 +193,7 @@ async function bountyParams(overrides: { goal?: bigint; bond?: bigint } = {}) {
 }
 
 async function createBounty(params: Awaited<ReturnType<typeof bountyParams>>) {
-  const receipt = await mined(
-    await c.wallet(dao).writeContract({
-      address: board,
-      abi: bountyBoardAbi,
-      functionName: "createBounty",
-      args: [params],
-    }),
-  );
+  const receipt = await boardTx(dao, "createBounty", [params]);
   const [created] = boardEvents(receipt.logs, "BountyCreated");
   if (!created) throw new Error("no BountyCreated event");
   return created;
@@ -240,14 +247,7 @@ async function fundWithPermit(backer: HDAccount, bountyId: bigint, amount: bigin
   );
   const { r, s, v } = parseSignature(signature);
   if (v === undefined) throw new Error("signature without v");
-  const receipt = await mined(
-    await c.wallet(backer).writeContract({
-      address: board,
-      abi: bountyBoardAbi,
-      functionName: "fundWithPermit",
-      args: [bountyId, amount, deadline, Number(v), r, s],
-    }),
-  );
+  const receipt = await boardTx(backer, "fundWithPermit", [bountyId, amount, deadline, Number(v), r, s]);
   // The permit itself was used (fundWithPermit ignores a failed one and falls back to an allowance).
   expect(
     await c.publicClient.readContract({
@@ -371,14 +371,7 @@ describe("a bounty that is fulfilled", () => {
         args: [board, bond],
       }),
     );
-    const receipt = await mined(
-      await c.wallet(trainer).writeContract({
-        address: board,
-        abi: bountyBoardAbi,
-        functionName: "claim",
-        args: [bountyId],
-      }),
-    );
+    const receipt = await boardTx(trainer, "claim", [bountyId]);
     expect(boardEvents(receipt.logs, "BountyClaimed").map((e) => e.args)).toEqual([
       { bountyId, trainer: trainer.address, bond },
     ]);
@@ -401,14 +394,7 @@ describe("a bounty that is fulfilled", () => {
   });
 
   it("the trainer submits a checkpoint", async () => {
-    const receipt = await mined(
-      await c.wallet(trainer).writeContract({
-        address: board,
-        abi: bountyBoardAbi,
-        functionName: "submitCheckpoint",
-        args: [bountyId, checkpointHash, uri],
-      }),
-    );
+    const receipt = await boardTx(trainer, "submitCheckpoint", [bountyId, checkpointHash, uri]);
     const block = await c.publicClient.getBlock({ blockNumber: receipt.blockNumber });
     const [submitted] = boardEvents(receipt.logs, "CheckpointSubmitted");
     if (!submitted) throw new Error("no CheckpointSubmitted event");
@@ -449,14 +435,7 @@ describe("a bounty that is fulfilled", () => {
   });
 
   it("the evaluator publishes a qualifying score, which becomes the best", async () => {
-    const receipt = await mined(
-      await c.wallet(evaluator).writeContract({
-        address: board,
-        abi: bountyBoardAbi,
-        functionName: "publishEvaluation",
-        args: [submissionId, score, reportHash],
-      }),
-    );
+    const receipt = await boardTx(evaluator, "publishEvaluation", [submissionId, score, reportHash]);
     const block = await c.publicClient.getBlock({ blockNumber: receipt.blockNumber });
     expect(boardEvents(receipt.logs, "EvaluationPublished").map((e) => e.args)).toEqual([
       { bountyId, submissionId, score, reportHash, qualifies: true, best: true },
@@ -510,14 +489,7 @@ describe("a bounty that is fulfilled", () => {
       args: [bountyId],
     });
     await travelTo(readyAt);
-    const receipt = await mined(
-      await c.wallet(backerA).writeContract({
-        address: board,
-        abi: bountyBoardAbi,
-        functionName: "finalize",
-        args: [bountyId],
-      }),
-    );
+    const receipt = await boardTx(backerA, "finalize", [bountyId]);
     expect(boardEvents(receipt.logs, "BountyFinalized").map((e) => e.args)).toEqual([
       { bountyId, status: status("Fulfilled"), winningSubmissionId: submissionId, payout, fee },
     ]);
@@ -537,41 +509,20 @@ describe("a bounty that is fulfilled", () => {
   });
 
   it("the winner withdraws the payout and the bond, the fee goes to the fee recipient", async () => {
-    const payoutReceipt = await mined(
-      await c.wallet(trainer).writeContract({
-        address: board,
-        abi: bountyBoardAbi,
-        functionName: "withdrawPayout",
-        args: [bountyId],
-      }),
-    );
+    const payoutReceipt = await boardTx(trainer, "withdrawPayout", [bountyId]);
     expect(boardEvents(payoutReceipt.logs, "PayoutWithdrawn").map((e) => e.args)).toEqual([
       { bountyId, winner: trainer.address, amount: payout },
     ]);
     expect(await read.balance(trainer.address)).toBe(start.trainer - bond + payout);
 
-    const bondReceipt = await mined(
-      await c.wallet(trainer).writeContract({
-        address: board,
-        abi: bountyBoardAbi,
-        functionName: "withdrawBond",
-        args: [bountyId],
-      }),
-    );
+    const bondReceipt = await boardTx(trainer, "withdrawBond", [bountyId]);
     expect(boardEvents(bondReceipt.logs, "BondReturned").map((e) => e.args)).toEqual([
       { bountyId, trainer: trainer.address, amount: bond },
     ]);
     expect(await read.balance(trainer.address)).toBe(start.trainer + payout);
 
     // Anyone may send the fees on; they always go to the configured recipient (anvil account 0 in dev).
-    const feeReceipt = await mined(
-      await c.wallet(dao).writeContract({
-        address: board,
-        abi: bountyBoardAbi,
-        functionName: "withdrawFees",
-        args: [token],
-      }),
-    );
+    const feeReceipt = await boardTx(dao, "withdrawFees", [token]);
     expect(boardEvents(feeReceipt.logs, "FeesWithdrawn").map((e) => e.args)).toEqual([
       { token, recipient: feeRecipient.address, amount: fee },
     ]);
@@ -640,14 +591,7 @@ describe("a bounty that fails to reach its goal", () => {
     });
 
     await travelTo(fundingDeadline);
-    const receipt = await mined(
-      await c.wallet(dao).writeContract({
-        address: board,
-        abi: bountyBoardAbi,
-        functionName: "finalize",
-        args: [bountyId],
-      }),
-    );
+    const receipt = await boardTx(dao, "finalize", [bountyId]);
     expect(boardEvents(receipt.logs, "BountyFinalized").map((e) => e.args)).toEqual([
       { bountyId, status: status("Failed"), winningSubmissionId: 0n, payout: 0n, fee: 0n },
     ]);
@@ -665,14 +609,7 @@ describe("a bounty that fails to reach its goal", () => {
           args: [bountyId, backer.address],
         }),
       ).toBe(amount);
-      const refund = await mined(
-        await c.wallet(backer).writeContract({
-          address: board,
-          abi: bountyBoardAbi,
-          functionName: "refund",
-          args: [bountyId],
-        }),
-      );
+      const refund = await boardTx(backer, "refund", [bountyId]);
       expect(boardEvents(refund.logs, "Refunded").map((e) => e.args)).toEqual([
         { bountyId, backer: backer.address, amount },
       ]);
