@@ -330,9 +330,13 @@ describe("the indexer process", () => {
         env,
         onLine: () => {},
       });
-      await waitUntil(async () => (await cursor()) > head / 2);
-      process.kill(first.child.pid as number, "SIGKILL");
-      await first.exited;
+      try {
+        await waitUntil(async () => (await cursor()) > head / 2);
+        process.kill(first.child.pid as number, "SIGKILL");
+        await first.exited;
+      } finally {
+        await first.stop(2_000); // a no-op once killed; never left behind if the wait fails
+      }
       expect(await cursor()).toBeLessThan(head);
 
       const second = startProcess({

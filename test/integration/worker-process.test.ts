@@ -118,39 +118,41 @@ describe("the worker process", () => {
       },
       lines,
     );
-    await waitFor(
-      "worker ready",
-      async () => {
-        if (!lines.some((l) => l.includes('"msg":"ready"'))) throw new Error("not yet");
-      },
-      { process: worker },
-    );
-
-    const { deployment } = await deployContracts({
-      rpcUrl: anvil.url,
-      deploymentsDir: deploymentsDir.dir,
-      force: true,
-    });
     const connection = createRedis(redis.url, "worker");
     const queue = createQueue(QUEUE.deployments, connection, prefix);
     const eventsConnection = connection.duplicate();
     const events = new QueueEvents(QUEUE.deployments, { connection: eventsConnection, prefix });
-    const job = await queue.add(JOB.syncDeployment, deployment, { jobId: syncDeploymentJobId(deployment) });
-    expect(await job.waitUntilFinished(events, 30_000)).toEqual({ synced: 2 });
-    const rows = await listDeployments(db.handle.db, deployment.chainId);
-    expect(rows.find((r) => r.name === "TestToken")?.address).toBe(deployment.contracts.TestToken?.address);
+    try {
+      await waitFor(
+        "worker ready",
+        async () => {
+          if (!lines.some((l) => l.includes('"msg":"ready"'))) throw new Error("not yet");
+        },
+        { process: worker },
+      );
+      const { deployment } = await deployContracts({
+        rpcUrl: anvil.url,
+        deploymentsDir: deploymentsDir.dir,
+        force: true,
+      });
+      const job = await queue.add(JOB.syncDeployment, deployment, { jobId: syncDeploymentJobId(deployment) });
+      expect(await job.waitUntilFinished(events, 30_000)).toEqual({ synced: 2 });
+      const rows = await listDeployments(db.handle.db, deployment.chainId);
+      expect(rows.find((r) => r.name === "TestToken")?.address).toBe(deployment.contracts.TestToken?.address);
 
-    const pid = worker.child.pid as number;
-    process.kill(-pid, signal);
-    const started = Date.now();
-    expect(await worker.exited).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(lines.some((l) => l.includes('"msg":"stopped"') && l.includes('"clean":true'))).toBe(true);
-
-    await events.close();
-    await queue.obliterate({ force: true });
-    await queue.close();
-    connection.disconnect();
-    eventsConnection.disconnect(); // BullMQ leaves connections it was given open
+      const pid = worker.child.pid as number;
+      process.kill(-pid, signal);
+      const started = Date.now();
+      expect(await worker.exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(lines.some((l) => l.includes('"msg":"stopped"') && l.includes('"clean":true'))).toBe(true);
+    } finally {
+      await worker.stop(5_000); // a no-op when it already exited; never leave it behind on failure
+      await events.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+      eventsConnection.disconnect(); // BullMQ leaves connections it was given open
+    }
   });
 });
