@@ -25,7 +25,15 @@ import { createChainClient } from "../lib/chain.server.js";
 import { ANVIL_CHAIN_ID, boardDeployOptions, deployContracts } from "../lib/deploy.server.js";
 import { envOrExit, envSchema } from "../lib/env.server.js";
 import { createRedis, redactUrl } from "../lib/redis.server.js";
-import { freePort, isPortFree, type ManagedProcess, nodeTs, startProcess, waitFor } from "./lib/processes.js";
+import {
+  freePort,
+  isAlive,
+  isPortFree,
+  type ManagedProcess,
+  nodeTs,
+  startProcess,
+  waitFor,
+} from "./lib/processes.js";
 import { findRedisServer, REDIS_MISSING_HELP, startAnvil, startRedis } from "./lib/services.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -58,15 +66,6 @@ class Stopped extends Error {}
 /** Call after every await in start-up: a Ctrl-C meanwhile must not start anything more. */
 function stillStarting() {
   if (shuttingDown) throw new Stopped();
-}
-
-function isAlive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function portInUse(port: number) {

@@ -60,6 +60,9 @@ async function insertChunked(db: Exec, table: PgTable, rows: Record<string, unkn
   }
 }
 
+/** The tables of rows derived from single events: each row carries its chain id and block number. */
+const EVENT_TABLES = [boardEvents, contributions, shareTransfers, claims, submissions, evaluations, payments];
+
 export interface Cursor {
   block: number;
   hash: string | null;
@@ -79,15 +82,7 @@ export async function readCursor(
  */
 export async function resetChainProjection(db: Database, chainId: number): Promise<void> {
   await db.transaction(async (tx) => {
-    for (const table of [
-      boardEvents,
-      contributions,
-      shareTransfers,
-      claims,
-      submissions,
-      evaluations,
-      payments,
-    ]) {
+    for (const table of EVENT_TABLES) {
       await tx.delete(table).where(eq(table.chainId, chainId));
     }
     for (const name of [
@@ -186,15 +181,7 @@ export async function rollbackTo(
       .delete(effectsOutbox)
       .where(and(eq(effectsOutbox.chainId, chainId), gt(effectsOutbox.blockNumber, ancestor.block)))
       .returning({ queue: effectsOutbox.queue, jobId: effectsOutbox.jobId });
-    for (const table of [
-      boardEvents,
-      contributions,
-      shareTransfers,
-      claims,
-      submissions,
-      evaluations,
-      payments,
-    ]) {
+    for (const table of EVENT_TABLES) {
       await tx.delete(table).where(and(eq(table.chainId, chainId), gt(table.blockNumber, ancestor.block)));
     }
     await tx

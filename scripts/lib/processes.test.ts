@@ -3,16 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { freePort, isPortFree, startProcess, waitFor } from "./processes.js";
-
-function alive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { freePort, isAlive, isPortFree, startProcess, waitFor } from "./processes.js";
 
 describe("startProcess", () => {
   it("stops the whole process group, grandchildren included", async () => {
@@ -29,12 +20,12 @@ describe("startProcess", () => {
       if (!line) throw new Error("not yet");
       return Number(line.split("=")[1]);
     });
-    expect(alive(grandchild)).toBe(true);
+    expect(isAlive(grandchild)).toBe(true);
     await proc.stop(2_000);
     await waitFor("grandchild gone", async () => {
-      if (alive(grandchild)) throw new Error("still alive");
+      if (isAlive(grandchild)) throw new Error("still alive");
     });
-    expect(alive(grandchild)).toBe(false);
+    expect(isAlive(grandchild)).toBe(false);
   });
 
   it("escalates to SIGKILL when SIGTERM is ignored", async () => {

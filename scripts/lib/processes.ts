@@ -86,13 +86,19 @@ function signalGroup(pid: number, signal: NodeJS.Signals) {
   }
 }
 
-function groupAlive(pid: number): boolean {
+/** Whether process `pid` exists (signal 0 tests without signalling). */
+export function isAlive(pid: number): boolean {
   try {
-    process.kill(-pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
+}
+
+/** Whether any process of the group led by `pid` is left. */
+function groupAlive(pid: number): boolean {
+  return isAlive(-pid);
 }
 
 /**

@@ -7,7 +7,14 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { HealthReport } from "../../app/lib/health.server.js";
-import { freePort, type ManagedProcess, nodeTs, startProcess, waitFor } from "../../scripts/lib/processes.js";
+import {
+  freePort,
+  isAlive,
+  type ManagedProcess,
+  nodeTs,
+  startProcess,
+  waitFor,
+} from "../../scripts/lib/processes.js";
 import { tempDir } from "../setup/fixtures.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -41,15 +48,6 @@ function descendants(pid: number): number[] {
     }
   }
   return found;
-}
-
-function alive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function startDev(env: Record<string, string>, lines: string[]): ManagedProcess {
@@ -131,10 +129,10 @@ describe("npm run dev", () => {
       process.kill(dev.child.pid as number, "SIGINT");
       expect(await dev.exited).toBe(0);
       await waitFor("all children gone", async () => {
-        const left = tree.filter(alive);
+        const left = tree.filter(isAlive);
         if (left.length > 0) throw new Error(`still running: ${left.join(", ")}`);
       });
-      expect(tree.filter(alive)).toEqual([]);
+      expect(tree.filter(isAlive)).toEqual([]);
     } finally {
       await dev.stop(5_000);
     }
