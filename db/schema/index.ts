@@ -1,4 +1,5 @@
 // One Postgres-dialect schema for PGlite and Postgres alike: one file per aggregate.
 export * from "./bounties.js";
 export * from "./deployments.js";
+export * from "./dispatch.js";
 export * from "./indexer.js";

@@ -1,0 +1,655 @@
+/**
+ * The dispatcher: funded bounties wait in BullMQ priority queues and are
+ * leased to GPU pools that fit them (ADR 007).
+ *
+ * - One queue per capability class: the requirements of a bounty's spec
+ *   (minimum VRAM per GPU, GPU count), e.g. `train-v24-g1`. A pool fits a
+ *   class when its GPUs are at least that big and that many. Within a class
+ *   BullMQ keeps strict priority order; a pool takes the best head among the
+ *   classes it fits.
+ * - A lease IS the BullMQ job lock: `getNextJob(leaseId)` moves the job to
+ *   active atomically (two dispatcher processes can never take the same job),
+ *   a heartbeat extends the lock, and when heartbeats stop BullMQ's stalled
+ *   checker moves the job back to waiting, where we restore its priority. After
+ *   `maxAttempts` lost leases, or failed attempts, the job fails with a reason.
+ * - A pool's free slots are a Redis sorted set of its live lease ids scored by
+ *   their expiry, reserved atomically by a Lua script before taking a job, so
+ *   no process can exceed a pool's `maxLeases`.
+ * - The `leases` table records every lease (pages, queue estimates, tests).
+ *
+ * The web process uses this to serve the pool agents' HTTP API (lease,
+ * heartbeat, complete, fail); the worker process runs `startMaintenance()`
+ * (stalled checks, re-prioritization, sweeping dead lease rows).
+ */
+import { randomUUID } from "node:crypto";
+import { Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { and, eq, lt, sql } from "drizzle-orm";
+import type { Redis } from "ioredis";
+import type { Database } from "../../db/client.server.js";
+import { type LeaseRow, leases, type PoolRow, pools } from "../../db/schema/index.js";
+import type { Logger } from "../../lib/logger.server.js";
+import { bullPriority, DEFAULT_AGING_PER_HOUR, priorityScore } from "./priority.js";
+
+/** What a training job needs from a pool. */
+export interface Requirements {
+  /** Minimum memory per GPU, in GB (0: any). */
+  minVramGb: number;
+  /** Minimum number of GPUs (0: runs on CPU). */
+  gpus: number;
+}
+
+/** A training job's payload: the bounty, what it needs, and the inputs of its priority. */
+export interface TrainingJobData {
+  chainId: number;
+  bountyId: string;
+  board: string;
+  token: string;
+  specHash: string;
+  /** The bounty spec (JSON), handed to the trainer with the lease. */
+  spec: unknown;
+  requirements: Requirements;
+  /** Raised amount in token base units (decimal string). */
+  raised: string;
+  decimals: number;
+  /** Reference price of one whole token (TOKEN_PRICES). */
+  price: number;
+  backers: number;
+  /** When the bounty started waiting (ms since epoch): the aging term counts from here. */
+  enqueuedAt: number;
+}
+
+export interface Progress {
+  percent: number;
+  step?: number | undefined;
+  loss?: number | undefined;
+}
+
+export interface LeaseResult {
+  checkpointSha256?: string | undefined;
+  checkpointUri?: string | undefined;
+  submissionTx?: string | undefined;
+}
+
+/** A lease as handed to a pool agent. */
+export interface Lease {
+  leaseId: string;
+  jobId: string;
+  queue: string;
+  attempt: number;
+  leasedAt: number;
+  expiresAt: number;
+  /** How often the agent should heartbeat: a third of the lease TTL. */
+  heartbeatIntervalMs: number;
+  priority: number;
+  job: TrainingJobData;
+}
+
+/** A lease call or lease action that cannot proceed; `status` is the HTTP status the API answers with. */
+export class DispatchError extends Error {
+  constructor(
+    readonly status: 403 | 404 | 409 | 429,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DispatchError";
+  }
+}
+
+export interface DispatcherOptions {
+  /** A Redis connection with `maxRetriesPerRequest: null`; the caller closes it. */
+  connection: Redis;
+  prefix: string;
+  db: Database;
+  log: Logger;
+  /** Heartbeat deadline: a lease not extended for this long is lost. */
+  leaseTtlMs: number;
+  /** How often lost leases are looked for (BullMQ's stalled check). */
+  checkIntervalMs: number;
+  /** Leases (lost or failed) a job gets before it fails for good. */
+  maxAttempts: number;
+  /** Points of priority an hour of waiting buys (see priority.ts). */
+  agingPerHour?: number;
+  /** How often waiting jobs are re-prioritized for their waiting time. */
+  reprioritizeMs?: number;
+  /** Delay before a job whose lease the agent failed is offered again. */
+  retryDelayMs?: number;
+}
+
+const CLASS_PREFIX = "train-";
+/** How long a long-polling lease call sleeps between tries when nothing wakes it. */
+const FALLBACK_POLL_MS = 1_000;
+
+/** The queue (capability class) of a set of requirements, e.g. `train-v24-g1`. */
+export function classOf(req: Requirements): string {
+  return `${CLASS_PREFIX}v${req.minVramGb}-g${req.gpus}`;
+}
+
+/** The requirements a class name stands for (inverse of classOf), or undefined for another name. */
+export function requirementsOf(queue: string): Requirements | undefined {
+  const match = /^train-v(\d+(?:\.\d+)?)-g(\d+)$/.exec(queue);
+  if (!match) return undefined;
+  return { minVramGb: Number(match[1]), gpus: Number(match[2]) };
+}
+
+/** Whether a pool can run jobs of these requirements. */
+export function poolFits(pool: Pick<PoolRow, "vramGb" | "gpuCount">, req: Requirements): boolean {
+  return pool.vramGb >= req.minVramGb && pool.gpuCount >= req.gpus;
+}
+
+/** The deterministic job id of a bounty's training job: a replayed funding event adds nothing. */
+export function trainingJobId(chainId: number, bountyId: string): string {
+  return `train-${chainId}-${bountyId}`;
+}
+
+// Reserves one of a pool's slots: drops expired leases, then adds `leaseId` if fewer than `max` remain.
+const RESERVE_SLOT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
+return 1`;
+
+export class Dispatcher {
+  readonly options: Required<DispatcherOptions>;
+  private readonly queues = new Map<string, Queue<TrainingJobData>>();
+  private readonly workers = new Map<string, Worker<TrainingJobData>>();
+  private readonly classesKey: string;
+  private readonly wakeChannel: string;
+  private subscriber: Redis | undefined;
+  private wakeGeneration = 0;
+  private readonly wakers = new Set<() => void>();
+  private classCache: { at: number; names: string[] } | undefined;
+  private maintenance: NodeJS.Timeout[] = [];
+  private maintaining = false;
+  private closed = false;
+
+  constructor(options: DispatcherOptions) {
+    this.options = {
+      agingPerHour: DEFAULT_AGING_PER_HOUR,
+      reprioritizeMs: 60_000,
+      retryDelayMs: 5_000,
+      ...options,
+    };
+    this.classesKey = `${options.prefix}:dispatch:classes`;
+    this.wakeChannel = `${options.prefix}:dispatch:wake`;
+    options.connection.defineCommand("ctReserveSlot", { numberOfKeys: 1, lua: RESERVE_SLOT });
+  }
+
+  private slotsKey(poolId: string): string {
+    return `${this.options.prefix}:dispatch:pool:${poolId}:leases`;
+  }
+
+  queue(name: string): Queue<TrainingJobData> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue<TrainingJobData>(name, {
+        connection: this.options.connection,
+        prefix: this.options.prefix,
+        defaultJobOptions: {
+          attempts: this.options.maxAttempts,
+          backoff: { type: "fixed", delay: this.options.retryDelayMs },
+          removeOnComplete: { count: 10_000, age: 30 * 24 * 3600 },
+          removeOnFail: { count: 10_000 },
+        },
+      });
+      queue.on("error", (error) =>
+        this.options.log.error({ queue: name, err: error.message }, "queue error"),
+      );
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** A manual-fetch BullMQ worker of a class: it never processes jobs itself, it hands them out as leases. */
+  private worker(name: string): Worker<TrainingJobData> {
+    let worker = this.workers.get(name);
+    if (!worker) {
+      worker = new Worker<TrainingJobData>(name, null, {
+        connection: this.options.connection,
+        prefix: this.options.prefix,
+        autorun: false,
+        lockDuration: this.options.leaseTtlMs,
+        stalledInterval: this.options.checkIntervalMs,
+        // BullMQ counts a lost lease as a stall; a job may be lost this many times and still be retried.
+        maxStalledCount: this.options.maxAttempts - 1,
+      });
+      worker.on("error", (error) =>
+        this.options.log.error({ queue: name, err: error.message }, "worker error"),
+      );
+      worker.on("stalled", (jobId) => void this.onLeaseLost(name, jobId));
+      worker.on("failed", (job, error) =>
+        this.options.log.warn({ queue: name, jobId: job?.id, err: error.message }, "training job failed"),
+      );
+      this.workers.set(name, worker);
+      if (this.maintaining) void worker.startStalledCheckTimer();
+    }
+    return worker;
+  }
+
+  // ---------------------------------------------------------------- enqueue
+
+  /**
+   * Queues a funded bounty's training job in its class, with an explicit priority. Idempotent: the job id
+   * is the bounty's, so a replayed event (or a second dispatcher) adds nothing.
+   */
+  async enqueue(
+    data: TrainingJobData,
+  ): Promise<{ jobId: string; queue: string; priority: number; added: boolean }> {
+    const name = classOf(data.requirements);
+    const jobId = trainingJobId(data.chainId, data.bountyId);
+    const priority = bullPriority(
+      priorityScore(this.priorityInput(data), Date.now(), this.options.agingPerHour),
+    );
+    await this.options.connection.sadd(this.classesKey, name);
+    const queue = this.queue(name);
+    const existing = await queue.getJob(jobId);
+    if (existing) return { jobId, queue: name, priority: existing.priority, added: false };
+    await queue.add("train", data, { jobId, priority });
+    this.classCache = undefined;
+    await this.wake(name);
+    return { jobId, queue: name, priority, added: true };
+  }
+
+  private priorityInput(data: TrainingJobData) {
+    return {
+      raised: BigInt(data.raised),
+      decimals: data.decimals,
+      price: data.price,
+      backers: data.backers,
+      enqueuedAt: data.enqueuedAt,
+    };
+  }
+
+  // ---------------------------------------------------------------- leasing
+
+  /** Every class with jobs ever queued, cached briefly (a new class also arrives with its wake message). */
+  private async classes(): Promise<string[]> {
+    const now = Date.now();
+    if (!this.classCache || now - this.classCache.at > 2_000) {
+      const names = await this.options.connection.smembers(this.classesKey);
+      this.classCache = { at: now, names: names.sort() };
+    }
+    return this.classCache.names;
+  }
+
+  /**
+   * Leases the best waiting job `pool` fits, waiting up to `waitMs` for one (a long poll). Resolves null
+   * when none came in time. Throws DispatchError(429) when the pool has no free slot.
+   */
+  async lease(pool: PoolRow, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<Lease | null> {
+    const deadline = Date.now() + (options.waitMs ?? 0);
+    for (;;) {
+      const generation = this.wakeGeneration;
+      const lease = await this.tryLease(pool);
+      if (lease) return lease;
+      const left = deadline - Date.now();
+      if (left <= 0 || options.signal?.aborted || this.closed) return null;
+      // Something was queued while we looked: look again at once rather than sleep.
+      if (generation !== this.wakeGeneration) continue;
+      await this.waitForWake(Math.min(left, FALLBACK_POLL_MS), options.signal);
+    }
+  }
+
+  private async tryLease(pool: PoolRow): Promise<Lease | null> {
+    const fitting = (await this.classes()).filter((name) => {
+      const req = requirementsOf(name);
+      return req !== undefined && poolFits(pool, req);
+    });
+    if (fitting.length === 0) return null;
+
+    const leaseId = randomUUID();
+    const now = Date.now();
+    const reserved = await (
+      this.options.connection as Redis & {
+        ctReserveSlot(key: string, now: number, max: number, id: string, expiry: number): Promise<number>;
+      }
+    ).ctReserveSlot(this.slotsKey(pool.id), now, pool.maxLeases, leaseId, now + this.options.leaseTtlMs);
+    if (reserved !== 1) {
+      throw new DispatchError(429, `pool "${pool.name}" already holds its ${pool.maxLeases} leases`);
+    }
+    try {
+      for (const name of await this.bestFirst(fitting)) {
+        const job = await this.worker(name).getNextJob(leaseId, { block: false });
+        if (job) return await this.recordLease(pool, leaseId, name, job);
+      }
+    } catch (error) {
+      await this.options.connection.zrem(this.slotsKey(pool.id), leaseId);
+      throw error;
+    }
+    await this.options.connection.zrem(this.slotsKey(pool.id), leaseId);
+    return null;
+  }
+
+  /** Fitting classes ordered by the priority of their head job (classes with nothing waiting last). */
+  private async bestFirst(names: string[]): Promise<string[]> {
+    if (names.length === 1) return names;
+    const heads = await Promise.all(
+      names.map(async (name) => {
+        const queue = this.queue(name);
+        // A job back from a lost lease sits in `wait` until its priority is restored; it goes first.
+        const [waiting] = await queue.getRanges(["wait"], 0, 0, true);
+        if (waiting) return { name, rank: [0, 0] };
+        const [head] = (await queue.getJobs(["prioritized"], 0, 0, true)) as Job<TrainingJobData>[];
+        return { name, rank: head ? [head.priority, head.timestamp] : [Number.POSITIVE_INFINITY, 0] };
+      }),
+    );
+    heads.sort((a, b) => (a.rank[0] ?? 0) - (b.rank[0] ?? 0) || (a.rank[1] ?? 0) - (b.rank[1] ?? 0));
+    return heads.map((head) => head.name);
+  }
+
+  private async recordLease(
+    pool: PoolRow,
+    leaseId: string,
+    name: string,
+    job: Job<TrainingJobData>,
+  ): Promise<Lease> {
+    const leasedAt = Date.now();
+    const expiresAt = leasedAt + this.options.leaseTtlMs;
+    const jobId = job.id ?? "";
+    const attempt = job.attemptsMade + job.stalledCounter + 1;
+    await this.options.db.transaction(async (tx) => {
+      // A row still active for this job belongs to a lease BullMQ already took back.
+      await tx
+        .update(leases)
+        .set({ status: "expired", endedAt: sql`${leases.expiresAt}`, reason: "heartbeat deadline passed" })
+        .where(and(eq(leases.jobId, jobId), eq(leases.status, "active")));
+      await tx.insert(leases).values({
+        id: leaseId,
+        chainId: job.data.chainId,
+        bountyId: job.data.bountyId,
+        jobId,
+        queue: name,
+        poolId: pool.id,
+        attempt,
+        status: "active",
+        leasedAt: new Date(leasedAt),
+        expiresAt: new Date(expiresAt),
+      });
+      await tx
+        .update(pools)
+        .set({ lastHeartbeatAt: new Date(leasedAt) })
+        .where(eq(pools.id, pool.id));
+    });
+    this.options.log.info(
+      { leaseId, jobId, pool: pool.name, bountyId: job.data.bountyId, attempt, priority: job.priority },
+      "job leased",
+    );
+    return {
+      leaseId,
+      jobId,
+      queue: name,
+      attempt,
+      leasedAt,
+      expiresAt,
+      heartbeatIntervalMs: Math.floor(this.options.leaseTtlMs / 3),
+      priority: job.priority,
+      job: job.data,
+    };
+  }
+
+  // ---------------------------------------------------------------- lease actions
+
+  /** The active lease `leaseId` of `pool`, or a DispatchError saying why not (404, 403, 409). */
+  private async ownedLease(pool: PoolRow, leaseId: string): Promise<LeaseRow> {
+    const [row] = await this.options.db.select().from(leases).where(eq(leases.id, leaseId));
+    if (!row) throw new DispatchError(404, `no lease ${leaseId}`);
+    if (row.poolId !== pool.id) throw new DispatchError(403, `lease ${leaseId} belongs to another pool`);
+    if (row.status !== "active") throw new DispatchError(409, `lease ${leaseId} is ${row.status}`);
+    return row;
+  }
+
+  private async leasedJob(row: LeaseRow): Promise<Job<TrainingJobData>> {
+    const job = await Job.fromId<TrainingJobData>(this.queue(row.queue), row.jobId);
+    if (!job) {
+      await this.endLease(row, "expired", { reason: "job no longer exists" });
+      throw new DispatchError(409, `lease ${row.id} is lost: its job no longer exists`);
+    }
+    return job;
+  }
+
+  /** Extends a lease and records the agent's progress. 409 when the lease was already lost. */
+  async heartbeat(pool: PoolRow, leaseId: string, progress: Progress): Promise<{ expiresAt: number }> {
+    const row = await this.ownedLease(pool, leaseId);
+    const job = await this.leasedJob(row);
+    const extended = await job.extendLock(leaseId, this.options.leaseTtlMs);
+    if (!extended) {
+      await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
+      throw new DispatchError(409, `lease ${leaseId} is lost: its heartbeat deadline passed`);
+    }
+    const now = Date.now();
+    const expiresAt = now + this.options.leaseTtlMs;
+    await this.options.connection.zadd(this.slotsKey(pool.id), "XX", expiresAt, leaseId);
+    await this.options.db.transaction(async (tx) => {
+      await tx
+        .update(leases)
+        .set({
+          expiresAt: new Date(expiresAt),
+          percent: progress.percent,
+          step: progress.step ?? null,
+          loss: progress.loss ?? null,
+          progressAt: new Date(now),
+        })
+        .where(eq(leases.id, leaseId));
+      await tx
+        .update(pools)
+        .set({ lastHeartbeatAt: new Date(now) })
+        .where(eq(pools.id, pool.id));
+    });
+    return { expiresAt };
+  }
+
+  /** The agent finished: the job completes and the pool's slot is freed. */
+  async complete(pool: PoolRow, leaseId: string, result: LeaseResult): Promise<void> {
+    const row = await this.ownedLease(pool, leaseId);
+    const job = await this.leasedJob(row);
+    try {
+      await job.moveToCompleted(result, leaseId, false);
+    } catch (error) {
+      await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
+      throw new DispatchError(409, `lease ${leaseId} is lost: ${(error as Error).message}`);
+    }
+    await this.endLease(row, "completed", {
+      checkpointSha256: result.checkpointSha256 ?? null,
+      checkpointUri: result.checkpointUri ?? null,
+      submissionTx: result.submissionTx ?? null,
+    });
+    this.options.log.info({ leaseId, jobId: row.jobId, pool: pool.name }, "lease completed");
+  }
+
+  /**
+   * The agent gave up. A retryable failure puts the job back (after `retryDelayMs`) while attempts remain;
+   * otherwise, or when they are spent, the job fails with `reason`.
+   */
+  async fail(
+    pool: PoolRow,
+    leaseId: string,
+    reason: string,
+    retryable: boolean,
+  ): Promise<{ retried: boolean }> {
+    const row = await this.ownedLease(pool, leaseId);
+    const job = await this.leasedJob(row);
+    const error = retryable ? new Error(reason) : new UnrecoverableError(reason);
+    const retried = retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+    try {
+      await job.moveToFailed(error, leaseId, false);
+    } catch (moveError) {
+      await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
+      throw new DispatchError(409, `lease ${leaseId} is lost: ${(moveError as Error).message}`);
+    }
+    await this.endLease(row, "failed", { reason });
+    this.options.log.warn({ leaseId, jobId: row.jobId, pool: pool.name, reason, retried }, "lease failed");
+    if (retried) await this.wake(row.queue);
+    return { retried };
+  }
+
+  private async endLease(
+    row: LeaseRow,
+    status: "completed" | "failed" | "expired",
+    fields: Partial<Pick<LeaseRow, "reason" | "checkpointSha256" | "checkpointUri" | "submissionTx">>,
+  ): Promise<void> {
+    await this.options.db
+      .update(leases)
+      .set({ status, endedAt: status === "expired" ? row.expiresAt : new Date(), ...fields })
+      .where(and(eq(leases.id, row.id), eq(leases.status, "active")));
+    await this.options.connection.zrem(this.slotsKey(row.poolId), row.id);
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  /**
+   * BullMQ's stalled checker moved a job whose lease was lost back to waiting (in its plain wait list,
+   * ahead of everything): give it its priority back, record the lost lease, free the slot, wake pollers.
+   */
+  private async onLeaseLost(queueName: string, jobId: string): Promise<void> {
+    try {
+      const [row] = await this.options.db
+        .select()
+        .from(leases)
+        .where(and(eq(leases.jobId, jobId), eq(leases.status, "active")));
+      if (row) await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
+      const job = await Job.fromId<TrainingJobData>(this.queue(queueName), jobId);
+      if (job && !job.deferredFailure) {
+        const priority = bullPriority(
+          priorityScore(this.priorityInput(job.data), Date.now(), this.options.agingPerHour),
+        );
+        await job.changePriority({ priority }).catch(() => {}); // already leased again: nothing to restore
+      }
+      this.options.log.warn({ jobId, queue: queueName, leaseId: row?.id, pool: row?.poolId }, "lease lost");
+      await this.wake(queueName);
+    } catch (error) {
+      this.options.log.error({ jobId, err: (error as Error).message }, "could not handle a lost lease");
+    }
+  }
+
+  /**
+   * Raises every waiting job's priority for the time it has waited (the aging term). Runs on one
+   * dispatcher at a time (a Redis lock); only jobs whose priority number changes are touched.
+   */
+  async reprioritize(now = Date.now()): Promise<number> {
+    let changed = 0;
+    for (const name of await this.classes()) {
+      const queue = this.queue(name);
+      const total = await queue.getPrioritizedCount();
+      for (let start = 0; start < total; start += 500) {
+        const jobs = (await queue.getJobs(
+          ["prioritized"],
+          start,
+          start + 499,
+          true,
+        )) as Job<TrainingJobData>[];
+        for (const job of jobs) {
+          const priority = bullPriority(
+            priorityScore(this.priorityInput(job.data), now, this.options.agingPerHour),
+          );
+          if (priority === job.priority) continue;
+          // Leased in the meantime: changePriority refuses and there is nothing to do.
+          await job.changePriority({ priority }).then(
+            () => changed++,
+            () => {},
+          );
+        }
+      }
+    }
+    return changed;
+  }
+
+  /** Marks lease rows whose deadline passed long ago (their process died mid-way) as expired. */
+  async sweepLeaseRows(now = Date.now()): Promise<number> {
+    const cutoff = new Date(now - this.options.checkIntervalMs * 2);
+    const swept = await this.options.db
+      .update(leases)
+      .set({ status: "expired", endedAt: sql`${leases.expiresAt}`, reason: "heartbeat deadline passed" })
+      .where(and(eq(leases.status, "active"), lt(leases.expiresAt, cutoff)))
+      .returning({ id: leases.id, poolId: leases.poolId });
+    for (const row of swept) await this.options.connection.zrem(this.slotsKey(row.poolId), row.id);
+    return swept.length;
+  }
+
+  /** Starts the stalled checks (every class), the periodic re-prioritizer and the lease-row sweeper. */
+  startMaintenance(): void {
+    this.maintaining = true;
+    for (const worker of this.workers.values()) void worker.startStalledCheckTimer();
+    // Creating a class's worker starts its stalled checker; classes that appear later join on a tick.
+    const startCheckers = async () => {
+      for (const name of await this.classes()) this.worker(name);
+    };
+    const guard = (what: string, task: () => Promise<unknown>) => () =>
+      void task().catch((error) =>
+        this.options.log.error({ err: (error as Error).message }, `${what} failed`),
+      );
+    const lockKey = `${this.options.prefix}:dispatch:reprioritize-lock`;
+    const reprioritize = async () => {
+      const mine = await this.options.connection.set(
+        lockKey,
+        randomUUID(),
+        "PX",
+        this.options.reprioritizeMs,
+        "NX",
+      );
+      if (mine) {
+        const changed = await this.reprioritize();
+        if (changed > 0) this.options.log.info({ changed }, "waiting jobs re-prioritized");
+      }
+    };
+    void startCheckers();
+    this.maintenance.push(
+      setInterval(guard("starting stalled checks", startCheckers), this.options.checkIntervalMs),
+      setInterval(guard("re-prioritizing", reprioritize), this.options.reprioritizeMs),
+      setInterval(
+        guard("sweeping lease rows", () => this.sweepLeaseRows()),
+        this.options.checkIntervalMs,
+      ),
+    );
+  }
+
+  // ---------------------------------------------------------------- waking long polls
+
+  private async wake(queueName: string): Promise<void> {
+    this.bumpWake();
+    await this.options.connection.publish(this.wakeChannel, queueName);
+  }
+
+  private bumpWake(): void {
+    this.wakeGeneration++;
+    for (const resolve of this.wakers) resolve();
+    this.wakers.clear();
+  }
+
+  private async ensureSubscriber(): Promise<void> {
+    if (this.subscriber) return;
+    const subscriber = this.options.connection.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on("error", (error) =>
+      this.options.log.debug({ err: error.message }, "wake subscriber error"),
+    );
+    subscriber.on("message", (_channel, name: string) => {
+      if (this.classCache && !this.classCache.names.includes(name)) this.classCache = undefined;
+      this.bumpWake();
+    });
+    await subscriber.subscribe(this.wakeChannel);
+  }
+
+  private async waitForWake(ms: number, signal?: AbortSignal): Promise<void> {
+    await this.ensureSubscriber();
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener("abort", done, { once: true });
+      this.wakers.add(done);
+    });
+  }
+
+  /** Stops maintenance, wakes long polls and closes the queues and workers (not the connection). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.maintenance) clearInterval(timer);
+    this.bumpWake();
+    await Promise.all([...this.workers.values()].map((worker) => worker.close()));
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.subscriber?.disconnect();
+  }
+}
