@@ -7,6 +7,8 @@
 import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import { type DbHandle, openDb, serverDbTarget } from "../db/client.server.js";
+import { Dispatcher } from "../jobs/dispatch/dispatcher.server.js";
+import { ArtifactStore } from "../lib/artifacts.server.js";
 import { createChainClient } from "../lib/chain.server.js";
 import { type Env, env } from "../lib/env.server.js";
 import type { Logger } from "../lib/logger.server.js";
@@ -19,6 +21,9 @@ export interface Services {
   db: DbHandle;
   redis: Redis;
   chain: PublicClient;
+  /** Leases jobs to pool agents (the API under /api/pool). Its maintenance runs in the worker process. */
+  dispatcher: Dispatcher;
+  artifacts: ArtifactStore;
 }
 
 let services_: Promise<Services> | undefined;
@@ -31,14 +36,29 @@ async function create(): Promise<Services> {
   redis.on("error", (error) => log.debug({ err: error.message }, "redis connection error"));
   const db = await openDb(serverDbTarget(config));
   const chain = createChainClient(config.RPC_URL, config.HEALTH_TIMEOUT_MS);
+  // BullMQ's manual-fetch workers need a connection that retries forever (see lib/redis.server.ts).
+  const dispatchRedis = createRedis(config.REDIS_URL, "worker");
+  dispatchRedis.on("error", (error) => log.debug({ err: error.message }, "redis connection error"));
+  const dispatcher = new Dispatcher({
+    connection: dispatchRedis,
+    prefix: config.QUEUE_PREFIX,
+    db: db.db,
+    log: log.child({ component: "dispatcher" }),
+    leaseTtlMs: config.LEASE_TTL_MS,
+    checkIntervalMs: config.LEASE_CHECK_MS,
+    maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
+    agingPerHour: config.DISPATCH_AGING_PER_HOUR,
+  });
+  const artifacts = new ArtifactStore(config.ARTIFACTS_DIR);
   // remix-serve closes its HTTP server on SIGINT/SIGTERM; release ours too so the process can exit.
   const release = () => {
+    void dispatcher.close().finally(() => dispatchRedis.disconnect());
     redis.disconnect();
     void db.close();
   };
   process.once("SIGTERM", release);
   process.once("SIGINT", release);
-  return { config, log, db, redis, chain };
+  return { config, log, db, redis, chain, dispatcher, artifacts };
 }
 
 export function services(): Promise<Services> {

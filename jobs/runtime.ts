@@ -8,6 +8,8 @@ import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import type { Database } from "../db/client.server.js";
 import type { Logger } from "../lib/logger.server.js";
+import type { Dispatcher } from "./dispatch/dispatcher.server.js";
+import { dispatchBounty } from "./processors/dispatch-bounty.js";
 import { syncDeployment } from "./processors/sync-deployment.js";
 import { JOB, QUEUE, type QueueName } from "./queues.server.js";
 
@@ -15,6 +17,8 @@ export interface WorkerDeps {
   db: Database;
   chain: PublicClient;
   log: Logger;
+  /** The dispatcher, for the `dispatch` queue; without it that queue is not served. */
+  dispatch?: { dispatcher: Dispatcher; tokenPrices: ReadonlyMap<string, number> };
 }
 
 /** Each queue's processor, dispatching on the job name. Unknown names fail permanently. */
@@ -24,6 +28,17 @@ function processors(deps: WorkerDeps): Partial<Record<QueueName, Processor>> {
       if (job.name === JOB.syncDeployment) return syncDeployment(job.data, deps);
       throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.deployments}`);
     },
+    ...(deps.dispatch && {
+      [QUEUE.dispatch]: async (job: Job) => {
+        if (job.name === JOB.dispatchBounty) {
+          return dispatchBounty(job.data, job.timestamp, {
+            ...deps,
+            ...(deps.dispatch as NonNullable<WorkerDeps["dispatch"]>),
+          });
+        }
+        throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.dispatch}`);
+      },
+    }),
   };
 }
 

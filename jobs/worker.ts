@@ -8,6 +8,7 @@ import { createChainClient } from "../lib/chain.server.js";
 import { envOrExit, exitOnEnvError } from "../lib/env.server.js";
 import { createLogger } from "../lib/logger.server.js";
 import { createRedis, redactUrl } from "../lib/redis.server.js";
+import { Dispatcher } from "./dispatch/dispatcher.server.js";
 import { startWorkers } from "./runtime.js";
 
 const config = envOrExit();
@@ -18,8 +19,23 @@ connection.on("error", (error) => log.error({ err: error.message }, "redis conne
 const dbHandle = await openDb(exitOnEnvError(() => serverDbTarget(config)));
 const chain = createChainClient(config.RPC_URL);
 
+// The dispatcher's maintenance (lost leases, aging, lease records) runs here; leasing itself is the web
+// API's (app/routes/api.pool.*). Both may run in many processes.
+const dispatcher = new Dispatcher({
+  connection,
+  prefix: config.QUEUE_PREFIX,
+  db: dbHandle.db,
+  log: log.child({ component: "dispatcher" }),
+  leaseTtlMs: config.LEASE_TTL_MS,
+  checkIntervalMs: config.LEASE_CHECK_MS,
+  maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
+  agingPerHour: config.DISPATCH_AGING_PER_HOUR,
+  reprioritizeMs: config.DISPATCH_REPRIORITIZE_MS,
+});
+dispatcher.startMaintenance();
+
 const running = startWorkers(
-  { db: dbHandle.db, chain, log },
+  { db: dbHandle.db, chain, log, dispatch: { dispatcher, tokenPrices: config.TOKEN_PRICES } },
   { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY },
 );
 log.info(
@@ -38,6 +54,7 @@ async function shutdown(signal: NodeJS.Signals) {
     process.exit(1);
   }, config.SHUTDOWN_TIMEOUT_MS + 2_000).unref();
   const clean = await running.close(config.SHUTDOWN_TIMEOUT_MS);
+  await dispatcher.close();
   if (!clean) log.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "running jobs did not finish in time");
   connection.disconnect();
   await dbHandle.close();

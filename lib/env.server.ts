@@ -61,6 +61,25 @@ const addressList = z
   })
   .transform((value) => [...new Set(value.split(",").map((item) => getAddress(item.trim()) as Address))]);
 
+/** `0xToken=price,...`: reference prices by checksummed token address. */
+const tokenPrices = z.string().transform((value, ctx) => {
+  const prices = new Map<Address, number>();
+  for (const [index, item] of value.split(",").entries()) {
+    const [token = "", price = ""] = item.split("=").map((part) => part.trim());
+    const problem = addressProblem(token);
+    const amount = Number(price);
+    if (problem || price === "" || !Number.isFinite(amount) || amount < 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `entry ${index + 1} ("${item.trim()}") ${problem ? `address ${problem}` : "needs a price >= 0"}; expected 0xToken=price,...`,
+      });
+      return z.NEVER;
+    }
+    prices.set(getAddress(token) as Address, amount);
+  }
+  return prices;
+});
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -113,6 +132,32 @@ export const envSchema = z.object({
   INDEXER_MAX_RANGE: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
   /** Recent block hashes kept to detect reorgs; a deeper reorg stops the indexer. */
   INDEXER_REORG_WINDOW: z.coerce.number().int().min(1).max(100_000).default(128),
+  /** Lease heartbeat deadline: a pool agent silent this long loses its lease and the job is leased again. */
+  LEASE_TTL_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
+  /** How often lost leases are looked for; a lost job is back within LEASE_TTL_MS + this. */
+  LEASE_CHECK_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** Leases a training job gets (lost or failed) before it fails for good. */
+  DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  /** Priority points an hour of waiting buys (1: an hour of waiting is worth doubling the funding). */
+  DISPATCH_AGING_PER_HOUR: z.coerce.number().min(0).max(1_000).default(1),
+  /** How often waiting training jobs are re-prioritized for the time they waited. */
+  DISPATCH_REPRIORITIZE_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /**
+   * Reference price of one whole token, for comparing funding across tokens:
+   * `0xTokenAddress=1.00,0xOther=3200`. Unlisted tokens count 1 per whole token.
+   */
+  TOKEN_PRICES: tokenPrices.default(new Map()),
+  /** Content-addressed artifact store (checkpoints; private eval sets live in a subdirectory never served). */
+  ARTIFACTS_DIR: z.string().min(1).default(".data/artifacts"),
+  /** Largest checkpoint a pool agent may upload, in bytes. */
+  ARTIFACT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 40)
+    .default(512 * 1024 * 1024),
+  /** The web app's public base URL: checkpoint URIs handed to the chain are built from it. */
+  PUBLIC_URL: url(["http:", "https:"]).optional(),
   /** Timeout of each dependency probe in /healthz. */
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
 });

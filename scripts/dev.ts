@@ -25,6 +25,7 @@ import { createChainClient } from "../lib/chain.server.js";
 import { ANVIL_CHAIN_ID, boardDeployOptions, deployContracts } from "../lib/deploy.server.js";
 import { envOrExit, envSchema } from "../lib/env.server.js";
 import { createRedis, redactUrl } from "../lib/redis.server.js";
+import { removeDevServices, writeDevServices } from "./lib/dev-services.js";
 import {
   freePort,
   isAlive,
@@ -123,7 +124,10 @@ async function shutdown(code: number, reason: string) {
     await proc.stop(10_000);
     say(`${proc.name} stopped (${Date.now() - since} ms)`);
   }
-  if (ownsLock) rmSync(lockFile, { force: true });
+  if (ownsLock) {
+    removeDevServices(dataDir);
+    rmSync(lockFile, { force: true });
+  }
   process.exit(code);
 }
 
@@ -268,6 +272,8 @@ async function main() {
     timeoutMs: 120_000,
   });
   stillStarting();
+
+  writeDevServices(dataDir, { pid: process.pid, webUrl, rpcUrl, redisUrl, databaseUrl });
 
   const contracts = Object.entries(deployment.contracts)
     .map(([name, c]) => `    ${name.padEnd(16)} ${c.address}`)

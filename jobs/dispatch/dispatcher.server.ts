@@ -262,7 +262,7 @@ export class Dispatcher {
   // ---------------------------------------------------------------- leasing
 
   /** Every class with jobs ever queued, cached briefly (a new class also arrives with its wake message). */
-  private async classes(): Promise<string[]> {
+  async classes(): Promise<string[]> {
     const now = Date.now();
     if (!this.classCache || now - this.classCache.at > 2_000) {
       const names = await this.options.connection.smembers(this.classesKey);
@@ -277,6 +277,8 @@ export class Dispatcher {
    */
   async lease(pool: PoolRow, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<Lease | null> {
     const deadline = Date.now() + (options.waitMs ?? 0);
+    // Subscribed before the first look, so a class queued from now on is seen at once.
+    await this.ensureSubscriber();
     for (;;) {
       const generation = this.wakeGeneration;
       const lease = await this.tryLease(pool);
@@ -395,6 +397,14 @@ export class Dispatcher {
     if (row.poolId !== pool.id) throw new DispatchError(403, `lease ${leaseId} belongs to another pool`);
     if (row.status !== "active") throw new DispatchError(409, `lease ${leaseId} is ${row.status}`);
     return row;
+  }
+
+  /** Throws the DispatchError a lease action would (404, 403, 409) unless `leaseId` is `pool`'s live lease. */
+  async assertActiveLease(pool: PoolRow, leaseId: string): Promise<void> {
+    const row = await this.ownedLease(pool, leaseId);
+    if (row.expiresAt.getTime() < Date.now()) {
+      throw new DispatchError(409, `lease ${leaseId} is lost: its heartbeat deadline passed`);
+    }
   }
 
   private async leasedJob(row: LeaseRow): Promise<Job<TrainingJobData>> {

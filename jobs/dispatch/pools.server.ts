@@ -13,23 +13,30 @@ import { type PoolRow, pools, poolTokens } from "../../db/schema/index.js";
 const TOKEN_PREFIX = "ctp_";
 
 /** A new pool's fields, validated: every entry point (CLI, web) goes through this schema. */
+const count = (max: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(0, "must be >= 0")
+    .max(max, `must be <= ${max}`);
+
 export const newPoolSchema = z.object({
   name: z
-    .string()
+    .string({ error: "is required" })
     .trim()
     .regex(
       /^[a-z0-9][a-z0-9-]{1,62}$/,
       "2-63 characters: lower-case letters, digits and -, starting alphanumeric",
     ),
   operator: z
-    .string()
+    .string({ error: "is required" })
     .trim()
     .refine((value) => isAddress(value, { strict: false }), "must be a 0x-prefixed 20-byte address")
     .transform((value) => getAddress(value) as Address),
-  gpuModel: z.string().trim().min(1, "is required").max(80),
-  gpuCount: z.coerce.number().int("must be a whole number").min(0).max(1_024),
-  vramGb: z.coerce.number().min(0).max(4_096),
-  maxLeases: z.coerce.number().int("must be a whole number").min(1).max(1_000),
+  gpuModel: z.string({ error: "is required" }).trim().min(1, "is required").max(80),
+  gpuCount: count(1_024),
+  vramGb: z.coerce.number({ error: "must be a number" }).min(0, "must be >= 0").max(4_096, "must be <= 4096"),
+  maxLeases: count(1_000).min(1, "must be >= 1"),
 });
 
 export type NewPool = z.input<typeof newPoolSchema>;

@@ -1,0 +1,51 @@
+/**
+ * Pools for the web app: the bearer-token guard of the pool agents' API, and
+ * the lease actions mapped to HTTP answers.
+ */
+import type { PoolRow } from "../../db/schema/index.js";
+import { DispatchError, type Lease } from "../../jobs/dispatch/dispatcher.server.js";
+import { poolForToken } from "../../jobs/dispatch/pools.server.js";
+import type { LeaseView } from "../../lib/pool-api.js";
+import { apiError } from "../lib/api.server.js";
+import { type Services, services } from "../services.server.js";
+
+/** The pool whose token authorizes `request`; throws a 401 Response otherwise. */
+export async function requirePool(request: Request): Promise<{ pool: PoolRow; services: Services }> {
+  const s = await services();
+  const header = request.headers.get("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) {
+    throw apiError(401, "missing bearer token: send Authorization: Bearer <pool token>");
+  }
+  const pool = await poolForToken(s.db.db, match[1]);
+  if (!pool) throw apiError(401, "unknown, revoked or disabled pool token");
+  return { pool, services: s };
+}
+
+/** Runs a dispatcher call, turning its refusals (403, 404, 409, 429) into JSON error responses. */
+export async function leaseCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof DispatchError) throw apiError(error.status, error.message);
+    throw error;
+  }
+}
+
+export function leaseView(lease: Lease): LeaseView {
+  return {
+    leaseId: lease.leaseId,
+    jobId: lease.jobId,
+    attempt: lease.attempt,
+    expiresAt: lease.expiresAt,
+    heartbeatIntervalMs: lease.heartbeatIntervalMs,
+    bounty: {
+      chainId: lease.job.chainId,
+      bountyId: lease.job.bountyId,
+      board: lease.job.board,
+      token: lease.job.token,
+      specHash: lease.job.specHash,
+    },
+    spec: lease.job.spec,
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * GET /api/bounties/:bountyId/queue: where the bounty's training job stands (JSON): waiting with its
+ * position and estimated start, leased with its progress, completed, failed, or none.
+ */
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { apiError } from "../lib/api.server.js";
+import { bountyQueueStatus } from "../models/queue.server.js";
+
+export async function loader({ params }: LoaderFunctionArgs) {
+  const bountyId = params.bountyId ?? "";
+  if (!/^\d{1,78}$/.test(bountyId)) throw apiError(400, "bountyId must be a decimal number");
+  return Response.json(await bountyQueueStatus(bountyId), { headers: { "Cache-Control": "no-store" } });
+}

@@ -1,0 +1,16 @@
+/** POST /api/pool/lease: a pool agent asks for its next job (long poll up to `waitSeconds`). */
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { leaseRequestSchema } from "../../lib/pool-api.js";
+import { parseJsonBody, requireMethod } from "../lib/api.server.js";
+import { leaseCall, leaseView, requirePool } from "../models/pool.server.js";
+
+export async function action({ request }: ActionFunctionArgs) {
+  requireMethod(request, "POST");
+  const { pool, services } = await requirePool(request);
+  const { waitSeconds } = await parseJsonBody(request, leaseRequestSchema);
+  const lease = await leaseCall(() =>
+    services.dispatcher.lease(pool, { waitMs: waitSeconds * 1_000, signal: request.signal }),
+  );
+  if (!lease) return new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } });
+  return Response.json({ lease: leaseView(lease) }, { headers: { "Cache-Control": "no-store" } });
+}

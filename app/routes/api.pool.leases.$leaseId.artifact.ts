@@ -1,0 +1,34 @@
+/**
+ * PUT /api/pool/leases/:leaseId/artifact: the checkpoint's bytes, with their sha256 in x-content-sha256.
+ * Only for the pool's own active lease; streamed to disk, refused past ARTIFACT_MAX_BYTES (413) or when
+ * the bytes do not hash to the declared sha256 (400). Answers the URI to submit on-chain.
+ */
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { ArtifactError, isSha256 } from "../../lib/artifacts.server.js";
+import { SHA256_HEADER } from "../../lib/pool-api.js";
+import { apiError, requireMethod } from "../lib/api.server.js";
+import { leaseCall, requirePool } from "../models/pool.server.js";
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  requireMethod(request, "PUT");
+  const { pool, services } = await requirePool(request);
+  const sha256 = request.headers.get(SHA256_HEADER) ?? "";
+  if (!isSha256(sha256)) {
+    throw apiError(400, `${SHA256_HEADER} must be the body's sha256 as 64 lower-case hex digits`, [
+      { path: SHA256_HEADER, message: "must be 64 lower-case hex digits" },
+    ]);
+  }
+  const limit = services.config.ARTIFACT_MAX_BYTES;
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > limit) throw apiError(413, `artifact is larger than the ${limit}-byte limit`);
+  await leaseCall(() => services.dispatcher.assertActiveLease(pool, params.leaseId ?? ""));
+  if (!request.body) throw apiError(400, "the body is empty: send the checkpoint bytes");
+  try {
+    const stored = await services.artifacts.put("public", request.body, sha256, limit);
+    const base = services.config.PUBLIC_URL ?? new URL(request.url).origin;
+    return Response.json({ ...stored, uri: `${base}/artifacts/${stored.sha256}` }, { status: 201 });
+  } catch (error) {
+    if (error instanceof ArtifactError) throw apiError(error.status, error.message);
+    throw error;
+  }
+}

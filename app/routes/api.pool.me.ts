@@ -1,0 +1,12 @@
+/** GET /api/pool/me: the pool a token belongs to (agents check their token and capabilities with it). */
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { requirePool } from "../models/pool.server.js";
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { pool } = await requirePool(request);
+  const { id, name, operator, gpuModel, gpuCount, vramGb, maxLeases, status } = pool;
+  return Response.json(
+    { pool: { id, name, operator, gpuModel, gpuCount, vramGb, maxLeases, status } },
+    { headers: { "Cache-Control": "no-store" } },
+  );
+}

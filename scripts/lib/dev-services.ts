@@ -1,0 +1,36 @@
+/**
+ * Where a running `npm run dev` serves things, for CLIs run beside it (the
+ * pools CLI, the pool agent): dev writes `<dev data dir>/services.json` once
+ * everything is up and removes it on exit. Entries of a dead dev are ignored.
+ */
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { isAlive } from "./processes.js";
+
+export interface DevServices {
+  pid: number;
+  webUrl: string;
+  rpcUrl: string;
+  redisUrl: string;
+  databaseUrl: string;
+}
+
+const file = (dataDir: string) => path.join(dataDir, "services.json");
+
+export function writeDevServices(dataDir: string, services: DevServices): void {
+  writeFileSync(file(dataDir), `${JSON.stringify(services, null, 2)}\n`);
+}
+
+export function removeDevServices(dataDir: string): void {
+  rmSync(file(dataDir), { force: true });
+}
+
+/** The services of a dev run that is still alive, or undefined. */
+export function readDevServices(dataDir = ".data"): DevServices | undefined {
+  try {
+    const services = JSON.parse(readFileSync(file(path.resolve(dataDir)), "utf8")) as DevServices;
+    return isAlive(services.pid) ? services : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,349 @@
+/**
+ * The pool agents' HTTP API on a real server (remix build + remix-serve) with
+ * a real Redis and PGlite: bearer-token auth, body validation naming the
+ * field, one pool never touching another's lease, artifact upload checks,
+ * capacity, the long poll, and the queue-status JSON.
+ */
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PoolRow } from "../../db/schema/index.js";
+import { Dispatcher, type TrainingJobData } from "../../jobs/dispatch/dispatcher.server.js";
+import {
+  createPool,
+  revokePoolTokens,
+  rotatePoolToken,
+  setPoolStatus,
+} from "../../jobs/dispatch/pools.server.js";
+import { createLogger } from "../../lib/logger.server.js";
+import { POOL_API, SHA256_HEADER } from "../../lib/pool-api.js";
+import { createRedis } from "../../lib/redis.server.js";
+import {
+  servePglite,
+  startTestAnvil,
+  startTestRedis,
+  type TestService,
+  tempDir,
+  uniqueId,
+} from "../setup/fixtures.js";
+import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
+
+const MAX_BYTES = 4_096;
+const prefix = uniqueId("pool-api");
+const artifactsDir = tempDir("artifacts");
+let build: WebBuild;
+let anvil: TestService;
+let redis: TestService;
+let db: Awaited<ReturnType<typeof servePglite>>;
+let web: WebServer;
+let connection: Redis;
+let dispatcher: Dispatcher;
+
+beforeAll(async () => {
+  build = buildWeb("pool-api-test");
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+  web = await serveWeb(build, {
+    RPC_URL: anvil.url,
+    REDIS_URL: redis.url,
+    DATABASE_URL: db.url,
+    QUEUE_PREFIX: prefix,
+    ARTIFACTS_DIR: artifactsDir.dir,
+    ARTIFACT_MAX_BYTES: String(MAX_BYTES),
+    LEASE_TTL_MS: "30000",
+  });
+  await webReady(web);
+  connection = createRedis(redis.url, "worker");
+  // The test's own dispatcher plays the worker: it enqueues what the indexer's effects would.
+  dispatcher = new Dispatcher({
+    connection,
+    prefix,
+    db: db.handle.db,
+    log: createLogger("test", "silent"),
+    leaseTtlMs: 30_000,
+    checkIntervalMs: 5_000,
+    maxAttempts: 3,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await dispatcher?.close();
+  connection?.disconnect();
+  await web?.server.stop(5_000);
+  await Promise.all([anvil?.stop(), redis?.stop(), db?.stop()]);
+  build?.remove();
+  artifactsDir.remove();
+});
+
+let nextBounty = 1;
+async function enqueue(
+  requirements = { minVramGb: 0, gpus: 0 },
+  raised = "1000000",
+): Promise<TrainingJobData> {
+  const data: TrainingJobData = {
+    chainId: 31337,
+    bountyId: String(nextBounty++),
+    board: "0x0000000000000000000000000000000000000b0a",
+    token: "0x0000000000000000000000000000000000000707",
+    specHash: `0x${"ab".repeat(32)}`,
+    spec: {
+      name: "a spec",
+      resources: { minVramGb: requirements.minVramGb, gpus: requirements.gpus, maxTrainingMinutes: 5 },
+    },
+    requirements,
+    raised,
+    decimals: 6,
+    price: 1,
+    backers: 3,
+    enqueuedAt: Date.now(),
+  };
+  await dispatcher.enqueue(data);
+  return data;
+}
+
+let poolCount = 0;
+async function pool(
+  maxLeases = 2,
+  gpu = { gpuCount: 1, vramGb: 24 },
+): Promise<{ pool: PoolRow; token: string }> {
+  poolCount += 1;
+  return createPool(db.handle.db, {
+    name: `api-pool-${poolCount}`,
+    operator: "0x000000000000000000000000000000000000dEaD",
+    gpuModel: "RTX 4090",
+    maxLeases,
+    ...gpu,
+  });
+}
+
+async function call(
+  path: string,
+  token: string | undefined,
+  body?: unknown,
+  init: RequestInit = {},
+): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
+  const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined && typeof body !== "string") headers["content-type"] = "application/json";
+  const response = await fetch(`${web.url}${path}`, {
+    method: "POST",
+    ...init,
+    headers,
+    body: body === undefined ? (init.body ?? null) : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+}
+
+async function lease(token: string, waitSeconds = 0) {
+  const { status, json } = await call(POOL_API.lease, token, { waitSeconds });
+  return {
+    status,
+    lease: json?.lease as { leaseId: string; bounty: { bountyId: string } } | undefined,
+    json,
+  };
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+async function upload(token: string, leaseId: string, bytes: Uint8Array, declared = sha256(bytes)) {
+  return call(POOL_API.artifact(leaseId), token, undefined, {
+    method: "PUT",
+    body: Buffer.from(bytes),
+    headers: { [SHA256_HEADER]: declared, "content-type": "application/octet-stream" },
+  });
+}
+
+describe("pool API authentication", () => {
+  it("answers 401 to a missing, malformed, unknown, revoked or disabled pool's token", async () => {
+    const { pool: p, token } = await pool();
+    expect((await call(POOL_API.lease, undefined, {})).status).toBe(401);
+    expect((await call(POOL_API.lease, "", {})).status).toBe(401);
+    expect((await call(POOL_API.lease, "not-a-token", {})).status).toBe(401);
+    expect((await call(POOL_API.lease, `ctp_${"x".repeat(43)}`, {})).status).toBe(401);
+    const me = await call(POOL_API.me, token, undefined, { method: "GET" });
+    expect(me.status).toBe(200);
+    expect(me.json?.pool).toMatchObject({ name: p.name, maxLeases: 2 });
+
+    const rotated = await rotatePoolToken(db.handle.db, p.id);
+    expect((await call(POOL_API.lease, token, {})).status).toBe(401);
+    expect((await call(POOL_API.lease, rotated, {})).status).toBe(204);
+    await setPoolStatus(db.handle.db, p.id, "disabled");
+    expect((await call(POOL_API.lease, rotated, {})).status).toBe(401);
+    await setPoolStatus(db.handle.db, p.id, "active");
+    await revokePoolTokens(db.handle.db, p.id);
+    const refused = await call(POOL_API.lease, rotated, {});
+    expect(refused.status).toBe(401);
+    expect(refused.json?.error).toMatch(/revoked/);
+  });
+});
+
+describe("pool API validation", () => {
+  it("answers 400 naming the field for malformed bodies", async () => {
+    const { token } = await pool();
+    const notJson = await call(POOL_API.lease, token, "{oops", {
+      headers: { "content-type": "application/json" },
+    });
+    expect(notJson.status).toBe(400);
+    expect(notJson.json?.error).toMatch(/not valid JSON/);
+    const badWait = await call(POOL_API.lease, token, { waitSeconds: "soon" });
+    expect(badWait.status).toBe(400);
+    expect(badWait.json?.issues).toEqual([expect.objectContaining({ path: "waitSeconds" })]);
+    const tooLong = await call(POOL_API.lease, token, { waitSeconds: 3_600 });
+    expect(tooLong.json?.issues).toEqual([expect.objectContaining({ path: "waitSeconds" })]);
+    const unknownField = await call(POOL_API.lease, token, { waitSeconds: 0, gpu: "all" });
+    expect(unknownField.status).toBe(400);
+
+    await enqueue();
+    const { lease: l } = await lease(token);
+    if (!l) throw new Error("expected a lease");
+    const badPercent = await call(POOL_API.heartbeat(l.leaseId), token, { percent: 150, loss: "low" });
+    expect(badPercent.status).toBe(400);
+    expect((badPercent.json?.issues as { path: string }[]).map((i) => i.path).sort()).toEqual([
+      "loss",
+      "percent",
+    ]);
+    const badComplete = await call(POOL_API.complete(l.leaseId), token, {
+      checkpointSha256: "xyz",
+      checkpointUri: 5,
+    });
+    expect((badComplete.json?.issues as { path: string }[]).map((i) => i.path).sort()).toEqual([
+      "checkpointSha256",
+      "checkpointUri",
+    ]);
+    const badFail = await call(POOL_API.fail(l.leaseId), token, { reason: "" });
+    expect((badFail.json?.issues as { path: string }[]).map((i) => i.path).sort()).toEqual([
+      "reason",
+      "retryable",
+    ]);
+    const wrongMethod = await call(POOL_API.lease, token, {}, { method: "PUT" });
+    expect(wrongMethod.status).toBe(405);
+    // None of that touched the lease.
+    expect((await call(POOL_API.heartbeat(l.leaseId), token, { percent: 5 })).status).toBe(200);
+    expect(
+      (await call(POOL_API.fail(l.leaseId), token, { reason: "test over", retryable: false })).status,
+    ).toBe(200);
+  });
+});
+
+describe("pool API leases", () => {
+  it("runs a lease end to end: heartbeat, checked upload, complete; pool B gets 403 on pool A's lease", async () => {
+    const a = await pool();
+    const b = await pool();
+    const queued = await enqueue();
+    const { status, lease: l } = await lease(a.token);
+    expect(status).toBe(200);
+    if (!l) throw new Error("expected a lease");
+    expect(l.bounty.bountyId).toBe(queued.bountyId);
+
+    const heartbeat = await call(POOL_API.heartbeat(l.leaseId), a.token, {
+      percent: 42.5,
+      step: 100,
+      loss: 1.25,
+    });
+    expect(heartbeat.status).toBe(200);
+    expect(heartbeat.json?.expiresAt).toBeGreaterThan(Date.now());
+    const progress = await fetch(`${web.url}/api/bounties/${queued.bountyId}/queue`).then((r) => r.json());
+    expect(progress).toMatchObject({
+      state: "leased",
+      leaseId: l.leaseId,
+      percent: 42.5,
+      step: 100,
+      loss: 1.25,
+    });
+
+    const model = new Uint8Array(1_000).map((_, i) => i % 251);
+    // Pool B can do nothing with pool A's lease.
+    expect((await call(POOL_API.heartbeat(l.leaseId), b.token, { percent: 1 })).status).toBe(403);
+    expect((await upload(b.token, l.leaseId, model)).status).toBe(403);
+    expect(
+      (
+        await call(POOL_API.complete(l.leaseId), b.token, {
+          checkpointSha256: sha256(model),
+          checkpointUri: "http://x/y",
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await call(POOL_API.fail(l.leaseId), b.token, { reason: "mine now", retryable: false })).status,
+    ).toBe(403);
+    expect((await call(POOL_API.heartbeat("no-such-lease"), a.token, { percent: 1 })).status).toBe(404);
+
+    // Uploads: the declared hash must be a sha256 and match the bytes; the size is capped.
+    const badHeader = await upload(a.token, l.leaseId, model, "abc");
+    expect(badHeader.status).toBe(400);
+    expect(badHeader.json?.issues).toEqual([expect.objectContaining({ path: SHA256_HEADER })]);
+    const mismatch = await upload(a.token, l.leaseId, model, sha256(new Uint8Array([1, 2, 3])));
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.json?.error).toMatch(/sha256/);
+    expect((await upload(a.token, l.leaseId, new Uint8Array(MAX_BYTES + 1))).status).toBe(413);
+    // Not uploaded yet: completing names the missing artifact.
+    const early = await call(POOL_API.complete(l.leaseId), a.token, {
+      checkpointSha256: sha256(model),
+      checkpointUri: `${web.url}/artifacts/${sha256(model)}`,
+    });
+    expect(early.status).toBe(400);
+    expect(early.json?.issues).toEqual([expect.objectContaining({ path: "checkpointSha256" })]);
+
+    const stored = await upload(a.token, l.leaseId, model);
+    expect(stored.status).toBe(201);
+    expect(stored.json).toMatchObject({ sha256: sha256(model), size: 1_000 });
+    const served = await fetch(stored.json?.uri as string);
+    expect(served.status).toBe(200);
+    expect(sha256(new Uint8Array(await served.arrayBuffer()))).toBe(sha256(model));
+
+    const done = await call(POOL_API.complete(l.leaseId), a.token, {
+      checkpointSha256: sha256(model),
+      checkpointUri: stored.json?.uri,
+      submissionTx: `0x${"12".repeat(32)}`,
+    });
+    expect(done.status).toBe(200);
+    expect((await call(POOL_API.heartbeat(l.leaseId), a.token, { percent: 100 })).status).toBe(409);
+    const status2 = await fetch(`${web.url}/api/bounties/${queued.bountyId}/queue`).then((r) => r.json());
+    expect(status2).toMatchObject({ state: "completed" });
+  });
+
+  it("answers 429 when the pool holds all its leases, and long-polls for the next job", async () => {
+    const { token } = await pool(1, { gpuCount: 8, vramGb: 80 });
+    await enqueue({ minVramGb: 80, gpus: 8 });
+    const first = await lease(token);
+    expect(first.status).toBe(200);
+    const full = await call(POOL_API.lease, token, { waitSeconds: 0 });
+    expect(full.status).toBe(429);
+    expect(full.json?.error).toMatch(/1 leases/);
+    await upload(token, first.lease?.leaseId as string, new Uint8Array(0));
+    await call(POOL_API.complete(first.lease?.leaseId as string), token, {
+      checkpointSha256: sha256(new Uint8Array(0)),
+      checkpointUri: "http://127.0.0.1/none",
+    });
+
+    // Nothing waits: the call holds until a job arrives.
+    const started = Date.now();
+    const pending = lease(token, 10);
+    setTimeout(() => void enqueue({ minVramGb: 80, gpus: 8 }), 500);
+    const polled = await pending;
+    expect(polled.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("reports a waiting bounty's position and estimated start as JSON", async () => {
+    // A class no other pool of this file fits, so capacity is this pool's alone.
+    const { token } = await pool(1, { gpuCount: 16, vramGb: 141 });
+    const req = { minVramGb: 141, gpus: 16 };
+    const busy = await enqueue(req, "999000000");
+    expect((await lease(token)).lease?.bounty.bountyId).toBe(busy.bountyId);
+    const second = await enqueue(req, "5000000");
+    const third = await enqueue(req, "1000000");
+    const s2 = await fetch(`${web.url}/api/bounties/${second.bountyId}/queue`).then((r) => r.json());
+    const s3 = await fetch(`${web.url}/api/bounties/${third.bountyId}/queue`).then((r) => r.json());
+    expect(s2, JSON.stringify(s2)).toMatchObject({ state: "waiting", position: 0, capacity: 1, busy: 1 });
+    expect(s3).toMatchObject({ state: "waiting", position: 1, capacity: 1, busy: 1 });
+    // The one slot is busy: the next job starts in about half a lease, the one after a lease later.
+    expect(s3.meanLeaseMs).toBeGreaterThan(0);
+    expect(Math.abs(s3.estimatedStartAt - s2.estimatedStartAt - s3.meanLeaseMs)).toBeLessThanOrEqual(1_000);
+    expect((await fetch(`${web.url}/api/bounties/999999/queue`).then((r) => r.json())).state).toBe("none");
+    expect((await fetch(`${web.url}/api/bounties/abc/queue`)).status).toBe(400);
+  });
+});
