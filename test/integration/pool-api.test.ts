@@ -143,6 +143,11 @@ async function lease(token: string, waitSeconds = 0) {
   };
 }
 
+/** The fields a 400 answer names, sorted. */
+function issuePaths(json: Record<string, unknown> | undefined): string[] {
+  return ((json?.issues ?? []) as { path: string }[]).map((i) => i.path).sort();
+}
+
 function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
@@ -200,23 +205,14 @@ describe("pool API validation", () => {
     if (!l) throw new Error("expected a lease");
     const badPercent = await call(POOL_API.heartbeat(l.leaseId), token, { percent: 150, loss: "low" });
     expect(badPercent.status).toBe(400);
-    expect((badPercent.json?.issues as { path: string }[]).map((i) => i.path).sort()).toEqual([
-      "loss",
-      "percent",
-    ]);
+    expect(issuePaths(badPercent.json)).toEqual(["loss", "percent"]);
     const badComplete = await call(POOL_API.complete(l.leaseId), token, {
       checkpointSha256: "xyz",
       checkpointUri: 5,
     });
-    expect((badComplete.json?.issues as { path: string }[]).map((i) => i.path).sort()).toEqual([
-      "checkpointSha256",
-      "checkpointUri",
-    ]);
+    expect(issuePaths(badComplete.json)).toEqual(["checkpointSha256", "checkpointUri"]);
     const badFail = await call(POOL_API.fail(l.leaseId), token, { reason: "" });
-    expect((badFail.json?.issues as { path: string }[]).map((i) => i.path).sort()).toEqual([
-      "reason",
-      "retryable",
-    ]);
+    expect(issuePaths(badFail.json)).toEqual(["reason", "retryable"]);
     const wrongMethod = await call(POOL_API.lease, token, {}, { method: "PUT" });
     expect(wrongMethod.status).toBe(405);
     // None of that touched the lease.
