@@ -13,7 +13,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["{app,lib,db,jobs,scripts}/**/*.test.{ts,tsx}"],
+          include: ["{app,lib,db,jobs,scripts,ml,agent,bench}/**/*.test.{ts,tsx}"],
         },
       },
       {

@@ -12,9 +12,9 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { envOrExit, envSchema } from "../lib/env.server.js";
 import { migrateDb, openDb } from "./client.server.js";
+import { createPgliteSocketServer } from "./pglite-socket.js";
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +35,7 @@ const pglite = handle.pglite;
 if (!pglite) throw new Error("unreachable: pglite target without a PGlite instance");
 await migrateDb(handle);
 
-const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port, maxConnections: 64 });
+const server = createPgliteSocketServer(pglite, port);
 try {
   await server.start();
 } catch (error) {

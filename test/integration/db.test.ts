@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listDeployments } from "../../app/models/deployment.server.js";
 import { migrateDb, migrationsFolder, pingDb, queryRows } from "../../db/client.server.js";
 import { deployments } from "../../db/schema/index.js";
-import { dbTargets, type TestDb } from "../setup/fixtures.js";
+import { dbTargets, servePglite, type TestDb } from "../setup/fixtures.js";
 
 const row = (chainId: number, name: string, address: string) => ({
   chainId,
@@ -60,5 +61,58 @@ describe.each(dbTargets())("database on $name", ({ open }) => {
     expect(listed[0]?.deployedAt.toISOString()).toBe("2026-05-01T12:00:00.000Z");
     expect(listed[0]?.blockNumber).toBe(7);
     expect(await listDeployments(db, 3)).toEqual([]);
+  });
+});
+
+describe("PGlite served over a socket (as npm run dev shares it)", () => {
+  it("answers each of many concurrent connections' parameterized queries with its own rows", async () => {
+    const served = await servePglite();
+    const pools = [0, 1, 2].map(() => new pg.Pool({ connectionString: served.url, max: 4 }));
+    try {
+      // Every query binds a parameter (Parse/Bind/Execute/Sync), while another connection runs transactions:
+      // an exchange interleaved with another's would be bound to the wrong statement and answer wrong rows.
+      await (pools[2] as pg.Pool).query("create table socket_probe (n int)");
+      const transactions = Array.from({ length: 30 }, async (_, i) => {
+        const tx = await (pools[2] as pg.Pool).connect();
+        try {
+          await tx.query("begin");
+          await tx.query("insert into socket_probe values ($1)", [i]);
+          const { rows } = await tx.query<{ c: number }>(
+            "select count(*)::int as c from socket_probe where n = $1",
+            [i],
+          );
+          await tx.query("commit");
+          return rows[0]?.c;
+        } finally {
+          tx.release();
+        }
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 300 }, async (_, i) => {
+          const client = pools[i % 2] as pg.Pool;
+          // Different statement texts, so an exchange bound to another's statement would show.
+          const { rows } = await client.query<{ n: number; tag: string }>(
+            `select $1::int + ${i} as n, $2::text || '-${i % 10}' as tag`,
+            [i, `q${i}`],
+          );
+          return rows[0];
+        }),
+      );
+      answers.forEach((row, i) => expect(row).toEqual({ n: 2 * i, tag: `q${i}-${i % 10}` }));
+      expect(await Promise.all(transactions)).toEqual(Array(30).fill(1));
+      // Transactions still hold their connection.
+      const tx = await (pools[0] as pg.Pool).connect();
+      await tx.query("begin");
+      await tx.query("create temp table t (n int)");
+      const outside = (pools[1] as pg.Pool).query("select $1::int as n", [7]);
+      await tx.query("insert into t values ($1)", [1]);
+      expect((await tx.query("select count(*)::int as c from t")).rows[0]).toEqual({ c: 1 });
+      await tx.query("commit");
+      tx.release();
+      expect((await outside).rows[0]).toEqual({ n: 7 });
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+      await served.stop();
+    }
   });
 });

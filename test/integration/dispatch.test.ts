@@ -22,6 +22,7 @@ import { createPool } from "../../jobs/dispatch/pools.server.js";
 import { createLogger } from "../../lib/logger.server.js";
 import { createRedis } from "../../lib/redis.server.js";
 import { dbTargets, startTestRedis, type TestDb, type TestService, uniqueId } from "../setup/fixtures.js";
+import { peakConcurrency } from "../setup/leases.js";
 
 let redisService: TestService;
 beforeAll(async () => {
@@ -211,19 +212,7 @@ describe.each(dbTargets())("dispatcher on $name", ({ open }) => {
     // Capacity, from the server's own records: a pool's lease intervals never overlap more than maxLeases.
     const rows = await testDb.handle.db.select().from(leases);
     for (const p of poolRows) {
-      const events = rows
-        .filter((r) => r.poolId === p.id)
-        .flatMap((r) => [
-          { at: r.leasedAt.getTime(), delta: 1 },
-          { at: (r.endedAt ?? r.expiresAt).getTime(), delta: -1 },
-        ])
-        .sort((a, b) => a.at - b.at || a.delta - b.delta);
-      let active = 0;
-      let peak = 0;
-      for (const e of events) {
-        active += e.delta;
-        peak = Math.max(peak, active);
-      }
+      const peak = peakConcurrency(rows.filter((r) => r.poolId === p.id));
       expect(peak).toBeLessThanOrEqual(p.maxLeases);
       expect(peak).toBeGreaterThan(0);
     }

@@ -5,9 +5,10 @@
  * capacity, the long poll, and the queue-status JSON.
  */
 import { createHash } from "node:crypto";
+import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PoolRow } from "../../db/schema/index.js";
+import { leases, type PoolRow } from "../../db/schema/index.js";
 import { Dispatcher, type TrainingJobData } from "../../jobs/dispatch/dispatcher.server.js";
 import {
   createPool,
@@ -26,6 +27,7 @@ import {
   tempDir,
   uniqueId,
 } from "../setup/fixtures.js";
+import { peakConcurrency } from "../setup/leases.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
 const MAX_BYTES = 4_096;
@@ -341,5 +343,81 @@ describe("pool API leases", () => {
     expect(Math.abs(s3.estimatedStartAt - s2.estimatedStartAt - s3.meanLeaseMs)).toBeLessThanOrEqual(1_000);
     expect((await fetch(`${web.url}/api/bounties/999999/queue`).then((r) => r.json())).state).toBe("none");
     expect((await fetch(`${web.url}/api/bounties/abc/queue`)).status).toBe(400);
+  });
+});
+
+describe("two API processes on one Redis", () => {
+  it("never lease the same job twice, nor a pool past its capacity", async () => {
+    const second = await serveWeb(build, { ...web.env });
+    try {
+      await webReady(second);
+      const servers = [web.url, second.url];
+      const pools = await Promise.all([
+        pool(2, { gpuCount: 2, vramGb: 48 }),
+        pool(3, { gpuCount: 2, vramGb: 48 }),
+        pool(1, { gpuCount: 2, vramGb: 48 }),
+      ]);
+      const req = { minVramGb: 48, gpus: 2 };
+      const jobs = 150;
+      for (let i = 0; i < jobs; i++) await enqueue(req, String(1_000_000 + i * 7_919));
+      const empty = new Uint8Array(0);
+      const leased: { jobId: string; server: number }[] = [];
+      let refused = 0;
+      // Each pool runs one more agent loop than it has slots, alternating between the two servers.
+      await Promise.all(
+        pools.flatMap(({ pool: p, token }) =>
+          Array.from({ length: p.maxLeases + 1 }, async (_, loop) => {
+            const server = (loop % 2) as 0 | 1;
+            const base = servers[server] as string;
+            for (let idle = 0; idle < 2; ) {
+              const response = await fetch(`${base}${POOL_API.lease}`, {
+                method: "POST",
+                headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+                body: JSON.stringify({ waitSeconds: 1 }),
+              });
+              if (response.status === 429) {
+                refused++;
+                await response.body?.cancel();
+                continue;
+              }
+              if (response.status === 204) {
+                idle++;
+                continue;
+              }
+              expect(response.status, `${await response.clone().text()} server ${server} pool ${p.name} after ${leased.length}`).toBe(200);
+              const { lease: l } = (await response.json()) as { lease: { leaseId: string; jobId: string } };
+              leased.push({ jobId: l.jobId, server });
+              await fetch(`${base}${POOL_API.artifact(l.leaseId)}`, {
+                method: "PUT",
+                headers: { authorization: `Bearer ${token}`, [SHA256_HEADER]: sha256(empty) },
+                body: empty,
+              });
+              const done = await fetch(`${base}${POOL_API.complete(l.leaseId)}`, {
+                method: "POST",
+                headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+                body: JSON.stringify({
+                  checkpointSha256: sha256(empty),
+                  checkpointUri: `${base}/artifacts/${sha256(empty)}`,
+                }),
+              });
+              expect(done.status).toBe(200);
+            }
+          }),
+        ),
+      );
+      expect(leased).toHaveLength(jobs);
+      expect(new Set(leased.map((l) => l.jobId)).size).toBe(jobs);
+      // Both processes handed out leases, and the capacity guard refused across them.
+      expect(leased.filter((l) => l.server === 0).length).toBeGreaterThan(jobs / 5);
+      expect(leased.filter((l) => l.server === 1).length).toBeGreaterThan(jobs / 5);
+      expect(refused).toBeGreaterThan(0);
+      for (const { pool: p } of pools) {
+        const rows = await db.handle.db.select().from(leases).where(eq(leases.poolId, p.id));
+        expect(rows).not.toHaveLength(0);
+        expect(peakConcurrency(rows)).toBeLessThanOrEqual(p.maxLeases);
+      }
+    } finally {
+      await second.server.stop(5_000);
+    }
   });
 });

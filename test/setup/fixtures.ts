@@ -8,9 +8,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
 import { type DbHandle, migrateDb, openDb } from "../../db/client.server.js";
+import { createPgliteSocketServer } from "../../db/pglite-socket.js";
 import { freePort } from "../../scripts/lib/processes.js";
 import { startAnvil, startRedis } from "../../scripts/lib/services.js";
 
@@ -123,12 +123,7 @@ export async function servePglite(): Promise<TestService & { handle: DbHandle }>
   const handle = await openDb({ kind: "pglite" });
   await migrateDb(handle);
   if (!handle.pglite) throw new Error("unreachable: pglite handle without PGlite");
-  const server = new PGLiteSocketServer({
-    db: handle.pglite,
-    host: "127.0.0.1",
-    port: 0,
-    maxConnections: 32,
-  });
+  const server = createPgliteSocketServer(handle.pglite, 0);
   await server.start();
   let stopped: Promise<void> | undefined;
   return {

@@ -28,6 +28,8 @@ export interface WebServer {
   server: ManagedProcess;
   url: string;
   lines: string[];
+  /** The environment it was started with (to start a twin). */
+  env: Record<string, string>;
 }
 
 /** Starts remix-serve on a free port; does not wait (see `webReady`). */
@@ -48,7 +50,7 @@ export async function serveWeb(build: WebBuild, env: Record<string, string>): Pr
     },
     onLine: (line) => lines.push(line),
   });
-  return { server, url: `http://127.0.0.1:${port}`, lines };
+  return { server, url: `http://127.0.0.1:${port}`, lines, env };
 }
 
 export async function webReady(web: WebServer) {
