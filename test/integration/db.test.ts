@@ -98,7 +98,7 @@ describe("PGlite served over a socket (as npm run dev shares it)", () => {
           return rows[0];
         }),
       );
-      answers.forEach((row, i) => expect(row).toEqual({ n: 2 * i, tag: `q${i}-${i % 10}` }));
+      for (const [i, row] of answers.entries()) expect(row).toEqual({ n: 2 * i, tag: `q${i}-${i % 10}` });
       expect(await Promise.all(transactions)).toEqual(Array(30).fill(1));
       // Transactions still hold their connection.
       const tx = await (pools[0] as pg.Pool).connect();

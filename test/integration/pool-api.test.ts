@@ -384,7 +384,10 @@ describe("two API processes on one Redis", () => {
                 idle++;
                 continue;
               }
-              expect(response.status, `${await response.clone().text()} server ${server} pool ${p.name} after ${leased.length}`).toBe(200);
+              expect(
+                response.status,
+                `${await response.clone().text()} server ${server} pool ${p.name} after ${leased.length}`,
+              ).toBe(200);
               const { lease: l } = (await response.json()) as { lease: { leaseId: string; jobId: string } };
               leased.push({ jobId: l.jobId, server });
               await fetch(`${base}${POOL_API.artifact(l.leaseId)}`, {
