@@ -23,11 +23,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { Job, Queue, UnrecoverableError, Worker } from "bullmq";
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Database } from "../../db/client.server.js";
 import { type LeaseRow, leases, type PoolRow, pools } from "../../db/schema/index.js";
 import type { Logger } from "../../lib/logger.server.js";
+import { LeaseWriter } from "./lease-writer.server.js";
 import { bullPriority, DEFAULT_AGING_PER_HOUR, priorityScore } from "./priority.js";
 
 /** What a training job needs from a pool. */
@@ -156,7 +157,14 @@ export class Dispatcher {
   private readonly wakeChannel: string;
   private subscriber: Redis | undefined;
   private wakeGeneration = 0;
-  private readonly wakers = new Set<() => void>();
+  /** Long polls waiting for a job, oldest first; a queued job wakes one that fits it. */
+  private readonly waiters: { fits(queue: string): boolean; wake(): void }[] = [];
+  private readonly instance = randomUUID();
+  /** Recent leases made here, so their actions skip a database and a Redis read. */
+  private readonly local = new Map<string, { row: LeaseRow; job: Job<TrainingJobData> }>();
+  private readonly knownClasses = new Set<string>();
+  private readonly poolSeen = new Map<string, number>();
+  private readonly writer: LeaseWriter;
   private classCache: { at: number; names: string[] } | undefined;
   private maintenance: NodeJS.Timeout[] = [];
   private maintaining = false;
@@ -169,6 +177,7 @@ export class Dispatcher {
       retryDelayMs: 5_000,
       ...options,
     };
+    this.writer = new LeaseWriter(options.db);
     this.classesKey = `${options.prefix}:dispatch:classes`;
     this.wakeChannel = `${options.prefix}:dispatch:wake`;
     options.connection.defineCommand("ctReserveSlot", { numberOfKeys: 1, lua: RESERVE_SLOT });
@@ -239,7 +248,10 @@ export class Dispatcher {
     const priority = bullPriority(
       priorityScore(this.priorityInput(data), Date.now(), this.options.agingPerHour),
     );
-    await this.options.connection.sadd(this.classesKey, name);
+    if (!this.knownClasses.has(name)) {
+      await this.options.connection.sadd(this.classesKey, name);
+      this.knownClasses.add(name);
+    }
     const queue = this.queue(name);
     const existing = await queue.getJob(jobId);
     if (existing) return { jobId, queue: name, priority: existing.priority, added: false };
@@ -287,7 +299,7 @@ export class Dispatcher {
       if (left <= 0 || options.signal?.aborted || this.closed) return null;
       // Something was queued while we looked: look again at once rather than sleep.
       if (generation !== this.wakeGeneration) continue;
-      await this.waitForWake(Math.min(left, FALLBACK_POLL_MS), options.signal);
+      await this.waitForWake(pool, Math.min(left, FALLBACK_POLL_MS), options.signal);
     }
   }
 
@@ -348,29 +360,40 @@ export class Dispatcher {
     const expiresAt = leasedAt + this.options.leaseTtlMs;
     const jobId = job.id ?? "";
     const attempt = job.attemptsMade + job.stalledCounter + 1;
-    await this.options.db.transaction(async (tx) => {
+    if (attempt > 1) {
       // A row still active for this job belongs to a lease BullMQ already took back.
-      await tx
+      await this.options.db
         .update(leases)
         .set({ status: "expired", endedAt: sql`${leases.expiresAt}`, reason: "heartbeat deadline passed" })
         .where(and(eq(leases.jobId, jobId), eq(leases.status, "active")));
-      await tx.insert(leases).values({
-        id: leaseId,
-        chainId: job.data.chainId,
-        bountyId: job.data.bountyId,
-        jobId,
-        queue: name,
-        poolId: pool.id,
-        attempt,
-        status: "active",
-        leasedAt: new Date(leasedAt),
-        expiresAt: new Date(expiresAt),
-      });
-      await tx
-        .update(pools)
-        .set({ lastHeartbeatAt: new Date(leasedAt) })
-        .where(eq(pools.id, pool.id));
-    });
+    }
+    const row: LeaseRow = {
+      id: leaseId,
+      chainId: job.data.chainId,
+      bountyId: job.data.bountyId,
+      jobId,
+      queue: name,
+      poolId: pool.id,
+      attempt,
+      status: "active",
+      leasedAt: new Date(leasedAt),
+      expiresAt: new Date(expiresAt),
+      endedAt: null,
+      percent: null,
+      step: null,
+      loss: null,
+      progressAt: null,
+      checkpointSha256: null,
+      checkpointUri: null,
+      submissionTx: null,
+      reason: null,
+    };
+    await this.saveLease(row);
+    this.writer.defer(row, (error) =>
+      this.options.log.error({ leaseId, err: (error as Error).message }, "could not record a lease"),
+    );
+    this.remember(row, job);
+    await this.sawPool(pool.id, leasedAt);
     this.options.log.info(
       { leaseId, jobId, pool: pool.name, bountyId: job.data.bountyId, attempt, priority: job.priority },
       "job leased",
@@ -391,8 +414,40 @@ export class Dispatcher {
   // ---------------------------------------------------------------- lease actions
 
   /** The active lease `leaseId` of `pool`, or a DispatchError saying why not (404, 403, 409). */
-  private async ownedLease(pool: PoolRow, leaseId: string): Promise<LeaseRow> {
+  private leaseKey(leaseId: string): string {
+    return `${this.options.prefix}:dispatch:lease:${leaseId}`;
+  }
+
+  /**
+   * Saves a lease's live state in Redis, where every API process finds it at once (the database record
+   * follows within LeaseWriter's deferral). Kept an hour past its deadline, so late calls get a 409.
+   */
+  private async saveLease(row: LeaseRow): Promise<void> {
+    const keepMs = Math.max(row.expiresAt.getTime() - Date.now(), 0) + 3_600_000;
+    await this.options.connection.set(this.leaseKey(row.id), JSON.stringify(row), "PX", keepMs);
+  }
+
+  private async loadLease(leaseId: string): Promise<LeaseRow | undefined> {
+    const saved = await this.options.connection.get(this.leaseKey(leaseId));
+    if (saved) {
+      const row = JSON.parse(saved) as LeaseRow;
+      for (const key of ["leasedAt", "expiresAt", "endedAt", "progressAt"] as const) {
+        const value = row[key] as unknown;
+        if (typeof value === "string") (row as Record<string, unknown>)[key] = new Date(value);
+      }
+      return row;
+    }
     const [row] = await this.options.db.select().from(leases).where(eq(leases.id, leaseId));
+    return row;
+  }
+
+  /**
+   * The active lease `leaseId` of `pool`, or a DispatchError saying why not (404, 403, 409). A lease made
+   * by this process is taken from memory unless `fresh`: its pool never changes, and whether it is still
+   * live is BullMQ's lock check, which every action makes.
+   */
+  private async ownedLease(pool: PoolRow, leaseId: string, fresh = false): Promise<LeaseRow> {
+    const row = (!fresh && this.local.get(leaseId)?.row) || (await this.loadLease(leaseId));
     if (!row) throw new DispatchError(404, `no lease ${leaseId}`);
     if (row.poolId !== pool.id) throw new DispatchError(403, `lease ${leaseId} belongs to another pool`);
     if (row.status !== "active") throw new DispatchError(409, `lease ${leaseId} is ${row.status}`);
@@ -401,14 +456,15 @@ export class Dispatcher {
 
   /** Throws the DispatchError a lease action would (404, 403, 409) unless `leaseId` is `pool`'s live lease. */
   async assertActiveLease(pool: PoolRow, leaseId: string): Promise<void> {
-    const row = await this.ownedLease(pool, leaseId);
+    const row = await this.ownedLease(pool, leaseId, true);
     if (row.expiresAt.getTime() < Date.now()) {
       throw new DispatchError(409, `lease ${leaseId} is lost: its heartbeat deadline passed`);
     }
   }
 
   private async leasedJob(row: LeaseRow): Promise<Job<TrainingJobData>> {
-    const job = await Job.fromId<TrainingJobData>(this.queue(row.queue), row.jobId);
+    const job =
+      this.local.get(row.id)?.job ?? (await Job.fromId<TrainingJobData>(this.queue(row.queue), row.jobId));
     if (!job) {
       await this.endLease(row, "expired", { reason: "job no longer exists" });
       throw new DispatchError(409, `lease ${row.id} is lost: its job no longer exists`);
@@ -427,23 +483,22 @@ export class Dispatcher {
     }
     const now = Date.now();
     const expiresAt = now + this.options.leaseTtlMs;
-    await this.options.connection.zadd(this.slotsKey(pool.id), "XX", expiresAt, leaseId);
-    await this.options.db.transaction(async (tx) => {
-      await tx
-        .update(leases)
-        .set({
-          expiresAt: new Date(expiresAt),
-          percent: progress.percent,
-          step: progress.step ?? null,
-          loss: progress.loss ?? null,
-          progressAt: new Date(now),
-        })
-        .where(eq(leases.id, leaseId));
-      await tx
-        .update(pools)
-        .set({ lastHeartbeatAt: new Date(now) })
-        .where(eq(pools.id, pool.id));
-    });
+    const updated: LeaseRow = {
+      ...row,
+      expiresAt: new Date(expiresAt),
+      percent: progress.percent,
+      step: progress.step ?? null,
+      loss: progress.loss ?? null,
+      progressAt: new Date(now),
+    };
+    await Promise.all([
+      this.options.connection.zadd(this.slotsKey(pool.id), "XX", expiresAt, leaseId),
+      this.saveLease(updated),
+      this.writer.write(updated),
+      this.sawPool(pool.id, now),
+    ]);
+    const cached = this.local.get(leaseId);
+    if (cached) cached.row = updated;
     return { expiresAt };
   }
 
@@ -496,11 +551,45 @@ export class Dispatcher {
     status: "completed" | "failed" | "expired",
     fields: Partial<Pick<LeaseRow, "reason" | "checkpointSha256" | "checkpointUri" | "submissionTx">>,
   ): Promise<void> {
+    this.local.delete(row.id);
+    const ended: LeaseRow = {
+      ...row,
+      status,
+      endedAt: status === "expired" ? row.expiresAt : new Date(),
+      ...fields,
+    };
+    await this.options.connection
+      .multi()
+      .set(this.leaseKey(row.id), JSON.stringify(ended), "PX", 3_600_000)
+      .zrem(this.slotsKey(row.poolId), row.id)
+      .exec();
+    // The record follows within LeaseWriter's deferral; BullMQ holds the outcome, and the sweeper
+    // rebuilds a record lost to a crash from it.
+    this.writer.defer(ended, (error) =>
+      this.options.log.error(
+        { leaseId: row.id, err: (error as Error).message },
+        "could not record a lease end",
+      ),
+    );
+  }
+
+  /** Keeps a lease made here for its later actions; bounded, oldest dropped first. */
+  private remember(row: LeaseRow, job: Job<TrainingJobData>): void {
+    this.local.set(row.id, { row, job });
+    if (this.local.size > 10_000) {
+      const oldest = this.local.keys().next().value;
+      if (oldest !== undefined) this.local.delete(oldest);
+    }
+  }
+
+  /** Records that a pool's agent called in (the pools page shows it); at most every few seconds per pool. */
+  private async sawPool(poolId: string, now: number): Promise<void> {
+    if (now - (this.poolSeen.get(poolId) ?? 0) < 5_000) return;
+    this.poolSeen.set(poolId, now);
     await this.options.db
-      .update(leases)
-      .set({ status, endedAt: status === "expired" ? row.expiresAt : new Date(), ...fields })
-      .where(and(eq(leases.id, row.id), eq(leases.status, "active")));
-    await this.options.connection.zrem(this.slotsKey(row.poolId), row.id);
+      .update(pools)
+      .set({ lastHeartbeatAt: new Date(now) })
+      .where(eq(pools.id, poolId));
   }
 
   // ---------------------------------------------------------------- maintenance
@@ -562,16 +651,61 @@ export class Dispatcher {
     return changed;
   }
 
-  /** Marks lease rows whose deadline passed long ago (their process died mid-way) as expired. */
+  /**
+   * Settles lease records still `active` long after their deadline (their process died before writing
+   * the end): the job's latest lease takes the job's outcome from BullMQ if it completed or failed; any
+   * other is expired. Frees their slots.
+   */
   async sweepLeaseRows(now = Date.now()): Promise<number> {
+    await this.writer.flush();
     const cutoff = new Date(now - this.options.checkIntervalMs * 2);
-    const swept = await this.options.db
-      .update(leases)
-      .set({ status: "expired", endedAt: sql`${leases.expiresAt}`, reason: "heartbeat deadline passed" })
+    const stale = await this.options.db
+      .select()
+      .from(leases)
       .where(and(eq(leases.status, "active"), lt(leases.expiresAt, cutoff)))
-      .returning({ id: leases.id, poolId: leases.poolId });
-    for (const row of swept) await this.options.connection.zrem(this.slotsKey(row.poolId), row.id);
-    return swept.length;
+      .limit(1_000);
+    for (const row of stale) {
+      const job = await Job.fromId<TrainingJobData>(this.queue(row.queue), row.jobId);
+      const state = job ? await job.getState() : "unknown";
+      const [latest] = await this.options.db
+        .select({ id: leases.id })
+        .from(leases)
+        .where(eq(leases.jobId, row.jobId))
+        .orderBy(desc(leases.leasedAt))
+        .limit(1);
+      const outcome =
+        latest?.id === row.id && (state === "completed" || state === "failed") ? state : "expired";
+      const result = (job?.returnvalue ?? {}) as LeaseResult;
+      await this.writer.write({
+        ...row,
+        status: outcome,
+        endedAt: outcome === "expired" ? row.expiresAt : new Date(job?.finishedOn ?? now),
+        reason:
+          outcome === "expired"
+            ? "heartbeat deadline passed"
+            : outcome === "failed"
+              ? (job?.failedReason ?? null)
+              : null,
+        checkpointSha256: outcome === "completed" ? (result.checkpointSha256 ?? null) : null,
+        checkpointUri: outcome === "completed" ? (result.checkpointUri ?? null) : null,
+        submissionTx: outcome === "completed" ? (result.submissionTx ?? null) : null,
+      });
+      await this.options.connection.zrem(this.slotsKey(row.poolId), row.id);
+    }
+    return stale.length;
+  }
+
+  /** Live leases (deadline not passed) of these pools, from their slot sets. */
+  async liveLeases(poolIds: string[], now = Date.now()): Promise<number> {
+    const counts = await Promise.all(
+      poolIds.map((id) => this.options.connection.zcount(this.slotsKey(id), `(${now}`, "+inf")),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** Writes the lease records still waiting in the group writer (tests and shutdown). */
+  flushRecords(): Promise<void> {
+    return this.writer.flush();
   }
 
   /** Starts the stalled checks (every class), the periodic re-prioritizer and the lease-row sweeper. */
@@ -613,15 +747,16 @@ export class Dispatcher {
 
   // ---------------------------------------------------------------- waking long polls
 
+  /** A job was queued in `queueName`: wake one long poll here that fits it, and tell the other processes. */
   private async wake(queueName: string): Promise<void> {
-    this.bumpWake();
-    await this.options.connection.publish(this.wakeChannel, queueName);
+    this.wakeOne(queueName);
+    await this.options.connection.publish(this.wakeChannel, `${this.instance} ${queueName}`);
   }
 
-  private bumpWake(): void {
+  private wakeOne(queueName: string): void {
     this.wakeGeneration++;
-    for (const resolve of this.wakers) resolve();
-    this.wakers.clear();
+    const index = this.waiters.findIndex((waiter) => waiter.fits(queueName));
+    if (index >= 0) this.waiters[index]?.wake();
   }
 
   private async ensureSubscriber(): Promise<void> {
@@ -631,33 +766,42 @@ export class Dispatcher {
     subscriber.on("error", (error) =>
       this.options.log.debug({ err: error.message }, "wake subscriber error"),
     );
-    subscriber.on("message", (_channel, name: string) => {
+    subscriber.on("message", (_channel, message: string) => {
+      const [from, name = ""] = message.split(" ");
+      if (from === this.instance) return; // woken locally already
       if (this.classCache && !this.classCache.names.includes(name)) this.classCache = undefined;
-      this.bumpWake();
+      this.wakeOne(name);
     });
     await subscriber.subscribe(this.wakeChannel);
   }
 
-  private async waitForWake(ms: number, signal?: AbortSignal): Promise<void> {
-    await this.ensureSubscriber();
+  private async waitForWake(pool: PoolRow, ms: number, signal?: AbortSignal): Promise<void> {
     await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        this.wakers.delete(done);
-        resolve();
+      const waiter = {
+        fits: (queue: string) => {
+          const req = requirementsOf(queue);
+          return req !== undefined && poolFits(pool, req);
+        },
+        wake: () => {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", waiter.wake);
+          const index = this.waiters.indexOf(waiter);
+          if (index >= 0) this.waiters.splice(index, 1);
+          resolve();
+        },
       };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener("abort", done, { once: true });
-      this.wakers.add(done);
+      const timer = setTimeout(waiter.wake, ms);
+      signal?.addEventListener("abort", waiter.wake, { once: true });
+      this.waiters.push(waiter);
     });
   }
 
   /** Stops maintenance, wakes long polls and closes the queues and workers (not the connection). */
   async close(): Promise<void> {
     this.closed = true;
+    await this.writer.flush();
     for (const timer of this.maintenance) clearInterval(timer);
-    this.bumpWake();
+    for (const waiter of [...this.waiters]) waiter.wake();
     await Promise.all([...this.workers.values()].map((worker) => worker.close()));
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     this.subscriber?.disconnect();

@@ -14,7 +14,7 @@
  * Jobs of other classes that compete for the same pools are not counted, so
  * the estimate is optimistic when classes share pools; it is a guide, not a promise.
  */
-import { and, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.server.js";
 import { leases, pools } from "../../db/schema/index.js";
 import {
@@ -47,8 +47,9 @@ export type QueueStatus =
   | {
       state: "leased";
       queue: string;
-      leaseId: string;
-      poolId: string;
+      /** Null for the ~100 ms before the lease's record is written. */
+      leaseId: string | null;
+      poolId: string | null;
       attempt: number;
       leasedAt: number;
       expiresAt: number;
@@ -101,20 +102,18 @@ export async function queueStatus(
         .where(and(eq(leases.jobId, jobId), eq(leases.status, "active")))
         .orderBy(desc(leases.leasedAt))
         .limit(1);
-      if (lease) {
-        return {
-          state: "leased",
-          queue: name,
-          leaseId: lease.id,
-          poolId: lease.poolId,
-          attempt: lease.attempt,
-          leasedAt: lease.leasedAt.getTime(),
-          expiresAt: lease.expiresAt.getTime(),
-          percent: lease.percent,
-          step: lease.step,
-          loss: lease.loss,
-        };
-      }
+      return {
+        state: "leased",
+        queue: name,
+        leaseId: lease?.id ?? null,
+        poolId: lease?.poolId ?? null,
+        attempt: lease?.attempt ?? attempts + 1,
+        leasedAt: lease?.leasedAt.getTime() ?? job.processedOn ?? now,
+        expiresAt: lease?.expiresAt.getTime() ?? (job.processedOn ?? now) + dispatcher.options.leaseTtlMs,
+        percent: lease?.percent ?? null,
+        step: lease?.step ?? null,
+        loss: lease?.loss ?? null,
+      };
     }
     // Waiting (plain or prioritized): its place in the class, best first.
     const ahead = await queue.getRanges(["wait", "prioritized"], 0, -1, true);
@@ -126,30 +125,16 @@ export async function queueStatus(
       .where(and(eq(pools.status, "active"), gt(pools.lastHeartbeatAt, new Date(now - ONLINE_MS))));
     const fitting = online.filter((p) => requirements && poolFits(p, requirements));
     const capacity = fitting.reduce((sum, p) => sum + p.maxLeases, 0);
-    const busy =
-      fitting.length === 0
-        ? 0
-        : ((
-            await db
-              .select({ n: sql<number>`count(*)` })
-              .from(leases)
-              .where(
-                and(
-                  eq(leases.status, "active"),
-                  gt(leases.expiresAt, new Date(now)),
-                  inArray(
-                    leases.poolId,
-                    fitting.map((p) => p.id),
-                  ),
-                ),
-              )
-          )[0]?.n ?? 0);
+    const busy = await dispatcher.liveLeases(
+      fitting.map((p) => p.id),
+      now,
+    );
     const spec = (job.data as TrainingJobData).spec as
       | { resources?: { maxTrainingMinutes?: number } }
       | undefined;
     const fallback = (spec?.resources?.maxTrainingMinutes ?? 0) * 60_000 || DEFAULT_DURATION_MS;
     const mean = await meanLeaseMs(db, name, fallback);
-    const free = capacity - Number(busy);
+    const free = capacity - busy;
     let estimatedStartAt: number | null = null;
     if (capacity > 0) {
       estimatedStartAt =
@@ -160,7 +145,7 @@ export async function queueStatus(
       queue: name,
       position,
       capacity,
-      busy: Number(busy),
+      busy,
       meanLeaseMs: Math.round(mean),
       estimatedStartAt: estimatedStartAt === null ? null : Math.round(estimatedStartAt),
       priority: job.priority,

@@ -210,6 +210,7 @@ describe.each(dbTargets())("dispatcher on $name", ({ open }) => {
     }
 
     // Capacity, from the server's own records: a pool's lease intervals never overlap more than maxLeases.
+    await d.flushRecords();
     const rows = await testDb.handle.db.select().from(leases);
     for (const p of poolRows) {
       const peak = peakConcurrency(rows.filter((r) => r.poolId === p.id));
@@ -285,6 +286,7 @@ describe.each(dbTargets())("dispatcher on $name", ({ open }) => {
     await expect(d.complete(dying, again?.leaseId as string, {})).rejects.toMatchObject({ status: 403 });
 
     // Never two active leases: the first one ended before the second began.
+    await d.flushRecords();
     const rows = await testDb.handle.db
       .select()
       .from(leases)

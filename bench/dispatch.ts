@@ -1,0 +1,220 @@
+/**
+ * `npm run bench:dispatch [-- --jobs M]`: the dispatcher against raw BullMQ, in
+ * one run, on one private redis-server.
+ *
+ * (a) raw BullMQ: addBulk M prioritized no-op jobs, and a Worker (concurrency
+ *     50) processes them; the rate is M over the whole time (add + process).
+ *     (a) and (b) alternate for three rounds; each side's median is reported.
+ * (b) Crowdtrain: enqueue M funded bounties through the dispatcher (priority
+ *     from funding, backers and age; capability class; idempotent ids), and
+ *     simulated pools with 50 slots in all lease and complete them through it
+ *     (slot reservation, BullMQ lock as lease, lease rows in the database).
+ *     The HTTP API is left out: it is what a pool agent adds per call.
+ * (c) latency: one free pool long-polls; bounties are enqueued one at a time;
+ *     enqueue-to-lease time for each, p50 and p99.
+ *
+ * Lease rows go to an in-memory PGlite, or to a fresh database on
+ * TEST_DATABASE_URL's (or DATABASE_URL's) Postgres server when set.
+ * The last line is one JSON object.
+ */
+import { parseArgs } from "node:util";
+import { Queue, Worker } from "bullmq";
+import { type DbHandle, migrateDb, openDb } from "../db/client.server.js";
+import type { PoolRow } from "../db/schema/index.js";
+import { Dispatcher, type TrainingJobData } from "../jobs/dispatch/dispatcher.server.js";
+import { createPool } from "../jobs/dispatch/pools.server.js";
+import { createLogger } from "../lib/logger.server.js";
+import { createRedis } from "../lib/redis.server.js";
+import { freePort } from "../scripts/lib/processes.js";
+import { startRedis } from "../scripts/lib/services.js";
+import { createPostgresDatabase } from "../test/setup/fixtures.js";
+
+const { values } = parseArgs({
+  options: { jobs: { type: "string", default: "5000" }, samples: { type: "string", default: "300" } },
+});
+const M = Number(values.jobs);
+const SAMPLES = Number(values.samples);
+if (!Number.isInteger(M) || M < 100 || !Number.isInteger(SAMPLES) || SAMPLES < 10) {
+  console.error("bench:dispatch: --jobs must be an integer >= 100 and --samples >= 10");
+  process.exit(2);
+}
+const SLOTS = 50;
+const ROUNDS = 3;
+const say = (message: string) => process.stderr.write(`${message}\n`);
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+function bounty(i: number, enqueuedAt: number): TrainingJobData {
+  return {
+    chainId: 31337,
+    bountyId: String(i),
+    board: "0x0000000000000000000000000000000000000b0a",
+    token: "0x0000000000000000000000000000000000000707",
+    specHash: `0x${i.toString(16).padStart(64, "0")}`,
+    spec: { name: `bench ${i}` },
+    requirements: { minVramGb: 0, gpus: 0 },
+    raised: String(1_000_000 + ((i * 7_919) % 1_000_000_000)),
+    decimals: 6,
+    price: 1,
+    backers: 1 + (i % 97),
+    enqueuedAt,
+  };
+}
+
+const redis = await startRedis({ port: await freePort() });
+const baseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+const postgres = baseUrl ? await createPostgresDatabase(baseUrl) : undefined;
+const handle: DbHandle = await openDb(
+  postgres ? { kind: "postgres", url: postgres.url } : { kind: "pglite" },
+);
+await migrateDb(handle);
+const connection = createRedis(redis.url, "worker");
+try {
+  say(
+    `bench:dispatch: ${M} jobs, ${SLOTS} slots, lease rows in ${postgres ? "Postgres" : "in-memory PGlite"}`,
+  );
+
+  // (a) raw BullMQ.
+  const rawRound = async (round: number) => {
+    const prefix = `bench-raw-${round}`;
+    const queue = new Queue("raw", { connection, prefix });
+    const started = performance.now();
+    for (let i = 0; i < M; i += 1_000) {
+      await queue.addBulk(
+        Array.from({ length: Math.min(1_000, M - i) }, (_, k) => ({
+          name: "noop",
+          data: bounty(i + k, Date.now()),
+          opts: { priority: 1 + ((i + k) % 2_000_000), removeOnComplete: true },
+        })),
+      );
+    }
+    let done = 0;
+    const finished = new Promise<void>((resolve) => {
+      const worker = new Worker("raw", async () => {}, { connection, prefix, concurrency: SLOTS });
+      worker.on("completed", () => {
+        done++;
+        if (done === M) void worker.close().then(resolve);
+      });
+    });
+    await finished;
+    const seconds = (performance.now() - started) / 1_000;
+    await queue.close();
+    return M / seconds;
+  };
+
+  // Pools: four of them, 50 slots in all, each running as many agent loops as it has slots.
+  const pools: PoolRow[] = [];
+  for (const [index, maxLeases] of [20, 15, 10, 5].entries()) {
+    pools.push(
+      (
+        await createPool(handle.db, {
+          name: `bench-pool-${index}`,
+          operator: "0x000000000000000000000000000000000000dEaD",
+          gpuModel: "H100",
+          gpuCount: 8,
+          vramGb: 80,
+          maxLeases,
+        })
+      ).pool,
+    );
+  }
+  const dispatcherOptions = {
+    connection,
+    db: handle.db,
+    log: createLogger("bench", "silent"),
+    leaseTtlMs: 60_000,
+    checkIntervalMs: 5_000,
+    maxAttempts: 3,
+  };
+
+  // (b) Crowdtrain.
+  const crowdtrainRound = async (round: number) => {
+    const dispatcher = new Dispatcher({ ...dispatcherOptions, prefix: `bench-ct-${round}` });
+    const started = performance.now();
+    const enqueuedAt = Date.now();
+    let next = 0;
+    // Producers enqueue as the indexer's effect jobs would, many at a time.
+    const producers = Array.from({ length: SLOTS }, async () => {
+      for (let i = next++; i < M; i = next++) await dispatcher.enqueue(bounty(i, enqueuedAt));
+    });
+    let done = 0;
+    const agents = pools.flatMap((pool) =>
+      Array.from({ length: pool.maxLeases }, async () => {
+        while (done < M) {
+          const lease = await dispatcher.lease(pool, { waitMs: 200 });
+          if (!lease) continue;
+          await dispatcher.complete(pool, lease.leaseId, {});
+          done++;
+        }
+      }),
+    );
+    await Promise.all([...producers, ...agents]);
+    const seconds = (performance.now() - started) / 1_000;
+    await dispatcher.close();
+    return M / seconds;
+  };
+
+  // Alternating rounds, so both sides see the same machine; the median of each is reported.
+  const raws: number[] = [];
+  const crowdtrains: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    raws.push(await rawRound(round));
+    crowdtrains.push(await crowdtrainRound(round));
+    say(
+      `round ${round + 1}: raw ${raws.at(-1)?.toFixed(0)} jobs/s, Crowdtrain ${crowdtrains.at(-1)?.toFixed(0)} jobs/s`,
+    );
+  }
+  const raw = percentile(raws, 50);
+  const crowdtrain = percentile(crowdtrains, 50);
+  say(`(a) raw BullMQ:  ${raw.toFixed(0)} jobs/s (median of ${ROUNDS})`);
+  say(
+    `(b) Crowdtrain:  ${crowdtrain.toFixed(0)} jobs/s (median of ${ROUNDS}), ratio ${(crowdtrain / raw).toFixed(2)}`,
+  );
+
+  // (c) Enqueue-to-lease latency with a free pool that is long-polling.
+  const latencies = await (async () => {
+    const dispatcher = new Dispatcher({ ...dispatcherOptions, prefix: "bench-latency" });
+    const pool = pools[3] as PoolRow;
+    const samples: number[] = [];
+    // Warm-up: the class and its queue exist before timing starts.
+    await dispatcher.enqueue(bounty(M + 1, Date.now()));
+    const warm = await dispatcher.lease(pool, { waitMs: 1_000 });
+    if (warm) await dispatcher.complete(pool, warm.leaseId, {});
+    for (let i = 0; i < SAMPLES; i++) {
+      const leased = dispatcher.lease(pool, { waitMs: 5_000 });
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the agent is waiting before the job arrives
+      const started = performance.now();
+      await dispatcher.enqueue(bounty(M + 2 + i, Date.now()));
+      const lease = await leased;
+      samples.push(performance.now() - started);
+      if (!lease) throw new Error("a free pool got no lease within 5 s");
+      await dispatcher.complete(pool, lease.leaseId, {});
+    }
+    await dispatcher.close();
+    return samples;
+  })();
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  say(
+    `(c) enqueue-to-lease with a free pool: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (${SAMPLES} samples)`,
+  );
+
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: "dispatch",
+      jobs: M,
+      raw_jobs_per_s: Math.round(raw),
+      crowdtrain_jobs_per_s: Math.round(crowdtrain),
+      ratio: Number((crowdtrain / raw).toFixed(3)),
+      lease_p99_ms: Number(p99.toFixed(1)),
+    })}\n`,
+  );
+} finally {
+  connection.disconnect();
+  await handle.close();
+  await postgres?.drop();
+  await redis.process.stop(5_000);
+}

@@ -1,0 +1,129 @@
+/**
+ * Writes lease rows with group commit: every caller waits until its row is
+ * in the database (nothing is answered before it is recorded), but rows that
+ * arrive while a write is in flight go together in the next one, as a single
+ * multi-row upsert. Under load that turns fifty statements into one; idle, a
+ * row is written at once.
+ *
+ * A row is written whole (its latest state). An ended lease is never
+ * overwritten: the upsert only updates rows still `active`, so a late
+ * heartbeat can neither revive a completed lease nor undo an expiry.
+ */
+import { getTableColumns, sql } from "drizzle-orm";
+import type { Database } from "../../db/client.server.js";
+import { type LeaseRow, leases } from "../../db/schema/index.js";
+
+/** How long the record of a starting lease may wait to be written with others. */
+const DEFER_MS = 100;
+
+type Pending = { row: LeaseRow; resolve(): void; reject(error: unknown): void };
+
+/** Every column of `leases` with its SQL type, in one fixed order. */
+const COLUMNS = Object.values(getTableColumns(leases)).map((column) => ({
+  key: Object.entries(getTableColumns(leases)).find(([, c]) => c === column)?.[0] as keyof LeaseRow,
+  name: column.name,
+  type: column.getSQLType(),
+}));
+/** Columns a later state of a lease may change. */
+const MUTABLE = COLUMNS.filter(({ key }) =>
+  [
+    "status",
+    "expiresAt",
+    "endedAt",
+    "percent",
+    "step",
+    "loss",
+    "progressAt",
+    "checkpointSha256",
+    "checkpointUri",
+    "submissionTx",
+    "reason",
+  ].includes(key),
+);
+
+/**
+ * One statement for any number of rows: an array parameter per column through `unnest` (cheap to build
+ * and to parse, unlike a VALUES list); a row already ended is left alone.
+ */
+function upsert(rows: LeaseRow[]) {
+  const arrays = COLUMNS.map(({ key, type }) => {
+    const values = rows.map((row) => {
+      const value = row[key];
+      return value instanceof Date ? value.toISOString() : (value ?? null);
+    });
+    return sql`${sql.param(values)}::${sql.raw(type)}[]`;
+  });
+  return sql`
+    insert into ${leases} (${sql.join(
+      COLUMNS.map(({ name }) => sql.identifier(name)),
+      sql`, `,
+    )})
+    select * from unnest(${sql.join(arrays, sql`, `)})
+    on conflict (id) do update set ${sql.join(
+      MUTABLE.map(({ name }) => sql`${sql.identifier(name)} = excluded.${sql.identifier(name)}`),
+      sql`, `,
+    )}
+    where ${leases.status} = 'active'`;
+}
+
+export class LeaseWriter {
+  private pending = new Map<string, Pending[]>();
+  private latest = new Map<string, LeaseRow>();
+  private writing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Writes `row` within `DEFER_MS`, without waiting: for the record of a lease starting, which the lease
+   * itself does not depend on (BullMQ's lock is the lease). A lease that ends sooner is written once, in
+   * its final state. Failures are reported to `onError`; the lease's next heartbeat writes the row again.
+   */
+  defer(row: LeaseRow, onError: (error: unknown) => void): void {
+    this.latest.set(row.id, row);
+    const waiting = this.pending.get(row.id) ?? [];
+    waiting.push({ row, resolve: () => {}, reject: onError });
+    this.pending.set(row.id, waiting);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.writing ??= this.drain();
+    }, DEFER_MS);
+  }
+
+  /** Resolves once `row` (or a later state of the same lease) is written. */
+  write(row: LeaseRow): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.latest.set(row.id, row);
+      const waiting = this.pending.get(row.id) ?? [];
+      waiting.push({ row, resolve, reject });
+      this.pending.set(row.id, waiting);
+      this.writing ??= this.drain();
+    });
+  }
+
+  /** Writes everything pending now; resolves when done. */
+  async flush(): Promise<void> {
+    if (this.latest.size > 0) this.writing ??= this.drain();
+    await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    // Let every caller of this tick join the first batch.
+    await Promise.resolve();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.latest.size > 0) {
+      const rows = [...this.latest.values()];
+      const waiting = [...this.pending.values()].flat();
+      this.latest = new Map();
+      this.pending = new Map();
+      try {
+        await this.db.execute(upsert(rows));
+        for (const w of waiting) w.resolve();
+      } catch (error) {
+        for (const w of waiting) w.reject(error);
+      }
+    }
+    this.writing = undefined;
+  }
+}
