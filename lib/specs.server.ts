@@ -10,7 +10,10 @@ import { specs } from "../db/schema/index.js";
 import { type BountySpec, bountySpecSchema, specHash } from "./spec.js";
 
 /** Validates and stores a spec (idempotent); returns its hash. Throws the zod error for a bad spec. */
-export async function registerSpec(db: Database, input: unknown): Promise<{ specHash: Hex; spec: BountySpec }> {
+export async function registerSpec(
+  db: Database,
+  input: unknown,
+): Promise<{ specHash: Hex; spec: BountySpec }> {
   const spec = bountySpecSchema.parse(input);
   const hash = specHash(spec);
   await db.insert(specs).values({ specHash: hash.toLowerCase(), spec }).onConflictDoNothing();

@@ -10,8 +10,8 @@
 import { readFileSync } from "node:fs";
 import { dbTargetFromEnv, migrateDb, openDb } from "../db/client.server.js";
 import { envOrExit, envSchema } from "../lib/env.server.js";
-import { bountySpecSchema, specHash } from "../lib/spec.js";
 import { exampleSpecs } from "../lib/spec.examples.js";
+import { bountySpecSchema, specHash } from "../lib/spec.js";
 import { registerSpec } from "../lib/specs.server.js";
 import { readDevServices } from "./lib/dev-services.js";
 
@@ -41,7 +41,9 @@ function load(file: string | undefined): unknown {
 function validated(input: unknown) {
   const parsed = bountySpecSchema.safeParse(input);
   if (!parsed.success) {
-    fail(`invalid spec:\n${parsed.error.issues.map((i) => `  ${i.path.join(".") || "(spec)"}: ${i.message}`).join("\n")}`);
+    fail(
+      `invalid spec:\n${parsed.error.issues.map((i) => `  ${i.path.join(".") || "(spec)"}: ${i.message}`).join("\n")}`,
+    );
   }
   return parsed.data;
 }
