@@ -42,7 +42,7 @@ export const leaseRequestSchema = z.strictObject({
 
 export const heartbeatSchema = z.strictObject({
   percent: finite.min(0, "must be 0-100").max(100, "must be 0-100"),
-  step: z.number().int("must be a whole number").min(0).optional(),
+  step: z.number().int("must be a whole number").min(0).max(2_147_483_647).optional(),
   loss: finite.optional(),
 });
 

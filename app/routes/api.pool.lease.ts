@@ -12,5 +12,10 @@ export async function action({ request }: ActionFunctionArgs) {
     services.dispatcher.lease(pool, { waitMs: waitSeconds * 1_000, signal: request.signal }),
   );
   if (!lease) return new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } });
+  if (request.signal.aborted) {
+    // The agent hung up while the job was being taken: nobody would ever heartbeat it.
+    await services.dispatcher.abandon(pool, lease);
+    return new Response(null, { status: 204 });
+  }
   return Response.json({ lease: leaseView(lease) }, { headers: { "Cache-Control": "no-store" } });
 }

@@ -149,6 +149,13 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
 return 1`;
 
+// Updates a lease's live state only while it is still active (the first ending wins): returns 1 when written.
+const UPDATE_ACTIVE_LEASE = `
+local current = redis.call('GET', KEYS[1])
+if not current or not string.find(current, '"status":"active"', 1, true) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
 export class Dispatcher {
   readonly options: Required<DispatcherOptions>;
   private readonly queues = new Map<string, Queue<TrainingJobData>>();
@@ -181,6 +188,7 @@ export class Dispatcher {
     this.classesKey = `${options.prefix}:dispatch:classes`;
     this.wakeChannel = `${options.prefix}:dispatch:wake`;
     options.connection.defineCommand("ctReserveSlot", { numberOfKeys: 1, lua: RESERVE_SLOT });
+    options.connection.defineCommand("ctUpdateActiveLease", { numberOfKeys: 1, lua: UPDATE_ACTIVE_LEASE });
   }
 
   private slotsKey(poolId: string): string {
@@ -323,7 +331,13 @@ export class Dispatcher {
     try {
       for (const name of await this.bestFirst(fitting)) {
         const job = await this.worker(name).getNextJob(leaseId, { block: false });
-        if (job) return await this.recordLease(pool, leaseId, name, job);
+        if (!job) continue;
+        try {
+          return await this.recordLease(pool, leaseId, name, job);
+        } catch (error) {
+          await this.giveBack(job, leaseId, name);
+          throw error;
+        }
       }
     } catch (error) {
       await this.options.connection.zrem(this.slotsKey(pool.id), leaseId);
@@ -393,7 +407,7 @@ export class Dispatcher {
       this.options.log.error({ leaseId, err: (error as Error).message }, "could not record a lease"),
     );
     this.remember(row, job);
-    await this.sawPool(pool.id, leasedAt);
+    this.sawPool(pool.id, leasedAt);
     this.options.log.info(
       { leaseId, jobId, pool: pool.name, bountyId: job.data.bountyId, attempt, priority: job.priority },
       "job leased",
@@ -411,6 +425,42 @@ export class Dispatcher {
     };
   }
 
+  /**
+   * Puts a job taken for a lease that was never handed out (its record failed, its caller went away)
+   * straight back, with its priority, instead of letting it stall and spend an attempt.
+   */
+  async giveBack(job: Job<TrainingJobData>, leaseId: string, queueName: string): Promise<void> {
+    try {
+      await job.moveToWait(leaseId);
+      const priority = bullPriority(
+        priorityScore(this.priorityInput(job.data), Date.now(), this.options.agingPerHour),
+      );
+      await job.changePriority({ priority });
+      this.local.delete(leaseId);
+      await this.options.connection.del(this.leaseKey(leaseId));
+      await this.wake(queueName);
+    } catch (error) {
+      // The stalled checker takes it back after the lease deadline instead.
+      this.options.log.warn(
+        { jobId: job.id, leaseId, err: (error as Error).message },
+        "could not give a job back",
+      );
+    }
+  }
+
+  /** Gives back a lease its caller never received (the long poll's client went away). */
+  async abandon(pool: PoolRow, lease: Lease): Promise<void> {
+    const cached = this.local.get(lease.leaseId);
+    const job = cached?.job ?? (await Job.fromId<TrainingJobData>(this.queue(lease.queue), lease.jobId));
+    if (job) await this.giveBack(job, lease.leaseId, lease.queue);
+    await this.options.connection.zrem(this.slotsKey(pool.id), lease.leaseId);
+    if (cached)
+      this.writer.defer(
+        { ...cached.row, status: "expired", endedAt: new Date(), reason: "never delivered" },
+        () => {},
+      );
+  }
+
   // ---------------------------------------------------------------- lease actions
 
   /** The active lease `leaseId` of `pool`, or a DispatchError saying why not (404, 403, 409). */
@@ -423,8 +473,21 @@ export class Dispatcher {
    * follows within LeaseWriter's deferral). Kept an hour past its deadline, so late calls get a 409.
    */
   private async saveLease(row: LeaseRow): Promise<void> {
-    const keepMs = Math.max(row.expiresAt.getTime() - Date.now(), 0) + 3_600_000;
-    await this.options.connection.set(this.leaseKey(row.id), JSON.stringify(row), "PX", keepMs);
+    await this.options.connection.set(this.leaseKey(row.id), JSON.stringify(row), "PX", this.keepMs(row));
+  }
+
+  private keepMs(row: LeaseRow): number {
+    return Math.max(row.expiresAt.getTime() - Date.now(), 0) + 3_600_000;
+  }
+
+  /** Replaces a lease's live state unless it has ended meanwhile; false when it had. */
+  private async updateActiveLease(row: LeaseRow): Promise<boolean> {
+    const written = await (
+      this.options.connection as Redis & {
+        ctUpdateActiveLease(key: string, json: string, keepMs: number): Promise<number>;
+      }
+    ).ctUpdateActiveLease(this.leaseKey(row.id), JSON.stringify(row), this.keepMs(row));
+    return written === 1;
   }
 
   private async loadLease(leaseId: string): Promise<LeaseRow | undefined> {
@@ -491,12 +554,14 @@ export class Dispatcher {
       loss: progress.loss ?? null,
       progressAt: new Date(now),
     };
+    // A complete or fail that raced this heartbeat has ended the lease: do not bring it back.
+    if (!(await this.updateActiveLease(updated))) throw new DispatchError(409, `lease ${leaseId} has ended`);
     await Promise.all([
-      this.options.connection.zadd(this.slotsKey(pool.id), "XX", expiresAt, leaseId),
-      this.saveLease(updated),
+      // Re-added if something dropped it, so a live lease always holds its slot.
+      this.options.connection.zadd(this.slotsKey(pool.id), expiresAt, leaseId),
       this.writer.write(updated),
-      this.sawPool(pool.id, now),
     ]);
+    this.sawPool(pool.id, now);
     const cached = this.local.get(leaseId);
     if (cached) cached.row = updated;
     return { expiresAt };
@@ -558,11 +623,10 @@ export class Dispatcher {
       endedAt: status === "expired" ? row.expiresAt : new Date(),
       ...fields,
     };
-    await this.options.connection
-      .multi()
-      .set(this.leaseKey(row.id), JSON.stringify(ended), "PX", 3_600_000)
-      .zrem(this.slotsKey(row.poolId), row.id)
-      .exec();
+    // The first ending wins: a lost complete racing a real one must not turn it into "expired".
+    const first = await this.updateActiveLease(ended);
+    await this.options.connection.zrem(this.slotsKey(row.poolId), row.id);
+    if (!first) return;
     // The record follows within LeaseWriter's deferral; BullMQ holds the outcome, and the sweeper
     // rebuilds a record lost to a crash from it.
     this.writer.defer(ended, (error) =>
@@ -583,13 +647,16 @@ export class Dispatcher {
   }
 
   /** Records that a pool's agent called in (the pools page shows it); at most every few seconds per pool. */
-  private async sawPool(poolId: string, now: number): Promise<void> {
+  private sawPool(poolId: string, now: number): void {
     if (now - (this.poolSeen.get(poolId) ?? 0) < 5_000) return;
     this.poolSeen.set(poolId, now);
-    await this.options.db
+    this.options.db
       .update(pools)
       .set({ lastHeartbeatAt: new Date(now) })
-      .where(eq(pools.id, poolId));
+      .where(eq(pools.id, poolId))
+      .catch((error: Error) =>
+        this.options.log.warn({ poolId, err: error.message }, "could not record a pool's call"),
+      );
   }
 
   // ---------------------------------------------------------------- maintenance
@@ -603,7 +670,7 @@ export class Dispatcher {
       const [row] = await this.options.db
         .select()
         .from(leases)
-        .where(and(eq(leases.jobId, jobId), eq(leases.status, "active")));
+        .where(and(eq(leases.jobId, jobId), eq(leases.status, "active"), lt(leases.expiresAt, new Date())));
       if (row) await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
       const job = await Job.fromId<TrainingJobData>(this.queue(queueName), jobId);
       if (job && !job.deferredFailure) {
@@ -734,7 +801,9 @@ export class Dispatcher {
         if (changed > 0) this.options.log.info({ changed }, "waiting jobs re-prioritized");
       }
     };
-    void startCheckers();
+    void startCheckers().catch((error: Error) =>
+      this.options.log.error({ err: error.message }, "starting stalled checks failed"),
+    );
     this.maintenance.push(
       setInterval(guard("starting stalled checks", startCheckers), this.options.checkIntervalMs),
       setInterval(guard("re-prioritizing", reprioritize), this.options.reprioritizeMs),

@@ -80,7 +80,7 @@ export class LeaseWriter {
    * its final state. Failures are reported to `onError`; the lease's next heartbeat writes the row again.
    */
   defer(row: LeaseRow, onError: (error: unknown) => void): void {
-    this.latest.set(row.id, row);
+    this.keep(row);
     const waiting = this.pending.get(row.id) ?? [];
     waiting.push({ row, resolve: () => {}, reject: onError });
     this.pending.set(row.id, waiting);
@@ -93,12 +93,19 @@ export class LeaseWriter {
   /** Resolves once `row` (or a later state of the same lease) is written. */
   write(row: LeaseRow): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.latest.set(row.id, row);
+      this.keep(row);
       const waiting = this.pending.get(row.id) ?? [];
       waiting.push({ row, resolve, reject });
       this.pending.set(row.id, waiting);
       this.writing ??= this.drain();
     });
+  }
+
+  /** Pending states replace older ones, except that an ended lease is never replaced by an active one. */
+  private keep(row: LeaseRow): void {
+    const pending = this.latest.get(row.id);
+    if (pending && pending.status !== "active" && row.status === "active") return;
+    this.latest.set(row.id, row);
   }
 
   /** Writes everything pending now; resolves when done. */
@@ -121,7 +128,22 @@ export class LeaseWriter {
         await this.db.execute(upsert(rows));
         for (const w of waiting) w.resolve();
       } catch (error) {
-        for (const w of waiting) w.reject(error);
+        if (rows.length === 1) {
+          for (const w of waiting) w.reject(error);
+          continue;
+        }
+        // One bad row must not sink the others: write each on its own, so only its callers hear of it.
+        for (const row of rows) {
+          const mine = waiting.filter((w) => w.row.id === row.id);
+          await this.db.execute(upsert([row])).then(
+            () => {
+              for (const w of mine) w.resolve();
+            },
+            (rowError: unknown) => {
+              for (const w of mine) w.reject(rowError);
+            },
+          );
+        }
       }
     }
     this.writing = undefined;

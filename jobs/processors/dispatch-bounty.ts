@@ -25,7 +25,15 @@ export const dispatchBountyPayload = z.object({
 
 /** The part of a stored spec the dispatcher reads; the full schema lives in lib/spec.ts. */
 const specResources = z.object({
-  resources: z.object({ minVramGb: z.number().min(0), gpus: z.number().int().min(0) }),
+  resources: z.object({
+    // Rounded up to 0.01 GB so a class name never needs an exponent (requirementsOf parses it back).
+    minVramGb: z
+      .number()
+      .min(0)
+      .max(100_000)
+      .transform((gb) => Math.ceil(gb * 100) / 100),
+    gpus: z.number().int().min(0).max(100_000),
+  }),
 });
 
 export interface DispatchBountyDeps {

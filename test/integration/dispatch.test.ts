@@ -312,6 +312,32 @@ describe.each(dbTargets())("dispatcher on $name", ({ open }) => {
     expect((await d.lease(p))?.job.bountyId).toBe("12");
   });
 
+  it("keeps the first ending of a lease: a racing heartbeat or a second complete cannot undo it", async () => {
+    const d = dispatcher();
+    const p = await pool({ gpuCount: 1, vramGb: 24, maxLeases: 2 });
+    for (const id of [31, 32]) {
+      await d.enqueue(bounty(id));
+      const lease = await d.lease(p);
+      if (!lease) throw new Error("expected a lease");
+      // Racing calls on one lease, as an agent's in-flight heartbeat and a retried complete would make.
+      const results = await Promise.allSettled([
+        d.heartbeat(p, lease.leaseId, { percent: 99 }),
+        d.complete(p, lease.leaseId, { checkpointSha256: "cd".repeat(32) }),
+        d.complete(p, lease.leaseId, { checkpointSha256: "cd".repeat(32) }),
+      ]);
+      expect(results.filter((r) => r.status === "fulfilled").length).toBeGreaterThanOrEqual(1);
+      await expect(d.heartbeat(p, lease.leaseId, { percent: 100 })).rejects.toMatchObject({ status: 409 });
+      await d.flushRecords();
+      const [row] = await testDb.handle.db
+        .select()
+        .from(leases)
+        .where(inArray(leases.id, [lease.leaseId]));
+      expect(row).toMatchObject({ status: "completed", checkpointSha256: "cd".repeat(32) });
+    }
+    // Both slots are free again.
+    expect(await d.liveLeases([p.id])).toBe(0);
+  });
+
   it("bounds retries: a job lost or failed maxAttempts times fails with its reason", async () => {
     const d = dispatcher({ leaseTtlMs: 400, checkIntervalMs: 100, maxAttempts: 2 });
     d.startMaintenance();

@@ -205,9 +205,13 @@ describe("pool API validation", () => {
     await enqueue();
     const { lease: l } = await lease(token);
     if (!l) throw new Error("expected a lease");
-    const badPercent = await call(POOL_API.heartbeat(l.leaseId), token, { percent: 150, loss: "low" });
+    const badPercent = await call(POOL_API.heartbeat(l.leaseId), token, {
+      percent: 150,
+      loss: "low",
+      step: 3_000_000_000,
+    });
     expect(badPercent.status).toBe(400);
-    expect(issuePaths(badPercent.json)).toEqual(["loss", "percent"]);
+    expect(issuePaths(badPercent.json)).toEqual(["loss", "percent", "step"]);
     const badComplete = await call(POOL_API.complete(l.leaseId), token, {
       checkpointSha256: "xyz",
       checkpointUri: 5,
