@@ -246,11 +246,10 @@ export class Dispatcher {
 
   /**
    * Queues a funded bounty's training job in its class, with an explicit priority. Idempotent: the job id
-   * is the bounty's, so a replayed event (or a second dispatcher) adds nothing.
+   * is the bounty's, and BullMQ ignores an add whose id exists, so a replayed event (or a second
+   * dispatcher) adds nothing, even after the job has completed or failed.
    */
-  async enqueue(
-    data: TrainingJobData,
-  ): Promise<{ jobId: string; queue: string; priority: number; added: boolean }> {
+  async enqueue(data: TrainingJobData): Promise<{ jobId: string; queue: string; priority: number }> {
     const name = classOf(data.requirements);
     const jobId = trainingJobId(data.chainId, data.bountyId);
     const priority = bullPriority(
@@ -259,14 +258,11 @@ export class Dispatcher {
     if (!this.knownClasses.has(name)) {
       await this.options.connection.sadd(this.classesKey, name);
       this.knownClasses.add(name);
+      this.classCache = undefined;
     }
-    const queue = this.queue(name);
-    const existing = await queue.getJob(jobId);
-    if (existing) return { jobId, queue: name, priority: existing.priority, added: false };
-    await queue.add("train", data, { jobId, priority });
-    this.classCache = undefined;
+    await this.queue(name).add("train", data, { jobId, priority });
     await this.wake(name);
-    return { jobId, queue: name, priority, added: true };
+    return { jobId, queue: name, priority };
   }
 
   private priorityInput(data: TrainingJobData) {

@@ -132,11 +132,18 @@ describe.each(dbTargets())("dispatcher on $name", ({ open }) => {
         }),
       );
       const added = await d.enqueue(data[i - 1] as TrainingJobData);
-      expect(added.added).toBe(true);
       jobs.set(added.jobId, { priority: added.priority, queue: added.queue });
     }
     // Enqueuing again (a replayed event) adds nothing.
-    expect((await d.enqueue(data[0] as TrainingJobData)).added).toBe(false);
+    const waiting = async () => {
+      let n = 0;
+      for (const q of await d.classes()) n += await d.queue(q).getPrioritizedCount();
+      return n;
+    };
+    expect(await waiting()).toBe(500);
+    const again = await d.enqueue(data[0] as TrainingJobData);
+    expect(await waiting()).toBe(500);
+    expect((await d.queue(again.queue).getJob(again.jobId))?.data.raised).toBe(data[0]?.raised);
 
     const poolRows = await Promise.all([
       pool({ gpuCount: 1, vramGb: 16, maxLeases: 2 }),
