@@ -45,7 +45,9 @@ import { peakConcurrency } from "../setup/leases.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
 const TTL_MS = 3_000;
-const CHECK_MS = 500;
+const CHECK_MS = 1_000;
+/** Time to notice the stall, restore the job and wake the waiting agent, on a busy CI machine. */
+const SLACK_MS = 700;
 const prefix = uniqueId("training");
 const dir = tempDir("training");
 const log = createLogger("test", "silent");
@@ -292,7 +294,8 @@ describe("a funded bounty trained by pool agents", () => {
     if (!lost?.progressAt || !rescued) throw new Error("missing lease records");
     const gap = rescued.leasedAt.getTime() - lost.progressAt.getTime();
     expect(gap).toBeGreaterThanOrEqual(TTL_MS);
-    expect(gap).toBeLessThanOrEqual(TTL_MS + CHECK_MS + 300);
+    // Within one check interval of the deadline (a second interval would exceed this bound).
+    expect(gap).toBeLessThanOrEqual(TTL_MS + CHECK_MS + SLACK_MS);
     const done = rows.find((r) => r.status === "completed");
     if (!done?.checkpointSha256 || !done.checkpointUri) throw new Error("no checkpoint recorded");
     const submissionId = await c.publicClient.readContract({
