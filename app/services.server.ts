@@ -7,7 +7,7 @@
 import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import { type DbHandle, openDb, serverDbTarget } from "../db/client.server.js";
-import { Dispatcher } from "../jobs/dispatch/dispatcher.server.js";
+import { type Dispatcher, dispatcherFromEnv } from "../jobs/dispatch/dispatcher.server.js";
 import { ArtifactStore } from "../lib/artifacts.server.js";
 import { createChainClient } from "../lib/chain.server.js";
 import { type Env, env } from "../lib/env.server.js";
@@ -39,16 +39,7 @@ async function create(): Promise<Services> {
   // BullMQ's manual-fetch workers need a connection that retries forever (see lib/redis.server.ts).
   const dispatchRedis = createRedis(config.REDIS_URL, "worker");
   dispatchRedis.on("error", (error) => log.debug({ err: error.message }, "redis connection error"));
-  const dispatcher = new Dispatcher({
-    connection: dispatchRedis,
-    prefix: config.QUEUE_PREFIX,
-    db: db.db,
-    log: log.child({ component: "dispatcher" }),
-    leaseTtlMs: config.LEASE_TTL_MS,
-    checkIntervalMs: config.LEASE_CHECK_MS,
-    maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
-    agingPerHour: config.DISPATCH_AGING_PER_HOUR,
-  });
+  const dispatcher = dispatcherFromEnv(config, { connection: dispatchRedis, db: db.db, log });
   const artifacts = new ArtifactStore(config.ARTIFACTS_DIR);
   // remix-serve closes its HTTP server on SIGINT/SIGTERM; release ours too so the process can exit.
   const release = () => {

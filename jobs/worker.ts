@@ -8,7 +8,7 @@ import { createChainClient } from "../lib/chain.server.js";
 import { envOrExit, exitOnEnvError } from "../lib/env.server.js";
 import { createLogger } from "../lib/logger.server.js";
 import { createRedis, redactUrl } from "../lib/redis.server.js";
-import { Dispatcher } from "./dispatch/dispatcher.server.js";
+import { dispatcherFromEnv } from "./dispatch/dispatcher.server.js";
 import { startWorkers } from "./runtime.js";
 
 const config = envOrExit();
@@ -21,17 +21,7 @@ const chain = createChainClient(config.RPC_URL);
 
 // The dispatcher's maintenance (lost leases, aging, lease records) runs here; leasing itself is the web
 // API's (app/routes/api.pool.*). Both may run in many processes.
-const dispatcher = new Dispatcher({
-  connection,
-  prefix: config.QUEUE_PREFIX,
-  db: dbHandle.db,
-  log: log.child({ component: "dispatcher" }),
-  leaseTtlMs: config.LEASE_TTL_MS,
-  checkIntervalMs: config.LEASE_CHECK_MS,
-  maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
-  agingPerHour: config.DISPATCH_AGING_PER_HOUR,
-  reprioritizeMs: config.DISPATCH_REPRIORITIZE_MS,
-});
+const dispatcher = dispatcherFromEnv(config, { connection, db: dbHandle.db, log });
 dispatcher.startMaintenance();
 
 const running = startWorkers(

@@ -11,7 +11,7 @@
  * Exit codes: 0 done, 1 failed, 2 bad usage or input (the message says what).
  */
 import { parseArgs } from "node:util";
-import { type DbTarget, dbTargetFromEnv, migrateDb, openDb } from "../db/client.server.js";
+import { migrateDb, openDb } from "../db/client.server.js";
 import {
   createPool,
   listPools,
@@ -21,8 +21,7 @@ import {
   rotatePoolToken,
   setPoolStatus,
 } from "../jobs/dispatch/pools.server.js";
-import { envOrExit, envSchema } from "../lib/env.server.js";
-import { readDevServices } from "./lib/dev-services.js";
+import { cliDbTarget } from "./lib/dev-services.js";
 
 const USAGE = `usage: npm run pools -- <command>
   create --name <name> --operator <0x address> --gpu-model <model> --gpus <n> --vram-gb <GB per GPU> --max-leases <n>
@@ -35,15 +34,6 @@ const USAGE = `usage: npm run pools -- <command>
 function usage(message: string): never {
   console.error(`pools: ${message}\n${USAGE}`);
   process.exit(2);
-}
-
-function target(): DbTarget {
-  const config = envOrExit(envSchema.pick({ DATABASE_URL: true, PGLITE_DIR: true }));
-  if (config.DATABASE_URL) return dbTargetFromEnv(config);
-  const dev = readDevServices();
-  // PGlite is single-process: while dev runs, go through the socket it serves the database on.
-  if (dev) return { kind: "postgres", url: dev.databaseUrl };
-  return dbTargetFromEnv(config);
 }
 
 function args() {
@@ -69,7 +59,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const [command, name] = positionals;
 if (values.help || !command) usage(command ? "help" : "missing command");
 
-const handle = await openDb(target());
+const handle = await openDb(cliDbTarget());
 try {
   await migrateDb(handle);
   const db = handle.db;

@@ -8,12 +8,11 @@
  * Exit codes: 0 done, 1 failed, 2 bad usage or an invalid spec (each problem is printed with its field).
  */
 import { readFileSync } from "node:fs";
-import { dbTargetFromEnv, migrateDb, openDb } from "../db/client.server.js";
-import { envOrExit, envSchema } from "../lib/env.server.js";
+import { migrateDb, openDb } from "../db/client.server.js";
 import { exampleSpecs } from "../lib/spec.examples.js";
 import { bountySpecSchema, specHash } from "../lib/spec.js";
 import { registerSpec } from "../lib/specs.server.js";
-import { readDevServices } from "./lib/dev-services.js";
+import { cliDbTarget } from "./lib/dev-services.js";
 
 const USAGE = "usage: npm run spec -- check <file.json> | register <file.json> | example <task type>";
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -55,11 +54,7 @@ switch (command) {
     break;
   case "register": {
     const spec = validated(load(arg));
-    const config = envOrExit(envSchema.pick({ DATABASE_URL: true, PGLITE_DIR: true }));
-    const dev = readDevServices();
-    const handle = await openDb(
-      config.DATABASE_URL || !dev ? dbTargetFromEnv(config) : { kind: "postgres", url: dev.databaseUrl },
-    );
+    const handle = await openDb(cliDbTarget());
     try {
       await migrateDb(handle);
       say((await registerSpec(handle.db, spec)).specHash);

@@ -27,6 +27,7 @@ import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Database } from "../../db/client.server.js";
 import { type LeaseRow, leases, type PoolRow, pools } from "../../db/schema/index.js";
+import type { Env } from "../../lib/env.server.js";
 import type { Logger } from "../../lib/logger.server.js";
 import { LeaseWriter } from "./lease-writer.server.js";
 import { bullPriority, DEFAULT_AGING_PER_HOUR, priorityScore } from "./priority.js";
@@ -114,6 +115,31 @@ export interface DispatcherOptions {
   reprioritizeMs?: number;
   /** Delay before a job whose lease the agent failed is offered again. */
   retryDelayMs?: number;
+}
+
+/** A process's dispatcher, configured from the environment (the web API and the worker both build one). */
+export function dispatcherFromEnv(
+  config: Pick<
+    Env,
+    | "QUEUE_PREFIX"
+    | "LEASE_TTL_MS"
+    | "LEASE_CHECK_MS"
+    | "DISPATCH_MAX_ATTEMPTS"
+    | "DISPATCH_AGING_PER_HOUR"
+    | "DISPATCH_REPRIORITIZE_MS"
+  >,
+  deps: { connection: Redis; db: Database; log: Logger },
+): Dispatcher {
+  return new Dispatcher({
+    ...deps,
+    log: deps.log.child({ component: "dispatcher" }),
+    prefix: config.QUEUE_PREFIX,
+    leaseTtlMs: config.LEASE_TTL_MS,
+    checkIntervalMs: config.LEASE_CHECK_MS,
+    maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
+    agingPerHour: config.DISPATCH_AGING_PER_HOUR,
+    reprioritizeMs: config.DISPATCH_REPRIORITIZE_MS,
+  });
 }
 
 const CLASS_PREFIX = "train-";
@@ -252,9 +278,7 @@ export class Dispatcher {
   async enqueue(data: TrainingJobData): Promise<{ jobId: string; queue: string; priority: number }> {
     const name = classOf(data.requirements);
     const jobId = trainingJobId(data.chainId, data.bountyId);
-    const priority = bullPriority(
-      priorityScore(this.priorityInput(data), Date.now(), this.options.agingPerHour),
-    );
+    const priority = this.priorityOf(data);
     if (!this.knownClasses.has(name)) {
       await this.options.connection.sadd(this.classesKey, name);
       this.knownClasses.add(name);
@@ -265,14 +289,16 @@ export class Dispatcher {
     return { jobId, queue: name, priority };
   }
 
-  private priorityInput(data: TrainingJobData) {
-    return {
+  /** The BullMQ priority of a job's data at `now` (priority.ts: funding, backers, time waited). */
+  private priorityOf(data: TrainingJobData, now = Date.now()): number {
+    const input = {
       raised: BigInt(data.raised),
       decimals: data.decimals,
       price: data.price,
       backers: data.backers,
       enqueuedAt: data.enqueuedAt,
     };
+    return bullPriority(priorityScore(input, now, this.options.agingPerHour));
   }
 
   // ---------------------------------------------------------------- leasing
@@ -428,9 +454,7 @@ export class Dispatcher {
   async giveBack(job: Job<TrainingJobData>, leaseId: string, queueName: string): Promise<void> {
     try {
       await job.moveToWait(leaseId);
-      const priority = bullPriority(
-        priorityScore(this.priorityInput(job.data), Date.now(), this.options.agingPerHour),
-      );
+      const priority = this.priorityOf(job.data);
       await job.changePriority({ priority });
       this.local.delete(leaseId);
       await this.options.connection.del(this.leaseKey(leaseId));
@@ -670,9 +694,7 @@ export class Dispatcher {
       if (row) await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
       const job = await Job.fromId<TrainingJobData>(this.queue(queueName), jobId);
       if (job && !job.deferredFailure) {
-        const priority = bullPriority(
-          priorityScore(this.priorityInput(job.data), Date.now(), this.options.agingPerHour),
-        );
+        const priority = this.priorityOf(job.data);
         await job.changePriority({ priority }).catch(() => {}); // already leased again: nothing to restore
       }
       this.options.log.warn({ jobId, queue: queueName, leaseId: row?.id, pool: row?.poolId }, "lease lost");
@@ -699,9 +721,7 @@ export class Dispatcher {
           true,
         )) as Job<TrainingJobData>[];
         for (const job of jobs) {
-          const priority = bullPriority(
-            priorityScore(this.priorityInput(job.data), now, this.options.agingPerHour),
-          );
+          const priority = this.priorityOf(job.data, now);
           if (priority === job.priority) continue;
           // Leased in the meantime: changePriority refuses and there is nothing to do.
           await job.changePriority({ priority }).then(

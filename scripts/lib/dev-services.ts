@@ -5,6 +5,8 @@
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { type DbTarget, dbTargetFromEnv } from "../../db/client.server.js";
+import { envOrExit, envSchema } from "../../lib/env.server.js";
 import { isAlive } from "./processes.js";
 
 export interface DevServices {
@@ -33,4 +35,14 @@ export function readDevServices(dataDir = ".data"): DevServices | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The database a CLI should open: DATABASE_URL; else, while `npm run dev` runs, the socket it serves
+ * PGlite on (PGlite is single-process, its directory cannot be opened twice); else the PGlite directory.
+ */
+export function cliDbTarget(): DbTarget {
+  const config = envOrExit(envSchema.pick({ DATABASE_URL: true, PGLITE_DIR: true }));
+  const dev = config.DATABASE_URL ? undefined : readDevServices();
+  return dev ? { kind: "postgres", url: dev.databaseUrl } : dbTargetFromEnv(config);
 }
