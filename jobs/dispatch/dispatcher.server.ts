@@ -175,12 +175,22 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
 return 1`;
 
-// Updates a lease's live state only while it is still active (the first ending wins): returns 1 when written.
+// Updates a lease's live state (KEYS[1]) only while it is still active, so the first ending wins, and
+// in the same step puts the lease in its pool's slot set (KEYS[2]) with score ARGV[4] while it lives, or
+// takes it out once it has ended. Returns 1 when the state was written.
 const UPDATE_ACTIVE_LEASE = `
 local current = redis.call('GET', KEYS[1])
-if not current or not string.find(current, '"status":"active"', 1, true) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`;
+local written = 0
+if current and string.find(current, '"status":"active"', 1, true) then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  written = 1
+end
+if written == 1 and ARGV[4] ~= '' then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+else
+  redis.call('ZREM', KEYS[2], ARGV[3])
+end
+return written`;
 
 export class Dispatcher {
   readonly options: Required<DispatcherOptions>;
@@ -214,7 +224,7 @@ export class Dispatcher {
     this.classesKey = `${options.prefix}:dispatch:classes`;
     this.wakeChannel = `${options.prefix}:dispatch:wake`;
     options.connection.defineCommand("ctReserveSlot", { numberOfKeys: 1, lua: RESERVE_SLOT });
-    options.connection.defineCommand("ctUpdateActiveLease", { numberOfKeys: 1, lua: UPDATE_ACTIVE_LEASE });
+    options.connection.defineCommand("ctUpdateActiveLease", { numberOfKeys: 2, lua: UPDATE_ACTIVE_LEASE });
   }
 
   private slotsKey(poolId: string): string {
@@ -504,9 +514,23 @@ export class Dispatcher {
   private async updateActiveLease(row: LeaseRow): Promise<boolean> {
     const written = await (
       this.options.connection as Redis & {
-        ctUpdateActiveLease(key: string, json: string, keepMs: number): Promise<number>;
+        ctUpdateActiveLease(
+          key: string,
+          slots: string,
+          json: string,
+          keepMs: number,
+          member: string,
+          slotScore: number | "",
+        ): Promise<number>;
       }
-    ).ctUpdateActiveLease(this.leaseKey(row.id), JSON.stringify(row), this.keepMs(row));
+    ).ctUpdateActiveLease(
+      this.leaseKey(row.id),
+      this.slotsKey(row.poolId),
+      JSON.stringify(row),
+      this.keepMs(row),
+      row.id,
+      row.status === "active" ? row.expiresAt.getTime() : "",
+    );
     return written === 1;
   }
 
@@ -574,13 +598,10 @@ export class Dispatcher {
       loss: progress.loss ?? null,
       progressAt: new Date(now),
     };
-    // A complete or fail that raced this heartbeat has ended the lease: do not bring it back.
+    // A complete or fail that raced this heartbeat has ended the lease: do not bring it back. A live one
+    // is (re-)entered in its pool's slots with its new deadline.
     if (!(await this.updateActiveLease(updated))) throw new DispatchError(409, `lease ${leaseId} has ended`);
-    await Promise.all([
-      // Re-added if something dropped it, so a live lease always holds its slot.
-      this.options.connection.zadd(this.slotsKey(pool.id), expiresAt, leaseId),
-      this.writer.write(updated),
-    ]);
+    await this.writer.write(updated);
     this.sawPool(pool.id, now);
     const cached = this.local.get(leaseId);
     if (cached) cached.row = updated;
@@ -644,9 +665,8 @@ export class Dispatcher {
       ...fields,
     };
     // The first ending wins: a lost complete racing a real one must not turn it into "expired".
-    const first = await this.updateActiveLease(ended);
-    await this.options.connection.zrem(this.slotsKey(row.poolId), row.id);
-    if (!first) return;
+    // Also frees the slot, whoever ended the lease first.
+    if (!(await this.updateActiveLease(ended))) return;
     // The record follows within LeaseWriter's deferral; BullMQ holds the outcome, and the sweeper
     // rebuilds a record lost to a crash from it.
     this.writer.defer(ended, (error) =>
