@@ -71,7 +71,7 @@ const handle: DbHandle = await openDb(
   postgres ? { kind: "postgres", url: postgres.url } : { kind: "pglite" },
 );
 await migrateDb(handle);
-const connection = createRedis(redis.url, "worker");
+const connection = createRedis(redis.url, "worker", { enableAutoPipelining: process.env.AP === "1" });
 try {
   say(
     `bench:dispatch: ${M} jobs, ${SLOTS} slots, lease rows in ${postgres ? "Postgres" : "in-memory PGlite"}`,
@@ -157,15 +157,31 @@ try {
     return M / seconds;
   };
 
+  // CPU seconds spent by this process and by redis-server during a round: where the time goes.
+  const redisCpu = async () => {
+    const info = await connection.info("cpu");
+    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+    return field("used_cpu_user") + field("used_cpu_sys");
+  };
+  const measured = async (run: () => Promise<number>) => {
+    const node = process.cpuUsage();
+    const redisBefore = await redisCpu();
+    const rate = await run();
+    const used = process.cpuUsage(node);
+    return { rate, nodeCpu: (used.user + used.system) / 1e6, redisCpu: (await redisCpu()) - redisBefore };
+  };
+
   // Alternating rounds, so both sides see the same machine; the median of each is reported.
   const raws: number[] = [];
   const crowdtrains: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    raws.push(await rawRound(round));
-    crowdtrains.push(await crowdtrainRound(round));
-    say(
-      `round ${round + 1}: raw ${raws.at(-1)?.toFixed(0)} jobs/s, Crowdtrain ${crowdtrains.at(-1)?.toFixed(0)} jobs/s`,
-    );
+    const a = await measured(() => rawRound(round));
+    const b = await measured(() => crowdtrainRound(round));
+    raws.push(a.rate);
+    crowdtrains.push(b.rate);
+    const cpu = (side: typeof a) =>
+      `${side.rate.toFixed(0)} jobs/s (CPU per 1000 jobs: node ${((side.nodeCpu * 1e6) / M).toFixed(0)} ms, redis ${((side.redisCpu * 1e6) / M).toFixed(0)} ms)`;
+    say(`round ${round + 1}: raw ${cpu(a)}, Crowdtrain ${cpu(b)}`);
   }
   const raw = percentile(raws, 50);
   const crowdtrain = percentile(crowdtrains, 50);

@@ -200,6 +200,9 @@ export class Dispatcher {
   private readonly wakeChannel: string;
   private subscriber: Redis | undefined;
   private wakeGeneration = 0;
+  /** Wakes not yet sent to the other processes, by queue, and the send in flight. */
+  private readonly unsentWakes = new Map<string, number>();
+  private sendingWakes: Promise<void> | undefined;
   /** Long polls waiting for a job, oldest first; a queued job wakes one that fits it. */
   private readonly waiters: { fits(queue: string): boolean; wake(): void }[] = [];
   private readonly instance = randomUUID();
@@ -295,7 +298,7 @@ export class Dispatcher {
       this.classCache = undefined;
     }
     await this.queue(name).add("train", data, { jobId, priority });
-    await this.wake(name);
+    this.wake(name);
     return { jobId, queue: name, priority };
   }
 
@@ -468,7 +471,7 @@ export class Dispatcher {
       await job.changePriority({ priority });
       this.local.delete(leaseId);
       await this.options.connection.del(this.leaseKey(leaseId));
-      await this.wake(queueName);
+      this.wake(queueName);
     } catch (error) {
       // The stalled checker takes it back after the lease deadline instead.
       this.options.log.warn(
@@ -648,7 +651,7 @@ export class Dispatcher {
     }
     await this.endLease(row, "failed", { reason });
     this.options.log.warn({ leaseId, jobId: row.jobId, pool: pool.name, reason, retried }, "lease failed");
-    if (retried) await this.wake(row.queue);
+    if (retried) this.wake(row.queue);
     return { retried };
   }
 
@@ -718,7 +721,7 @@ export class Dispatcher {
         await job.changePriority({ priority }).catch(() => {}); // already leased again: nothing to restore
       }
       this.options.log.warn({ jobId, queue: queueName, leaseId: row?.id, pool: row?.poolId }, "lease lost");
-      await this.wake(queueName);
+      this.wake(queueName);
     } catch (error) {
       this.options.log.error({ jobId, err: (error as Error).message }, "could not handle a lost lease");
     }
@@ -852,16 +855,40 @@ export class Dispatcher {
 
   // ---------------------------------------------------------------- waking long polls
 
-  /** A job was queued in `queueName`: wake one long poll here that fits it, and tell the other processes. */
-  private async wake(queueName: string): Promise<void> {
+  /**
+   * A job was queued in `queueName`: wake a long poll here that fits it, and tell the other processes.
+   * Wakes queued while a message is on its way go together in the next one, which carries their count:
+   * a burst of enqueues costs a message per round trip, not one per job. Best effort: a poll that misses
+   * its wake looks again within FALLBACK_POLL_MS.
+   */
+  private wake(queueName: string): void {
     this.wakeOne(queueName);
-    await this.options.connection.publish(this.wakeChannel, `${this.instance} ${queueName}`);
+    this.unsentWakes.set(queueName, (this.unsentWakes.get(queueName) ?? 0) + 1);
+    this.sendingWakes ??= this.sendWakes().finally(() => {
+      this.sendingWakes = undefined;
+    });
   }
 
-  private wakeOne(queueName: string): void {
+  private async sendWakes(): Promise<void> {
+    while (this.unsentWakes.size > 0) {
+      const batch = [...this.unsentWakes];
+      this.unsentWakes.clear();
+      await Promise.all(
+        batch.map(([name, count]) =>
+          this.options.connection
+            .publish(this.wakeChannel, `${this.instance} ${name} ${count}`)
+            .catch((error: Error) => this.options.log.warn({ err: error.message }, "could not send a wake")),
+        ),
+      );
+    }
+  }
+
+  /** Wakes the oldest long poll here that fits `queueName`; false when none did. */
+  private wakeOne(queueName: string): boolean {
     this.wakeGeneration++;
     const index = this.waiters.findIndex((waiter) => waiter.fits(queueName));
-    if (index >= 0) this.waiters[index]?.wake();
+    this.waiters[index]?.wake();
+    return index >= 0;
   }
 
   private async ensureSubscriber(): Promise<void> {
@@ -872,10 +899,11 @@ export class Dispatcher {
       this.options.log.debug({ err: error.message }, "wake subscriber error"),
     );
     subscriber.on("message", (_channel, message: string) => {
-      const [from, name = ""] = message.split(" ");
+      const [from, name = "", count = "1"] = message.split(" ");
       if (from === this.instance) return; // woken locally already
       if (this.classCache && !this.classCache.names.includes(name)) this.classCache = undefined;
-      this.wakeOne(name);
+      // One message stands for `count` jobs: wake as many polls that fit them.
+      for (let left = Math.min(Number(count) || 1, 1_000); left > 0 && this.wakeOne(name); left--);
     });
     await subscriber.subscribe(this.wakeChannel);
   }
@@ -905,6 +933,7 @@ export class Dispatcher {
   async close(): Promise<void> {
     this.closed = true;
     await this.writer.flush();
+    await this.sendingWakes;
     for (const timer of this.maintenance) clearInterval(timer);
     for (const waiter of [...this.waiters]) waiter.wake();
     await Promise.all([...this.workers.values()].map((worker) => worker.close()));
