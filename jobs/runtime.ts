@@ -9,7 +9,9 @@ import type { PublicClient } from "viem";
 import type { Database } from "../db/client.server.js";
 import type { Logger } from "../lib/logger.server.js";
 import type { Dispatcher } from "./dispatch/dispatcher.server.js";
+import type { Evaluator } from "./evaluate/evaluator.server.js";
 import { dispatchBounty } from "./processors/dispatch-bounty.js";
+import { evaluateSubmission } from "./processors/evaluate-submission.js";
 import { syncDeployment } from "./processors/sync-deployment.js";
 import { JOB, QUEUE, type QueueName } from "./queues.server.js";
 
@@ -19,6 +21,8 @@ export interface WorkerDeps {
   log: Logger;
   /** The dispatcher, for the `dispatch` queue; without it that queue is not served. */
   dispatch?: { dispatcher: Dispatcher; tokenPrices: ReadonlyMap<string, number> };
+  /** The evaluator, for the `evaluate` queue; without it that queue is not served. */
+  evaluator?: Evaluator;
 }
 
 /** Each queue's processor, dispatching on the job name. Unknown names fail permanently. */
@@ -39,6 +43,14 @@ function processors(deps: WorkerDeps): Partial<Record<QueueName, Processor>> {
         throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.dispatch}`);
       },
     }),
+    ...(deps.evaluator && {
+      [QUEUE.evaluate]: async (job: Job) => {
+        if (job.name === JOB.evaluateSubmission) {
+          return evaluateSubmission(job.data, deps.evaluator as Evaluator);
+        }
+        throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.evaluate}`);
+      },
+    }),
   };
 }
 
@@ -55,6 +67,8 @@ export interface StartWorkersOptions {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  /** Per-queue concurrency, where it differs (an evaluation takes every core it gets: 1). */
+  concurrencyOf?: Partial<Record<QueueName, number>>;
   queues?: QueueName[];
 }
 
@@ -67,7 +81,9 @@ export function startWorkers(deps: WorkerDeps, options: StartWorkersOptions): Ru
     const worker = new Worker(queue, processor, {
       connection: options.connection,
       prefix: options.prefix,
-      concurrency: options.concurrency,
+      concurrency: options.concurrencyOf?.[queue] ?? options.concurrency,
+      // An evaluation can take minutes: its lock must outlive it between renewals.
+      ...(queue === QUEUE.evaluate && { lockDuration: 120_000 }),
     });
     const log = deps.log.child({ queue });
     // Connection errors repeat on every reconnect attempt: one line each, without the stack.

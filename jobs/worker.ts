@@ -9,6 +9,8 @@ import { envOrExit, exitOnEnvError } from "../lib/env.server.js";
 import { createLogger } from "../lib/logger.server.js";
 import { createRedis, redactUrl } from "../lib/redis.server.js";
 import { dispatcherFromEnv } from "./dispatch/dispatcher.server.js";
+import { evaluatorFromEnv } from "./evaluate/evaluator.server.js";
+import { QUEUE } from "./queues.server.js";
 import { startWorkers } from "./runtime.js";
 
 const config = envOrExit();
@@ -24,9 +26,24 @@ const chain = createChainClient(config.RPC_URL);
 const dispatcher = dispatcherFromEnv(config, { connection, db: dbHandle.db, log });
 dispatcher.startMaintenance();
 
+// Submitted checkpoints are scored in a sandboxed child process, one at a time (each takes every core).
+const evaluator = evaluatorFromEnv(config, { db: dbHandle.db, chain, log });
+evaluator?.options.sandbox.warm();
+
 const running = startWorkers(
-  { db: dbHandle.db, chain, log, dispatch: { dispatcher, tokenPrices: config.TOKEN_PRICES } },
-  { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY },
+  {
+    db: dbHandle.db,
+    chain,
+    log,
+    dispatch: { dispatcher, tokenPrices: config.TOKEN_PRICES },
+    ...(evaluator && { evaluator }),
+  },
+  {
+    connection,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    concurrencyOf: { [QUEUE.evaluate]: 1 },
+  },
 );
 log.info(
   { redis: redactUrl(config.REDIS_URL), db: dbHandle.target.kind, prefix: config.QUEUE_PREFIX },
@@ -45,6 +62,7 @@ async function shutdown(signal: NodeJS.Signals) {
   }, config.SHUTDOWN_TIMEOUT_MS + 2_000).unref();
   const clean = await running.close(config.SHUTDOWN_TIMEOUT_MS);
   await dispatcher.close();
+  await evaluator?.options.sandbox.close();
   if (!clean) log.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "running jobs did not finish in time");
   connection.disconnect();
   await dbHandle.close();

@@ -158,6 +158,23 @@ export const envSchema = z.object({
     .default(512 * 1024 * 1024),
   /** The web app's public base URL: checkpoint URIs handed to the chain are built from it. */
   PUBLIC_URL: url(["http:", "https:"]).optional(),
+  /** The evaluator's key: signs publishEvaluation and disqualifySubmission. Default on anvil: account 2. */
+  EVALUATOR_PRIVATE_KEY: hex32.optional(),
+  /** Memory an evaluation's child process may allocate, in MiB. */
+  EVAL_MEMORY_MB: z.coerce.number().int().min(128).max(1_048_576).default(2_048),
+  /** Time limit of one evaluation run (model load, inference, scoring). */
+  EVAL_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
+  /** Timeout of fetching a checkpoint over http(s). */
+  EVAL_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** Largest checkpoint evaluated, in bytes (and the cap on its initializers). */
+  EVAL_MAX_MODEL_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(2 ** 40)
+    .default(256 * 1024 * 1024),
+  /** Eval-set rows per inference batch. */
+  EVAL_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(256),
   /** Timeout of each dependency probe in /healthz. */
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
 });

@@ -2,4 +2,5 @@
 export * from "./bounties.js";
 export * from "./deployments.js";
 export * from "./dispatch.js";
+export * from "./evaluation.js";
 export * from "./indexer.js";

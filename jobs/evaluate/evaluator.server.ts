@@ -1,0 +1,472 @@
+/**
+ * The evaluator worker's job: a submitted checkpoint → an on-chain verdict.
+ *
+ * 1. Re-read the submission and its bounty on-chain (the event's block may be gone).
+ * 2. Resume: a run with a report goes straight to publishing (never evaluated twice).
+ * 3. Check the stored eval set against the bounty's on-chain commitment.
+ * 4. Fetch the checkpoint (the platform store, or http(s) with a size limit and a timeout)
+ *    and check its sha256 against the on-chain checkpoint hash.
+ * 5. Validate, run in the sandbox, score (evaluate-checkpoint.ts).
+ * 6. Copy check: outputs matching an earlier submission's to the same bounty make it a copy.
+ * 7. Store the report (content-addressed, public) and publish: publishEvaluation for a score,
+ *    disqualifySubmission for a copy or an invalid checkpoint (publisher.ts: once, idempotent).
+ *
+ * Transient trouble (RPC, network, an earlier submission not yet evaluated) throws, and BullMQ
+ * retries the job; a checkpoint at fault never throws: it gets an `invalid` verdict.
+ */
+import { and, asc, eq, lt, sql } from "drizzle-orm";
+import {
+  type Address,
+  createWalletClient,
+  defineChain,
+  getAddress,
+  type Hex,
+  http,
+  type LocalAccount,
+  nonceManager,
+  type PublicClient,
+  toHex,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { bountyBoardAbi } from "../../contracts/abi.js";
+import type { Database } from "../../db/client.server.js";
+import { deployments, type EvaluationRunRow, evaluationRuns, submissions } from "../../db/schema/index.js";
+import { ArtifactStore } from "../../lib/artifacts.server.js";
+import { VERDICT } from "../../lib/board.server.js";
+import { ANVIL_CHAIN_ID, anvilAccount, DEV_ACCOUNTS } from "../../lib/deploy.server.js";
+import type { Env } from "../../lib/env.server.js";
+import { EvalSetMismatch, verifiedEvalSet } from "../../lib/evalsets.server.js";
+import { sha256Hex } from "../../lib/hash.server.js";
+import type { Logger } from "../../lib/logger.server.js";
+import { findSpec } from "../../lib/specs.server.js";
+import {
+  type EvaluationReport,
+  evaluateCheckpoint,
+  type Outcome,
+  reportBytes,
+} from "./evaluate-checkpoint.js";
+import { fingerprintsMatch } from "./fingerprint.js";
+import { Publisher, type PublishResult } from "./publisher.js";
+import { Sandbox } from "./sandbox.js";
+import { DEFAULT_MODEL_LIMITS, type ModelLimits } from "./validate.js";
+
+export interface EvaluatorOptions {
+  db: Database;
+  chain: PublicClient;
+  wallet: WalletClient;
+  account: LocalAccount;
+  store: ArtifactStore;
+  sandbox: Sandbox;
+  log: Logger;
+  limits?: ModelLimits;
+  batchSize?: number;
+  /** Fetching a checkpoint over http(s): timeout and size limit. */
+  fetchTimeoutMs?: number;
+  /** Publisher RPC retry settings (tests shorten them). */
+  retries?: number;
+  retryDelayMs?: number;
+}
+
+export interface EvaluateSubmissionInput {
+  chainId: number;
+  submissionId: string;
+  /** For logs; the chain's own values are used. */
+  uri?: string;
+}
+
+export type EvaluationResult = {
+  outcome: Outcome;
+  reason?: string;
+  score?: number;
+  reportSha256?: string;
+  copyOf?: string;
+} & Partial<PublishResult>;
+
+/** Why a checkpoint could not be fetched; `permanent` ones make the submission invalid. */
+class FetchFailure extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const ARTIFACT_PATH = /\/artifacts\/([0-9a-f]{64})$/;
+
+export class Evaluator {
+  constructor(readonly options: EvaluatorOptions) {}
+
+  private async board(chainId: number): Promise<Address> {
+    const [row] = await this.options.db
+      .select({ address: deployments.address })
+      .from(deployments)
+      .where(and(eq(deployments.chainId, chainId), eq(deployments.name, "BountyBoard")));
+    if (!row) throw new Error(`no BountyBoard deployment known on chain ${chainId} yet`);
+    return getAddress(row.address);
+  }
+
+  private publisher(board: Address): Publisher {
+    const { db, chain, wallet, account, log, retries, retryDelayMs } = this.options;
+    return new Publisher({
+      db,
+      chain,
+      wallet,
+      account,
+      board,
+      log,
+      ...(retries !== undefined && { retries }),
+      ...(retryDelayMs !== undefined && { retryDelayMs }),
+    });
+  }
+
+  /** Fetches a checkpoint: from the platform's store when it holds it, else over http(s). */
+  private async fetchCheckpoint(uri: string, maxBytes: number): Promise<Uint8Array> {
+    const { store } = this.options;
+    const local = ARTIFACT_PATH.exec(uri.split(/[?#]/)[0] ?? "")?.[1];
+    if (local && (await store.has("public", local))) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of store.read("public", local)) chunks.push(chunk as Buffer);
+      return new Uint8Array(Buffer.concat(chunks));
+    }
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      throw new FetchFailure(`the checkpoint URI "${uri}" is not a URL`, true);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new FetchFailure(`the checkpoint URI uses ${url.protocol}; only http(s) can be fetched`, true);
+    }
+    const timeoutMs = this.options.fetchTimeoutMs ?? 60_000;
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      throw new FetchFailure(`fetching the checkpoint failed: ${(error as Error).message}`, false);
+    }
+    if (!response.ok) {
+      throw new FetchFailure(
+        `fetching the checkpoint answered HTTP ${response.status}`,
+        response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429,
+      );
+    }
+    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+    if (declared > maxBytes) {
+      await response.body?.cancel();
+      throw new FetchFailure(`the checkpoint is ${declared} bytes, over the ${maxBytes}-byte limit`, true);
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of (response.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          throw new FetchFailure(`the checkpoint is over the ${maxBytes}-byte limit`, true);
+        }
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof FetchFailure) throw error;
+      throw new FetchFailure(`reading the checkpoint failed: ${(error as Error).message}`, false);
+    }
+    return new Uint8Array(Buffer.concat(chunks));
+  }
+
+  private async run(chainId: number, submissionId: string): Promise<EvaluationRunRow | undefined> {
+    const [row] = await this.options.db
+      .select()
+      .from(evaluationRuns)
+      .where(and(eq(evaluationRuns.chainId, chainId), eq(evaluationRuns.submissionId, submissionId)));
+    return row;
+  }
+
+  /** The earliest earlier scored submission of the bounty whose fingerprint `fingerprint` matches. */
+  private async findOriginal(
+    chainId: number,
+    bountyId: string,
+    submissionId: string,
+    fingerprint: number[],
+  ): Promise<string | undefined> {
+    const { db } = this.options;
+    const earlier = await db
+      .select({ submissionId: submissions.submissionId, verdict: submissions.verdict })
+      .from(submissions)
+      .where(
+        and(
+          eq(submissions.chainId, chainId),
+          eq(submissions.bountyId, bountyId),
+          lt(submissions.submissionId, submissionId),
+        ),
+      )
+      .orderBy(asc(submissions.submissionId));
+    const runs = await db
+      .select()
+      .from(evaluationRuns)
+      .where(
+        and(
+          eq(evaluationRuns.chainId, chainId),
+          eq(evaluationRuns.bountyId, bountyId),
+          lt(evaluationRuns.submissionId, submissionId),
+        ),
+      )
+      .orderBy(asc(evaluationRuns.submissionId));
+    const byId = new Map(runs.map((run) => [run.submissionId, run]));
+    for (const { submissionId: id, verdict } of earlier) {
+      const run = byId.get(id);
+      if (!run?.outcome) {
+        // An earlier submission still being evaluated keeps precedence: wait for it (BullMQ retries).
+        if (verdict === "Pending") throw new Error(`waiting for the evaluation of earlier submission ${id}`);
+        continue;
+      }
+      if (run.outcome === "scored" && run.fingerprint && fingerprintsMatch(fingerprint, run.fingerprint))
+        return id;
+    }
+    return undefined;
+  }
+
+  async evaluate(input: EvaluateSubmissionInput): Promise<EvaluationResult> {
+    const { db, chain, store, log } = this.options;
+    const { chainId } = input;
+    const submissionId = BigInt(input.submissionId);
+    const board = await this.board(chainId);
+    const sub = await chain.readContract({
+      address: board,
+      abi: bountyBoardAbi,
+      functionName: "getSubmission",
+      args: [submissionId],
+    });
+    if (sub.trainer === "0x0000000000000000000000000000000000000000") {
+      return {
+        outcome: "invalid",
+        reason: `submission ${submissionId} does not exist on-chain (reorged away?)`,
+      };
+    }
+    const bountyId = String(sub.bountyId);
+    const id = String(submissionId);
+
+    let run = await this.run(chainId, id);
+    if (!run) {
+      await db.insert(evaluationRuns).values({ chainId, submissionId: id, bountyId }).onConflictDoNothing();
+      run = (await this.run(chainId, id)) as EvaluationRunRow;
+    }
+    await db
+      .update(evaluationRuns)
+      .set({ attempts: sql`${evaluationRuns.attempts} + 1`, updatedAt: sql`now()` })
+      .where(and(eq(evaluationRuns.chainId, chainId), eq(evaluationRuns.submissionId, id)));
+
+    if (!run.outcome && VERDICT[sub.verdict] !== "Pending") {
+      // Someone published a verdict without us (another evaluator): nothing to do.
+      return { outcome: "invalid", reason: `already ${VERDICT[sub.verdict]} on-chain`, publish: "skipped" };
+    }
+
+    if (!run.outcome || !run.reportSha256) {
+      const bounty = await chain.readContract({
+        address: board,
+        abi: bountyBoardAbi,
+        functionName: "getBounty",
+        args: [sub.bountyId],
+      });
+      const spec = await findSpec(db, bounty.specHash);
+      if (!spec) throw new Error(`the spec ${bounty.specHash} of bounty ${bountyId} is not registered`);
+      let evalSet: Awaited<ReturnType<typeof verifiedEvalSet>>;
+      try {
+        evalSet = await verifiedEvalSet(db, store, bounty.evalSetCommitment);
+      } catch (error) {
+        if (error instanceof EvalSetMismatch)
+          log.error({ bountyId, err: error.message }, "eval set check failed");
+        throw error;
+      }
+      const checkpointSha = sub.checkpointHash.slice(2).toLowerCase();
+      const uri = await this.submissionUri(chainId, id, input.uri);
+      const limits = this.options.limits ?? DEFAULT_MODEL_LIMITS;
+      const started = performance.now();
+      let report: EvaluationReport | undefined;
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = await this.fetchCheckpoint(uri, limits.maxModelBytes);
+      } catch (error) {
+        if (!(error instanceof FetchFailure) || !error.permanent) throw error;
+        report = this.failedReport(spec, bounty.specHash, "fetch", error.message, {
+          sha256: checkpointSha,
+          bytes: 0,
+        });
+      }
+      const fetchMs = performance.now() - started;
+      if (bytes && !report) {
+        const actual = sha256Hex(bytes);
+        if (actual !== checkpointSha) {
+          report = this.failedReport(
+            spec,
+            bounty.specHash,
+            "hash_mismatch",
+            `the checkpoint's sha256 is ${actual}, not the on-chain ${checkpointSha}`,
+            { sha256: actual, bytes: bytes.length },
+          );
+        } else {
+          // Archive it under its hash (a copy from elsewhere is kept with the platform's own).
+          await store.put("public", bytes, actual, limits.maxModelBytes);
+          report = await evaluateCheckpoint({
+            modelBytes: bytes,
+            modelPath: store.path("public", actual),
+            evalSetPath: evalSet.path,
+            spec,
+            sandbox: this.options.sandbox,
+            limits,
+            ...(this.options.batchSize !== undefined && { batchSize: this.options.batchSize }),
+            evalSetCommitment: bounty.evalSetCommitment,
+            timings: { fetchMs },
+          });
+        }
+      }
+      if (!report) throw new Error("unreachable: no report");
+      report.submission = { chainId, board, bountyId, submissionId: id, uri };
+      if (report.outcome === "scored" && report.fingerprint) {
+        const original = await this.findOriginal(chainId, bountyId, id, report.fingerprint.values);
+        if (original) {
+          report.outcome = "copy";
+          report.copyOf = original;
+          report.qualifies = false;
+          report.reason = `its outputs on the probe rows match those of earlier submission ${original} (within atol ${report.fingerprint.atol}, rtol ${report.fingerprint.rtol})`;
+        }
+      }
+      const { bytes: json, sha256 } = reportBytes(report);
+      await store.put("public", json, sha256, 64 * 1024 ** 2);
+      await db
+        .update(evaluationRuns)
+        .set({
+          outcome: report.outcome,
+          reason: report.reason ?? null,
+          metric: report.metric ?? null,
+          score: report.score ?? null,
+          onchainScore: report.onchainScore ?? null,
+          reportSha256: sha256,
+          copyOf: report.copyOf ?? null,
+          report: report as unknown as Record<string, unknown>,
+          fingerprint: report.fingerprint?.values ?? null,
+          updatedAt: sql`now()`,
+        })
+        .where(and(eq(evaluationRuns.chainId, chainId), eq(evaluationRuns.submissionId, id)));
+      run = (await this.run(chainId, id)) as EvaluationRunRow;
+      log.info(
+        {
+          submissionId: id,
+          bountyId,
+          outcome: report.outcome,
+          score: report.score,
+          reason: report.reason,
+          report: sha256,
+        },
+        "submission evaluated",
+      );
+    }
+
+    const reportHash = `0x${run.reportSha256}` as Hex;
+    const published = await this.publisher(board).publish(
+      run,
+      run.outcome === "scored"
+        ? { kind: "score", submissionId, score: BigInt(run.onchainScore ?? "0"), reportHash }
+        : { kind: "disqualify", submissionId, reportHash },
+    );
+    return {
+      outcome: run.outcome as Outcome,
+      ...(run.reason && { reason: run.reason }),
+      ...(run.score !== null && { score: run.score }),
+      ...(run.copyOf && { copyOf: run.copyOf }),
+      reportSha256: run.reportSha256 as string,
+      ...published,
+    };
+  }
+
+  /** The checkpoint URI: from the index (the event), else the job's payload. */
+  private async submissionUri(chainId: number, submissionId: string, fallback?: string): Promise<string> {
+    const [row] = await this.options.db
+      .select({ uri: submissions.uri })
+      .from(submissions)
+      .where(and(eq(submissions.chainId, chainId), eq(submissions.submissionId, submissionId)));
+    const uri = row?.uri ?? fallback;
+    if (uri === undefined) throw new Error(`submission ${submissionId} is not indexed yet`);
+    return uri;
+  }
+
+  private failedReport(
+    spec: Parameters<typeof evaluateCheckpoint>[0]["spec"],
+    specHash: string,
+    failure: string,
+    reason: string,
+    checkpoint: { sha256: string; bytes: number },
+  ): EvaluationReport {
+    return {
+      format: "crowdtrain-evaluation-report",
+      version: 1,
+      outcome: "invalid",
+      failure,
+      reason,
+      checkpoint,
+      spec: {
+        hash: specHash,
+        task: spec.task.type,
+        metric: spec.metric.name,
+        target: spec.metric.target,
+        direction: spec.metric.direction,
+      },
+      evalSet: {},
+      runtime: { onnxruntime: "not run", node: process.version, batchSize: 0 },
+      timings: {},
+      evaluatedAt: new Date().toISOString(),
+    };
+  }
+}
+
+/**
+ * The evaluator of this deployment: its key from EVALUATOR_PRIVATE_KEY (anvil account 2 by default on
+ * chain 31337), a nonce manager for concurrent publishes, and the sandbox limits from the environment.
+ */
+export function evaluatorFromEnv(
+  config: Pick<
+    Env,
+    | "RPC_URL"
+    | "CHAIN_ID"
+    | "ARTIFACTS_DIR"
+    | "EVALUATOR_PRIVATE_KEY"
+    | "EVAL_MEMORY_MB"
+    | "EVAL_TIMEOUT_MS"
+    | "EVAL_FETCH_TIMEOUT_MS"
+    | "EVAL_MAX_MODEL_BYTES"
+    | "EVAL_BATCH_SIZE"
+  >,
+  deps: { db: Database; chain: PublicClient; log: Logger },
+): Evaluator | undefined {
+  let account: LocalAccount;
+  if (config.EVALUATOR_PRIVATE_KEY) {
+    account = privateKeyToAccount(config.EVALUATOR_PRIVATE_KEY as Hex, { nonceManager });
+  } else if (config.CHAIN_ID === ANVIL_CHAIN_ID) {
+    const dev = anvilAccount(DEV_ACCOUNTS.evaluator);
+    account = privateKeyToAccount(toHex(dev.getHdKey().privateKey as Uint8Array), { nonceManager });
+  } else {
+    deps.log.warn("EVALUATOR_PRIVATE_KEY is not set: submissions are not evaluated");
+    return undefined;
+  }
+  const chain = defineChain({
+    id: config.CHAIN_ID,
+    name: `chain ${config.CHAIN_ID}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.RPC_URL] } },
+  });
+  const wallet = createWalletClient({ account, chain, transport: http(config.RPC_URL) });
+  const sandbox = new Sandbox({
+    memoryBytes: config.EVAL_MEMORY_MB * 1024 ** 2,
+    timeoutMs: config.EVAL_TIMEOUT_MS,
+  });
+  return new Evaluator({
+    ...deps,
+    wallet,
+    account,
+    store: new ArtifactStore(config.ARTIFACTS_DIR),
+    sandbox,
+    limits: { maxModelBytes: config.EVAL_MAX_MODEL_BYTES, maxInitializerBytes: config.EVAL_MAX_MODEL_BYTES },
+    batchSize: config.EVAL_BATCH_SIZE,
+    fetchTimeoutMs: config.EVAL_FETCH_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * Private eval sets: stored when a DAO proposes a bounty, checked against the
+ * on-chain commitment before every evaluation, revealed after finalization.
+ * The bytes live in the artifact store's private area (never served); the
+ * salt stays in `eval_sets` until reveal.
+ */
+import { readFile } from "node:fs/promises";
+import { eq } from "drizzle-orm";
+import type { Hex } from "viem";
+import type { Database } from "../db/client.server.js";
+import { type EvalSetRow, evalSets } from "../db/schema/index.js";
+import { decodeEvalSet, evalSetCommitment, evalSetFitsSpec, randomSalt } from "../ml/evalset.js";
+import type { ArtifactStore } from "./artifacts.server.js";
+import { sha256Hex } from "./hash.server.js";
+import type { BountySpec } from "./spec.js";
+
+/** Largest eval set accepted, in bytes. */
+export const EVAL_SET_MAX_BYTES = 1024 ** 3;
+
+export class EvalSetMismatch extends Error {
+  override name = "EvalSetMismatch";
+}
+
+/**
+ * Validates `bytes` as an eval set (and against `spec` when given), stores it privately with a fresh salt
+ * and returns its commitment: the `evalSetCommitment` of `createBounty`. Throws EvalSetError (format) or
+ * an Error listing how it does not fit the spec; nothing is stored then.
+ */
+export async function storeEvalSet(
+  db: Database,
+  store: ArtifactStore,
+  bytes: Uint8Array,
+  options: { spec?: BountySpec; specHash?: string } = {},
+): Promise<EvalSetRow> {
+  const split = decodeEvalSet(bytes);
+  if (options.spec) {
+    const problems = evalSetFitsSpec(split, options.spec);
+    if (problems.length > 0) throw new Error(`the eval set does not fit the spec: ${problems.join("; ")}`);
+  }
+  const sha256 = sha256Hex(bytes);
+  const salt = randomSalt();
+  const commitment = evalSetCommitment(`0x${sha256}`, salt);
+  await store.put("private", bytes, sha256, EVAL_SET_MAX_BYTES);
+  const [row] = await db
+    .insert(evalSets)
+    .values({
+      commitment,
+      sha256,
+      salt,
+      byteLength: bytes.length,
+      task: split.task,
+      samples: split.count,
+      specHash: options.specHash ?? null,
+    })
+    .returning();
+  return row as EvalSetRow;
+}
+
+/**
+ * The stored eval set of an on-chain commitment, re-hashed and checked against it: its file path and row.
+ * Throws EvalSetMismatch when it is missing or its bytes no longer match the commitment.
+ */
+export async function verifiedEvalSet(
+  db: Database,
+  store: ArtifactStore,
+  commitment: Hex,
+): Promise<{ path: string; row: EvalSetRow }> {
+  const [row] = await db.select().from(evalSets).where(eq(evalSets.commitment, commitment.toLowerCase()));
+  if (!row) throw new EvalSetMismatch(`no eval set is stored for commitment ${commitment}`);
+  const path = store.path("private", row.sha256);
+  const bytes = await readFile(path).catch(() => undefined);
+  if (!bytes) throw new EvalSetMismatch(`the eval set ${row.sha256} of commitment ${commitment} is missing`);
+  const actual = sha256Hex(bytes);
+  if (evalSetCommitment(`0x${actual}`, row.salt as Hex) !== commitment.toLowerCase()) {
+    throw new EvalSetMismatch(
+      `the stored eval set (sha256 ${actual}) does not match the on-chain commitment ${commitment}`,
+    );
+  }
+  return { path, row };
+}

@@ -1,0 +1,404 @@
+/**
+ * Submitted checkpoints evaluated for real, on anvil: the indexer turns
+ * CheckpointSubmitted into an evaluate job, a BullMQ worker runs the evaluator
+ * (eval set checked against its on-chain commitment, checkpoint hash checked,
+ * model validated, onnxruntime in a sandboxed child), the verdict is published
+ * on-chain and indexed back.
+ *
+ * - a reference model is scored, its score on-chain and in the index;
+ * - a copy (same outputs, different bytes) is disqualified, the original keeps precedence;
+ * - every kind of bad checkpoint gets an invalid verdict with its reason, and the worker goes on;
+ * - publishing is idempotent: the job run twice, and a real worker process killed after
+ *   broadcasting, leave exactly one evaluation on-chain.
+ */
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { and, eq } from "drizzle-orm";
+import type { Redis } from "ioredis";
+import { createWalletClient, type Hex, http, nonceManager, parseEventLogs, toHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bountyBoardAbi } from "../../contracts/abi.js";
+import { evaluationRuns, submissions } from "../../db/schema/index.js";
+import { Evaluator } from "../../jobs/evaluate/evaluator.server.js";
+import { Sandbox } from "../../jobs/evaluate/sandbox.js";
+import { Indexer } from "../../jobs/indexer/indexer.js";
+import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
+import { createQueue, QUEUE } from "../../jobs/queues.server.js";
+import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
+import { ArtifactStore } from "../../lib/artifacts.server.js";
+import { createChainClient } from "../../lib/chain.server.js";
+import { anvilAccount, type DeployResult, deployContracts } from "../../lib/deploy.server.js";
+import { storeEvalSet } from "../../lib/evalsets.server.js";
+import { sha256Hex } from "../../lib/hash.server.js";
+import { createLogger } from "../../lib/logger.server.js";
+import { createRedis } from "../../lib/redis.server.js";
+import { blobsClassifierSpec } from "../../lib/spec.examples.js";
+import { fromOnchainScore, onchainSpecTerms } from "../../lib/spec.js";
+import { registerSpec } from "../../lib/specs.server.js";
+import { heldOutSplit } from "../../ml/data.js";
+import { encodeEvalSet } from "../../ml/evalset.js";
+import { decodeModel, encodeModel } from "../../ml/onnx.js";
+import { trainReference } from "../../ml/train.js";
+import { nodeTs, startProcess } from "../../scripts/lib/processes.js";
+import { boardClients, usd } from "../setup/board-activity.js";
+import * as bad from "../setup/checkpoints.js";
+import {
+  servePglite,
+  startTestAnvil,
+  startTestRedis,
+  type TestService,
+  tempDir,
+  uniqueId,
+} from "../setup/fixtures.js";
+
+const spec = blobsClassifierSpec;
+const prefix = uniqueId("evaluation");
+const dir = tempDir("evaluation");
+const log = createLogger("test", "silent");
+const CHAIN_ID = 31_337;
+let anvil: TestService;
+let redis: TestService;
+let db: Awaited<ReturnType<typeof servePglite>>;
+let deployed: DeployResult;
+let connection: Redis;
+let store: ArtifactStore;
+let c: ReturnType<typeof boardClients>;
+let bountyId: bigint;
+let evaluator: Evaluator;
+let indexer: Indexer;
+let workers: RunningWorkers | undefined;
+const evaluateQueue = () => createQueue(QUEUE.evaluate, connection, prefix);
+
+const privateKey = (index: number): Hex => toHex(anvilAccount(index).getHdKey().privateKey as Uint8Array);
+
+function newEvaluator(): Evaluator {
+  const account = privateKeyToAccount(privateKey(2), { nonceManager });
+  return new Evaluator({
+    db: db.handle.db,
+    chain: c.publicClient as never,
+    wallet: createWalletClient({ account, chain: foundry, transport: http(anvil.url) }),
+    account,
+    store,
+    sandbox: new Sandbox({ memoryBytes: 768 * 1024 ** 2, timeoutMs: 60_000 }),
+    log,
+    // Small enough for hugeInitializers to cross it cheaply, large enough for every real model here.
+    limits: { maxModelBytes: 1024 ** 2, maxInitializerBytes: 64 * 1024 },
+    retries: 2,
+    retryDelayMs: 50,
+  });
+}
+
+async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Stores `bytes` as a public artifact and submits `claimedHash` (default: their hash) with its URI. */
+const claimed = new Set<number>();
+async function submit(trainer: number, bytes: Uint8Array, claimedHash?: string): Promise<string> {
+  const account = anvilAccount(trainer);
+  if (!claimed.has(trainer)) {
+    await c.send(account, "claim", [bountyId]);
+    claimed.add(trainer);
+  }
+  const sha = sha256Hex(bytes);
+  await store.put("public", bytes, sha, 1024 ** 3);
+  const hash = await c.send(account, "submitCheckpoint", [
+    bountyId,
+    `0x${claimedHash ?? sha}`,
+    `http://127.0.0.1:1/artifacts/${sha}`,
+  ]);
+  const receipt = await c.publicClient.getTransactionReceipt({ hash });
+  const [event] = parseEventLogs({
+    abi: bountyBoardAbi,
+    logs: receipt.logs,
+    eventName: "CheckpointSubmitted",
+  });
+  return String(event?.args.submissionId);
+}
+
+async function index(): Promise<void> {
+  await indexer.catchUp();
+  await indexer.flushEffects();
+}
+
+async function runOf(submissionId: string) {
+  const [run] = await db.handle.db
+    .select()
+    .from(evaluationRuns)
+    .where(and(eq(evaluationRuns.chainId, CHAIN_ID), eq(evaluationRuns.submissionId, submissionId)));
+  return run;
+}
+
+async function onchain(submissionId: string) {
+  return c.publicClient.readContract({
+    address: c.board,
+    abi: bountyBoardAbi,
+    functionName: "getSubmission",
+    args: [BigInt(submissionId)],
+  });
+}
+
+async function publishedEvents(submissionId: string): Promise<number> {
+  const logs = await c.publicClient.getContractEvents({
+    address: c.board,
+    abi: bountyBoardAbi,
+    fromBlock: 0n,
+    args: { submissionId: BigInt(submissionId) } as never,
+  });
+  return logs.filter((l) => l.eventName === "EvaluationPublished" || l.eventName === "SubmissionDisqualified")
+    .length;
+}
+
+beforeAll(async () => {
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+  deployed = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: dir.dir });
+  await syncDeployment(deployed.deployment, { db: db.handle.db, chain: createChainClient(anvil.url), log });
+  c = boardClients(anvil.url, deployed.deployment);
+  store = new ArtifactStore(path.join(dir.dir, "artifacts"));
+  connection = createRedis(redis.url, "worker");
+
+  // The DAO stores its spec and private eval set, then proposes with their hashes; backers fund it.
+  await registerSpec(db.handle.db, spec);
+  const evalSet = await storeEvalSet(db.handle.db, store, encodeEvalSet(heldOutSplit(spec)), { spec });
+  const trainers = [3, 4, 5, 6, 7, 8, 9];
+  await c.approveAll([anvilAccount(1), ...trainers.map((i) => anvilAccount(i))]);
+  const terms = onchainSpecTerms(spec);
+  const now = (await c.publicClient.getBlock()).timestamp;
+  await c.send(anvilAccount(1), "createBounty", [
+    {
+      token: c.token,
+      goal: usd(100),
+      fundingDeadline: now + 86_400n,
+      deliveryDeadline: now + 30n * 86_400n,
+      specHash: terms.specHash,
+      evalSetCommitment: evalSet.commitment as Hex,
+      metricId: terms.metricId,
+      targetScore: terms.targetScore,
+      direction: terms.direction,
+      bond: usd(1),
+      challengeWindow: 3_600,
+    },
+  ]);
+  [bountyId] = await c.publicClient.readContract({
+    address: c.board,
+    abi: bountyBoardAbi,
+    functionName: "counts",
+  });
+  await c.send(anvilAccount(1), "fund", [bountyId, usd(100)]);
+
+  const board = deployed.deployment.contracts.BountyBoard;
+  if (!board) throw new Error("no board");
+  indexer = new Indexer({
+    db: db.handle.db,
+    chain: createChainClient(anvil.url),
+    chainId: CHAIN_ID,
+    board: board.address as Hex,
+    fromBlock: board.blockNumber,
+    confirmations: 0,
+    reorgWindow: 64,
+    maxRange: 5_000,
+    queues: { [QUEUE.evaluate]: evaluateQueue() },
+    log,
+  });
+  evaluator = newEvaluator();
+}, 120_000);
+
+afterAll(async () => {
+  await workers?.close(5_000);
+  await evaluator?.options.sandbox.close();
+  connection?.disconnect();
+  await Promise.all([anvil?.stop(), redis?.stop(), db?.stop()]);
+  dir.remove();
+});
+
+function startEvaluatorWorker(): RunningWorkers {
+  return startWorkers(
+    { db: db.handle.db, chain: c.publicClient as never, log, evaluator },
+    { connection, prefix, concurrency: 1, queues: [QUEUE.evaluate] },
+  );
+}
+
+describe("the evaluator on anvil", () => {
+  let original: string;
+  let model: Uint8Array;
+
+  it("scores a submitted checkpoint, publishes the score on-chain, and the index shows it", async () => {
+    model = await trainReference(spec, { seed: 1 });
+    original = await submit(3, model);
+    workers = startEvaluatorWorker();
+    await index();
+    const run = await waitUntil(
+      "the evaluation",
+      async () => {
+        const r = await runOf(original);
+        return r?.publish === "confirmed" ? r : undefined;
+      },
+      60_000,
+    );
+    expect(run).toMatchObject({ outcome: "scored", metric: "accuracy" });
+    expect(run.score).toBeGreaterThan(0.85);
+
+    const sub = await onchain(original);
+    expect(sub.verdict).toBe(1); // Scored
+    expect(fromOnchainScore(sub.score)).toBeCloseTo(run.score as number, 9);
+    expect(sub.reportHash).toBe(`0x${run.reportSha256}`);
+
+    // The report is stored under the hash published on-chain, and says what was measured.
+    const report = JSON.parse((await readArtifact(run.reportSha256 as string)).toString("utf8"));
+    expect(report).toMatchObject({
+      outcome: "scored",
+      checkpoint: { sha256: sha256Hex(model) },
+      evalSet: { samples: heldOutSplit(spec).count },
+      runtime: { onnxruntime: expect.stringMatching(/^\d+\.\d+/) },
+    });
+    expect(report.fingerprint.values.length).toBeGreaterThan(0);
+
+    // The indexer picks up EvaluationPublished: the score is in the index.
+    await index();
+    const [indexed] = await db.handle.db
+      .select()
+      .from(submissions)
+      .where(and(eq(submissions.chainId, CHAIN_ID), eq(submissions.submissionId, original)));
+    expect(indexed).toMatchObject({ verdict: "Scored", score: String(sub.score) });
+  });
+
+  it("disqualifies a copy whose outputs match an earlier submission, which keeps precedence", async () => {
+    // Same weights, different bytes: another producer name gives another sha256.
+    const proto = decodeModel(model);
+    proto.producerName = "definitely-my-own-work";
+    const copy = await submit(4, encodeModel(proto));
+    // A model trained apart (another seed) is not a copy.
+    const own = await submit(5, await trainReference(spec, { seed: 7 }));
+    await index();
+    for (const id of [copy, own]) {
+      await waitUntil(
+        `submission ${id}`,
+        async () => ((await runOf(id))?.publish === "confirmed" ? true : undefined),
+        60_000,
+      );
+    }
+    expect(await runOf(copy)).toMatchObject({ outcome: "copy", copyOf: original });
+    expect((await runOf(copy))?.reason).toMatch(new RegExp(`earlier submission ${original}`));
+    expect((await onchain(copy)).verdict).toBe(2); // Disqualified
+    expect(await runOf(own)).toMatchObject({ outcome: "scored", copyOf: null });
+    expect((await onchain(original)).verdict).toBe(1);
+  });
+
+  it("gives every bad checkpoint an invalid verdict with its reason, and goes on to the next job", async () => {
+    const valid = bad.validClassifier(spec);
+    const cases: { name: string; bytes: Uint8Array; claimedHash?: string; reason: RegExp }[] = [
+      { name: "not ONNX", bytes: bad.notOnnx(), reason: /not an ONNX model/ },
+      { name: "truncated", bytes: bad.truncated(valid), reason: /truncated or corrupt/ },
+      { name: "wrong input name", bytes: bad.wrongInputName(spec), reason: /input/ },
+      { name: "wrong input shape", bytes: bad.wrongInputShape(spec), reason: /dim|shape/ },
+      { name: "wrong input dtype", bytes: bad.wrongInputDtype(spec), reason: /float32|dtype|type/ },
+      { name: "NaN output", bytes: bad.nanOutput(spec), reason: /NaN/ },
+      { name: "huge initializers", bytes: bad.hugeInitializers(spec, 128 * 1024), reason: /initializer/i },
+      { name: "disallowed op", bytes: bad.disallowedOp(spec), reason: /RandomNormalLike/ },
+      { name: "memory hog", bytes: bad.memoryHog(spec, 8), reason: /memory|allocat/i },
+      {
+        name: "hash mismatch",
+        bytes: valid,
+        claimedHash: "ab".repeat(32),
+        reason: /sha256 .* not the on-chain/,
+      },
+    ];
+    const ids: string[] = [];
+    // Two submissions per trainer account on top of earlier ones (at most five each).
+    for (const [i, item] of cases.entries())
+      ids.push(await submit(6 + (i % 4), item.bytes, item.claimedHash));
+    const last = await submit(3, valid);
+    await index();
+    await waitUntil(
+      "the valid checkpoint after the bad ones",
+      async () => ((await runOf(last))?.publish === "confirmed" ? true : undefined),
+      120_000,
+    );
+    for (const [i, item] of cases.entries()) {
+      const run = await runOf(ids[i] as string);
+      expect({ name: item.name, outcome: run?.outcome, publish: run?.publish }).toEqual({
+        name: item.name,
+        outcome: "invalid",
+        publish: "confirmed",
+      });
+      expect(run?.reason, item.name).toMatch(item.reason);
+      expect((await onchain(ids[i] as string)).verdict, item.name).toBe(2);
+    }
+    expect(await runOf(last)).toMatchObject({ outcome: "scored" });
+  }, 180_000);
+
+  it("publishes once when the same evaluation runs twice", async () => {
+    const again = await evaluator.evaluate({ chainId: CHAIN_ID, submissionId: original });
+    expect(again).toMatchObject({ outcome: "scored", publish: "confirmed" });
+    expect(await publishedEvents(original)).toBe(1);
+  });
+
+  it("publishes once when a worker process is killed after broadcasting its transaction", async () => {
+    await workers?.close(5_000);
+    workers = undefined;
+    const id = await submit(8, await trainReference(spec, { seed: 3 }));
+    // Transactions now wait in the mempool, so the worker is killed between sending and completing.
+    await c.testClient.setAutomine(false);
+    const worker = startProcess({
+      name: "worker",
+      ...nodeTs("jobs/worker.ts"),
+      env: {
+        PATH: process.env.PATH,
+        RPC_URL: anvil.url,
+        REDIS_URL: redis.url,
+        DATABASE_URL: db.url,
+        QUEUE_PREFIX: prefix,
+        ARTIFACTS_DIR: store.dir,
+        EVAL_MEMORY_MB: "768",
+        LOG_LEVEL: "warn",
+      },
+      onLine: () => {},
+    });
+    try {
+      await index();
+      const sent = await waitUntil(
+        "the transaction to be sent",
+        async () => {
+          const r = await runOf(id);
+          return r?.publish === "sent" ? r : undefined;
+        },
+        60_000,
+      );
+      await sleep(200); // it is broadcast right after it is saved
+      process.kill(-(worker.child.pid as number), "SIGKILL");
+      await worker.stop(2_000);
+      expect((await onchain(id)).verdict).toBe(0); // still Pending: the transaction waits in the mempool
+
+      // The job runs again (BullMQ would retry it): it must re-send the same transaction, not a new one.
+      const retried = evaluator.evaluate({ chainId: CHAIN_ID, submissionId: id });
+      await sleep(300);
+      await c.testClient.mine({ blocks: 1 });
+      await c.testClient.setAutomine(true);
+      const result = await retried;
+      expect(result).toMatchObject({ outcome: "scored", publish: "confirmed", txHash: sent.txHash });
+    } finally {
+      await c.testClient.setAutomine(true);
+      await worker.stop(2_000);
+    }
+    expect((await onchain(id)).verdict).toBe(1);
+    expect(await publishedEvents(id)).toBe(1);
+  }, 120_000);
+});
+
+async function readArtifact(sha256: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of store.read("public", sha256)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
