@@ -4,14 +4,13 @@
  * The bytes live in the artifact store's private area (never served); the
  * salt stays in `eval_sets` until reveal.
  */
-import { readFile } from "node:fs/promises";
 import { eq } from "drizzle-orm";
 import type { Hex } from "viem";
 import type { Database } from "../db/client.server.js";
 import { type EvalSetRow, evalSets } from "../db/schema/index.js";
 import { decodeEvalSet, evalSetCommitment, evalSetFitsSpec, randomSalt } from "../ml/evalset.js";
 import type { ArtifactStore } from "./artifacts.server.js";
-import { sha256Hex } from "./hash.server.js";
+import { sha256File, sha256Hex } from "./hash.server.js";
 import type { BountySpec } from "./spec.js";
 
 /** Largest eval set accepted, in bytes. */
@@ -68,9 +67,8 @@ export async function verifiedEvalSet(
   const [row] = await db.select().from(evalSets).where(eq(evalSets.commitment, commitment.toLowerCase()));
   if (!row) throw new EvalSetMismatch(`no eval set is stored for commitment ${commitment}`);
   const path = store.path("private", row.sha256);
-  const bytes = await readFile(path).catch(() => undefined);
-  if (!bytes) throw new EvalSetMismatch(`the eval set ${row.sha256} of commitment ${commitment} is missing`);
-  const actual = sha256Hex(bytes);
+  const actual = await sha256File(path).catch(() => undefined);
+  if (!actual) throw new EvalSetMismatch(`the eval set ${row.sha256} of commitment ${commitment} is missing`);
   if (evalSetCommitment(`0x${actual}`, row.salt as Hex) !== commitment.toLowerCase()) {
     throw new EvalSetMismatch(
       `the stored eval set (sha256 ${actual}) does not match the on-chain commitment ${commitment}`,

@@ -47,6 +47,7 @@ import type { BountySpec } from "../lib/spec.js";
 import type { CausalLmSplit, ClassificationSplit, DatasetSplit, RegressionSplit } from "./data.js";
 
 export const EVAL_SET_MAGIC = "CTEVAL01";
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export const EVAL_SET_FORMAT = "crowdtrain-eval-set";
 export const EVAL_SET_VERSION = 1;
 
@@ -378,10 +379,27 @@ export function decodeEvalSet(bytes: Uint8Array): DatasetSplit {
     checkZeros(bytes, dataStart + end, dataStart + entry.offset, `the padding before ${entry.name}`);
     end = entry.offset + entry.byteLength;
     const at = dataStart + entry.offset;
-    if (want.dtype === "float32")
-      return Float32Array.from({ length: elements }, (_, i) => view.getFloat32(at + 4 * i, true));
-    if (want.dtype === "int32")
-      return Int32Array.from({ length: elements }, (_, i) => view.getInt32(at + 4 * i, true));
+    if (LITTLE_ENDIAN_HOST) {
+      // The file's byte order is the host's: a view of the input where it is aligned (the arrays then share
+      // the input's memory), else one copy into a fresh buffer; no per-value reads either way.
+      const item = want.dtype === "int64" ? 8 : 4;
+      const aligned = (bytes.byteOffset + at) % item === 0;
+      const buffer = aligned ? bytes.buffer : bytes.slice(at, at + entry.byteLength).buffer;
+      const offset = aligned ? bytes.byteOffset + at : 0;
+      if (want.dtype === "float32") return new Float32Array(buffer, offset, elements);
+      if (want.dtype === "int32") return new Int32Array(buffer, offset, elements);
+      return new BigInt64Array(buffer, offset, elements);
+    }
+    if (want.dtype === "float32") {
+      const out = new Float32Array(elements);
+      for (let i = 0; i < elements; i++) out[i] = view.getFloat32(at + 4 * i, true);
+      return out;
+    }
+    if (want.dtype === "int32") {
+      const out = new Int32Array(elements);
+      for (let i = 0; i < elements; i++) out[i] = view.getInt32(at + 4 * i, true);
+      return out;
+    }
     const out = new BigInt64Array(elements);
     for (let i = 0; i < elements; i++) out[i] = view.getBigInt64(at + 8 * i, true);
     return out;
