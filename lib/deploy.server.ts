@@ -29,6 +29,7 @@ import {
   type PublicClient,
   parseUnits,
   type Transport,
+  toHex,
   type WalletClient,
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
@@ -59,6 +60,11 @@ export const DEV_ACCOUNTS = { deployer: 0, dao: 1, evaluator: 2, feeRecipient: 0
 
 export function anvilAccount(index: number) {
   return mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
+}
+
+/** The private key of an anvil test account (public knowledge: dev and tests only). */
+export function anvilPrivateKey(index: number): Hex {
+  return toHex(anvilAccount(index).getHdKey().privateKey as Uint8Array);
 }
 
 export interface DeployOptions {

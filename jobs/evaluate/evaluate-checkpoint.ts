@@ -79,6 +79,12 @@ export interface EvaluateCheckpointInput {
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
+/** What a report says of its spec: the on-chain hash, the task and how it is scored. */
+export function specSummary(spec: BountySpec): EvaluationReport["spec"] {
+  const { name: metric, target, direction } = spec.metric;
+  return { hash: specHash(spec), task: spec.task.type, metric, target, direction };
+}
+
 function qualifies(spec: BountySpec, score: number): boolean {
   return spec.metric.direction === "higher" ? score >= spec.metric.target : score <= spec.metric.target;
 }
@@ -92,13 +98,7 @@ export async function evaluateCheckpoint(input: EvaluateCheckpointInput): Promis
     version: 1,
     outcome: "invalid",
     checkpoint: { sha256: sha256Hex(input.modelBytes), bytes: input.modelBytes.length },
-    spec: {
-      hash: specHash(input.spec),
-      task: input.spec.task.type,
-      metric: input.spec.metric.name,
-      target: input.spec.metric.target,
-      direction: input.spec.metric.direction,
-    },
+    spec: specSummary(input.spec),
     evalSet: { ...(input.evalSetCommitment && { commitment: input.evalSetCommitment }) },
     runtime: { onnxruntime: ort.env.versions.node ?? "unknown", node: process.version, batchSize },
     timings: { ...input.timings },

@@ -25,7 +25,6 @@ import {
   type LocalAccount,
   nonceManager,
   type PublicClient,
-  toHex,
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -34,7 +33,7 @@ import type { Database } from "../../db/client.server.js";
 import { deployments, type EvaluationRunRow, evaluationRuns, submissions } from "../../db/schema/index.js";
 import { ArtifactStore } from "../../lib/artifacts.server.js";
 import { VERDICT } from "../../lib/board.server.js";
-import { ANVIL_CHAIN_ID, anvilAccount, DEV_ACCOUNTS } from "../../lib/deploy.server.js";
+import { ANVIL_CHAIN_ID, anvilPrivateKey, DEV_ACCOUNTS } from "../../lib/deploy.server.js";
 import type { Env } from "../../lib/env.server.js";
 import { EvalSetMismatch, verifiedEvalSet } from "../../lib/evalsets.server.js";
 import { sha256Hex } from "../../lib/hash.server.js";
@@ -45,6 +44,7 @@ import {
   evaluateCheckpoint,
   type Outcome,
   reportBytes,
+  specSummary,
 } from "./evaluate-checkpoint.js";
 import { fingerprintsMatch } from "./fingerprint.js";
 import { Publisher, type PublishResult } from "./publisher.js";
@@ -288,7 +288,7 @@ export class Evaluator {
         bytes = await this.fetchCheckpoint(uri, limits.maxModelBytes);
       } catch (error) {
         if (!(error instanceof FetchFailure) || !error.permanent) throw error;
-        report = this.failedReport(spec, bounty.specHash, "fetch", error.message, {
+        report = this.failedReport(spec, "fetch", error.message, {
           sha256: checkpointSha,
           bytes: 0,
         });
@@ -299,7 +299,6 @@ export class Evaluator {
         if (actual !== checkpointSha) {
           report = this.failedReport(
             spec,
-            bounty.specHash,
             "hash_mismatch",
             `the checkpoint's sha256 is ${actual}, not the on-chain ${checkpointSha}`,
             { sha256: actual, bytes: bytes.length },
@@ -392,7 +391,6 @@ export class Evaluator {
 
   private failedReport(
     spec: Parameters<typeof evaluateCheckpoint>[0]["spec"],
-    specHash: string,
     failure: string,
     reason: string,
     checkpoint: { sha256: string; bytes: number },
@@ -404,13 +402,7 @@ export class Evaluator {
       failure,
       reason,
       checkpoint,
-      spec: {
-        hash: specHash,
-        task: spec.task.type,
-        metric: spec.metric.name,
-        target: spec.metric.target,
-        direction: spec.metric.direction,
-      },
+      spec: specSummary(spec),
       evalSet: {},
       runtime: { onnxruntime: "not run", node: process.version, batchSize: 0 },
       timings: {},
@@ -442,8 +434,7 @@ export function evaluatorFromEnv(
   if (config.EVALUATOR_PRIVATE_KEY) {
     account = privateKeyToAccount(config.EVALUATOR_PRIVATE_KEY as Hex, { nonceManager });
   } else if (config.CHAIN_ID === ANVIL_CHAIN_ID) {
-    const dev = anvilAccount(DEV_ACCOUNTS.evaluator);
-    account = privateKeyToAccount(toHex(dev.getHdKey().privateKey as Uint8Array), { nonceManager });
+    account = privateKeyToAccount(anvilPrivateKey(DEV_ACCOUNTS.evaluator), { nonceManager });
   } else {
     deps.log.warn("EVALUATOR_PRIVATE_KEY is not set: submissions are not evaluated");
     return undefined;

@@ -15,7 +15,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
-import { createWalletClient, type Hex, http, nonceManager, parseEventLogs, toHex } from "viem";
+import { createWalletClient, type Hex, http, nonceManager, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,7 +29,12 @@ import { createQueue, QUEUE } from "../../jobs/queues.server.js";
 import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
 import { ArtifactStore } from "../../lib/artifacts.server.js";
 import { createChainClient } from "../../lib/chain.server.js";
-import { anvilAccount, type DeployResult, deployContracts } from "../../lib/deploy.server.js";
+import {
+  anvilAccount,
+  anvilPrivateKey,
+  type DeployResult,
+  deployContracts,
+} from "../../lib/deploy.server.js";
 import { storeEvalSet } from "../../lib/evalsets.server.js";
 import { sha256Hex } from "../../lib/hash.server.js";
 import { createLogger } from "../../lib/logger.server.js";
@@ -51,6 +56,7 @@ import {
   type TestService,
   tempDir,
   uniqueId,
+  waitUntil,
 } from "../setup/fixtures.js";
 
 const spec = blobsClassifierSpec;
@@ -71,10 +77,8 @@ let indexer: Indexer;
 let workers: RunningWorkers | undefined;
 const evaluateQueue = () => createQueue(QUEUE.evaluate, connection, prefix);
 
-const privateKey = (index: number): Hex => toHex(anvilAccount(index).getHdKey().privateKey as Uint8Array);
-
 function newEvaluator(): Evaluator {
-  const account = privateKeyToAccount(privateKey(2), { nonceManager });
+  const account = privateKeyToAccount(anvilPrivateKey(2), { nonceManager });
   return new Evaluator({
     db: db.handle.db,
     chain: c.publicClient as never,
@@ -88,20 +92,6 @@ function newEvaluator(): Evaluator {
     retries: 2,
     retryDelayMs: 50,
   });
-}
-
-async function waitUntil<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /** Stores `bytes` as a public artifact and submits `claimedHash` (default: their hash) with its URI. */

@@ -25,7 +25,12 @@ import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
 import { createQueue, QUEUE } from "../../jobs/queues.server.js";
 import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
 import { createChainClient } from "../../lib/chain.server.js";
-import { anvilAccount, type DeployResult, deployContracts } from "../../lib/deploy.server.js";
+import {
+  anvilAccount,
+  anvilPrivateKey,
+  type DeployResult,
+  deployContracts,
+} from "../../lib/deploy.server.js";
 import { createLogger } from "../../lib/logger.server.js";
 import { createRedis } from "../../lib/redis.server.js";
 import { blobsClassifierSpec } from "../../lib/spec.examples.js";
@@ -40,6 +45,7 @@ import {
   type TestService,
   tempDir,
   uniqueId,
+  waitUntil,
 } from "../setup/fixtures.js";
 import { peakConcurrency } from "../setup/leases.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
@@ -127,22 +133,6 @@ function agent(
     onLine: (line) => lines.push(line),
   });
   return Object.assign(process_, { lines });
-}
-
-const privateKey = (index: number): Hex => toHex(anvilAccount(index).getHdKey().privateKey as Uint8Array);
-
-async function waitUntil<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 describe("a funded bounty trained by pool agents", () => {
@@ -233,7 +223,7 @@ describe("a funded bounty trained by pool agents", () => {
       slow,
       "let step = 0;\nsetInterval(() => console.log(JSON.stringify({ percent: Math.min(99, ++step), step, loss: 1 / step })), 100);\n",
     );
-    const a = agent("agent-a", poolA.token, privateKey(3), [
+    const a = agent("agent-a", poolA.token, anvilPrivateKey(3), [
       "--trainer",
       "command",
       "--command",
@@ -260,7 +250,7 @@ describe("a funded bounty trained by pool agents", () => {
     }
 
     // Agent B long-polls from now; the job must reach it within the deadline plus one check interval.
-    const b = agent("agent-b", poolB.token, privateKey(4), ["--once", "--seed", "7"]);
+    const b = agent("agent-b", poolB.token, anvilPrivateKey(4), ["--once", "--seed", "7"]);
     try {
       const released = await waitUntil(
         "the job to be leased to pool B",

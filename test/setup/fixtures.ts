@@ -135,3 +135,18 @@ export async function servePglite(): Promise<TestService & { handle: DbHandle }>
     },
   };
 }
+
+/** Polls `probe` every 50 ms until it returns a value; throws naming `what` after `timeoutMs`. */
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
