@@ -28,7 +28,7 @@ dispatcher.startMaintenance();
 
 // Submitted checkpoints are scored in a sandboxed child process, one at a time (each takes every core).
 const evaluator = evaluatorFromEnv(config, { db: dbHandle.db, chain, log });
-evaluator?.options.sandbox.warm();
+void evaluator?.options.sandbox.warm();
 
 const running = startWorkers(
   {

@@ -4,13 +4,15 @@
  * The bytes live in the artifact store's private area (never served); the
  * salt stays in `eval_sets` until reveal.
  */
+
+import { stat } from "node:fs/promises";
 import { eq } from "drizzle-orm";
 import type { Hex } from "viem";
 import type { Database } from "../db/client.server.js";
 import { type EvalSetRow, evalSets } from "../db/schema/index.js";
 import { decodeEvalSet, evalSetCommitment, evalSetFitsSpec, randomSalt } from "../ml/evalset.js";
 import type { ArtifactStore } from "./artifacts.server.js";
-import { sha256File, sha256Hex } from "./hash.server.js";
+import { sha256Hex } from "./hash.server.js";
 import type { BountySpec } from "./spec.js";
 
 /** Largest eval set accepted, in bytes. */
@@ -56,8 +58,10 @@ export async function storeEvalSet(
 }
 
 /**
- * The stored eval set of an on-chain commitment, re-hashed and checked against it: its file path and row.
- * Throws EvalSetMismatch when it is missing or its bytes no longer match the commitment.
+ * The stored eval set of an on-chain commitment: its file path and row, once the row's sha256 and salt
+ * are checked to make that commitment. The bytes themselves are checked against that sha256 where they
+ * are read for the evaluation (jobs/evaluate/child.ts), so they are read once, and the bytes scored are
+ * the bytes checked. Throws EvalSetMismatch when the set is missing or does not make the commitment.
  */
 export async function verifiedEvalSet(
   db: Database,
@@ -67,11 +71,12 @@ export async function verifiedEvalSet(
   const [row] = await db.select().from(evalSets).where(eq(evalSets.commitment, commitment.toLowerCase()));
   if (!row) throw new EvalSetMismatch(`no eval set is stored for commitment ${commitment}`);
   const path = store.path("private", row.sha256);
-  const actual = await sha256File(path).catch(() => undefined);
-  if (!actual) throw new EvalSetMismatch(`the eval set ${row.sha256} of commitment ${commitment} is missing`);
-  if (evalSetCommitment(`0x${actual}`, row.salt as Hex) !== commitment.toLowerCase()) {
+  if (!(await stat(path).catch(() => undefined))) {
+    throw new EvalSetMismatch(`the eval set ${row.sha256} of commitment ${commitment} is missing`);
+  }
+  if (evalSetCommitment(`0x${row.sha256}`, row.salt as Hex) !== commitment.toLowerCase()) {
     throw new EvalSetMismatch(
-      `the stored eval set (sha256 ${actual}) does not match the on-chain commitment ${commitment}`,
+      `the stored eval set (sha256 ${row.sha256}) does not make the on-chain commitment ${commitment}`,
     );
   }
   return { path, row };

@@ -92,6 +92,7 @@ try {
   const report = await evaluateCheckpoint({
     modelBytes,
     evalSetPath: values["eval-set"] as string,
+    evalSetSha256: sha256Hex(evalSetBytes),
     spec,
     sandbox,
     batchSize: positive("batch-size", DEFAULT_BATCH_SIZE),

@@ -9,7 +9,8 @@
  * loaded; the parent sends one `RunRequest`; the child answers with one
  * `RunReply` and exits.
  */
-import { readFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { open, readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
 import type { BountySpec } from "../../lib/spec.js";
 import type { DatasetSplit } from "../../ml/data.js";
@@ -21,6 +22,11 @@ export interface RunRequest {
   type: "run";
   modelPath: string;
   evalSetPath: string;
+  /**
+   * The eval set's expected sha256 (hex): the bytes read are checked against it before use, so the
+   * bytes evaluated are exactly the ones the on-chain commitment covers.
+   */
+  evalSetSha256: string;
   spec: BountySpec;
   batchSize: number;
 }
@@ -32,7 +38,7 @@ export type RunReply =
       type: "done";
       result: ScoreResult;
       fingerprint: number[];
-      /** Milliseconds: decoding the eval set, creating the session, running batches, scoring. */
+      /** Milliseconds: reading, checking and decoding the eval set, creating the session, running batches, scoring. */
       timings: { evalSetMs: number; loadMs: number; inferenceMs: number; scoringMs: number };
       batches: number;
     }
@@ -75,22 +81,59 @@ function errorText(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0]?.slice(0, 500) ?? "";
 }
 
-export async function evaluateInProcess(
-  request: Omit<RunRequest, "type">,
-): Promise<Extract<RunReply, { type: "done" }>> {
-  let started = performance.now();
-  let split: DatasetSplit;
+/**
+ * Reads a file whole while hashing it: each chunk is hashed while the next one is being read, so the
+ * check costs little more than the read.
+ */
+async function readHashed(file: string): Promise<{ bytes: Buffer; sha256: string }> {
+  const handle = await open(file, "r");
   try {
-    split = decodeEvalSet(new Uint8Array(await readFile(request.evalSetPath)));
+    const { size } = await handle.stat();
+    const bytes = Buffer.allocUnsafe(size);
+    const hash = createHash("sha256");
+    const CHUNK = 8 * 1024 * 1024;
+    const readAt = (offset: number) =>
+      handle.read(bytes, offset, Math.min(CHUNK, size - offset), offset).then(({ bytesRead }) => bytesRead);
+    let offset = 0;
+    let pending = size > 0 ? readAt(0) : undefined;
+    while (pending) {
+      const read = await pending;
+      if (read === 0) throw new Error(`${file} ended after ${offset} of ${size} bytes`);
+      const chunk = bytes.subarray(offset, offset + read);
+      offset += read;
+      pending = offset < size ? readAt(offset) : undefined;
+      hash.update(chunk);
+    }
+    return { bytes, sha256: hash.digest("hex") };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The eval set, its bytes checked against the committed sha256, decoded. */
+async function loadEvalSet(request: Omit<RunRequest, "type">): Promise<DatasetSplit> {
+  let read: { bytes: Buffer; sha256: string };
+  try {
+    read = await readHashed(request.evalSetPath);
   } catch (error) {
     throw new RunFailure("eval_set", `the eval set cannot be read: ${errorText(error)}`);
   }
-  const evalSetMs = performance.now() - started;
-
-  started = performance.now();
-  let session: ort.InferenceSession;
+  if (read.sha256 !== request.evalSetSha256) {
+    throw new RunFailure(
+      "eval_set",
+      `the eval set's sha256 is ${read.sha256}, not the committed ${request.evalSetSha256}`,
+    );
+  }
   try {
-    session = await ort.InferenceSession.create(await readFile(request.modelPath), {
+    return decodeEvalSet(new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.byteLength));
+  } catch (error) {
+    throw new RunFailure("eval_set", `the eval set cannot be decoded: ${errorText(error)}`);
+  }
+}
+
+async function createSession(modelPath: string): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(await readFile(modelPath), {
       graphOptimizationLevel: "all",
       executionMode: "sequential",
     });
@@ -101,7 +144,32 @@ export async function evaluateInProcess(
       `onnxruntime cannot load the model: ${message}`,
     );
   }
-  const loadMs = performance.now() - started;
+}
+
+export async function evaluateInProcess(
+  request: Omit<RunRequest, "type">,
+): Promise<Extract<RunReply, { type: "done" }>> {
+  // The eval set is read and checked while onnxruntime builds the session; an eval-set problem is
+  // reported first (it is not the checkpoint's fault).
+  const timed = async <T>(work: Promise<T>) => {
+    const started = performance.now();
+    const value = await work;
+    return { value, ms: performance.now() - started };
+  };
+  const [evalSet, loaded] = await Promise.allSettled([
+    timed(loadEvalSet(request)),
+    timed(createSession(request.modelPath)),
+  ]);
+  if (evalSet.status === "rejected") {
+    if (loaded.status === "fulfilled") await loaded.value.value.release();
+    throw evalSet.reason;
+  }
+  if (loaded.status === "rejected") throw loaded.reason;
+  const split = evalSet.value.value;
+  const session = loaded.value.value;
+  const evalSetMs = evalSet.value.ms;
+  const loadMs = loaded.value.ms;
+  let started: number;
 
   const inputName = request.spec.interface.inputs[0]?.name ?? "";
   const outputName = request.spec.interface.outputs[0]?.name ?? "";

@@ -68,6 +68,8 @@ export interface EvaluateCheckpointInput {
   /** Where the checkpoint already is on disk (the artifact store), or undefined to use a temporary file. */
   modelPath?: string;
   evalSetPath: string;
+  /** The eval set's sha256 (hex) that its commitment covers; the sandbox checks the bytes it reads. */
+  evalSetSha256: string;
   spec: BountySpec;
   sandbox: Sandbox;
   limits?: ModelLimits;
@@ -131,7 +133,13 @@ export async function evaluateCheckpoint(input: EvaluateCheckpointInput): Promis
   t = performance.now();
   let run: Awaited<ReturnType<Sandbox["run"]>>;
   try {
-    run = await input.sandbox.run({ modelPath, evalSetPath: input.evalSetPath, spec: input.spec, batchSize });
+    run = await input.sandbox.run({
+      modelPath,
+      evalSetPath: input.evalSetPath,
+      evalSetSha256: input.evalSetSha256,
+      spec: input.spec,
+      batchSize,
+    });
   } catch (error) {
     if (error instanceof EvaluationFailure && error.code !== "eval_set") {
       return finish({ ...base, failure: error.code, reason: error.message });

@@ -310,6 +310,7 @@ export class Evaluator {
             modelBytes: bytes,
             modelPath: store.path("public", actual),
             evalSetPath: evalSet.path,
+            evalSetSha256: evalSet.row.sha256,
             spec,
             sandbox: this.options.sandbox,
             limits,

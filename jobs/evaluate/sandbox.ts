@@ -8,8 +8,10 @@
  * - Time: the child is killed when a run exceeds `timeoutMs`.
  * - Secrets: the child gets an empty environment (no keys, no database URL).
  * - Start-up: one child is started ahead of need and waits, onnxruntime loaded,
- *   so a run does not pay Node's and onnxruntime's start-up (about 0.3 s). A
- *   child serves one run and exits: no state survives from one model to the next.
+ *   so a run does not pay Node's and onnxruntime's start-up (about 0.3 s). The
+ *   next one starts when a run ends, not during it, so the two never compete
+ *   for the CPU. A child serves one run and exits: no state survives from one
+ *   model to the next.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -98,9 +100,11 @@ export class Sandbox {
 
   constructor(readonly limits: SandboxLimits = DEFAULT_SANDBOX_LIMITS) {}
 
-  /** Starts the waiting child now (otherwise the first run starts it). */
-  warm(): void {
-    if (!this.closed) this.spare ??= startChild(this.limits);
+  /** Starts the waiting child now (otherwise the first run starts it); resolves once it is ready. */
+  async warm(): Promise<void> {
+    if (this.closed) return;
+    this.spare ??= startChild(this.limits);
+    await this.spare.ready.catch(() => {}); // a child that failed to start is replaced by the next run
   }
 
   /** Runs one evaluation in a fresh child; throws EvaluationFailure when the model is at fault. */
@@ -109,7 +113,6 @@ export class Sandbox {
     const child = this.spare ?? startChild(this.limits);
     this.spare = undefined;
     await child.ready;
-    this.warm(); // the next run's child starts while this one works
 
     const { memoryBytes, timeoutMs } = this.limits;
     let killedFor: "timeout" | "memory" | undefined;
@@ -152,6 +155,7 @@ export class Sandbox {
       clearTimeout(timer);
       clearInterval(watch);
       if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
+      void this.warm(); // the next run's child
     }
   }
 
