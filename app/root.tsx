@@ -47,7 +47,10 @@ export default function App() {
           <NavLink to="/" className="brand">
             Crowdtrain
           </NavLink>
-          <WalletButton />
+          <nav aria-label="Main">
+            <NavLink to="/bounties">Bounties</NavLink>
+            <WalletButton />
+          </nav>
         </header>
         <main>
           <Outlet />

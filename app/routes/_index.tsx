@@ -1,5 +1,5 @@
 import type { MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { indexedThrough, topFundedBounties } from "~/models/bounty.server";
 import { listDeployments } from "~/models/deployment.server";
 import { services } from "~/services.server";
@@ -62,7 +62,9 @@ export default function Index() {
             <tbody>
               {topFunded.map((b) => (
                 <tr key={b.bountyId}>
-                  <td>#{b.bountyId}</td>
+                  <td>
+                    <Link to={`/bounties/${b.bountyId}`}>#{b.bountyId}</Link>
+                  </td>
                   <td>{b.status}</td>
                   <td>
                     {b.raised} / {b.goal}
@@ -76,6 +78,9 @@ export default function Index() {
             </tbody>
           </table>
         )}
+        <p>
+          <Link to="/bounties">All bounties</Link>
+        </p>
         {cursor !== null ? <p className="muted">Indexed through block {cursor}.</p> : null}
       </section>
       <section aria-labelledby="contracts-heading">

@@ -1,0 +1,206 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { percentOf, shortHex, timeLeft } from "~/lib/format";
+import { bountyDetail } from "~/models/bounty.server";
+import { bountyQueueStatus, type QueueStatus } from "~/models/queue.server";
+import { services } from "~/services.server";
+import { fromOnchainScore } from "../../lib/spec.js";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.name} · Crowdtrain` : "Bounty · Crowdtrain" },
+];
+
+/** GET /bounties/:bountyId: 400 for a malformed id, 404 for one the index does not hold. */
+export async function loader({ params }: LoaderFunctionArgs) {
+  const bountyId = params.bountyId ?? "";
+  if (!/^[1-9]\d{0,77}$/.test(bountyId)) {
+    throw json({ error: "a bounty id is a positive whole number" }, { status: 400 });
+  }
+  const { db, config } = await services();
+  const detail = await bountyDetail(db.db, config.CHAIN_ID, bountyId);
+  if (!detail) throw json({ error: `no bounty ${bountyId} on chain ${config.CHAIN_ID}` }, { status: 404 });
+  // Queue position and training progress come from Redis; the page still renders without them.
+  const queue: QueueStatus | null = await bountyQueueStatus(bountyId).catch(() => null);
+  const { bounty, spec, submissions, timeline } = detail;
+  return json({
+    bountyId,
+    name: spec?.name ?? `Bounty #${bountyId}`,
+    bounty: {
+      status: bounty.status,
+      dao: bounty.dao,
+      token: bounty.token,
+      goal: bounty.goal,
+      raised: bounty.raised,
+      backerCount: bounty.backerCount,
+      fundingDeadline: bounty.fundingDeadline,
+      deliveryDeadline: bounty.deliveryDeadline,
+      direction: bounty.direction,
+      targetScore: bounty.targetScore,
+      evalSetCommitment: bounty.evalSetCommitment,
+      specHash: bounty.specHash,
+    },
+    spec: spec ?? null,
+    queue,
+    submissions: submissions.map((s) => ({
+      ...s,
+      score: s.score === null ? null : fromOnchainScore(BigInt(s.score)),
+      submittedAt: new Date(Number(s.submittedAt) * 1000).toISOString(),
+    })),
+    timeline,
+  });
+}
+
+export default function BountyPage() {
+  const { bountyId, name, bounty, spec, queue, submissions, timeline } = useLoaderData<typeof loader>();
+  const pct = percentOf(bounty.raised, bounty.goal);
+  const finalized = ["Fulfilled", "Failed", "Cancelled"].includes(bounty.status);
+  return (
+    <>
+      <p className="muted">
+        <Link to="/bounties">Bounties</Link> / #{bountyId}
+      </p>
+      <h1>{name}</h1>
+      {spec?.description ? <p>{spec.description}</p> : null}
+      <section aria-labelledby="funding-heading" className="card">
+        <h2 id="funding-heading">Funding</h2>
+        <p>
+          <strong>{bounty.status}</strong> · {bounty.backerCount}{" "}
+          {bounty.backerCount === 1 ? "backer" : "backers"} ·{" "}
+          {bounty.status === "Funding"
+            ? timeLeft(bounty.fundingDeadline)
+            : `delivery ${timeLeft(bounty.deliveryDeadline)}`}
+        </p>
+        <progress className="funding" max={100} value={pct} aria-label="raised against goal" />
+        <p className="muted">
+          {pct}% of the goal: {bounty.raised} of {bounty.goal} base units of token{" "}
+          <code title={bounty.token}>{shortHex(bounty.token)}</code>
+        </p>
+      </section>
+      {queue && (queue.state === "waiting" || queue.state === "leased") ? (
+        <section aria-labelledby="training-heading" className="card">
+          <h2 id="training-heading">Training</h2>
+          {queue.state === "waiting" ? (
+            <p>
+              Waiting for a GPU pool: position {(queue.position ?? 0) + 1} in its queue
+              {queue.estimatedStartAt
+                ? `, estimated start ${new Date(queue.estimatedStartAt).toLocaleString()}`
+                : ""}
+              .
+            </p>
+          ) : (
+            <>
+              <p>Leased to a pool (attempt {queue.attempt}).</p>
+              <progress max={100} value={queue.percent ?? 0} aria-label="training progress" />{" "}
+              {queue.percent ?? 0}%
+            </>
+          )}
+        </section>
+      ) : null}
+      {spec ? (
+        <section aria-labelledby="spec-heading">
+          <h2 id="spec-heading">Spec</h2>
+          <dl className="facts">
+            <dt>Task</dt>
+            <dd>{spec.task.type}</dd>
+            <dt>Metric</dt>
+            <dd>
+              {spec.metric.name}, target {spec.metric.direction === "higher" ? "≥" : "≤"} {spec.metric.target}
+            </dd>
+            <dt>Model interface</dt>
+            <dd>
+              {spec.interface.inputs.map((t) => `${t.name}: ${t.dtype}[${t.shape.join(", ")}]`).join("; ")} →{" "}
+              {spec.interface.outputs.map((t) => `${t.name}: ${t.dtype}[${t.shape.join(", ")}]`).join("; ")}
+            </dd>
+            <dt>Resources</dt>
+            <dd>
+              {spec.resources.gpus === 0
+                ? "CPU"
+                : `${spec.resources.gpus} GPU × ${spec.resources.minVramGb} GB`}
+              , at most {spec.resources.maxTrainingMinutes} min
+            </dd>
+            <dt>License</dt>
+            <dd>{spec.license}</dd>
+            <dt>Spec hash</dt>
+            <dd>
+              <code>{bounty.specHash}</code>
+            </dd>
+            <dt>Eval set</dt>
+            <dd>
+              {finalized ? (
+                <a href={`/eval-sets/${bounty.evalSetCommitment}`}>revealed: download with its salt</a>
+              ) : (
+                <>
+                  private until finalized; commitment <code>{shortHex(bounty.evalSetCommitment, 10, 6)}</code>
+                </>
+              )}
+            </dd>
+          </dl>
+        </section>
+      ) : (
+        <p className="muted">
+          The spec of this bounty ({shortHex(bounty.specHash, 10, 6)}) is not registered.
+        </p>
+      )}
+      <section aria-labelledby="submissions-heading">
+        <h2 id="submissions-heading">Submissions</h2>
+        {submissions.length === 0 ? (
+          <p>No checkpoint submitted yet.</p>
+        ) : (
+          <div className="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Score</th>
+                  <th scope="col">Trainer</th>
+                  <th scope="col">Submitted</th>
+                  <th scope="col">Verdict</th>
+                  <th scope="col">Report</th>
+                </tr>
+              </thead>
+              <tbody>
+                {submissions.map((s) => (
+                  <tr key={s.submissionId}>
+                    <td>{s.submissionId}</td>
+                    <td>{s.score ?? "—"}</td>
+                    <td>
+                      <code title={s.trainer}>{shortHex(s.trainer)}</code>
+                    </td>
+                    <td>{new Date(s.submittedAt).toLocaleString()}</td>
+                    <td>
+                      {s.verdict}
+                      {s.outcome === "copy" ? <span className="flag"> copy of #{s.copyOf}</span> : null}
+                      {s.outcome === "invalid" ? <span className="muted"> ({s.reason})</span> : null}
+                    </td>
+                    <td>{s.reportSha256 ? <a href={`/artifacts/${s.reportSha256}`}>report</a> : "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="timeline-heading">
+        <h2 id="timeline-heading">Timeline</h2>
+        <ol className="timeline">
+          {timeline.map((entry, i) => (
+            <li key={`${entry.txHash ?? entry.at}-${i}`}>
+              <strong>{entry.step}</strong> {entry.event}
+              {entry.txHash ? (
+                <>
+                  {" "}
+                  in <code title={entry.txHash}>{shortHex(entry.txHash, 10, 6)}</code>
+                  {entry.blockNumber !== null ? (
+                    <span className="muted"> (block {entry.blockNumber})</span>
+                  ) : null}
+                </>
+              ) : entry.at ? (
+                <span className="muted"> at {new Date(entry.at).toLocaleString()}</span>
+              ) : null}
+            </li>
+          ))}
+        </ol>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,177 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { percentOf, shortHex } from "~/lib/format";
+import {
+  BOUNTY_SORTS,
+  type BountyListQuery,
+  listBounties,
+  parseBountyListQuery,
+} from "~/models/bounty.server";
+import { services } from "~/services.server";
+
+export const meta: MetaFunction = () => [{ title: "Bounties · Crowdtrain" }];
+
+const STATUSES = ["Funding", "Funded", "Fulfilled", "Failed", "Cancelled"];
+const TASKS = ["classification", "regression", "causal-lm"];
+
+/** GET /bounties?status=&task=&token=&dao=&sort=&page=: a 400 with the form's field errors on bad input. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const params = new URL(request.url).searchParams;
+  const parsed = parseBountyListQuery(params);
+  const echo = Object.fromEntries(params);
+  if (!parsed.ok) {
+    return json({ fieldErrors: parsed.fieldErrors, values: echo, list: null, query: null }, { status: 400 });
+  }
+  const { db, config } = await services();
+  const list = await listBounties(db.db, config.CHAIN_ID, parsed.query);
+  return json({ fieldErrors: {} as Record<string, string>, values: echo, list, query: parsed.query });
+}
+
+function pageLink(query: BountyListQuery, page: number): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries({ ...query, page })) {
+    if (value !== undefined && !(key === "sort" && value === "funding") && !(key === "page" && value === 1)) {
+      params.set(key, String(value));
+    }
+  }
+  const text = params.toString();
+  return text ? `/bounties?${text}` : "/bounties";
+}
+
+export default function Bounties() {
+  const { fieldErrors, values, list, query } = useLoaderData<typeof loader>();
+  const field = (name: string, label: string, input: React.ReactNode) => (
+    <div className="field">
+      <label htmlFor={`f-${name}`}>{label}</label>
+      {input}
+      {fieldErrors[name] ? (
+        <span className="field-error" id={`e-${name}`} role="alert">
+          {fieldErrors[name]}
+        </span>
+      ) : null}
+    </div>
+  );
+  const described = (name: string) =>
+    fieldErrors[name] ? { "aria-invalid": true, "aria-describedby": `e-${name}` } : {};
+  return (
+    <>
+      <h1>Bounties</h1>
+      <Form method="get" className="filters" aria-label="Filter bounties">
+        {field(
+          "status",
+          "Status",
+          <select id="f-status" name="status" defaultValue={values.status ?? ""} {...described("status")}>
+            <option value="">any</option>
+            {STATUSES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>,
+        )}
+        {field(
+          "task",
+          "Task",
+          <select id="f-task" name="task" defaultValue={values.task ?? ""} {...described("task")}>
+            <option value="">any</option>
+            {TASKS.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>,
+        )}
+        {field(
+          "token",
+          "Token",
+          <input
+            id="f-token"
+            name="token"
+            placeholder="0x…"
+            defaultValue={values.token ?? ""}
+            {...described("token")}
+          />,
+        )}
+        {field(
+          "dao",
+          "DAO",
+          <input
+            id="f-dao"
+            name="dao"
+            placeholder="0x…"
+            defaultValue={values.dao ?? ""}
+            {...described("dao")}
+          />,
+        )}
+        {field(
+          "sort",
+          "Sort by",
+          <select id="f-sort" name="sort" defaultValue={values.sort ?? "funding"} {...described("sort")}>
+            {BOUNTY_SORTS.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>,
+        )}
+        <button type="submit">Apply</button>
+      </Form>
+      {fieldErrors.page ? (
+        <p className="field-error" role="alert">
+          {fieldErrors.page}
+        </p>
+      ) : null}
+      {list && query ? (
+        <>
+          <p className="muted">
+            {list.total} {list.total === 1 ? "bounty" : "bounties"}
+          </p>
+          {list.rows.length === 0 ? (
+            <p>No bounty matches these filters.</p>
+          ) : (
+            <div className="table-scroll">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Bounty</th>
+                    <th scope="col">Task</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Funded</th>
+                    <th scope="col">Backers</th>
+                    <th scope="col">DAO</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.rows.map((b) => (
+                    <tr key={b.bountyId}>
+                      <td>
+                        <Link to={`/bounties/${b.bountyId}`}>
+                          #{b.bountyId} {b.name ?? "(spec not registered)"}
+                        </Link>
+                      </td>
+                      <td>{b.task ?? "?"}</td>
+                      <td>{b.status}</td>
+                      <td>
+                        <progress
+                          max={100}
+                          value={percentOf(b.raised, b.goal)}
+                          aria-label={`bounty ${b.bountyId} funding`}
+                        />{" "}
+                        {percentOf(b.raised, b.goal)}%
+                      </td>
+                      <td>{b.backerCount}</td>
+                      <td>
+                        <code title={b.dao}>{shortHex(b.dao)}</code>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <nav className="pagination" aria-label="Pages">
+            {list.page > 1 ? <Link to={pageLink(query, list.page - 1)}>← Previous</Link> : <span />}
+            <span>
+              Page {list.page} of {list.pages}
+            </span>
+            {list.page < list.pages ? <Link to={pageLink(query, list.page + 1)}>Next →</Link> : <span />}
+          </nav>
+        </>
+      ) : null}
+    </>
+  );
+}
