@@ -190,6 +190,8 @@ const STEP_OF_EVENT: Record<string, TimelineStep> = {
 };
 
 export interface TimelineEntry {
+  /** Unique within a bounty: the log's transaction and index, or the lease id. */
+  key: string;
   step: TimelineStep;
   event: string;
   /** The transaction, for on-chain steps (a lease is off-chain). */
@@ -285,6 +287,7 @@ export async function bountyDetail(
       .limit(50),
   ]);
   const onchain: TimelineEntry[] = events.map((event) => ({
+    key: `${event.txHash}-${event.logIndex}`,
     step: STEP_OF_EVENT[event.eventName] as TimelineStep,
     event: event.eventName,
     txHash: event.txHash,
@@ -293,6 +296,7 @@ export async function bountyDetail(
     args: event.args as Record<string, unknown>,
   }));
   const leased: TimelineEntry[] = leaseRows.map((lease) => ({
+    key: lease.id,
     step: "leased",
     event: `Lease ${lease.status}`,
     txHash: null,

@@ -183,8 +183,8 @@ export default function BountyPage() {
       <section aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">Timeline</h2>
         <ol className="timeline">
-          {timeline.map((entry, i) => (
-            <li key={`${entry.txHash ?? entry.at}-${i}`}>
+          {timeline.map((entry) => (
+            <li key={entry.key}>
               <strong>{entry.step}</strong> {entry.event}
               {entry.txHash ? (
                 <>
