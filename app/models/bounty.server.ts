@@ -150,11 +150,14 @@ export async function listBounties(
       .orderBy(...order)
       .limit(BOUNTY_PAGE_SIZE)
       .offset((query.page - 1) * BOUNTY_PAGE_SIZE),
-    db
-      .select({ total: count() })
-      .from(bounties)
-      .leftJoin(specs, eq(specs.specHash, bounties.specHash))
-      .where(where),
+    // The spec is joined only when the task filter needs it.
+    query.task
+      ? db
+          .select({ total: count() })
+          .from(bounties)
+          .leftJoin(specs, eq(specs.specHash, bounties.specHash))
+          .where(where)
+      : db.select({ total: count() }).from(bounties).where(where),
   ]);
   const total = Number(counted?.total ?? 0);
   return { rows, total, page: query.page, pages: Math.max(1, Math.ceil(total / BOUNTY_PAGE_SIZE)) };

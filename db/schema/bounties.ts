@@ -34,7 +34,14 @@ export const bounties = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.chainId, t.bountyId] }),
-    index("bounties_raised_idx").on(t.chainId, t.raised.desc()),
+    // The leaderboards' and the list's orders, ties broken by id, so a page is read off the index.
+    index("bounties_raised_idx").on(t.chainId, t.raised.desc().nullsFirst(), t.bountyId),
+    index("bounties_backers_idx").on(
+      t.chainId,
+      t.backerCount.desc().nullsFirst(),
+      t.raised.desc().nullsFirst(),
+      t.bountyId,
+    ),
     index("bounties_status_idx").on(t.chainId, t.status),
     index("bounties_token_idx").on(t.chainId, t.token),
     index("bounties_dao_idx").on(t.chainId, t.dao),

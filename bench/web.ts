@@ -1,0 +1,184 @@
+/**
+ * `npm run bench:web [-- --bounties B --contributions C --requests N --concurrency K --also 1,10]`:
+ * server-side render times of the home page and of a bounty list page.
+ *
+ * Seeds B bounties (default 10,000, with registered specs) and C contributions
+ * (default 1,000,000) into a fresh Postgres database on TEST_DATABASE_URL's
+ * (or DATABASE_URL's) server, or into an in-memory PGlite served over its
+ * socket when neither is set; builds the app and serves it with remix-serve
+ * (production mode); then times N GET requests (default 500) at concurrency K
+ * (default 4) for `/` and for `/bounties?status=Funding&sort=backers&page=3`,
+ * after a warm-up, and again at the `--also` concurrencies (default 1 and 10),
+ * for the README's table. Prints p50, p95 and requests per second; the last
+ * line is one JSON object, for concurrency K.
+ *
+ * The load generator runs on the same machine: on 2 cores it takes about a
+ * third of the CPU a request costs, so high concurrencies measure the machine
+ * as much as the server.
+ */
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { migrateDb, openDb } from "../db/client.server.js";
+import { exampleSpecs } from "../lib/spec.examples.js";
+import { specHash } from "../lib/spec.js";
+import { registerSpec } from "../lib/specs.server.js";
+import { freePort } from "../scripts/lib/processes.js";
+import { startRedis } from "../scripts/lib/services.js";
+import { createPostgresDatabase, servePglite } from "../test/setup/fixtures.js";
+import { buildWeb, serveWeb, webReady } from "../test/setup/web.js";
+
+const { values } = parseArgs({
+  options: {
+    bounties: { type: "string", default: "10000" },
+    contributions: { type: "string", default: "1000000" },
+    requests: { type: "string", default: "500" },
+    concurrency: { type: "string", default: "4" },
+    also: { type: "string", default: "1,10" },
+  },
+});
+const count = (name: keyof typeof values, min: number) => {
+  const value = Number(values[name]);
+  if (!Number.isInteger(value) || value < min) {
+    console.error(`bench:web: --${name} must be an integer >= ${min}`);
+    process.exit(2);
+  }
+  return value;
+};
+const BOUNTIES = count("bounties", 1);
+const CONTRIBUTIONS = count("contributions", 0);
+const REQUESTS = count("requests", 10);
+const CONCURRENCY = count("concurrency", 1);
+const ALSO = (values.also ?? "")
+  .split(",")
+  .filter((item) => item.trim() !== "")
+  .map(Number);
+if (ALSO.some((c) => !Number.isInteger(c) || c < 1)) {
+  console.error("bench:web: --also must list whole numbers >= 1, comma-separated");
+  process.exit(2);
+}
+const CHAIN_ID = 31_337;
+const say = (message: string) => process.stderr.write(`${message}\n`);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** Seeds bounties (spread over statuses, tokens, DAOs and the example specs) and contributions, in SQL. */
+async function seed(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const hashes = Object.values(exampleSpecs).map((spec) => specHash(spec));
+    await client.query(
+      `insert into bounties (chain_id, bounty_id, dao, token, goal, funding_deadline, delivery_deadline, spec_hash,
+         eval_set_commitment, metric_id, target_score, direction, bond, challenge_window, fee_bps, status, raised,
+         backer_count, created_block, created_tx)
+       select $1, i, '0x' || lpad(to_hex(i % 50 + 1), 40, '0'), '0x' || lpad(to_hex(i % 3 + 1), 40, 'a'),
+         1000000000, 4000000000, 4000100000, ($2::text[])[i % $3 + 1], '0x' || repeat('bb', 32), '0x' || repeat('cc', 32),
+         900000000, 'HigherIsBetter', 0, 3600, 250,
+         (array['Funding','Funded','Fulfilled','Failed','Cancelled'])[i % 5 + 1],
+         (i * 7919) % 2000000000, i % 97, i, '0x' || lpad(to_hex(i), 64, '0')
+       from generate_series(1, $4::int) as i`,
+      [CHAIN_ID, hashes, hashes.length, BOUNTIES],
+    );
+    // Contributions in chunks, so one statement never holds a million rows in memory.
+    const CHUNK = 100_000;
+    for (let start = 0; start < CONTRIBUTIONS; start += CHUNK) {
+      await client.query(
+        `insert into contributions (chain_id, tx_hash, log_index, block_number, block_hash, bounty_id, backer, amount, raised_after)
+         select $1, '0x' || lpad(to_hex(i), 64, '0'), 0, 1000 + i, '0x' || lpad(to_hex(i), 64, 'f'),
+           i % $2 + 1, '0x' || lpad(to_hex(i % 5000), 40, '0'), 1000000, 1000000
+         from generate_series($3::int, $4::int) as i`,
+        [CHAIN_ID, BOUNTIES, start + 1, Math.min(CONTRIBUTIONS, start + CHUNK)],
+      );
+    }
+    await client.query("analyze");
+  } finally {
+    await client.end();
+  }
+}
+
+/** N requests to `path`, K at a time; each must answer 200. Latencies in ms, sorted. */
+async function timeRequests(base: string, path: string, n: number, concurrency: number): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        next++;
+        const started = performance.now();
+        const response = await fetch(`${base}${path}`);
+        const body = await response.text();
+        latencies.push(performance.now() - started);
+        if (response.status !== 200)
+          throw new Error(`${path} answered ${response.status}: ${body.slice(0, 200)}`);
+      }
+    }),
+  );
+  return latencies.sort((a, b) => a - b);
+}
+
+const baseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+const postgres = baseUrl ? await createPostgresDatabase(baseUrl) : undefined;
+const pglite = postgres ? undefined : await servePglite();
+const dbUrl = postgres?.url ?? (pglite?.url as string);
+const redis = await startRedis({ port: await freePort() });
+const build = buildWeb("bench-web");
+try {
+  say(
+    `bench:web: ${postgres ? "Postgres" : "in-memory PGlite"}, ${BOUNTIES} bounties, ${CONTRIBUTIONS} contributions`,
+  );
+  if (postgres) {
+    const handle = await openDb({ kind: "postgres", url: postgres.url });
+    await migrateDb(handle);
+    for (const spec of Object.values(exampleSpecs)) await registerSpec(handle.db, spec);
+    await handle.close();
+  } else if (pglite) {
+    for (const spec of Object.values(exampleSpecs)) await registerSpec(pglite.handle.db, spec);
+  }
+  let started = performance.now();
+  await seed(dbUrl);
+  say(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  const web = await serveWeb(build, {
+    RPC_URL: "http://127.0.0.1:9",
+    REDIS_URL: redis.url,
+    DATABASE_URL: dbUrl,
+  });
+  try {
+    await webReady(web);
+    const pages = { home: "/", list: "/bounties?status=Funding&sort=backers&page=3" };
+    const results: Record<string, { p50: number; p95: number }> = {};
+    for (const concurrency of [CONCURRENCY, ...ALSO.filter((c) => c !== CONCURRENCY)]) {
+      for (const [name, path] of Object.entries(pages)) {
+        await timeRequests(web.url, path, Math.min(50, REQUESTS), concurrency); // warm-up
+        started = performance.now();
+        const latencies = await timeRequests(web.url, path, REQUESTS, concurrency);
+        const seconds = (performance.now() - started) / 1000;
+        const p50 = percentile(latencies, 50);
+        const p95 = percentile(latencies, 95);
+        if (concurrency === CONCURRENCY) results[name] = { p50, p95 };
+        say(
+          `concurrency ${String(concurrency).padStart(2)}  ${name.padEnd(4)} p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, ${(REQUESTS / seconds).toFixed(0)} req/s  (${path})`,
+        );
+      }
+    }
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: "web",
+        bounties: BOUNTIES,
+        contributions: CONTRIBUTIONS,
+        concurrency: CONCURRENCY,
+        home_p95_ms: Number(results.home?.p95.toFixed(1)),
+        list_p95_ms: Number(results.list?.p95.toFixed(1)),
+      })}\n`,
+    );
+  } finally {
+    await web.server.stop(5_000);
+  }
+} finally {
+  build.remove();
+  await redis.process.stop(5_000);
+  await pglite?.stop();
+  await postgres?.drop();
+}
