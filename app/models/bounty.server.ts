@@ -7,6 +7,7 @@ import {
   evaluationRuns,
   indexerState,
   leases,
+  pools,
   specs,
   submissions,
 } from "../../db/schema/index.js";
@@ -108,6 +109,23 @@ export interface BountyListRow extends BountyOverview {
 
 const taskOf = sql<string | null>`${specs.spec}->'task'->>'type'`;
 
+/** A list row's columns: the bounty and, from its spec, its name, task and metric. */
+const LIST_COLUMNS = {
+  bountyId: bounties.bountyId,
+  status: bounties.status,
+  token: bounties.token,
+  goal: bounties.goal,
+  raised: bounties.raised,
+  backerCount: bounties.backerCount,
+  createdTx: bounties.createdTx,
+  dao: bounties.dao,
+  fundingDeadline: bounties.fundingDeadline,
+  bestScore: bounties.bestScore,
+  name: sql<string | null>`${specs.spec}->>'name'`,
+  task: taskOf,
+  metric: sql<string | null>`${specs.spec}->'metric'->>'name'`,
+};
+
 /** One page of bounties matching `query`, and how many match in all. */
 export async function listBounties(
   db: Database,
@@ -129,21 +147,7 @@ export async function listBounties(
   }[query.sort];
   const [rows, [counted]] = await Promise.all([
     db
-      .select({
-        bountyId: bounties.bountyId,
-        status: bounties.status,
-        token: bounties.token,
-        goal: bounties.goal,
-        raised: bounties.raised,
-        backerCount: bounties.backerCount,
-        createdTx: bounties.createdTx,
-        dao: bounties.dao,
-        fundingDeadline: bounties.fundingDeadline,
-        bestScore: bounties.bestScore,
-        name: sql<string | null>`${specs.spec}->>'name'`,
-        task: taskOf,
-        metric: sql<string | null>`${specs.spec}->'metric'->>'name'`,
-      })
+      .select(LIST_COLUMNS)
       .from(bounties)
       .leftJoin(specs, eq(specs.specHash, bounties.specHash))
       .where(where)
@@ -314,4 +318,92 @@ export async function bountyDetail(
   const at = later === -1 ? onchain.length : later;
   const timeline = [...onchain.slice(0, at), ...leased, ...onchain.slice(at)];
   return { bounty, spec, submissions: subs, timeline };
+}
+
+/* ------------------------------------------------------------------------ */
+/* The home page's boards                                                    */
+/* ------------------------------------------------------------------------ */
+
+/** The home page's boards beside the top funded (topFundedBounties). */
+export interface HomeBoards {
+  byBackers: BountyListRow[];
+  training: (BountyListRow & { percent: number | null; pool: string })[];
+  fulfilled: (BountyListRow & { winner: string | null })[];
+  totals: { bounties: number; funded: number; backers: number; submissions: number };
+}
+
+/** Everything the home page ranks and counts, in parallel queries served by indexes. */
+export async function homeBoards(db: Database, chainId: number): Promise<HomeBoards> {
+  const top = (sort: BountyListQuery["sort"], status?: string) =>
+    listBounties(db, chainId, { sort, page: 1, ...(status && { status }) }).then((list) =>
+      list.rows.slice(0, 5),
+    );
+  const [byBackers, fulfilledRows, trainingRows, [totals], [submissionCount]] = await Promise.all([
+    top("backers"),
+    top("newest", "Fulfilled"),
+    db
+      .select({ bountyId: leases.bountyId, percent: leases.percent, pool: pools.name })
+      .from(leases)
+      .innerJoin(pools, eq(pools.id, leases.poolId))
+      .where(and(eq(leases.chainId, chainId), eq(leases.status, "active")))
+      .orderBy(desc(leases.leasedAt))
+      .limit(5),
+    db
+      .select({
+        bounties: count(),
+        funded: sql<number>`count(*) filter (where ${bounties.status} in ('Funded', 'Fulfilled'))`.mapWith(
+          Number,
+        ),
+        backers: sql<number>`coalesce(sum(${bounties.backerCount}), 0)`.mapWith(Number),
+      })
+      .from(bounties)
+      .where(eq(bounties.chainId, chainId)),
+    db.select({ submissions: count() }).from(submissions).where(eq(submissions.chainId, chainId)),
+  ]);
+  const winners = fulfilledRows.length
+    ? await db
+        .select({ bountyId: submissions.bountyId, trainer: submissions.trainer })
+        .from(bounties)
+        .innerJoin(
+          submissions,
+          and(
+            eq(submissions.chainId, bounties.chainId),
+            eq(submissions.submissionId, bounties.bestSubmissionId),
+          ),
+        )
+        .where(
+          and(
+            eq(bounties.chainId, chainId),
+            inArray(
+              bounties.bountyId,
+              fulfilledRows.map((row) => row.bountyId),
+            ),
+          ),
+        )
+    : [];
+  const trainingIds = trainingRows.map((row) => row.bountyId);
+  const trainingBounties: BountyListRow[] = trainingIds.length
+    ? await db
+        .select(LIST_COLUMNS)
+        .from(bounties)
+        .leftJoin(specs, eq(specs.specHash, bounties.specHash))
+        .where(and(eq(bounties.chainId, chainId), inArray(bounties.bountyId, trainingIds)))
+    : [];
+  return {
+    byBackers,
+    training: trainingRows.flatMap((lease) => {
+      const row = trainingBounties.find((b) => b.bountyId === lease.bountyId);
+      return row ? [{ ...row, percent: lease.percent, pool: lease.pool }] : [];
+    }),
+    fulfilled: fulfilledRows.map((row) => ({
+      ...row,
+      winner: winners.find((w) => w.bountyId === row.bountyId)?.trainer ?? null,
+    })),
+    totals: {
+      bounties: Number(totals?.bounties ?? 0),
+      funded: totals?.funded ?? 0,
+      backers: totals?.backers ?? 0,
+      submissions: Number(submissionCount?.submissions ?? 0),
+    },
+  };
 }

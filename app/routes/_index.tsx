@@ -1,6 +1,7 @@
 import type { MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { indexedThrough, topFundedBounties } from "~/models/bounty.server";
+import { shortHex } from "~/lib/format";
+import { homeBoards, indexedThrough, topFundedBounties } from "~/models/bounty.server";
 import { listDeployments } from "~/models/deployment.server";
 import { services } from "~/services.server";
 
@@ -14,14 +15,16 @@ export const meta: MetaFunction = () => [
 
 export async function loader() {
   const { db, config } = await services();
-  const [contracts, topFunded, cursor] = await Promise.all([
+  const [contracts, topFunded, boards, cursor] = await Promise.all([
     listDeployments(db.db, config.CHAIN_ID),
     topFundedBounties(db.db, config.CHAIN_ID),
+    homeBoards(db.db, config.CHAIN_ID),
     indexedThrough(db.db, config.CHAIN_ID),
   ]);
   return {
     chainId: config.CHAIN_ID,
     topFunded,
+    boards,
     cursor: cursor ?? null,
     contracts: contracts.map((c) => ({
       name: c.name,
@@ -34,7 +37,8 @@ export async function loader() {
 }
 
 export default function Index() {
-  const { chainId, contracts, topFunded, cursor } = useLoaderData<typeof loader>();
+  const { chainId, contracts, topFunded, boards, cursor } = useLoaderData<typeof loader>();
+  const { totals } = boards;
   return (
     <>
       <section className="hero">
@@ -44,6 +48,35 @@ export default function Index() {
           claim the work, checkpoints are scored on a private held-out set, and the best one is paid.
         </p>
       </section>
+      <section aria-label="Totals" className="totals">
+        <p>
+          <strong>{totals.bounties}</strong> bounties · <strong>{totals.funded}</strong> funded ·{" "}
+          <strong>{totals.backers}</strong> backings · <strong>{totals.submissions}</strong> checkpoints
+          submitted
+        </p>
+      </section>
+      <div className="boards">
+        <BountyBoard
+          id="backed-heading"
+          title="Most backed"
+          rows={boards.byBackers}
+          detail={(b) => `${b.backerCount} ${b.backerCount === 1 ? "backer" : "backers"}`}
+        />
+        <BountyBoard
+          id="training-heading"
+          title="In training"
+          rows={boards.training}
+          empty="No bounty is being trained right now."
+          detail={(b) => `${b.percent ?? 0}% on ${b.pool}`}
+        />
+        <BountyBoard
+          id="fulfilled-heading"
+          title="Recently fulfilled"
+          rows={boards.fulfilled}
+          empty="No bounty fulfilled yet."
+          detail={(b) => (b.winner ? `won by ${shortHex(b.winner)}` : "fulfilled")}
+        />
+      </div>
       <section aria-labelledby="funded-heading">
         <h2 id="funded-heading">Top funded bounties</h2>
         {topFunded.length === 0 ? (
@@ -115,5 +148,31 @@ export default function Index() {
         )}
       </section>
     </>
+  );
+}
+
+function BountyBoard<Row extends { bountyId: string; name: string | null }>(props: {
+  id: string;
+  title: string;
+  rows: Row[];
+  empty?: string;
+  detail(row: Row): string;
+}) {
+  return (
+    <section aria-labelledby={props.id} className="card">
+      <h2 id={props.id}>{props.title}</h2>
+      {props.rows.length === 0 ? (
+        <p className="muted">{props.empty ?? "Nothing yet."}</p>
+      ) : (
+        <ol>
+          {props.rows.map((row) => (
+            <li key={row.bountyId}>
+              <Link to={`/bounties/${row.bountyId}`}>{row.name ?? `Bounty #${row.bountyId}`}</Link>{" "}
+              <span className="muted">{props.detail(row)}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
   );
 }

@@ -5,7 +5,7 @@
  * flags and report links, the timeline with its transactions; 400 and 404).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { boardEvents, bounties, evaluationRuns, submissions } from "../../db/schema/index.js";
+import { boardEvents, bounties, evaluationRuns, leases, pools, submissions } from "../../db/schema/index.js";
 import { blobsClassifierSpec, hindiGptSpec } from "../../lib/spec.examples.js";
 import { specHash } from "../../lib/spec.js";
 import { registerSpec } from "../../lib/specs.server.js";
@@ -130,6 +130,39 @@ beforeAll(async () => {
       reportSha256: "cd".repeat(32),
     },
   ]);
+  // A fulfilled bounty with its winner, and bounty 26 in training on a pool.
+  await d
+    .insert(bounties)
+    .values(bountyRow(27, { status: "Fulfilled", bestSubmissionId: "3", raised: "1000000000" }));
+  await d.insert(submissions).values(
+    submission(3, {
+      bountyId: "27",
+      trainer: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+      verdict: "Scored",
+    }),
+  );
+  await d.insert(pools).values({
+    id: "pool-1",
+    name: "tokyo-a100",
+    operator: DAO,
+    gpuModel: "A100",
+    gpuCount: 8,
+    vramGb: 80,
+    maxLeases: 2,
+  });
+  await d.insert(leases).values({
+    id: "lease-1",
+    chainId: CHAIN_ID,
+    bountyId: "26",
+    jobId: "train-31337-26",
+    queue: "train-v24-g1",
+    poolId: "pool-1",
+    attempt: 1,
+    status: "active",
+    leasedAt: new Date(),
+    expiresAt: new Date(Date.now() + 60_000),
+    percent: 42,
+  });
   web = await serveWeb(build, { RPC_URL: anvil.url, REDIS_URL: redis.url, DATABASE_URL: db.url });
   await webReady(web);
 }, 180_000);
@@ -151,12 +184,13 @@ describe("the bounty list", () => {
   it("pages through every bounty, most funded first, 20 to a page", async () => {
     const first = await get("/bounties");
     expect(first.status, web.lines.join("\n")).toBe(200);
-    expect(first.html).toMatch(/26(<!-- -->)? (<!-- -->)?bounties/);
-    expect(linkedIds(first.html)).toEqual([26, ...Array.from({ length: 19 }, (_, i) => 25 - i)]);
+    expect(first.html).toMatch(/27(<!-- -->)? (<!-- -->)?bounties/);
+    // #26 (2e9 raised), then #27 (1e9), then #25 down (id × 1e7).
+    expect(linkedIds(first.html)).toEqual([26, 27, ...Array.from({ length: 18 }, (_, i) => 25 - i)]);
     expect(first.html).toMatch(/Page (<!-- -->)?1(<!-- -->)? of (<!-- -->)?2/);
     expect(first.html).toContain('href="/bounties?page=2"');
     const second = await get("/bounties?page=2");
-    expect(linkedIds(second.html)).toEqual([6, 5, 4, 3, 2, 1]);
+    expect(linkedIds(second.html)).toEqual([7, 6, 5, 4, 3, 2, 1]);
   });
 
   it("filters by status, task, token and DAO, and sorts", async () => {
@@ -164,9 +198,9 @@ describe("the bounty list", () => {
     expect(linkedIds((await get("/bounties?task=causal-lm")).html)).toEqual([26]);
     expect(linkedIds((await get(`/bounties?token=${TOKEN_B.toLowerCase()}`)).html)).toEqual([26]);
     expect(linkedIds((await get(`/bounties?dao=${DAO}&status=Failed`)).html)).toEqual([]);
-    expect(linkedIds((await get("/bounties?sort=newest")).html).slice(0, 3)).toEqual([26, 25, 24]);
-    // Backers: 40 for #26, then id % 7 = 6 for #20, #13, #6 (ties: the most funded first).
-    expect(linkedIds((await get("/bounties?sort=backers")).html).slice(0, 4)).toEqual([26, 20, 13, 6]);
+    expect(linkedIds((await get("/bounties?sort=newest")).html).slice(0, 3)).toEqual([27, 26, 25]);
+    // Backers: 40 for #26, then id % 7 = 6 for #27, #20, #13 (ties: the most funded first).
+    expect(linkedIds((await get("/bounties?sort=backers")).html).slice(0, 4)).toEqual([26, 27, 20, 13]);
     // An untouched form field sends an empty value: not a filter.
     expect(linkedIds((await get("/bounties?status=&task=&token=&dao=")).html)).toHaveLength(20);
   });
@@ -181,6 +215,22 @@ describe("the bounty list", () => {
   });
 });
 
+describe("the home page", () => {
+  it("shows the totals, the most backed, what is in training and what was fulfilled, with its winner", async () => {
+    const home = await get("/");
+    expect(home.status, web.lines.join("\n")).toBe(200);
+    expect(home.html).toMatch(/<strong>27<\/strong> (<!-- -->)?bounties/);
+    expect(home.html).toMatch(/<strong>3<\/strong> (<!-- -->)?checkpoints submitted/);
+    const section = (id: string) =>
+      home.html.slice(home.html.indexOf(`id="${id}"`)).split("</section>")[0] ?? "";
+    expect(linkedIds(section("backed-heading"))[0]).toBe(26);
+    expect(section("training-heading")).toContain(hindiGptSpec.name);
+    expect(section("training-heading")).toMatch(/42(<!-- -->)?% on (<!-- -->)?tokyo-a100/);
+    expect(linkedIds(section("fulfilled-heading"))).toEqual([27]);
+    expect(section("fulfilled-heading")).toContain("won by 0x15d3…6A65");
+  });
+});
+
 describe("the bounty page", () => {
   it("shows the spec, funding, submissions with copy flags and reports, and the timeline", async () => {
     const page = await get("/bounties/26");
@@ -191,13 +241,14 @@ describe("the bounty page", () => {
     expect(page.html).toContain("11.024105568");
     expect(page.html).toMatch(/copy of #(<!-- -->)?1/);
     expect(page.html).toContain(`href="/artifacts/${"ab".repeat(32)}"`);
-    // Every on-chain step with its transaction, in order; contributions are not steps.
+    // Every step in order, on-chain ones with their transaction; contributions are not steps.
     const steps = [...page.html.matchAll(/<strong>(\w+)<\/strong> (<!-- -->)?(\w+)/g)].map(
       (m) => `${m[1]} ${m[3]}`,
     );
     expect(steps).toEqual([
       "proposed BountyCreated",
       "funded BountyFunded",
+      "leased Lease", // off-chain, between the funding and the first checkpoint
       "checkpoint CheckpointSubmitted",
       "checkpoint CheckpointSubmitted",
       "evaluated EvaluationPublished",
