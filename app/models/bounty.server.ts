@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../../db/client.server.js";
 import {
@@ -126,6 +126,31 @@ const LIST_COLUMNS = {
   metric: sql<string | null>`${specs.spec}->'metric'->>'name'`,
 };
 
+/** Each sort's order, ties broken by id (the indexes bounties_raised_idx and bounties_backers_idx match). */
+const ORDER = {
+  funding: [desc(bounties.raised), asc(bounties.bountyId)],
+  backers: [desc(bounties.backerCount), desc(bounties.raised), asc(bounties.bountyId)],
+  newest: [desc(bounties.createdBlock), desc(bounties.bountyId)],
+  score: [sql`${bounties.bestScore} desc nulls last`, asc(bounties.bountyId)],
+} satisfies Record<BountyListQuery["sort"], unknown[]>;
+
+function listRows(
+  db: Database,
+  where: SQL | undefined,
+  sort: BountyListQuery["sort"],
+  limit: number,
+  offset = 0,
+): Promise<BountyListRow[]> {
+  return db
+    .select(LIST_COLUMNS)
+    .from(bounties)
+    .leftJoin(specs, eq(specs.specHash, bounties.specHash))
+    .where(where)
+    .orderBy(...ORDER[sort])
+    .limit(limit)
+    .offset(offset);
+}
+
 /** One page of bounties matching `query`, and how many match in all. */
 export async function listBounties(
   db: Database,
@@ -139,21 +164,8 @@ export async function listBounties(
     query.token ? sql`lower(${bounties.token}) = ${query.token}` : undefined,
     query.dao ? sql`lower(${bounties.dao}) = ${query.dao}` : undefined,
   );
-  const order = {
-    funding: [desc(bounties.raised), asc(bounties.bountyId)],
-    backers: [desc(bounties.backerCount), desc(bounties.raised), asc(bounties.bountyId)],
-    newest: [desc(bounties.createdBlock), desc(bounties.bountyId)],
-    score: [sql`${bounties.bestScore} desc nulls last`, asc(bounties.bountyId)],
-  }[query.sort];
   const [rows, [counted]] = await Promise.all([
-    db
-      .select(LIST_COLUMNS)
-      .from(bounties)
-      .leftJoin(specs, eq(specs.specHash, bounties.specHash))
-      .where(where)
-      .orderBy(...order)
-      .limit(BOUNTY_PAGE_SIZE)
-      .offset((query.page - 1) * BOUNTY_PAGE_SIZE),
+    listRows(db, where, query.sort, BOUNTY_PAGE_SIZE, (query.page - 1) * BOUNTY_PAGE_SIZE),
     // The spec is joined only when the task filter needs it.
     query.task
       ? db
@@ -333,14 +345,59 @@ export interface HomeBoards {
 }
 
 /** Everything the home page ranks and counts, in parallel queries served by indexes. */
+/**
+ * The platform's totals, remembered for TOTALS_TTL_MS per chain: they aggregate every bounty, change only
+ * when the indexer writes, and a public page need not recount them for each visitor.
+ */
+const TOTALS_TTL_MS = 2_000;
+const totalsCache = new Map<number, { at: number; value: Promise<HomeBoards["totals"]> }>();
+
+function platformTotals(db: Database, chainId: number): Promise<HomeBoards["totals"]> {
+  const cached = totalsCache.get(chainId);
+  if (cached && Date.now() - cached.at < TOTALS_TTL_MS) return cached.value;
+  const value = db
+    .select({
+      bounties: count(),
+      funded: sql<number>`count(*) filter (where ${bounties.status} in ('Funded', 'Fulfilled'))`.mapWith(
+        Number,
+      ),
+      backers: sql<number>`coalesce(sum(${bounties.backerCount}), 0)`.mapWith(Number),
+      submissions:
+        sql<number>`(select count(*) from ${submissions} where ${submissions.chainId} = ${chainId})`.mapWith(
+          Number,
+        ),
+    })
+    .from(bounties)
+    .where(eq(bounties.chainId, chainId))
+    .then(([row]) => ({
+      bounties: Number(row?.bounties ?? 0),
+      funded: row?.funded ?? 0,
+      backers: row?.backers ?? 0,
+      submissions: row?.submissions ?? 0,
+    }));
+  totalsCache.set(chainId, { at: Date.now(), value });
+  value.catch(() => totalsCache.delete(chainId));
+  return value;
+}
+
 export async function homeBoards(db: Database, chainId: number): Promise<HomeBoards> {
-  const top = (sort: BountyListQuery["sort"], status?: string) =>
-    listBounties(db, chainId, { sort, page: 1, ...(status && { status }) }).then((list) =>
-      list.rows.slice(0, 5),
-    );
-  const [byBackers, fulfilledRows, trainingRows, [totals], [submissionCount]] = await Promise.all([
-    top("backers"),
-    top("newest", "Fulfilled"),
+  const [byBackers, fulfilled, trainingRows, totals] = await Promise.all([
+    listRows(db, eq(bounties.chainId, chainId), "backers", 5),
+    // The newest fulfilled bounties, each with its winner (the trainer of its best submission).
+    db
+      .select({ ...LIST_COLUMNS, winner: submissions.trainer })
+      .from(bounties)
+      .leftJoin(specs, eq(specs.specHash, bounties.specHash))
+      .leftJoin(
+        submissions,
+        and(
+          eq(submissions.chainId, bounties.chainId),
+          eq(submissions.submissionId, bounties.bestSubmissionId),
+        ),
+      )
+      .where(and(eq(bounties.chainId, chainId), eq(bounties.status, "Fulfilled")))
+      .orderBy(...ORDER.newest)
+      .limit(5),
     db
       .select({ bountyId: leases.bountyId, percent: leases.percent, pool: pools.name })
       .from(leases)
@@ -348,46 +405,16 @@ export async function homeBoards(db: Database, chainId: number): Promise<HomeBoa
       .where(and(eq(leases.chainId, chainId), eq(leases.status, "active")))
       .orderBy(desc(leases.leasedAt))
       .limit(5),
-    db
-      .select({
-        bounties: count(),
-        funded: sql<number>`count(*) filter (where ${bounties.status} in ('Funded', 'Fulfilled'))`.mapWith(
-          Number,
-        ),
-        backers: sql<number>`coalesce(sum(${bounties.backerCount}), 0)`.mapWith(Number),
-      })
-      .from(bounties)
-      .where(eq(bounties.chainId, chainId)),
-    db.select({ submissions: count() }).from(submissions).where(eq(submissions.chainId, chainId)),
+    platformTotals(db, chainId),
   ]);
-  const winners = fulfilledRows.length
-    ? await db
-        .select({ bountyId: submissions.bountyId, trainer: submissions.trainer })
-        .from(bounties)
-        .innerJoin(
-          submissions,
-          and(
-            eq(submissions.chainId, bounties.chainId),
-            eq(submissions.submissionId, bounties.bestSubmissionId),
-          ),
-        )
-        .where(
-          and(
-            eq(bounties.chainId, chainId),
-            inArray(
-              bounties.bountyId,
-              fulfilledRows.map((row) => row.bountyId),
-            ),
-          ),
-        )
-    : [];
   const trainingIds = trainingRows.map((row) => row.bountyId);
-  const trainingBounties: BountyListRow[] = trainingIds.length
-    ? await db
-        .select(LIST_COLUMNS)
-        .from(bounties)
-        .leftJoin(specs, eq(specs.specHash, bounties.specHash))
-        .where(and(eq(bounties.chainId, chainId), inArray(bounties.bountyId, trainingIds)))
+  const trainingBounties = trainingIds.length
+    ? await listRows(
+        db,
+        and(eq(bounties.chainId, chainId), inArray(bounties.bountyId, trainingIds)),
+        "funding",
+        5,
+      )
     : [];
   return {
     byBackers,
@@ -395,15 +422,7 @@ export async function homeBoards(db: Database, chainId: number): Promise<HomeBoa
       const row = trainingBounties.find((b) => b.bountyId === lease.bountyId);
       return row ? [{ ...row, percent: lease.percent, pool: lease.pool }] : [];
     }),
-    fulfilled: fulfilledRows.map((row) => ({
-      ...row,
-      winner: winners.find((w) => w.bountyId === row.bountyId)?.trainer ?? null,
-    })),
-    totals: {
-      bounties: Number(totals?.bounties ?? 0),
-      funded: totals?.funded ?? 0,
-      backers: totals?.backers ?? 0,
-      submissions: Number(submissionCount?.submissions ?? 0),
-    },
+    fulfilled,
+    totals,
   };
 }

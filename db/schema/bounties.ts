@@ -42,7 +42,12 @@ export const bounties = pgTable(
       t.raised.desc().nullsFirst(),
       t.bountyId,
     ),
-    index("bounties_status_idx").on(t.chainId, t.status),
+    index("bounties_status_idx").on(
+      t.chainId,
+      t.status,
+      t.createdBlock.desc().nullsFirst(),
+      t.bountyId.desc().nullsFirst(),
+    ),
     index("bounties_token_idx").on(t.chainId, t.token),
     index("bounties_dao_idx").on(t.chainId, t.dao),
   ],
