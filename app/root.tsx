@@ -49,6 +49,7 @@ export default function App() {
           </NavLink>
           <nav aria-label="Main">
             <NavLink to="/bounties">Bounties</NavLink>
+            <NavLink to="/pools">Pools</NavLink>
             <WalletButton />
           </nav>
         </header>

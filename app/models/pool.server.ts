@@ -2,7 +2,9 @@
  * Pools for the web app: the bearer-token guard of the pool agents' API, and
  * the lease actions mapped to HTTP answers.
  */
-import type { PoolRow } from "../../db/schema/index.js";
+import { and, asc, eq } from "drizzle-orm";
+import type { Database } from "../../db/client.server.js";
+import { leases, type PoolRow, pools } from "../../db/schema/index.js";
 import { DispatchError, type Lease } from "../../jobs/dispatch/dispatcher.server.js";
 import { poolForToken } from "../../jobs/dispatch/pools.server.js";
 import type { LeaseView } from "../../lib/pool-api.js";
@@ -48,4 +50,54 @@ export function leaseView(lease: Lease): LeaseView {
     },
     spec: lease.job.spec,
   };
+}
+
+export interface PoolOverview {
+  id: string;
+  name: string;
+  operator: string;
+  gpuModel: string;
+  gpuCount: number;
+  vramGb: number;
+  maxLeases: number;
+  status: string;
+  lastHeartbeatAt: string | null;
+  activeLeases: { leaseId: string; bountyId: string; percent: number | null; progressAt: string | null }[];
+}
+
+/** Every pool with its capacity, its live leases (from the lease records) and when its agent last called. */
+export async function poolsOverview(db: Database, chainId: number): Promise<PoolOverview[]> {
+  const [rows, active] = await Promise.all([
+    db.select().from(pools).orderBy(asc(pools.name)),
+    db
+      .select({
+        poolId: leases.poolId,
+        leaseId: leases.id,
+        bountyId: leases.bountyId,
+        percent: leases.percent,
+        progressAt: leases.progressAt,
+      })
+      .from(leases)
+      .where(and(eq(leases.chainId, chainId), eq(leases.status, "active")))
+      .orderBy(asc(leases.leasedAt)),
+  ]);
+  return rows.map((pool) => ({
+    id: pool.id,
+    name: pool.name,
+    operator: pool.operator,
+    gpuModel: pool.gpuModel,
+    gpuCount: pool.gpuCount,
+    vramGb: pool.vramGb,
+    maxLeases: pool.maxLeases,
+    status: pool.status,
+    lastHeartbeatAt: pool.lastHeartbeatAt?.toISOString() ?? null,
+    activeLeases: active
+      .filter((lease) => lease.poolId === pool.id)
+      .map(({ leaseId, bountyId, percent, progressAt }) => ({
+        leaseId,
+        bountyId,
+        percent,
+        progressAt: progressAt?.toISOString() ?? null,
+      })),
+  }));
 }

@@ -231,6 +231,18 @@ describe("the home page", () => {
   });
 });
 
+describe("the pools page", () => {
+  it("shows each pool's GPUs, its leases in use against its capacity, and what it trains", async () => {
+    const page = await get("/pools");
+    expect(page.status, web.lines.join("\n")).toBe(200);
+    expect(page.html).toContain("tokyo-a100");
+    expect(page.html).toMatch(/8(<!-- -->)? × (<!-- -->)?A100/);
+    expect(page.html).toMatch(/1(<!-- -->)? \/ (<!-- -->)?2/);
+    expect(page.html).toContain('href="/bounties/26"');
+    expect(page.html).toMatch(/1(<!-- -->)? of (<!-- -->)?2(<!-- -->)? lease slots busy/);
+  });
+});
+
 describe("the bounty page", () => {
   it("shows the spec, funding, submissions with copy flags and reports, and the timeline", async () => {
     const page = await get("/bounties/26");

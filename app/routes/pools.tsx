@@ -1,0 +1,92 @@
+import { json, type MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { shortHex } from "~/lib/format";
+import { poolsOverview } from "~/models/pool.server";
+import { services } from "~/services.server";
+
+export const meta: MetaFunction = () => [{ title: "GPU pools · Crowdtrain" }];
+
+export async function loader() {
+  const { db, config } = await services();
+  return json({ pools: await poolsOverview(db.db, config.CHAIN_ID), now: Date.now() });
+}
+
+/** "12 s ago", "3 min ago", "2 h ago", or "never". */
+function ago(iso: string | null, now: number): string {
+  if (!iso) return "never";
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 90) return `${seconds} s ago`;
+  if (seconds < 5_400) return `${Math.round(seconds / 60)} min ago`;
+  return `${Math.round(seconds / 3_600)} h ago`;
+}
+
+export default function Pools() {
+  const { pools, now } = useLoaderData<typeof loader>();
+  const busy = pools.reduce((sum, pool) => sum + pool.activeLeases.length, 0);
+  const capacity = pools.filter((p) => p.status === "active").reduce((sum, pool) => sum + pool.maxLeases, 0);
+  return (
+    <>
+      <h1>GPU pools</h1>
+      <p className="muted">
+        {pools.length} {pools.length === 1 ? "pool" : "pools"} · {busy} of {capacity} lease slots busy.
+        Trainers run the pool agent (<code>npm run pool-agent</code>) with their pool's token.
+      </p>
+      {pools.length === 0 ? (
+        <p>
+          No pool is registered yet: an operator creates one with <code>npm run pools -- create</code>.
+        </p>
+      ) : (
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Pool</th>
+                <th scope="col">GPUs</th>
+                <th scope="col">Leases</th>
+                <th scope="col">Training</th>
+                <th scope="col">Last call</th>
+                <th scope="col">Operator</th>
+              </tr>
+            </thead>
+            <tbody>
+              {pools.map((pool) => (
+                <tr key={pool.id}>
+                  <td>
+                    {pool.name}
+                    {pool.status !== "active" ? <span className="muted"> ({pool.status})</span> : null}
+                  </td>
+                  <td>
+                    {pool.gpuCount === 0 ? "CPU" : `${pool.gpuCount} × ${pool.gpuModel}, ${pool.vramGb} GB`}
+                  </td>
+                  <td>
+                    <progress
+                      max={pool.maxLeases}
+                      value={pool.activeLeases.length}
+                      aria-label={`${pool.name} leases in use`}
+                    />{" "}
+                    {pool.activeLeases.length} / {pool.maxLeases}
+                  </td>
+                  <td>
+                    {pool.activeLeases.length === 0
+                      ? "idle"
+                      : pool.activeLeases.map((lease) => (
+                          <div key={lease.leaseId}>
+                            <Link to={`/bounties/${lease.bountyId}`}>#{lease.bountyId}</Link>{" "}
+                            {lease.percent ?? 0}%
+                            <span className="muted"> ({ago(lease.progressAt, now)})</span>
+                          </div>
+                        ))}
+                  </td>
+                  <td>{ago(pool.lastHeartbeatAt, now)}</td>
+                  <td>
+                    <code title={pool.operator}>{shortHex(pool.operator)}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
