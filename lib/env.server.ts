@@ -175,6 +175,17 @@ export const envSchema = z.object({
     .default(256 * 1024 * 1024),
   /** Eval-set rows per inference batch. */
   EVAL_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(256),
+  /**
+   * Secrets that sign the session cookie, comma-separated: the first signs, all verify, so a new secret
+   * goes first and an old one is dropped once its sessions have expired. Unset: a fixed, public secret
+   * in development and test; a random one per process in production (sessions end at each restart).
+   */
+  SESSION_SECRETS: z
+    .string()
+    .refine((value) => value.split(",").every((secret) => secret.trim().length >= 32), {
+      message: "each secret must be at least 32 characters",
+    })
+    .optional(),
   /** Timeout of each dependency probe in /healthz. */
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
 });

@@ -10,7 +10,13 @@ import { eq } from "drizzle-orm";
 import type { Hex } from "viem";
 import type { Database } from "../db/client.server.js";
 import { type EvalSetRow, evalSets } from "../db/schema/index.js";
-import { decodeEvalSet, evalSetCommitment, evalSetFitsSpec, randomSalt } from "../ml/evalset.js";
+import {
+  decodeEvalSet,
+  EvalSetError,
+  evalSetCommitment,
+  evalSetFitsSpec,
+  randomSalt,
+} from "../ml/evalset.js";
 import type { ArtifactStore } from "./artifacts.server.js";
 import { sha256Hex } from "./hash.server.js";
 import type { BountySpec } from "./spec.js";
@@ -24,8 +30,8 @@ export class EvalSetMismatch extends Error {
 
 /**
  * Validates `bytes` as an eval set (and against `spec` when given), stores it privately with a fresh salt
- * and returns its commitment: the `evalSetCommitment` of `createBounty`. Throws EvalSetError (format) or
- * an Error listing how it does not fit the spec; nothing is stored then.
+ * and returns its commitment: the `evalSetCommitment` of `createBounty`. Throws EvalSetError when it is
+ * malformed or does not fit the spec; nothing is stored then.
  */
 export async function storeEvalSet(
   db: Database,
@@ -36,7 +42,8 @@ export async function storeEvalSet(
   const split = decodeEvalSet(bytes);
   if (options.spec) {
     const problems = evalSetFitsSpec(split, options.spec);
-    if (problems.length > 0) throw new Error(`the eval set does not fit the spec: ${problems.join("; ")}`);
+    if (problems.length > 0)
+      throw new EvalSetError(`the eval set does not fit the spec: ${problems.join("; ")}`);
   }
   const sha256 = sha256Hex(bytes);
   const salt = randomSalt();

@@ -1,0 +1,9 @@
+import { issueNonce, NONCE_TTL_S } from "~/lib/session.server";
+
+/** GET /auth/nonce: a single-use nonce for a Sign-In with Ethereum message, valid NONCE_TTL_S seconds. */
+export async function loader() {
+  return Response.json(
+    { nonce: await issueNonce(), expiresInSeconds: NONCE_TTL_S },
+    { headers: { "Cache-Control": "no-store" } },
+  );
+}

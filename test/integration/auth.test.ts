@@ -1,0 +1,230 @@
+/**
+ * Sign-In with Ethereum and the guarded actions, against a real remix-serve,
+ * anvil (the signature check and the indexed roles) and Redis (nonces):
+ * - a signed EIP-4361 message starts an httpOnly, SameSite=Lax session; its
+ *   nonce is single-use; a wrong domain, URI or chain is a 400, a signature by
+ *   another account a 401;
+ * - no session → 401; wrong role or not the pool's operator → 403; a forged
+ *   CSRF token → 403; bad input → 400 naming the field; the right account
+ *   with its token succeeds (a DAO stores a spec and an eval set; an operator
+ *   rotates its pool's token, and the old token stops working).
+ */
+import path from "node:path";
+import type { Hex } from "viem";
+import { createSiweMessage } from "viem/siwe";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPool } from "../../jobs/dispatch/pools.server.js";
+import { Indexer } from "../../jobs/indexer/indexer.js";
+import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
+import { createChainClient } from "../../lib/chain.server.js";
+import { anvilAccount, deployContracts } from "../../lib/deploy.server.js";
+import { createLogger } from "../../lib/logger.server.js";
+import { blobsClassifierSpec } from "../../lib/spec.examples.js";
+import { specHash } from "../../lib/spec.js";
+import { heldOutSplit } from "../../ml/data.js";
+import { encodeEvalSet } from "../../ml/evalset.js";
+import { servePglite, startTestAnvil, startTestRedis, type TestService, tempDir } from "../setup/fixtures.js";
+import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
+
+const log = createLogger("test", "silent");
+const dir = tempDir("auth");
+let build: WebBuild;
+let anvil: TestService;
+let redis: TestService;
+let db: Awaited<ReturnType<typeof servePglite>>;
+let web: WebServer;
+let poolId: string;
+let poolToken: string;
+
+const DAO = anvilAccount(1);
+const OPERATOR = anvilAccount(3);
+const STRANGER = anvilAccount(4);
+
+beforeAll(async () => {
+  build = buildWeb("auth-test");
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+  const deployed = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: dir.dir });
+  const chain = createChainClient(anvil.url);
+  await syncDeployment(deployed.deployment, { db: db.handle.db, chain, log });
+  // The indexer records the role holders (the DAO is anvil account 1).
+  const board = deployed.deployment.contracts.BountyBoard;
+  if (!board) throw new Error("no board");
+  await new Indexer({
+    db: db.handle.db,
+    chain,
+    chainId: 31_337,
+    board: board.address as Hex,
+    fromBlock: board.blockNumber,
+    confirmations: 0,
+    reorgWindow: 64,
+    maxRange: 5_000,
+    queues: {},
+    log,
+  }).catchUp();
+  const created = await createPool(db.handle.db, {
+    name: "operator-pool",
+    operator: OPERATOR.address,
+    gpuModel: "A100",
+    gpuCount: 1,
+    vramGb: 80,
+    maxLeases: 1,
+  });
+  poolId = created.pool.id;
+  poolToken = created.token;
+  web = await serveWeb(build, {
+    RPC_URL: anvil.url,
+    REDIS_URL: redis.url,
+    DATABASE_URL: db.url,
+    ARTIFACTS_DIR: path.join(dir.dir, "artifacts"),
+  });
+  await webReady(web);
+}, 180_000);
+
+afterAll(async () => {
+  await web?.server.stop(5_000);
+  await Promise.all([anvil?.stop(), redis?.stop(), db?.stop()]);
+  build?.remove();
+  dir.remove();
+});
+
+type Account = typeof DAO;
+
+async function message(account: Account, overrides: Partial<Parameters<typeof createSiweMessage>[0]> = {}) {
+  const { nonce } = (await (await fetch(`${web.url}/auth/nonce`)).json()) as { nonce: string };
+  const url = new URL(web.url);
+  return createSiweMessage({
+    address: account.address,
+    chainId: 31_337,
+    domain: url.host,
+    uri: web.url,
+    nonce,
+    version: "1",
+    statement: "Sign in to Crowdtrain",
+    ...overrides,
+  });
+}
+
+async function verify(text: string, signer: Account) {
+  const signature = await signer.signMessage({ message: text });
+  return fetch(`${web.url}/auth/verify`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ message: text, signature }),
+  });
+}
+
+/** Signs in; the session cookie and the CSRF token. */
+async function signIn(account: Account): Promise<{ cookie: string; csrf: string }> {
+  const response = await verify(await message(account), account);
+  expect(response.status, await response.clone().text()).toBe(200);
+  const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const { csrf } = (await response.json()) as { csrf: string };
+  return { cookie, csrf };
+}
+
+describe("Sign-In with Ethereum", () => {
+  it("starts an httpOnly, SameSite=Lax session for a signed message, and /api/me knows the account", async () => {
+    const text = await message(STRANGER);
+    const response = await verify(text, STRANGER);
+    expect(response.status).toBe(200);
+    const setCookie = response.headers.get("set-cookie") ?? "";
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Lax/i);
+    const cookie = setCookie.split(";")[0] ?? "";
+    const me = await fetch(`${web.url}/api/me`, { headers: { cookie } });
+    expect(await me.json()).toMatchObject({ address: STRANGER.address });
+    // The nonce was used: the same message again is refused.
+    const replay = await verify(text, STRANGER);
+    expect(replay.status).toBe(400);
+    expect(await replay.text()).toMatch(/nonce is unknown, used or expired/);
+  });
+
+  it("refuses another domain, another URI, another chain, and a signature by someone else", async () => {
+    const cases: [Awaited<ReturnType<typeof message>>, Account, number, RegExp][] = [
+      [await message(DAO, { domain: "evil.example" }), DAO, 400, /for evil\.example/],
+      [await message(DAO, { uri: "https://evil.example/login" }), DAO, 400, /URI/],
+      [await message(DAO, { chainId: 1 }), DAO, 400, /chain 1/],
+      [await message(DAO), STRANGER, 401, /signature/],
+    ];
+    for (const [text, signer, status, error] of cases) {
+      const response = await verify(text, signer);
+      expect(response.status).toBe(status);
+      expect(await response.text()).toMatch(error);
+    }
+    const malformed = await fetch(`${web.url}/auth/verify`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: "hello", signature: "nope" }),
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.text()).toMatch(/signature must be 0x-prefixed hex/);
+  });
+});
+
+describe("guarded actions", () => {
+  it("lets only a signed-in DAO, with its CSRF token, store a spec and an eval set", async () => {
+    const post = (route: string, body: BodyInit, headers: Record<string, string>) =>
+      fetch(`${web.url}${route}`, { method: "POST", body, headers });
+    const json = { "content-type": "application/json" };
+    const spec = JSON.stringify(blobsClassifierSpec);
+
+    expect((await post("/api/specs", spec, json)).status).toBe(401); // no session
+    const stranger = await signIn(STRANGER);
+    const asStranger = { ...json, cookie: stranger.cookie, "x-csrf-token": stranger.csrf };
+    const wrongRole = await post("/api/specs", spec, asStranger);
+    expect(wrongRole.status).toBe(403);
+    expect(await wrongRole.text()).toMatch(/does not hold DAO_ROLE/);
+
+    const dao = await signIn(DAO);
+    const forged = await post("/api/specs", spec, { ...json, cookie: dao.cookie, "x-csrf-token": "forged" });
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toMatch(/CSRF/);
+    const asDao = { ...json, cookie: dao.cookie, "x-csrf-token": dao.csrf };
+    const bad = await post(
+      "/api/specs",
+      JSON.stringify({ ...blobsClassifierSpec, license: "not a license!" }),
+      asDao,
+    );
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ issues: [{ path: "license" }] });
+    const stored = await post("/api/specs", spec, asDao);
+    expect(stored.status).toBe(201);
+    expect(await stored.json()).toEqual({ specHash: specHash(blobsClassifierSpec) });
+
+    const upload = (bytes: Uint8Array) =>
+      post(`/api/eval-sets?specHash=${specHash(blobsClassifierSpec)}`, Buffer.from(bytes), {
+        "content-type": "application/octet-stream",
+        cookie: dao.cookie,
+        "x-csrf-token": dao.csrf,
+      });
+    const garbage = await upload(new TextEncoder().encode("not an eval set"));
+    expect(garbage.status).toBe(400);
+    expect(await garbage.text()).toMatch(/invalid eval set/);
+    const evalSet = await upload(encodeEvalSet(heldOutSplit(blobsClassifierSpec)));
+    expect(evalSet.status).toBe(201);
+    expect(await evalSet.json()).toMatchObject({ commitment: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+  });
+
+  it("lets only the pool's operator, with its CSRF token, rotate the pool's token", async () => {
+    const rotate = (headers: Record<string, string>, csrf?: string) =>
+      fetch(`${web.url}/pools/${poolId}/rotate-token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+        body: new URLSearchParams(csrf === undefined ? {} : { csrf }),
+      });
+    expect((await rotate({})).status).toBe(401);
+    const stranger = await signIn(STRANGER);
+    expect((await rotate({ cookie: stranger.cookie }, stranger.csrf)).status).toBe(403);
+    const operator = await signIn(OPERATOR);
+    expect((await rotate({ cookie: operator.cookie }, "forged")).status).toBe(403);
+    expect((await rotate({ cookie: operator.cookie })).status).toBe(403);
+    const me = (token: string) =>
+      fetch(`${web.url}/api/pool/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await me(poolToken)).status).toBe(200);
+    const rotated = await rotate({ cookie: operator.cookie }, operator.csrf);
+    expect(rotated.status).toBe(201);
+    const { token } = (await rotated.json()) as { token: string };
+    expect((await me(poolToken)).status).toBe(401);
+    expect((await me(token)).status).toBe(200);
+  });
+});
