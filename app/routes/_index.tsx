@@ -82,34 +82,36 @@ export default function Index() {
         {topFunded.length === 0 ? (
           <p>No bounties yet{cursor === null ? " (the indexer has not read the chain yet)" : ""}.</p>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Bounty</th>
-                <th scope="col">Status</th>
-                <th scope="col">Raised / goal (base units)</th>
-                <th scope="col">Backers</th>
-                <th scope="col">Created in</th>
-              </tr>
-            </thead>
-            <tbody>
-              {topFunded.map((b) => (
-                <tr key={b.bountyId}>
-                  <td>
-                    <Link to={`/bounties/${b.bountyId}`}>#{b.bountyId}</Link>
-                  </td>
-                  <td>{b.status}</td>
-                  <td>
-                    {b.raised} / {b.goal}
-                  </td>
-                  <td>{b.backerCount}</td>
-                  <td>
-                    <code title={b.createdTx}>{`${b.createdTx.slice(0, 10)}…`}</code>
-                  </td>
+          <div className="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Bounty</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Raised / goal (base units)</th>
+                  <th scope="col">Backers</th>
+                  <th scope="col">Created in</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {topFunded.map((b) => (
+                  <tr key={b.bountyId}>
+                    <td>
+                      <Link to={`/bounties/${b.bountyId}`}>#{b.bountyId}</Link>
+                    </td>
+                    <td>{b.status}</td>
+                    <td>
+                      {b.raised} / {b.goal}
+                    </td>
+                    <td>{b.backerCount}</td>
+                    <td>
+                      <code title={b.createdTx}>{`${b.createdTx.slice(0, 10)}…`}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
         <p>
           <Link to="/bounties">All bounties</Link>
@@ -121,30 +123,32 @@ export default function Index() {
         {contracts.length === 0 ? (
           <p>No contracts are recorded for this chain yet. `npm run dev` deploys them on start.</p>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Contract</th>
-                <th scope="col">Address</th>
-                <th scope="col">Deployed in block</th>
-                <th scope="col">Transaction</th>
-              </tr>
-            </thead>
-            <tbody>
-              {contracts.map((c) => (
-                <tr key={c.name}>
-                  <td>{c.name}</td>
-                  <td>
-                    <code>{c.address}</code>
-                  </td>
-                  <td>{c.blockNumber}</td>
-                  <td>
-                    <code title={c.txHash}>{`${c.txHash.slice(0, 10)}…`}</code>
-                  </td>
+          <div className="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Contract</th>
+                  <th scope="col">Address</th>
+                  <th scope="col">Deployed in block</th>
+                  <th scope="col">Transaction</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {contracts.map((c) => (
+                  <tr key={c.name}>
+                    <td>{c.name}</td>
+                    <td>
+                      <code>{c.address}</code>
+                    </td>
+                    <td>{c.blockNumber}</td>
+                    <td>
+                      <code title={c.txHash}>{`${c.txHash.slice(0, 10)}…`}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
     </>

@@ -1,5 +1,6 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
+import { useEffect, useRef } from "react";
 import { percentOf, shortHex, timeLeft } from "~/lib/format";
 import { bountyDetail } from "~/models/bounty.server";
 import { bountyQueueStatus, type QueueStatus } from "~/models/queue.server";
@@ -54,6 +55,7 @@ export default function BountyPage() {
   const { bountyId, name, bounty, spec, queue, submissions, timeline } = useLoaderData<typeof loader>();
   const pct = percentOf(bounty.raised, bounty.goal);
   const finalized = ["Fulfilled", "Failed", "Cancelled"].includes(bounty.status);
+  useLiveUpdates(!finalized);
   return (
     <>
       <p className="muted">
@@ -164,7 +166,9 @@ export default function BountyPage() {
                     <td>{s.submissionId}</td>
                     <td>{s.score ?? "—"}</td>
                     <td>
-                      <code title={s.trainer}>{shortHex(s.trainer)}</code>
+                      <Link to={`/trainers/${s.trainer}`} title={s.trainer}>
+                        <code>{shortHex(s.trainer)}</code>
+                      </Link>
                     </td>
                     <td>{new Date(s.submittedAt).toLocaleString()}</td>
                     <td>
@@ -182,6 +186,7 @@ export default function BountyPage() {
       </section>
       <section aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">Timeline</h2>
+        {timeline.length === 0 ? <p className="muted">No step indexed yet.</p> : null}
         <ol className="timeline">
           {timeline.map((entry) => (
             <li key={entry.key}>
@@ -203,4 +208,20 @@ export default function BountyPage() {
       </section>
     </>
   );
+}
+
+/** Live funding and training progress: the page's data is reloaded every few seconds while it is visible. */
+const LIVE_EVERY_MS = 5_000;
+function useLiveUpdates(enabled: boolean) {
+  const revalidator = useRevalidator();
+  const latest = useRef(revalidator);
+  latest.current = revalidator;
+  useEffect(() => {
+    if (!enabled) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible" && latest.current.state === "idle")
+        latest.current.revalidate();
+    }, LIVE_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [enabled]);
 }

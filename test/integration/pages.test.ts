@@ -231,6 +231,19 @@ describe("the home page", () => {
   });
 });
 
+describe("the trainer dashboard", () => {
+  it("shows a trainer's submissions with scores, verdicts, copy flags and reports", async () => {
+    const page = await get("/trainers/0x90f79bf6eb2c4f870365e785982e1f101e93b906");
+    expect(page.status, web.lines.join("\n")).toBe(200);
+    expect(page.html).toContain("0x90F79bf6EB2c4f870365E785982E1f101E93b906");
+    expect(page.html).toContain("11.024105568");
+    expect(page.html).toContain('<span class="flag"> copy</span>');
+    expect(page.html).toContain(`href="/artifacts/${"ab".repeat(32)}"`);
+    expect(page.html).toContain("No claim yet.");
+    expect((await get("/trainers/0x123")).status).toBe(400);
+  });
+});
+
 describe("the pools page", () => {
   it("shows each pool's GPUs, its leases in use against its capacity, and what it trains", async () => {
     const page = await get("/pools");
