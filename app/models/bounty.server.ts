@@ -11,9 +11,9 @@ import {
   specs,
   submissions,
 } from "../../db/schema/index.js";
-import { BOUNTY_STATUS } from "../../lib/board.server.js";
 import { type BountySpec, TASK_TYPES } from "../../lib/spec.js";
 import { findSpec } from "../../lib/specs.server.js";
+import { BOUNTY_SORTS, LISTED_STATUSES } from "../lib/bounty-list.js";
 
 export interface BountyOverview {
   bountyId: string;
@@ -60,9 +60,7 @@ export async function indexedThrough(db: Database, chainId: number): Promise<num
 /* The bounty list: filters, sorting, server-side pagination                 */
 /* ------------------------------------------------------------------------ */
 
-export const BOUNTY_SORTS = ["funding", "backers", "newest", "score"] as const;
 export const BOUNTY_PAGE_SIZE = 20;
-const LISTED_STATUSES = BOUNTY_STATUS.filter((status) => status !== "None") as [string, ...string[]];
 const addressParam = z
   .string()
   .regex(/^0x[0-9a-fA-F]{40}$/, { error: "must be a 0x-prefixed 20-byte address" })

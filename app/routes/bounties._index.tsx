@@ -1,18 +1,12 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { BOUNTY_SORTS, LISTED_STATUSES } from "~/lib/bounty-list";
 import { percentOf, shortHex } from "~/lib/format";
-import {
-  BOUNTY_SORTS,
-  type BountyListQuery,
-  listBounties,
-  parseBountyListQuery,
-} from "~/models/bounty.server";
+import { type BountyListQuery, listBounties, parseBountyListQuery } from "~/models/bounty.server";
 import { services } from "~/services.server";
+import { TASK_TYPES } from "../../lib/spec.js";
 
 export const meta: MetaFunction = () => [{ title: "Bounties · Crowdtrain" }];
-
-const STATUSES = ["Funding", "Funded", "Fulfilled", "Failed", "Cancelled"];
-const TASKS = ["classification", "regression", "causal-lm"];
 
 /** GET /bounties?status=&task=&token=&dao=&sort=&page=: a 400 with the form's field errors on bad input. */
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -62,7 +56,7 @@ export default function Bounties() {
           "Status",
           <select id="f-status" name="status" defaultValue={values.status ?? ""} {...described("status")}>
             <option value="">any</option>
-            {STATUSES.map((s) => (
+            {LISTED_STATUSES.map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>,
@@ -72,7 +66,7 @@ export default function Bounties() {
           "Task",
           <select id="f-task" name="task" defaultValue={values.task ?? ""} {...described("task")}>
             <option value="">any</option>
-            {TASKS.map((t) => (
+            {TASK_TYPES.map((t) => (
               <option key={t}>{t}</option>
             ))}
           </select>,

@@ -77,6 +77,8 @@ async function openPage(url: string, viewport?: { width: number; height: number 
     if (response.status() >= 400) problems.push(`http ${response.status()}: ${response.url()}`);
   });
   await page.goto(url);
+  // Hydration has run (and reported any mismatch) once the page's scripts are loaded and the network is quiet.
+  await page.waitForLoadState("networkidle");
   return { page, problems };
 }
 
@@ -111,10 +113,13 @@ describe("bounty pages in Chromium", () => {
       });
       await page.close();
     }
-    const { page } = await openPage(`${web.url}/bounties`, { width: 375, height: 740 });
+    const { page, problems } = await openPage(`${web.url}/bounties`, { width: 375, height: 740 });
     for (const label of ["Status", "Task", "Token", "DAO", "Sort by"]) {
-      expect(await page.getByLabel(label, { exact: true }).count(), label).toBe(1);
+      const control = page.getByLabel(label, { exact: true });
+      await control.waitFor({ timeout: 5_000 });
+      expect(await control.count(), label).toBe(1);
     }
+    expect(problems).toEqual([]);
     await page.close();
   });
 });

@@ -10,11 +10,9 @@
  *   rotates its pool's token, and the old token stops working).
  */
 import path from "node:path";
-import type { Hex } from "viem";
 import { createSiweMessage } from "viem/siwe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPool } from "../../jobs/dispatch/pools.server.js";
-import { Indexer } from "../../jobs/indexer/indexer.js";
 import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
 import { createChainClient } from "../../lib/chain.server.js";
 import { anvilAccount, deployContracts } from "../../lib/deploy.server.js";
@@ -24,6 +22,7 @@ import { specHash } from "../../lib/spec.js";
 import { heldOutSplit } from "../../ml/data.js";
 import { encodeEvalSet } from "../../ml/evalset.js";
 import { servePglite, startTestAnvil, startTestRedis, type TestService, tempDir } from "../setup/fixtures.js";
+import { testIndexer } from "../setup/indexer.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
 const log = createLogger("test", "silent");
@@ -47,20 +46,7 @@ beforeAll(async () => {
   const chain = createChainClient(anvil.url);
   await syncDeployment(deployed.deployment, { db: db.handle.db, chain, log });
   // The indexer records the role holders (the DAO is anvil account 1).
-  const board = deployed.deployment.contracts.BountyBoard;
-  if (!board) throw new Error("no board");
-  await new Indexer({
-    db: db.handle.db,
-    chain,
-    chainId: 31_337,
-    board: board.address as Hex,
-    fromBlock: board.blockNumber,
-    confirmations: 0,
-    reorgWindow: 64,
-    maxRange: 5_000,
-    queues: {},
-    log,
-  }).catchUp();
+  await testIndexer(db.handle.db, anvil.url, deployed.deployment).catchUp();
   const created = await createPool(db.handle.db, {
     name: "operator-pool",
     operator: OPERATOR.address,

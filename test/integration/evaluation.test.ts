@@ -23,7 +23,7 @@ import { bountyBoardAbi } from "../../contracts/abi.js";
 import { evaluationRuns, submissions } from "../../db/schema/index.js";
 import { Evaluator } from "../../jobs/evaluate/evaluator.server.js";
 import { Sandbox } from "../../jobs/evaluate/sandbox.js";
-import { Indexer } from "../../jobs/indexer/indexer.js";
+import type { Indexer } from "../../jobs/indexer/indexer.js";
 import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
 import { createQueue, QUEUE } from "../../jobs/queues.server.js";
 import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
@@ -58,6 +58,7 @@ import {
   uniqueId,
   waitUntil,
 } from "../setup/fixtures.js";
+import { testIndexer } from "../setup/indexer.js";
 
 const spec = blobsClassifierSpec;
 const prefix = uniqueId("evaluation");
@@ -188,19 +189,8 @@ beforeAll(async () => {
   });
   await c.send(anvilAccount(1), "fund", [bountyId, usd(100)]);
 
-  const board = deployed.deployment.contracts.BountyBoard;
-  if (!board) throw new Error("no board");
-  indexer = new Indexer({
-    db: db.handle.db,
-    chain: createChainClient(anvil.url),
-    chainId: CHAIN_ID,
-    board: board.address as Hex,
-    fromBlock: board.blockNumber,
-    confirmations: 0,
-    reorgWindow: 64,
-    maxRange: 5_000,
+  indexer = testIndexer(db.handle.db, anvil.url, deployed.deployment, {
     queues: { [QUEUE.evaluate]: evaluateQueue() },
-    log,
   });
   evaluator = newEvaluator();
 }, 120_000);

@@ -20,7 +20,6 @@ import { leases } from "../../db/schema/index.js";
 import { Dispatcher } from "../../jobs/dispatch/dispatcher.server.js";
 import { createPool } from "../../jobs/dispatch/pools.server.js";
 import { type QueueStatus, queueStatus } from "../../jobs/dispatch/queue-status.server.js";
-import { Indexer } from "../../jobs/indexer/indexer.js";
 import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
 import { createQueue, QUEUE } from "../../jobs/queues.server.js";
 import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
@@ -47,6 +46,7 @@ import {
   uniqueId,
   waitUntil,
 } from "../setup/fixtures.js";
+import { testIndexer } from "../setup/indexer.js";
 import { peakConcurrency } from "../setup/leases.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
@@ -171,21 +171,10 @@ describe("a funded bounty trained by pool agents", () => {
     await c.send(backers[1] as never, "fund", [bountyCount, usd(600)]);
 
     // The indexer turns the event into a dispatch job; the worker queues the bounty for training.
-    const board = deployed.deployment.contracts.BountyBoard;
-    if (!board) throw new Error("no board");
     const dispatchQueue = createQueue(QUEUE.dispatch, connection, prefix);
     try {
-      const indexer = new Indexer({
-        db: db.handle.db,
-        chain: createChainClient(anvil.url),
-        chainId: 31_337,
-        board: board.address as Hex,
-        fromBlock: board.blockNumber,
-        confirmations: 0,
-        reorgWindow: 64,
-        maxRange: 5_000,
+      const indexer = testIndexer(db.handle.db, anvil.url, deployed.deployment, {
         queues: { [QUEUE.dispatch]: dispatchQueue },
-        log,
       });
       await indexer.catchUp();
       await indexer.flushEffects();
