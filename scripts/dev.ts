@@ -9,6 +9,10 @@
  *   worker    jobs/worker.ts
  *   indexer   jobs/indexer-process.ts: board events into the database
  *   web       `remix dev` (rebuilds on change) serving on PORT
+ *   demo      on a fresh anvil deployment, DAOs, specs, eval sets and bounties in various states
+ *             (scripts/lib/demo-seed.ts; DEV_SEED=0 skips it)
+ *   pool      a local CPU pool and its agent (agent/cli.ts, the reference trainer, anvil account 8),
+ *             which trains the funded bounties (DEV_POOL_AGENT=0 skips it)
  *
  * Ctrl-C stops everything it started, in reverse order, and leaves nothing
  * behind, also when it comes in the middle of start-up.
@@ -19,12 +23,29 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { dbTargetFromEnv, migrateDb, openDb } from "../db/client.server.js";
-import { resetChainProjection } from "../jobs/indexer/store.js";
 import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../jobs/queues.server.js";
+import { ArtifactStore } from "../lib/artifacts.server.js";
+import type { Deployment } from "../lib/chain.server.js";
 import { createChainClient } from "../lib/chain.server.js";
-import { ANVIL_CHAIN_ID, boardDeployOptions, deployContracts } from "../lib/deploy.server.js";
+import {
+  ANVIL_CHAIN_ID,
+  anvilAccount,
+  boardDeployOptions,
+  DEV_TOKEN,
+  deployContracts,
+} from "../lib/deploy.server.js";
 import { envOrExit, envSchema } from "../lib/env.server.js";
 import { createRedis, redactUrl } from "../lib/redis.server.js";
+import {
+  DEMO_ACCOUNTS,
+  DEMO_POOL,
+  type DemoSeedResult,
+  formatUsd,
+  type LocalPool,
+  localPool,
+  seedDemo,
+} from "./lib/demo-seed.js";
+import { resetDevChainState } from "./lib/dev-chain-reset.js";
 import { removeDevServices, writeDevServices } from "./lib/dev-services.js";
 import {
   freePort,
@@ -47,6 +68,10 @@ const devSchema = envSchema.extend({
   DEV_DATA_DIR: z.string().min(1).default(".data"),
   /** Where `remix dev` writes the build (inside the project); see remix.config.js. */
   REMIX_BUILD_DIR: z.string().min(1).default("build"),
+  /** Seed demo DAOs and bounties on a fresh anvil deployment (scripts/lib/demo-seed.ts). */
+  DEV_SEED: z.stringbool({ error: "must be 1 or 0 (true/false, yes/no, on/off)" }).default(true),
+  /** Run a local CPU pool's agent with the reference trainer (anvil only). */
+  DEV_POOL_AGENT: z.stringbool({ error: "must be 1 or 0 (true/false, yes/no, on/off)" }).default(true),
 });
 // The whole configuration is checked before anything starts, not only what dev itself uses.
 const config = envOrExit(devSchema);
@@ -131,13 +156,21 @@ async function shutdown(code: number, reason: string) {
   process.exit(code);
 }
 
-/** Registers a spawned process: stopped on shutdown, and its unexpected exit stops everything. */
-function watch(proc: ManagedProcess) {
+/**
+ * Registers a spawned process: stopped on shutdown. Its unexpected exit stops everything, unless it is
+ * `optional` (the local pool agent: the platform runs without it), which is then only reported.
+ */
+function watch(proc: ManagedProcess, options: { optional?: boolean } = {}) {
   started.push(proc);
   void proc.exited.then((code) => {
-    if (!shuttingDown) {
-      const output = proc.tail().slice(-5).join("\n  ");
-      void shutdown(1, `${proc.name} exited unexpectedly (${code})${output ? `:\n  ${output}` : ""}`);
+    if (shuttingDown) return;
+    const output = proc.tail().slice(-5).join("\n  ");
+    const why = `${proc.name} exited unexpectedly (${code})${output ? `:\n  ${output}` : ""}`;
+    if (options.optional) {
+      started.splice(started.indexOf(proc), 1);
+      say(`${why}\n  everything else keeps running`);
+    } else {
+      void shutdown(1, why);
     }
   });
   return proc;
@@ -174,6 +207,96 @@ async function startDatabase(): Promise<string> {
     }),
   );
   return waitFor("PGlite server", () => announced, { process: db, timeoutMs: 60_000 });
+}
+
+interface Demo {
+  /** Why there is no seed this time, or what was seeded. */
+  seed: DemoSeedResult;
+  /** The local pool whose agent runs, or why none runs. */
+  pool?: LocalPool;
+  poolNote?: string;
+}
+
+/** Seeds the demo on a fresh anvil deployment and gets the local pool ready (DEV_SEED, DEV_POOL_AGENT). */
+async function prepareDemo(options: {
+  rpcUrl: string;
+  chainId: number;
+  databaseUrl: string;
+  deployment: Deployment;
+  reused: boolean;
+}): Promise<Demo> {
+  const notAnvil = options.chainId === ANVIL_CHAIN_ID ? undefined : `chain ${options.chainId} is not anvil`;
+  const seedSkipped = !config.DEV_SEED
+    ? "DEV_SEED=0"
+    : (notAnvil ??
+      (options.reused
+        ? "the contracts were reused, and the chain keeps its bounties (delete .data/ for a fresh demo)"
+        : undefined));
+  const poolSkipped = config.DEV_POOL_AGENT ? notAnvil : "DEV_POOL_AGENT=0";
+  let seed: DemoSeedResult = { seeded: false, reason: seedSkipped ?? "" };
+  if (seedSkipped) say(`demo seed: skipped (${seedSkipped})`);
+  if (seedSkipped && poolSkipped) return { seed, poolNote: poolSkipped };
+
+  const handle = await openDb({ kind: "postgres", url: options.databaseUrl });
+  try {
+    if (!seedSkipped) {
+      say("demo seed: DAOs, specs, private eval sets and bounties, all on-chain (DEV_SEED=0 skips this)");
+      seed = await seedDemo({
+        rpcUrl: options.rpcUrl,
+        deployment: options.deployment,
+        db: handle.db,
+        store: new ArtifactStore(config.ARTIFACTS_DIR),
+        log: say,
+      }).catch((error: Error) => {
+        throw new Error(
+          `the demo seed failed: ${error.message}\n` +
+            "Start with DEV_SEED=0 to skip it, or delete .data/ to try again on a fresh chain.",
+        );
+      });
+      if (!seed.seeded) say(`demo seed: skipped (${seed.reason})`);
+    }
+    if (poolSkipped) return { seed, poolNote: poolSkipped };
+    const pool = await localPool(handle.db);
+    if (!pool) {
+      const note = `the pool ${DEMO_POOL.name} is disabled (npm run pools -- enable ${DEMO_POOL.name})`;
+      say(`pool agent: not started, ${note}`);
+      return { seed, poolNote: note };
+    }
+    say(`pool agent: pool ${pool.name} ${pool.created ? "created" : "found"}, with a fresh API token`);
+    return { seed, pool };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The demo's lines of the start-up summary. */
+function demoSummary(demo: Demo, webUrl: string): string[] {
+  const account = (index: number) => `${index} ${anvilAccount(index).address}`;
+  const lines: string[] = [];
+  if (demo.seed.seeded) {
+    lines.push(`  demo       ${demo.seed.bounties.length} bounties seeded (${webUrl}/bounties):`);
+    for (const b of demo.seed.bounties) {
+      lines.push(
+        `    #${String(b.id).padEnd(2)} ${b.name.padEnd(39)} ${b.status.padEnd(9)} ` +
+          `${`${formatUsd(b.raised)}/${formatUsd(b.goal)}`.padEnd(11)} ${DEV_TOKEN.symbol}  ${b.next}`,
+      );
+    }
+    lines.push(
+      "    demo accounts (anvil's well-known dev keys, README: The demo):",
+      `      DAOs     ${DEMO_ACCOUNTS.daos.map(account).join(", ")}`,
+      `      backers  ${DEMO_ACCOUNTS.backers.join(", ")}; evaluator ${DEMO_ACCOUNTS.evaluator}; admin ${DEMO_ACCOUNTS.admin}`,
+      `      trainer  ${account(DEMO_ACCOUNTS.trainer)} (the local pool)`,
+      `      yours    ${account(DEMO_ACCOUNTS.newcomer)} (ETH and ${DEV_TOKEN.symbol}, no history)`,
+    );
+  } else {
+    lines.push(`  demo       not seeded: ${demo.seed.reason}`);
+  }
+  lines.push(
+    demo.pool
+      ? `  pool agent agent/cli.ts for pool ${demo.pool.name} (CPU, reference trainer), trainer ${demo.pool.trainer}`
+      : `  pool agent not running: ${demo.poolNote ?? "not wanted"}`,
+  );
+  return lines;
 }
 
 async function main() {
@@ -229,9 +352,18 @@ async function main() {
   });
   stillStarting();
   if (!reused && chainId === ANVIL_CHAIN_ID) {
-    // A new deployment on anvil means a new chain (its state was lost): an index of the old one is stale.
-    const handle = await openDb({ kind: "postgres", url: databaseUrl });
-    await resetChainProjection(handle.db, chainId).finally(() => handle.close());
+    // A new deployment on anvil means a new chain (or board): what was derived from the old one is stale.
+    await resetDevChainState({
+      databaseUrl,
+      chainId,
+      privateRedisUrl: config.REDIS_URL ? undefined : redisUrl,
+    });
+    if (config.REDIS_URL) {
+      say(
+        `REDIS_URL is not dev's own Redis, so the queues of the previous chain were kept: if new bounties ` +
+          `are not dispatched, use a fresh QUEUE_PREFIX (now ${config.QUEUE_PREFIX})`,
+      );
+    }
   }
   const producer = createRedis(redisUrl, "producer");
   const queue = createQueue(QUEUE.deployments, producer, config.QUEUE_PREFIX);
@@ -247,7 +379,11 @@ async function main() {
   }
   stillStarting();
 
-  // 5. Worker and web, with everything resolved.
+  // 5. The demo: bounties on a fresh chain, and the local pool its agent trains them in.
+  const demo = await prepareDemo({ rpcUrl, chainId, databaseUrl, deployment, reused });
+  stillStarting();
+
+  // 6. Worker and web, with everything resolved.
   const childEnv = {
     ...process.env,
     NODE_ENV: "development",
@@ -273,6 +409,31 @@ async function main() {
   });
   stillStarting();
 
+  // 7. The local pool agent: HTTP to the web app and JSON-RPC to the chain only, like any pool agent.
+  if (demo.pool) {
+    watch(
+      startProcess({
+        name: "pool-agent",
+        ...nodeTs("agent/cli.ts"),
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          NODE_ENV: "development",
+          LOG_LEVEL: config.LOG_LEVEL,
+          POOL_API_URL: webUrl,
+          // Never printed: it reaches the agent through its environment only.
+          POOL_TOKEN: demo.pool.token,
+          TRAINER_PRIVATE_KEY: demo.pool.trainerKey,
+          RPC_URL: rpcUrl,
+          POOL_WORK_DIR: path.join(dataDir, "pool-agent"),
+          POOL_CONCURRENCY: String(DEMO_POOL.maxLeases),
+          POOL_SEED: "1",
+        },
+      }),
+      { optional: true },
+    );
+  }
+
   writeDevServices(dataDir, { pid: process.pid, webUrl, rpcUrl, redisUrl, databaseUrl });
 
   const contracts = Object.entries(deployment.contracts)
@@ -290,6 +451,7 @@ async function main() {
       "  indexer    jobs/indexer-process.ts (board events -> database)",
       `  contracts  ${reused ? "reused" : "deployed"} (${file})`,
       contracts,
+      ...demoSummary(demo, webUrl),
       "Press Ctrl-C to stop everything.",
       "",
     ].join("\n"),
@@ -297,7 +459,8 @@ async function main() {
 }
 
 main().catch((error: Error) => {
-  if (error instanceof Stopped) return; // a signal arrived; shutdown() is already at work
+  // A signal arrived: shutdown() is already at work, and start-up errors since are its consequences.
+  if (error instanceof Stopped || shuttingDown) return;
   process.stderr.write(`\n[dev] cannot start: ${error.message}\n`);
   void shutdown(1, "start-up failed");
 });

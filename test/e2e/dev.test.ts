@@ -1,12 +1,26 @@
 /**
- * `npm run dev` as a newcomer runs it: from nothing to a healthy platform,
- * a clear refusal for a second instance, Ctrl-C (SIGINT) leaving no process
- * behind, and a restart that finds its chain and database where it left them.
+ * `npm run dev` as a newcomer runs it: from nothing to a healthy platform
+ * with its demo (seeded bounties in the index, the Hindi GPT bounty trained by
+ * the local pool agent and scored on-chain), a clear refusal for a second
+ * instance, Ctrl-C (SIGINT) leaving no process behind, and a restart that
+ * finds its chain and database where it left them.
  */
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import type { HealthReport } from "../../app/lib/health.server.js";
+import { bountyBoardAbi } from "../../contracts/abi.js";
+import { openDb } from "../../db/client.server.js";
+import { submissions } from "../../db/schema/index.js";
+import { VERDICT } from "../../lib/board.server.js";
+import { boardClients } from "../../lib/board-client.server.js";
+import { deploymentSchema } from "../../lib/chain.server.js";
+import { anvilAccount } from "../../lib/deploy.server.js";
+import { hindiGptSpec } from "../../lib/spec.examples.js";
+import { specHash } from "../../lib/spec.js";
+import { DEMO_ACCOUNTS, DEMO_BOUNTIES } from "../../scripts/lib/demo-seed.js";
+import { readDevServices } from "../../scripts/lib/dev-services.js";
 import {
   freePort,
   isAlive,
@@ -81,6 +95,7 @@ describe("npm run dev", () => {
     DEV_DATA_DIR: path.join(data.dir, "data"),
     PGLITE_DIR: path.join(data.dir, "data/pglite"),
     DEPLOYMENTS_DIR: path.join(data.dir, "data/deployments"),
+    ARTIFACTS_DIR: path.join(data.dir, "data/artifacts"),
   };
   let webUrl = "";
   let tokenAddress = "";
@@ -101,15 +116,79 @@ describe("npm run dev", () => {
       });
       expect(report.failing).toEqual([]);
 
-      const deployment = JSON.parse(
-        readFileSync(path.join(env.DEPLOYMENTS_DIR as string, "31337.json"), "utf8"),
+      const deployment = deploymentSchema.parse(
+        JSON.parse(readFileSync(path.join(env.DEPLOYMENTS_DIR as string, "31337.json"), "utf8")),
       );
-      tokenAddress = deployment.contracts.TestToken.address;
+      tokenAddress = deployment.contracts.TestToken?.address ?? "";
       // The worker projected the deployment into the database; the home page shows it.
       await waitFor("home page lists the token", async () => {
         const html = await (await fetch(webUrl)).text();
         if (!html.includes(tokenAddress)) throw new Error("not yet synced");
       });
+
+      // The demo: seeded on the fresh chain, announced, indexed and listed.
+      const banner = lines.join("\n");
+      expect(banner).toContain(`demo       ${DEMO_BOUNTIES.length} bounties seeded`);
+      expect(banner).toMatch(/pool agent agent\/cli\.ts for pool dev-cpu/);
+      await waitFor("the bounty list to show every demo bounty", async () => {
+        const html = await (await fetch(`${webUrl}/bounties`)).text();
+        const missing = DEMO_BOUNTIES.filter((b) => !html.includes(escapeHtml(b.spec.name)));
+        if (missing.length > 0) throw new Error(`not listed: ${missing.map((b) => b.spec.name).join(", ")}`);
+      });
+
+      // The local pool agent trains the Hindi GPT bounty (#1, the best funded: leased first), the worker's
+      // evaluator scores it on-chain, and the indexer brings the score back.
+      const c = boardClients(`http://127.0.0.1:${env.ANVIL_PORT}`, deployment);
+      const hindi = await c.publicClient.readContract({
+        address: c.board,
+        abi: bountyBoardAbi,
+        functionName: "getBounty",
+        args: [1n],
+      });
+      expect(hindi.specHash).toBe(specHash(hindiGptSpec));
+      const best = await waitFor(
+        "a scored submission on the Hindi GPT bounty",
+        async () => {
+          const bounty = await c.publicClient.readContract({
+            address: c.board,
+            abi: bountyBoardAbi,
+            functionName: "getBounty",
+            args: [1n],
+          });
+          if (bounty.bestSubmissionId === 0n) throw new Error("no qualifying submission yet");
+          return bounty.bestSubmissionId;
+        },
+        { timeoutMs: 120_000, intervalMs: 1_000, process: dev },
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n--- dev output ---\n${lines.slice(-30).join("\n")}`);
+      });
+      const submission = await c.publicClient.readContract({
+        address: c.board,
+        abi: bountyBoardAbi,
+        functionName: "getSubmission",
+        args: [best],
+      });
+      expect(submission.trainer).toBe(anvilAccount(DEMO_ACCOUNTS.trainer).address);
+      expect(VERDICT[submission.verdict]).toBe("Scored");
+      // Perplexity, 9 decimals on-chain: better than the spec's target.
+      expect(Number(submission.score) / 1e9).toBeLessThanOrEqual(hindiGptSpec.metric.target);
+      const services = readDevServices(env.DEV_DATA_DIR);
+      if (!services) throw new Error("dev wrote no services.json");
+      const db = await openDb({ kind: "postgres", url: services.databaseUrl });
+      try {
+        const indexed = await waitFor("the score in the index", async () => {
+          const [row] = await db.db
+            .select()
+            .from(submissions)
+            .where(and(eq(submissions.chainId, 31_337), eq(submissions.submissionId, best.toString())));
+          if (row?.verdict !== "Scored")
+            throw new Error(`submission ${best} is ${row?.verdict ?? "not indexed"}`);
+          return row;
+        });
+        expect(indexed).toMatchObject({ bountyId: "1", score: submission.score.toString() });
+      } finally {
+        await db.close();
+      }
 
       // A second instance on the same data: a clear message, exit 1, nothing started.
       const secondLines: string[] = [];
@@ -125,7 +204,7 @@ describe("npm run dev", () => {
 
       // Ctrl-C: SIGINT to the dev process; every process it started goes away.
       const tree = descendants(dev.child.pid as number);
-      expect(tree.length).toBeGreaterThanOrEqual(5); // anvil, redis, db, worker, web
+      expect(tree.length).toBeGreaterThanOrEqual(7); // anvil, redis, db, worker, indexer, web, pool agent
       process.kill(dev.child.pid as number, "SIGINT");
       expect(await dev.exited).toBe(0);
       await waitFor("all children gone", async () => {
@@ -147,7 +226,11 @@ describe("npm run dev", () => {
     const dev = startDev(env, lines);
     try {
       await running(dev, lines);
-      expect(lines.join("\n")).toContain("contracts  reused");
+      const banner = lines.join("\n");
+      expect(banner).toContain("contracts  reused");
+      // The chain keeps its demo: nothing is seeded twice; the local pool's agent runs again, with a new token.
+      expect(banner).toContain("demo       not seeded: the contracts were reused");
+      expect(banner).toContain("pool agent: pool dev-cpu found, with a fresh API token");
       const html = await (await fetch(webUrl)).text();
       expect(html).toContain(tokenAddress);
       process.kill(dev.child.pid as number, "SIGINT");
@@ -187,6 +270,15 @@ describe("npm run dev", () => {
     }
   });
 });
+
+/** Text as React renders it into HTML. */
+function escapeHtml(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;");
+}
 
 /** Command lines of running processes that mention `text` (the test's own data directory). */
 function processesMentioning(text: string): string[] {

@@ -4,70 +4,25 @@
  * finalized, paid out, refunded, cancelled; revenue deposited and claimed;
  * shares moved. Every call is a real transaction from anvil's accounts.
  */
-import {
-  type Address,
-  createPublicClient,
-  createTestClient,
-  createWalletClient,
-  getAddress,
-  type Hash,
-  http,
-  keccak256,
-  maxUint256,
-  parseUnits,
-  stringToHex,
-} from "viem";
+import { type Address, createTestClient, http, keccak256, stringToHex } from "viem";
 import type { HDAccount } from "viem/accounts";
-import { anvil as anvilChain } from "viem/chains";
-import { bountyBoardAbi, testTokenAbi } from "../../contracts/abi.js";
-import { boardAddress } from "../../lib/board.server.js";
+import { bountyBoardAbi } from "../../contracts/abi.js";
+import { boardClients as liveBoardClients, usd } from "../../lib/board-client.server.js";
 import type { Deployment } from "../../lib/chain.server.js";
-import { anvilAccount, DEV_TOKEN } from "../../lib/deploy.server.js";
+import { anvilAccount } from "../../lib/deploy.server.js";
 
-export const usd = (amount: string | number) => parseUnits(String(amount), DEV_TOKEN.decimals);
+export { usd };
 
+/** The board clients of lib/board-client.server.ts, plus anvil's test client and placeholder bounties. */
 export function boardClients(rpcUrl: string, deployment: Deployment) {
-  const transport = http(rpcUrl, { retryCount: 0 });
-  // Receipts on anvil are immediate: poll for them every 25 ms, not viem's default 4 s.
-  const publicClient = createPublicClient({ chain: anvilChain, transport, pollingInterval: 25 });
-  const testClient = createTestClient({ chain: anvilChain, transport, mode: "anvil" });
-  const board = boardAddress(deployment);
-  const token = getAddress(deployment.contracts.TestToken?.address ?? "");
-  const wallets = new Map<string, ReturnType<typeof createWalletClient>>();
-  const wallet = (account: HDAccount) => {
-    let w = wallets.get(account.address);
-    if (!w) {
-      w = createWalletClient({ account, chain: anvilChain, transport });
-      wallets.set(account.address, w);
-    }
-    return w;
-  };
-  async function send(account: HDAccount, functionName: string, args: readonly unknown[]): Promise<Hash> {
-    const hash = await wallet(account).writeContract({
-      account,
-      chain: anvilChain,
-      address: board,
-      abi: bountyBoardAbi,
-      functionName: functionName as never,
-      args: args as never,
-    });
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`${functionName} reverted in ${hash}`);
-    return hash;
-  }
-  async function approveAll(accounts: HDAccount[]) {
-    for (const account of accounts) {
-      const hash = await wallet(account).writeContract({
-        account,
-        chain: anvilChain,
-        address: token,
-        abi: testTokenAbi,
-        functionName: "approve",
-        args: [board, maxUint256],
-      });
-      await publicClient.waitForTransactionReceipt({ hash });
-    }
-  }
+  const c = liveBoardClients(rpcUrl, deployment);
+  const testClient = createTestClient({
+    chain: c.chain,
+    transport: http(rpcUrl, { retryCount: 0 }),
+    mode: "anvil",
+  });
+  const { publicClient, board, token, send, approveAll } = c;
+  /** A bounty with placeholder spec and eval-set hashes (nothing trains it). */
   async function createBounty(
     dao: HDAccount,
     goal: bigint,
@@ -90,12 +45,7 @@ export function boardClients(rpcUrl: string, deployment: Deployment) {
         challengeWindow: 3_600,
       },
     ]);
-    const [bounties] = await publicClient.readContract({
-      address: board,
-      abi: bountyBoardAbi,
-      functionName: "counts",
-    });
-    return bounties;
+    return c.bountyCount();
   }
   return { publicClient, testClient, board, token, send, approveAll, createBounty };
 }

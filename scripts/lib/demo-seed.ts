@@ -1,0 +1,387 @@
+/**
+ * The demo of `npm run dev`: on a fresh dev chain, a few DAOs and bounties in
+ * various states, so a newcomer sees a living platform, and a local CPU pool
+ * whose agent trains the funded ones end to end.
+ *
+ * Nothing is faked: the DAOs' roles, the bounties, every contribution, the
+ * cancellation and the refund are real transactions from anvil's accounts,
+ * and the database learns about them the way it learns about any bounty
+ * (specs and private eval sets stored as a DAO stores them, then the chain
+ * through the indexer). What happens next is the platform's own work: the
+ * indexer dispatches the funded bounties, the local pool agent leases, claims,
+ * trains, uploads and submits, and the worker's evaluator scores on-chain.
+ *
+ * The parts anvil's accounts play (see DEMO_ACCOUNTS): 0 deploys, administers
+ * and takes the fees; 1 and 3 are DAOs; 2 is the evaluator; 4 to 7 back
+ * bounties (5 with EIP-2612 permits, the others with one approval); 8 runs the
+ * local pool and trains; 9 is left untouched for the newcomer.
+ */
+import { type Address, formatUnits, type Hex, type LocalAccount, parseEventLogs } from "viem";
+import { bountyBoardAbi } from "../../contracts/abi.js";
+import type { Database } from "../../db/client.server.js";
+import { createPool, poolByName, rotatePoolToken } from "../../jobs/dispatch/pools.server.js";
+import type { ArtifactStore } from "../../lib/artifacts.server.js";
+import { BOARD_ROLES, BOUNTY_STATUS, type BountyStatus } from "../../lib/board.server.js";
+import { boardClients, usd } from "../../lib/board-client.server.js";
+import type { Deployment } from "../../lib/chain.server.js";
+import { ANVIL_CHAIN_ID, anvilAccount, anvilPrivateKey, DEV_TOKEN } from "../../lib/deploy.server.js";
+import { storeEvalSet } from "../../lib/evalsets.server.js";
+import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../../lib/spec.examples.js";
+import { type BountySpec, onchainSpecTerms } from "../../lib/spec.js";
+import { registerSpec } from "../../lib/specs.server.js";
+import { heldOutSplit } from "../../ml/data.js";
+import { encodeEvalSet } from "../../ml/evalset.js";
+
+/** Which anvil account plays which part in the demo (indexes into anvil's ten dev accounts). */
+export const DEMO_ACCOUNTS = {
+  /** Deploys, administers the board and receives the fees (lib/deploy.server.ts). */
+  admin: 0,
+  /** Hold DAO_ROLE and propose the demo bounties. Account 1 is also the deployment's default DAO. */
+  daos: [1, 3],
+  /** Publishes scores (EVALUATOR_ROLE; the worker's default evaluator key on anvil). */
+  evaluator: 2,
+  /** Fund the demo bounties. */
+  backers: [4, 5, 6, 7],
+  /** Operates the local pool and signs its claims and submissions. */
+  trainer: 8,
+  /** Touched by nothing: a newcomer's wallet with ETH and ctUSD and no history. */
+  newcomer: 9,
+} as const;
+
+/** The local pool `npm run dev` runs an agent for: CPU only, so it fits the example specs (gpus 0). */
+export const DEMO_POOL = {
+  name: "dev-cpu",
+  gpuModel: "CPU (reference trainer)",
+  gpuCount: 0,
+  vramGb: 0,
+  maxLeases: 1,
+} as const;
+
+/** "Hindi GPT" asked for again with a target the CPU reference trainer (about 11) does not reach. */
+const hindiGptStrictSpec: BountySpec = {
+  ...hindiGptSpec,
+  name: "Hindi GPT (char-level), perplexity ≤ 8",
+  description:
+    "The Hindi GPT task with a stricter target: next-token perplexity of 8 or lower on the same private " +
+    "held-out set. The CPU reference trainer gets to about 11; a GPU pool with a real model is wanted.",
+  metric: { ...hindiGptSpec.metric, target: 8 },
+};
+
+/** A regression bounty on other data (its own seed and noise), so cancelling it reveals nothing of another's. */
+const sensorCalibrationSpec: BountySpec = {
+  ...linearRegressionSpec,
+  name: "Sensor calibration",
+  description:
+    "Map six raw sensor readings to two calibrated values. The readings are noisier than the linear " +
+    "regressor's, and so is the target.",
+  metric: { name: "mse", target: 0.15, direction: "lower" },
+  trainingData: [
+    {
+      uri: "builtin:linear?seed=2&noise=0.3",
+      description: "y = xW + b + noise (std 0.3), generated from seed 2",
+    },
+  ],
+};
+
+export interface DemoBountyPlan {
+  spec: BountySpec;
+  /** The proposing DAO's anvil account. */
+  dao: number;
+  /** Funding goal in whole ctUSD. */
+  goal: number;
+  /** In order; `permit`: one signature (fundWithPermit) instead of a standing approval. */
+  contributions: { backer: number; amount: number; permit?: boolean }[];
+  /** The DAO cancels the bounty before its goal; these backers then take their refunds. */
+  cancel?: { refunds: number[] };
+  /** The state the chain must show once seeded. */
+  expect: Extract<BountyStatus, "Funding" | "Funded" | "Cancelled">;
+  /** What happens next, for the start-up summary. */
+  next: string;
+}
+
+/**
+ * The demo bounties, created in this order (ids 1..5 on a fresh board). Bounties whose specs share training
+ * data share one eval set (one commitment), so none can be revealed while another with that data is open.
+ */
+export const DEMO_BOUNTIES: readonly DemoBountyPlan[] = [
+  {
+    spec: hindiGptSpec,
+    dao: 1,
+    goal: 2_500,
+    contributions: [
+      { backer: 4, amount: 1_000 },
+      { backer: 5, amount: 750, permit: true },
+      { backer: 6, amount: 500 },
+      { backer: 7, amount: 250 },
+    ],
+    expect: "Funded",
+    next: "the local pool trains it, the evaluator scores it",
+  },
+  {
+    spec: blobsClassifierSpec,
+    dao: 3,
+    goal: 800,
+    contributions: [
+      { backer: 5, amount: 500, permit: true },
+      { backer: 7, amount: 300 },
+    ],
+    expect: "Funded",
+    next: "trained and scored next",
+  },
+  {
+    spec: hindiGptStrictSpec,
+    dao: 1,
+    goal: 1_200,
+    contributions: [
+      { backer: 6, amount: 700 },
+      { backer: 4, amount: 500 },
+    ],
+    expect: "Funded",
+    next: "trained next; the CPU model misses its target",
+  },
+  {
+    spec: linearRegressionSpec,
+    dao: 3,
+    goal: 2_000,
+    contributions: [
+      { backer: 4, amount: 400 },
+      { backer: 7, amount: 250 },
+    ],
+    expect: "Funding",
+    next: "still raising: back it as account 9",
+  },
+  {
+    spec: sensorCalibrationSpec,
+    dao: 3,
+    goal: 1_500,
+    contributions: [
+      { backer: 6, amount: 200 },
+      { backer: 5, amount: 100, permit: true },
+    ],
+    cancel: { refunds: [6] },
+    expect: "Cancelled",
+    next: "account 6 refunded, 5 may still refund",
+  },
+];
+
+/** Deadlines and terms of every demo bounty. */
+const FUNDING_DAYS = 14n;
+const DELIVERY_DAYS = 45n;
+const BOND = 10;
+/** A qualifying best may be finalized (fulfilled) after standing this long: short, so a newcomer can try. */
+const CHALLENGE_WINDOW_SECONDS = 15 * 60;
+const DAY = 86_400n;
+
+export interface SeededBounty {
+  id: bigint;
+  name: string;
+  dao: Address;
+  status: BountyStatus;
+  /** Base units of ctUSD. */
+  raised: bigint;
+  goal: bigint;
+  backers: number;
+  next: string;
+}
+
+export type DemoSeedResult =
+  | { seeded: true; bounties: SeededBounty[]; daos: Address[] }
+  | { seeded: false; reason: string };
+
+export interface DemoSeedOptions {
+  rpcUrl: string;
+  deployment: Deployment;
+  db: Database;
+  /** Where the DAOs' private eval sets are stored (the worker's ARTIFACTS_DIR). */
+  store: ArtifactStore;
+  log?: (message: string) => void;
+  /** Default DEMO_BOUNTIES. */
+  bounties?: readonly DemoBountyPlan[];
+}
+
+/** The training data a spec is scored on the held-out part of (the key its eval set is shared by). */
+const dataOf = (spec: BountySpec) => spec.trainingData[0]?.uri ?? "";
+
+/** `2,500` ctUSD from base units. */
+export function formatUsd(amount: bigint): string {
+  const [whole = "0", fraction] = formatUnits(amount, DEV_TOKEN.decimals).split(".");
+  return `${BigInt(whole).toLocaleString("en-US")}${fraction ? `.${fraction}` : ""}`;
+}
+
+/**
+ * Seeds the demo on a fresh dev deployment. Returns `seeded: false` with the reason, sending nothing, when
+ * the chain is not anvil, the board already has bounties, or no anvil account can grant the DAO role.
+ * Throws when a transaction or a store fails.
+ */
+export async function seedDemo(options: DemoSeedOptions): Promise<DemoSeedResult> {
+  const log = options.log ?? (() => {});
+  const plans = options.bounties ?? DEMO_BOUNTIES;
+  const { deployment, db, store } = options;
+  if (deployment.chainId !== ANVIL_CHAIN_ID || !deployment.contracts.TestToken) {
+    return { seeded: false, reason: `chain ${deployment.chainId} is not a dev chain (anvil, 31337)` };
+  }
+  const c = boardClients(options.rpcUrl, deployment);
+  const existing = await c.bountyCount();
+  if (existing > 0n) return { seeded: false, reason: `the board already holds ${existing} bounties` };
+
+  // Check: every DAO holds DAO_ROLE, or an anvil account can grant it; nothing is sent before this is known.
+  const hasRole = (role: Hex, account: Address) =>
+    c.publicClient.readContract({
+      address: c.board,
+      abi: bountyBoardAbi,
+      functionName: "hasRole",
+      args: [role, account],
+    });
+  const daoIndexes = [...new Set(plans.map((p) => p.dao))];
+  const missing: LocalAccount[] = [];
+  for (const index of daoIndexes) {
+    const dao = anvilAccount(index);
+    if (!(await hasRole(BOARD_ROLES.DAO_ROLE, dao.address))) missing.push(dao);
+  }
+  let admin: LocalAccount | undefined;
+  if (missing.length > 0) {
+    for (let index = 0; index < 10 && !admin; index++) {
+      const account = anvilAccount(index);
+      if (await hasRole(BOARD_ROLES.DEFAULT_ADMIN_ROLE, account.address)) admin = account;
+    }
+    if (!admin) {
+      return {
+        seeded: false,
+        reason: "the board's admin is not an anvil account, so the demo DAOs cannot be granted DAO_ROLE",
+      };
+    }
+  }
+
+  // The DAOs.
+  for (const dao of missing) {
+    await c.send(admin as LocalAccount, "grantRole", [BOARD_ROLES.DAO_ROLE, dao.address]);
+    log(`demo: DAO_ROLE granted to ${dao.address}`);
+  }
+  const daos = daoIndexes.map((index) => anvilAccount(index).address);
+
+  // Each DAO stores its spec and its private eval set (as POST /api/specs and /api/eval-sets do).
+  // Specs drawing on the same data share one eval set (the held-out split of that data).
+  const commitments = new Map<string, Hex>();
+  for (const plan of plans) {
+    const { specHash } = await registerSpec(db, plan.spec);
+    const data = dataOf(plan.spec);
+    if (!commitments.has(data)) {
+      const bytes = encodeEvalSet(heldOutSplit(plan.spec));
+      const row = await storeEvalSet(db, store, bytes, { spec: plan.spec, specHash });
+      commitments.set(data, row.commitment as Hex);
+      log(`demo: eval set of "${plan.spec.name}" stored privately (${row.samples} rows, ${data})`);
+    }
+  }
+
+  // Backers: permit users sign per contribution; the others approve the board once.
+  const approving = new Set<number>();
+  for (const plan of plans) {
+    for (const contribution of plan.contributions) {
+      if (!contribution.permit) approving.add(contribution.backer);
+    }
+  }
+  await c.approveAll([...approving].sort((a, b) => a - b).map((index) => anvilAccount(index)));
+
+  const bounties: SeededBounty[] = [];
+  for (const plan of plans) {
+    const dao = anvilAccount(plan.dao);
+    const terms = onchainSpecTerms(plan.spec);
+    const now = (await c.publicClient.getBlock()).timestamp;
+    const created = await c.send(dao, "createBounty", [
+      {
+        token: c.token,
+        goal: usd(plan.goal),
+        fundingDeadline: now + FUNDING_DAYS * DAY,
+        deliveryDeadline: now + DELIVERY_DAYS * DAY,
+        specHash: terms.specHash,
+        evalSetCommitment: commitments.get(dataOf(plan.spec)) as Hex,
+        metricId: terms.metricId,
+        targetScore: terms.targetScore,
+        direction: terms.direction,
+        bond: usd(BOND),
+        challengeWindow: CHALLENGE_WINDOW_SECONDS,
+      },
+    ]);
+    const [event] = parseEventLogs({
+      abi: bountyBoardAbi,
+      eventName: "BountyCreated",
+      logs: (await c.publicClient.getTransactionReceipt({ hash: created })).logs,
+    });
+    if (!event) throw new Error(`createBounty ${created} emitted no BountyCreated`);
+    const id = event.args.bountyId;
+    for (const { backer, amount, permit } of plan.contributions) {
+      if (permit) await c.fundWithPermit(anvilAccount(backer), id, usd(amount));
+      else await c.send(anvilAccount(backer), "fund", [id, usd(amount)]);
+    }
+    if (plan.cancel) {
+      await c.send(dao, "cancelBounty", [id]);
+      for (const backer of plan.cancel.refunds) await c.send(anvilAccount(backer), "refund", [id]);
+    }
+
+    const onChain = await c.publicClient.readContract({
+      address: c.board,
+      abi: bountyBoardAbi,
+      functionName: "getBounty",
+      args: [id],
+    });
+    const status = BOUNTY_STATUS[onChain.status] ?? "None";
+    if (status !== plan.expect) {
+      throw new Error(
+        `demo bounty ${id} ("${plan.spec.name}") is ${status} on-chain, expected ${plan.expect}`,
+      );
+    }
+    const bounty: SeededBounty = {
+      id,
+      name: plan.spec.name,
+      dao: dao.address,
+      status,
+      raised: onChain.raised,
+      goal: onChain.goal,
+      backers: new Set(plan.contributions.map((x) => x.backer)).size,
+      next: plan.next,
+    };
+    bounties.push(bounty);
+    log(
+      `demo: bounty #${id} "${bounty.name}" by DAO ${dao.address}: ` +
+        `${formatUsd(bounty.raised)} / ${formatUsd(bounty.goal)} ${DEV_TOKEN.symbol} from ${bounty.backers} backers, ${status}`,
+    );
+  }
+  return { seeded: true, bounties, daos };
+}
+
+export interface LocalPool {
+  name: string;
+  id: string;
+  /** The pool's API token: a fresh one on each call (the old ones are revoked). Give it to the agent only. */
+  token: string;
+  created: boolean;
+  /** The account the agent claims and submits from (DEMO_ACCOUNTS.trainer). */
+  trainer: Address;
+  /** Its key (anvil's, public knowledge). */
+  trainerKey: Hex;
+}
+
+/**
+ * The local pool of DEMO_POOL, created if missing, with a fresh API token (its tokens are never stored, so
+ * each `npm run dev` issues one for its agent). Returns undefined when someone disabled the pool: that
+ * choice stands.
+ */
+export async function localPool(db: Database): Promise<LocalPool | undefined> {
+  const trainer = anvilAccount(DEMO_ACCOUNTS.trainer);
+  const trainerKey = anvilPrivateKey(DEMO_ACCOUNTS.trainer);
+  const existing = await poolByName(db, DEMO_POOL.name);
+  if (!existing) {
+    const { pool, token } = await createPool(db, { ...DEMO_POOL, operator: trainer.address });
+    return { name: pool.name, id: pool.id, token, created: true, trainer: trainer.address, trainerKey };
+  }
+  if (existing.status !== "active") return undefined;
+  const token = await rotatePoolToken(db, existing.id);
+  return {
+    name: existing.name,
+    id: existing.id,
+    token,
+    created: false,
+    trainer: trainer.address,
+    trainerKey,
+  };
+}
