@@ -1,20 +1,47 @@
-import type { LinksFunction } from "@remix-run/node";
-import { Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useLoaderData } from "@remix-run/react";
+import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import {
+  Form,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useLoaderData,
+  useLocation,
+} from "@remix-run/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
 import { WagmiProvider } from "wagmi";
 import { env, publicEnv } from "../lib/env.server.js";
 import { WalletButton } from "./components/WalletButton";
-import { createWagmiConfig } from "./wagmi";
+import { shortHex } from "./lib/format";
+import { PlatformContext } from "./lib/platform";
+import { currentUser } from "./lib/session.server";
+import { platformContracts } from "./models/deployment.server";
+import { devAccounts } from "./models/dev-wallet.server";
+import { services } from "./services.server";
+import { createWagmiConfig, type DevAccount } from "./wagmi";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: "/styles.css" },
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
-/** Only whitelisted configuration reaches the browser. */
-export async function loader() {
-  return { publicEnv: publicEnv(env()) };
+/** Only whitelisted configuration reaches the browser: the chain, the contracts, who is signed in. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const config = env();
+  const pub = publicEnv(config);
+  const { db } = await services();
+  const devWallet: DevAccount[] = pub.devWallet ? await devAccounts(db.db, config.CHAIN_ID) : [];
+  const user = await currentUser(request);
+  return {
+    publicEnv: pub,
+    devAccounts: devWallet,
+    contracts: await platformContracts(db.db, config.CHAIN_ID),
+    // The CSRF token goes with every form and JSON call of this session (same-origin pages only).
+    user: user ? { address: user.address, csrf: user.csrf } : null,
+  };
 }
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -35,27 +62,50 @@ export function Layout({ children }: { children: ReactNode }) {
   );
 }
 
+function SessionNav({ user }: { user: { address: string; csrf: string } | null }) {
+  const location = useLocation();
+  if (!user) {
+    const next = `${location.pathname}${location.search}`;
+    return <NavLink to={`/sign-in?next=${encodeURIComponent(next)}`}>Sign in</NavLink>;
+  }
+  return (
+    <Form method="post" action="/auth/logout" className="session">
+      <input type="hidden" name="csrf" value={user.csrf} />
+      <NavLink to={`/trainers/${user.address}`} title={user.address}>
+        {shortHex(user.address)}
+      </NavLink>
+      <button type="submit" className="link-button">
+        Sign out
+      </button>
+    </Form>
+  );
+}
+
 export default function App() {
-  const { publicEnv } = useLoaderData<typeof loader>();
+  const { publicEnv, devAccounts, contracts, user } = useLoaderData<typeof loader>();
   // One config and one query client per browser session, created on first render.
-  const [wagmiConfig] = useState(() => createWagmiConfig(publicEnv));
+  const [wagmiConfig] = useState(() => createWagmiConfig(publicEnv, devAccounts));
   const [queryClient] = useState(() => new QueryClient());
   return (
     <WagmiProvider config={wagmiConfig}>
       <QueryClientProvider client={queryClient}>
-        <header className="site-header">
-          <NavLink to="/" className="brand">
-            Crowdtrain
-          </NavLink>
-          <nav aria-label="Main">
-            <NavLink to="/bounties">Bounties</NavLink>
-            <NavLink to="/pools">Pools</NavLink>
-            <WalletButton />
-          </nav>
-        </header>
-        <main>
-          <Outlet />
-        </main>
+        <PlatformContext.Provider value={{ chainId: publicEnv.chainId, contracts, user }}>
+          <header className="site-header">
+            <NavLink to="/" className="brand">
+              Crowdtrain
+            </NavLink>
+            <nav aria-label="Main">
+              <NavLink to="/bounties">Bounties</NavLink>
+              <NavLink to="/pools">Pools</NavLink>
+              <NavLink to="/propose">Propose</NavLink>
+              <SessionNav user={user} />
+              <WalletButton />
+            </nav>
+          </header>
+          <main>
+            <Outlet />
+          </main>
+        </PlatformContext.Provider>
       </QueryClientProvider>
     </WagmiProvider>
   );

@@ -15,20 +15,15 @@ export const BOARD_ROLES = {
 
 export type BoardRole = keyof typeof BOARD_ROLES;
 
-/** `BountyBoard.Status`, indexed by its on-chain value. */
-export const BOUNTY_STATUS = ["None", "Funding", "Funded", "Fulfilled", "Failed", "Cancelled"] as const;
-export type BountyStatus = (typeof BOUNTY_STATUS)[number];
-/** `BountyBoard.Direction`: whether a higher or a lower score is better. */
-export const SCORE_DIRECTION = ["HigherIsBetter", "LowerIsBetter"] as const;
-/** `BountyBoard.Verdict`. */
-export const VERDICT = ["Pending", "Scored", "Disqualified"] as const;
-/** `BountyBoard.BondState`. */
-export const BOND_STATE = ["None", "Posted", "Returned", "Forfeited"] as const;
-
-/** The on-chain value of a named enum member, e.g. `enumValue(BOUNTY_STATUS, "Funded") === 2`. */
-export function enumValue<const T extends readonly string[]>(names: T, name: T[number]): number {
-  return names.indexOf(name);
-}
+// The enums live in a browser-safe module (the web app's wallet code needs them too).
+export {
+  BOND_STATE,
+  BOUNTY_STATUS,
+  type BountyStatus,
+  enumValue,
+  SCORE_DIRECTION,
+  VERDICT,
+} from "./board-enums.js";
 
 /** The BountyBoard address of a deployment; throws when the deployment has none. */
 export function boardAddress(deployment: Deployment): Address {

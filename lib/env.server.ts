@@ -186,6 +186,12 @@ export const envSchema = z.object({
       message: "each secret must be at least 32 characters",
     })
     .optional(),
+  /**
+   * The dev wallet: the browser may act as anvil's prefunded test accounts (signing happens in anvil),
+   * so the demo works without a browser extension. "auto" (default): on in development on chain 31337.
+   * "1" also turns it on in a production build (the browser tests), but only on chain 31337.
+   */
+  DEV_WALLET: z.enum(["auto", "0", "1"], { message: 'must be "auto", "0" or "1"' }).default("auto"),
   /** Timeout of each dependency probe in /healthz. */
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
 });
@@ -266,9 +272,25 @@ export function deploymentFile(config: Pick<Env, "DEPLOYMENTS_DIR">, chainId: nu
   return path.resolve(config.DEPLOYMENTS_DIR, `${chainId}.json`);
 }
 
+/** How many of anvil's test accounts the dev wallet offers. */
+export const DEV_WALLET_ACCOUNTS = 10;
+
+/**
+ * Whether the browser gets the dev wallet (anvil's test accounts). Never on a chain other than anvil's:
+ * those keys are public, so a real chain must not see them.
+ */
+export function devWalletEnabled(config: Pick<Env, "DEV_WALLET" | "NODE_ENV" | "CHAIN_ID">): boolean {
+  if (config.CHAIN_ID !== 31_337 || config.DEV_WALLET === "0") return false;
+  return config.DEV_WALLET === "1" || config.NODE_ENV === "development";
+}
+
 /** The only configuration the browser sees. */
 export function publicEnv(config: Env) {
-  return { chainId: config.CHAIN_ID, rpcUrl: config.PUBLIC_RPC_URL ?? config.RPC_URL };
+  return {
+    chainId: config.CHAIN_ID,
+    rpcUrl: config.PUBLIC_RPC_URL ?? config.RPC_URL,
+    devWallet: devWalletEnabled(config),
+  };
 }
 
 export type PublicEnv = ReturnType<typeof publicEnv>;

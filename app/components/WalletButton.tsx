@@ -1,48 +1,71 @@
-import { useAccount, useConnect, useDisconnect } from "wagmi";
+import { useAccount, useChainId, useConnect, useDisconnect, useSwitchChain } from "wagmi";
+import { shortHex } from "~/lib/format";
+import { explainWalletError } from "~/lib/wallet-errors";
 
-/** A sentence a person can act on, rather than the library's message with its version. */
-function explain(error: Error): string {
-  if (error.name === "ProviderNotFoundError") {
-    return "No browser wallet found. Install one (MetaMask, Rabby, …) to fund bounties.";
-  }
-  if (error.name === "UserRejectedRequestError") return "Connection cancelled in the wallet.";
-  return "shortMessage" in error && typeof error.shortMessage === "string"
-    ? error.shortMessage
-    : error.message;
+/** The connectors to offer: a browser wallet, and on anvil in development the dev accounts. */
+export function ConnectorList() {
+  const { connect, connectors, error, isPending, variables } = useConnect();
+  return (
+    <div className="connectors">
+      <ul aria-label="Wallets">
+        {connectors.map((connector) => (
+          <li key={connector.uid}>
+            <button type="button" disabled={isPending} onClick={() => connect({ connector })}>
+              {isPending && variables?.connector === connector
+                ? "Connecting…"
+                : connector.type === "injected"
+                  ? "Browser wallet"
+                  : connector.name}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {error ? (
+        <p role="alert" className="field-error">
+          {explainWalletError(error).message}
+        </p>
+      ) : null}
+    </div>
+  );
 }
 
-function short(address: string) {
-  return `${address.slice(0, 6)}…${address.slice(-4)}`;
+/** A warning, with a button to switch, when the wallet is on another chain than the platform's. */
+export function NetworkGuard() {
+  const { chainId: walletChain, status } = useAccount();
+  const platformChain = useChainId();
+  const { chains, switchChain, error, isPending } = useSwitchChain();
+  if (status !== "connected" || walletChain === platformChain) return null;
+  const target = chains.find((c) => c.id === platformChain);
+  return (
+    <div role="alert" className="network-guard">
+      Your wallet is on chain {walletChain}; this platform runs on {target?.name ?? `chain ${platformChain}`}.{" "}
+      <button type="button" disabled={isPending} onClick={() => switchChain({ chainId: platformChain })}>
+        Switch network
+      </button>
+      {error ? <span className="field-error"> {explainWalletError(error).message}</span> : null}
+    </div>
+  );
 }
 
-/** Connect / disconnect an injected wallet (MetaMask, Rabby, a browser's built-in one). */
+/** Connect / disconnect a wallet, in the header. */
 export function WalletButton() {
   const { address, status } = useAccount();
-  const { connect, connectors, error, isPending } = useConnect();
   const { disconnect } = useDisconnect();
 
   if (status === "connected" && address) {
     return (
-      <button type="button" onClick={() => disconnect()} title="Disconnect wallet">
-        {short(address)}
-      </button>
+      <span className="wallet">
+        <span title={address}>Wallet {shortHex(address)}</span>{" "}
+        <button type="button" onClick={() => disconnect()}>
+          Disconnect
+        </button>
+      </span>
     );
   }
-  const connector = connectors[0];
   return (
-    <span>
-      <button
-        type="button"
-        disabled={!connector || isPending}
-        onClick={() => connector && connect({ connector })}
-      >
-        {isPending ? "Connecting…" : "Connect wallet"}
-      </button>
-      {error ? (
-        <small role="alert" className="wallet-error">
-          {explain(error)}
-        </small>
-      ) : null}
-    </span>
+    <details className="wallet-menu">
+      <summary>Connect wallet</summary>
+      <ConnectorList />
+    </details>
   );
 }

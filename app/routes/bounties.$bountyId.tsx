@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect, useRef } from "react";
+import { BountyActions } from "~/components/BountyActions";
 import { percentOf, shortHex, timeLeft } from "~/lib/format";
 import { bountyDetail } from "~/models/bounty.server";
 import { bountyQueueStatus, type QueueStatus } from "~/models/queue.server";
@@ -70,13 +71,22 @@ export default function BountyPage() {
           {bounty.backerCount === 1 ? "backer" : "backers"} ·{" "}
           {bounty.status === "Funding"
             ? timeLeft(bounty.fundingDeadline)
-            : `delivery ${timeLeft(bounty.deliveryDeadline)}`}
+            : bounty.status === "Funded"
+              ? `delivery ${timeLeft(bounty.deliveryDeadline)}`
+              : "closed"}
         </p>
         <progress className="funding" max={100} value={pct} aria-label="raised against goal" />
         <p className="muted">
           {pct}% of the goal: {bounty.raised} of {bounty.goal} base units of token{" "}
           <code title={bounty.token}>{shortHex(bounty.token)}</code>
         </p>
+      </section>
+      <section aria-labelledby="actions-heading" className="card">
+        <h2 id="actions-heading">Take part</h2>
+        <BountyActions
+          bountyId={bountyId}
+          refreshKey={`${bounty.status}:${bounty.raised}:${timeline.length}`}
+        />
       </section>
       {queue && (queue.state === "waiting" || queue.state === "leased") ? (
         <section aria-labelledby="training-heading" className="card">

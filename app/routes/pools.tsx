@@ -1,6 +1,7 @@
 import { json, type MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { shortHex } from "~/lib/format";
+import { usePlatform } from "~/lib/platform";
 import { poolsOverview } from "~/models/pool.server";
 import { services } from "~/services.server";
 
@@ -20,8 +21,47 @@ function ago(iso: string | null, now: number): string {
   return `${Math.round(seconds / 3_600)} h ago`;
 }
 
+/**
+ * The operator's management of its pool: a new API token (the old ones stop working at once), shown
+ * here once. The agent must then be restarted with it.
+ */
+function RotateToken({ poolId, poolName, csrf }: { poolId: string; poolName: string; csrf: string }) {
+  const fetcher = useFetcher<{ pool?: string; token?: string; error?: string }>();
+  return (
+    <fetcher.Form
+      method="post"
+      action={`/pools/${poolId}/rotate-token`}
+      onSubmit={(event) => {
+        if (
+          !window.confirm(
+            `Rotate ${poolName}'s token? Its agent stops working until restarted with the new one.`,
+          )
+        )
+          event.preventDefault();
+      }}
+    >
+      <input type="hidden" name="csrf" value={csrf} />
+      <button type="submit" disabled={fetcher.state !== "idle"}>
+        Rotate token
+      </button>
+      {fetcher.data?.token ? (
+        <p role="status">
+          New token for {fetcher.data.pool} (shown once; the old one is revoked):{" "}
+          <code className="secret">{fetcher.data.token}</code>
+        </p>
+      ) : null}
+      {fetcher.data?.error ? (
+        <p role="alert" className="field-error">
+          {fetcher.data.error}
+        </p>
+      ) : null}
+    </fetcher.Form>
+  );
+}
+
 export default function Pools() {
   const { pools, now } = useLoaderData<typeof loader>();
+  const { user } = usePlatform();
   const busy = pools.reduce((sum, pool) => sum + pool.activeLeases.length, 0);
   const capacity = pools.filter((p) => p.status === "active").reduce((sum, pool) => sum + pool.maxLeases, 0);
   return (
@@ -46,6 +86,7 @@ export default function Pools() {
                 <th scope="col">Training</th>
                 <th scope="col">Last call</th>
                 <th scope="col">Operator</th>
+                {user ? <th scope="col">Manage</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -81,6 +122,15 @@ export default function Pools() {
                   <td>
                     <code title={pool.operator}>{shortHex(pool.operator)}</code>
                   </td>
+                  {user ? (
+                    <td>
+                      {user.address.toLowerCase() === pool.operator.toLowerCase() ? (
+                        <RotateToken poolId={pool.id} poolName={pool.name} csrf={user.csrf} />
+                      ) : (
+                        <span className="muted">operator only</span>
+                      )}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>

@@ -7,11 +7,16 @@
  * - no session → 401; wrong role or not the pool's operator → 403; a forged
  *   CSRF token → 403; bad input → 400 naming the field; the right account
  *   with its token succeeds (a DAO stores a spec and an eval set; an operator
- *   rotates its pool's token, and the old token stops working).
+ *   rotates its pool's token, and the old token stops working);
+ * - the propose form (page action): the same guards, each bad field named
+ *   beside it with nothing stored, and a valid form stores the spec and the
+ *   private eval set (the wallet then signs createBounty in the browser).
  */
 import path from "node:path";
+import { eq } from "drizzle-orm";
 import { createSiweMessage } from "viem/siwe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evalSets, specs } from "../../db/schema/index.js";
 import { createPool } from "../../jobs/dispatch/pools.server.js";
 import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
 import { createChainClient } from "../../lib/chain.server.js";
@@ -212,5 +217,109 @@ describe("guarded actions", () => {
     const { token } = (await rotated.json()) as { token: string };
     expect((await me(poolToken)).status).toBe(401);
     expect((await me(token)).status).toBe(200);
+  });
+
+  it("lets only a signed-in DAO propose from the form, naming each bad field and storing nothing", async () => {
+    const evalSet = encodeEvalSet(heldOutSplit(blobsClassifierSpec));
+    /** The propose form as a browser sends it (multipart, the eval set as a file). */
+    const form = (csrf: string, changes: Record<string, string> = {}) => {
+      const body = new FormData();
+      const fields: Record<string, string> = {
+        csrf,
+        name: "Blobs from the form",
+        description: "",
+        license: "MIT",
+        taskType: "classification",
+        numFeatures: "8",
+        numClasses: "4",
+        inputName: "features",
+        outputName: "logits",
+        metric: "accuracy",
+        target: "0.9",
+        trainingDataUri: "builtin:blobs",
+        gpus: "0",
+        minVramGb: "0",
+        maxTrainingMinutes: "5",
+        token: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        goal: "1000",
+        bond: "0",
+        fundingDays: "7",
+        deliveryDays: "14",
+        challengeHours: "24",
+        ...changes,
+      };
+      for (const [name, value] of Object.entries(fields)) body.set(name, value);
+      body.set("evalSet", new Blob([Buffer.from(evalSet)]), "blobs.evalset");
+      return body;
+    };
+    const propose = (body: FormData, cookie?: string) =>
+      fetch(`${web.url}/propose`, {
+        method: "POST",
+        body,
+        redirect: "manual",
+        headers: cookie ? { cookie } : {},
+      });
+
+    // No session: sent to sign in, and back here afterwards.
+    const anonymous = await propose(form("x"));
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.get("location")).toBe("/sign-in?next=%2Fpropose");
+    const stranger = await signIn(STRANGER);
+    const notDao = await propose(form(stranger.csrf), stranger.cookie);
+    expect(notDao.status).toBe(403);
+    expect(await notDao.text()).toMatch(/does not hold DAO_ROLE/);
+    const dao = await signIn(DAO);
+    expect((await propose(form("forged"), dao.cookie)).status).toBe(403);
+
+    const specsBefore = (await db.handle.db.select().from(specs)).length;
+    const setsBefore = (await db.handle.db.select().from(evalSets)).length;
+    const bad = await propose(
+      form(dao.csrf, { target: "1.5", numClasses: "one", goal: "-3", fundingDays: "0", token: "0x12" }),
+      dao.cookie,
+    );
+    expect(bad.status).toBe(400);
+    const page = await bad.text();
+    for (const [field, message] of [
+      ["target", "accuracy target lies in [0, 1]"],
+      ["numClasses", "numClasses must be"],
+      ["goal", "goal is an amount of whole tokens"],
+      ["fundingDays", "funding period must be at least 1"],
+      ["token", "token must be a 0x-prefixed address"],
+    ] as const) {
+      // Each message is rendered next to its field (the field's error element).
+      expect(page, field).toMatch(
+        new RegExp(`id="propose-${field}-error"[^>]*>[^<]*${message.replace(/[[\]]/g, "\\$&")}`),
+      );
+    }
+    // An eval set that does not fit the spec: refused, and neither it nor the spec is stored.
+    const wrongSet = form(dao.csrf, { numFeatures: "3" });
+    const mismatch = await propose(wrongSet, dao.cookie);
+    expect(mismatch.status).toBe(400);
+    expect(await mismatch.text()).toMatch(/id="propose-evalSet-error"[^>]*>[^<]*does not fit the spec/);
+    expect((await db.handle.db.select().from(specs)).length).toBe(specsBefore);
+    expect((await db.handle.db.select().from(evalSets)).length).toBe(setsBefore);
+
+    const stored = await propose(form(dao.csrf), dao.cookie);
+    expect(stored.status).toBe(200);
+    expect(await stored.text()).toMatch(/Sign the proposal/);
+    const spec = {
+      ...blobsClassifierSpec,
+      name: "Blobs from the form",
+      description: "",
+      license: "MIT",
+      resources: { ...blobsClassifierSpec.resources, maxTrainingMinutes: 5 },
+      trainingData: [{ uri: "builtin:blobs" }],
+    };
+    const [row] = await db.handle.db
+      .select()
+      .from(specs)
+      .where(eq(specs.specHash, specHash(spec).toLowerCase()));
+    expect(row?.spec).toMatchObject({ name: "Blobs from the form" });
+    expect(
+      await db.handle.db
+        .select()
+        .from(evalSets)
+        .where(eq(evalSets.specHash, specHash(spec).toLowerCase())),
+    ).toHaveLength(1);
   });
 });

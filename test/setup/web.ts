@@ -32,9 +32,13 @@ export interface WebServer {
   env: Record<string, string>;
 }
 
-/** Starts remix-serve on a free port; does not wait (see `webReady`). */
-export async function serveWeb(build: WebBuild, env: Record<string, string>): Promise<WebServer> {
-  const port = await freePort();
+/** Starts remix-serve on `options.port` or a free port; does not wait (see `webReady`). */
+export async function serveWeb(
+  build: WebBuild,
+  env: Record<string, string>,
+  options: { port?: number } = {},
+): Promise<WebServer> {
+  const port = options.port ?? (await freePort());
   const lines: string[] = [];
   const server = startProcess({
     name: "web",

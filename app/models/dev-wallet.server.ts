@@ -1,0 +1,41 @@
+/**
+ * The dev wallet's accounts (anvil's test accounts) with the parts they hold on the board, read from the
+ * indexed roles, so the connect menu says which account is a DAO or the evaluator.
+ */
+import { and, eq, inArray } from "drizzle-orm";
+import type { Database } from "../../db/client.server.js";
+import { roles } from "../../db/schema/index.js";
+import { BOARD_ROLES, type BoardRole } from "../../lib/board.server.js";
+import { anvilAccount } from "../../lib/deploy.server.js";
+import { DEV_WALLET_ACCOUNTS } from "../../lib/env.server.js";
+import type { DevAccount } from "../wagmi";
+
+const LABELS: [BoardRole, string][] = [
+  ["DAO_ROLE", "DAO"],
+  ["EVALUATOR_ROLE", "evaluator"],
+  ["DEFAULT_ADMIN_ROLE", "admin"],
+];
+
+export async function devAccounts(db: Database, chainId: number): Promise<DevAccount[]> {
+  const addresses = Array.from({ length: DEV_WALLET_ACCOUNTS }, (_, index) => anvilAccount(index).address);
+  const held = await db
+    .select({ role: roles.role, account: roles.account })
+    .from(roles)
+    .where(
+      and(
+        eq(roles.chainId, chainId),
+        eq(roles.granted, true),
+        inArray(
+          roles.account,
+          addresses.flatMap((a) => [a, a.toLowerCase()]),
+        ),
+      ),
+    );
+  return addresses.map((address) => {
+    const mine = new Set(
+      held.filter((h) => h.account.toLowerCase() === address.toLowerCase()).map((h) => h.role),
+    );
+    const label = LABELS.filter(([role]) => mine.has(BOARD_ROLES[role])).map(([, name]) => name);
+    return { address, label: label.join(", ") };
+  });
+}
