@@ -1,4 +1,5 @@
 /** Display helpers shared by the pages (no server imports: safe in the browser bundle). */
+import { formatUnits } from "viem";
 
 /** `0x1234…abcd`: enough of an address or hash to recognise it; the full value goes in a title. */
 export function shortHex(value: string, head = 6, tail = 4): string {
@@ -20,4 +21,40 @@ export function timeLeft(deadline: string, nowMs = Date.now()): string {
   if (seconds >= 86_400) return `${Math.floor(seconds / 86_400)} d left`;
   if (seconds >= 3_600) return `${Math.floor(seconds / 3_600)} h left`;
   return `${Math.max(1, Math.floor(seconds / 60))} min left`;
+}
+
+/**
+ * A token amount for people: base units shown in whole tokens with thousands separators and the symbol,
+ * `formatAmount("1250500000", 6, "CTT")` is "1,250.5 CTT". Exact (no rounding: these are funds), and the
+ * same on the server and in the browser (no locale), so hydration sees the same text.
+ */
+export function formatAmount(baseUnits: string, decimals: number, symbol: string): string {
+  const units = formatUnits(BigInt(baseUnits), decimals);
+  const negative = units.startsWith("-");
+  const [whole = "0", fraction] = (negative ? units.slice(1) : units).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${negative ? "-" : ""}${grouped}${fraction ? `.${fraction}` : ""} ${symbol}`;
+}
+
+/** A bounty's token as the pages get it: symbol and decimals are null until the indexer has read them. */
+export interface TokenDisplay {
+  tokenSymbol: string | null;
+  tokenDecimals: number | null;
+}
+
+/**
+ * An amount in a bounty's token (`formatAmount`), or, while the token's decimals are not indexed yet,
+ * its base units as they are, said so.
+ */
+export function formatTokenAmount(baseUnits: string, token: TokenDisplay): string {
+  if (token.tokenDecimals === null) return `${baseUnits} base units`;
+  return formatAmount(baseUnits, token.tokenDecimals, token.tokenSymbol ?? "");
+}
+
+/** A fixed locale, so the server and the browser write the same text (made once: formatters are costly). */
+const valueFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+
+/** A reference value (funding normalized across tokens) with at most two decimals, grouped like amounts. */
+export function formatValue(value: number): string {
+  return valueFormat.format(value);
 }

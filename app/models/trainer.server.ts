@@ -1,9 +1,22 @@
-/** A trainer's dashboard: their claims and bonds, their submissions and scores, and their payouts. */
+/**
+ * A trainer's dashboard: their claims and bonds, their submissions and scores, and their payouts. Amounts
+ * come with their bounty's token symbol and decimals (null until the indexer has read the token).
+ */
 import { type AnyColumn, and, desc, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.server.js";
-import { bounties, claims, evaluationRuns, payments, specs, submissions } from "../../db/schema/index.js";
+import {
+  bounties,
+  claims,
+  evaluationRuns,
+  payments,
+  specs,
+  submissions,
+  tokens,
+} from "../../db/schema/index.js";
 
 const sameAddress = (column: AnyColumn, address: string) => sql`lower(${column}) = ${address.toLowerCase()}`;
+/** A bounty's token row, joined for its symbol and decimals. */
+const tokenOf = and(eq(tokens.chainId, bounties.chainId), eq(tokens.token, bounties.token));
 
 export async function trainerDashboard(db: Database, chainId: number, address: string) {
   const [claimRows, submissionRows, paymentRows] = await Promise.all([
@@ -15,10 +28,13 @@ export async function trainerDashboard(db: Database, chainId: number, address: s
         txHash: claims.txHash,
         status: bounties.status,
         name: sql<string | null>`${specs.spec}->>'name'`,
+        tokenSymbol: tokens.symbol,
+        tokenDecimals: tokens.decimals,
       })
       .from(claims)
       .innerJoin(bounties, and(eq(bounties.chainId, claims.chainId), eq(bounties.bountyId, claims.bountyId)))
       .leftJoin(specs, eq(specs.specHash, bounties.specHash))
+      .leftJoin(tokens, tokenOf)
       .where(and(eq(claims.chainId, chainId), sameAddress(claims.trainer, address)))
       .orderBy(desc(claims.blockNumber))
       .limit(200),
@@ -57,8 +73,15 @@ export async function trainerDashboard(db: Database, chainId: number, address: s
         amount: payments.amount,
         txHash: payments.txHash,
         logIndex: payments.logIndex,
+        tokenSymbol: tokens.symbol,
+        tokenDecimals: tokens.decimals,
       })
       .from(payments)
+      .leftJoin(
+        bounties,
+        and(eq(bounties.chainId, payments.chainId), eq(bounties.bountyId, payments.bountyId)),
+      )
+      .leftJoin(tokens, tokenOf)
       .where(and(eq(payments.chainId, chainId), sameAddress(payments.account, address)))
       .orderBy(desc(payments.blockNumber))
       .limit(200),

@@ -1,9 +1,10 @@
 import type { MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { shortHex } from "~/lib/format";
+import { formatTokenAmount, formatValue, shortHex } from "~/lib/format";
 import { homeBoards, indexedThrough, topFundedBounties } from "~/models/bounty.server";
 import { listDeployments } from "~/models/deployment.server";
 import { services } from "~/services.server";
+import { fromOnchainScore } from "../../lib/spec.js";
 
 export const meta: MetaFunction = () => [
   { title: "Crowdtrain: crowdfunded open models" },
@@ -17,14 +18,40 @@ export async function loader() {
   const { db, config } = await services();
   const [contracts, topFunded, boards, cursor] = await Promise.all([
     listDeployments(db.db, config.CHAIN_ID),
-    topFundedBounties(db.db, config.CHAIN_ID),
-    homeBoards(db.db, config.CHAIN_ID),
+    topFundedBounties(db.db, config.CHAIN_ID, config.TOKEN_PRICES),
+    homeBoards(db.db, config.CHAIN_ID, config.TOKEN_PRICES),
     indexedThrough(db.db, config.CHAIN_ID),
   ]);
+  // Only what the page shows goes to the browser (the HTML carries it a second time, for hydration).
+  const card = (b: { bountyId: string; name: string | null }) => ({ bountyId: b.bountyId, name: b.name });
   return {
     chainId: config.CHAIN_ID,
-    topFunded,
-    boards,
+    topFunded: topFunded.map((b) => ({
+      bountyId: b.bountyId,
+      status: b.status,
+      raised: b.raised,
+      goal: b.goal,
+      tokenSymbol: b.tokenSymbol,
+      tokenDecimals: b.tokenDecimals,
+      fundingValue: b.fundingValue,
+      backerCount: b.backerCount,
+      createdTx: b.createdTx,
+    })),
+    boards: {
+      totals: boards.totals,
+      byBackers: boards.byBackers.map((b) => ({ ...card(b), backerCount: b.backerCount })),
+      // Scores as the numbers they stand for (on-chain they carry 9 decimals).
+      byScore: boards.byScore.map((b) => ({
+        ...card(b),
+        metric: b.metric,
+        direction: b.direction,
+        bestMargin: b.bestMargin,
+        best: b.bestScore === null ? null : fromOnchainScore(BigInt(b.bestScore)),
+        target: fromOnchainScore(BigInt(b.targetScore)),
+      })),
+      training: boards.training.map((b) => ({ ...card(b), percent: b.percent, pool: b.pool })),
+      fulfilled: boards.fulfilled.map((b) => ({ ...card(b), winner: b.winner })),
+    },
     cursor: cursor ?? null,
     contracts: contracts.map((c) => ({
       name: c.name,
@@ -63,6 +90,16 @@ export default function Index() {
           detail={(b) => `${b.backerCount} ${b.backerCount === 1 ? "backer" : "backers"}`}
         />
         <BountyBoard
+          id="score-heading"
+          title="Best scores"
+          rows={boards.byScore}
+          empty="No bounty has a qualifying score yet."
+          detail={(b) =>
+            `${b.metric ?? "score"} ${b.best} (target ${b.direction === "LowerIsBetter" ? "≤" : "≥"} ${b.target}), ` +
+            `${Math.round((b.bestMargin ?? 0) * 100)}% of the way to ideal`
+          }
+        />
+        <BountyBoard
           id="training-heading"
           title="In training"
           rows={boards.training}
@@ -79,6 +116,9 @@ export default function Index() {
       </div>
       <section aria-labelledby="funded-heading">
         <h2 id="funded-heading">Top funded bounties</h2>
+        <p className="muted">
+          Ranked by value across tokens: whole tokens × each token's reference price (1 unless configured).
+        </p>
         {topFunded.length === 0 ? (
           <p>No bounties yet{cursor === null ? " (the indexer has not read the chain yet)" : ""}.</p>
         ) : (
@@ -88,7 +128,8 @@ export default function Index() {
                 <tr>
                   <th scope="col">Bounty</th>
                   <th scope="col">Status</th>
-                  <th scope="col">Raised / goal (base units)</th>
+                  <th scope="col">Raised / goal</th>
+                  <th scope="col">Value</th>
                   <th scope="col">Backers</th>
                   <th scope="col">Created in</th>
                 </tr>
@@ -101,8 +142,9 @@ export default function Index() {
                     </td>
                     <td>{b.status}</td>
                     <td>
-                      {b.raised} / {b.goal}
+                      {formatTokenAmount(b.raised, b)} / {formatTokenAmount(b.goal, b)}
                     </td>
+                    <td>{b.fundingValue === null ? "—" : formatValue(b.fundingValue)}</td>
                     <td>{b.backerCount}</td>
                     <td>
                       <code title={b.createdTx}>{`${b.createdTx.slice(0, 10)}…`}</code>

@@ -1,7 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { BOUNTY_SORTS, LISTED_STATUSES } from "~/lib/bounty-list";
-import { percentOf, shortHex } from "~/lib/format";
+import { formatTokenAmount, percentOf, shortHex } from "~/lib/format";
 import { type BountyListQuery, listBounties, parseBountyListQuery } from "~/models/bounty.server";
 import { services } from "~/services.server";
 import { TASK_TYPES } from "../../lib/spec.js";
@@ -17,8 +17,26 @@ export async function loader({ request }: LoaderFunctionArgs) {
     return json({ fieldErrors: parsed.fieldErrors, values: echo, list: null, query: null }, { status: 400 });
   }
   const { db, config } = await services();
-  const list = await listBounties(db.db, config.CHAIN_ID, parsed.query);
-  return json({ fieldErrors: {} as Record<string, string>, values: echo, list, query: parsed.query });
+  const list = await listBounties(db.db, config.CHAIN_ID, parsed.query, config.TOKEN_PRICES);
+  // Only what the table shows goes to the browser (the page's HTML carries it a second time, for hydration).
+  const rows = list.rows.map((b) => ({
+    bountyId: b.bountyId,
+    name: b.name,
+    task: b.task,
+    status: b.status,
+    raised: b.raised,
+    goal: b.goal,
+    tokenSymbol: b.tokenSymbol,
+    tokenDecimals: b.tokenDecimals,
+    backerCount: b.backerCount,
+    dao: b.dao,
+  }));
+  return json({
+    fieldErrors: {} as Record<string, string>,
+    values: echo,
+    list: { ...list, rows },
+    query: parsed.query,
+  });
 }
 
 function pageLink(query: BountyListQuery, page: number): string {
@@ -145,7 +163,10 @@ export default function Bounties() {
                           value={percentOf(b.raised, b.goal)}
                           aria-label={`bounty ${b.bountyId} funding`}
                         />{" "}
-                        {percentOf(b.raised, b.goal)}%
+                        {percentOf(b.raised, b.goal)}%{" "}
+                        <span className="muted">
+                          {formatTokenAmount(b.raised, b)} of {formatTokenAmount(b.goal, b)}
+                        </span>
                       </td>
                       <td>{b.backerCount}</td>
                       <td>

@@ -1,7 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getAddress, isAddress } from "viem";
-import { shortHex } from "~/lib/format";
+import { formatTokenAmount, shortHex } from "~/lib/format";
 import { trainerDashboard } from "~/models/trainer.server";
 import { services } from "~/services.server";
 import { fromOnchainScore } from "../../lib/spec.js";
@@ -50,7 +50,7 @@ export default function Trainer() {
                 <tr>
                   <th scope="col">Bounty</th>
                   <th scope="col">Status</th>
-                  <th scope="col">Bond (base units)</th>
+                  <th scope="col">Bond</th>
                   <th scope="col">Bond state</th>
                 </tr>
               </thead>
@@ -61,7 +61,7 @@ export default function Trainer() {
                       <Link to={`/bounties/${c.bountyId}`}>{c.name ?? `#${c.bountyId}`}</Link>
                     </td>
                     <td>{c.status}</td>
-                    <td>{c.bond}</td>
+                    <td>{formatTokenAmount(c.bond, c)}</td>
                     <td>{c.bondState}</td>
                   </tr>
                 ))}
@@ -118,7 +118,7 @@ export default function Trainer() {
           <ul>
             {payments.map((p) => (
               <li key={`${p.txHash}-${p.logIndex}`}>
-                {p.kind} of {p.amount} base units from{" "}
+                {p.kind} of {formatTokenAmount(p.amount, p)} from{" "}
                 <Link to={`/bounties/${p.bountyId}`}>#{p.bountyId}</Link> in{" "}
                 <code title={p.txHash}>{shortHex(p.txHash, 10, 6)}</code>
               </li>

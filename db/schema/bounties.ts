@@ -1,4 +1,14 @@
-import { bigint, boolean, index, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 import { amount, eventColumns } from "./columns.js";
 
 /**
@@ -29,13 +39,20 @@ export const bounties = pgTable(
     backerCount: integer("backer_count").notNull(),
     bestSubmissionId: amount("best_submission_id"),
     bestScore: amount("best_score"),
+    /**
+     * How far the best qualifying score beats the target, as a share of the way from the target to the
+     * metric's ideal value (1 for accuracy, 0 for mse, 1 for perplexity...): 0 just meets the target, 1 is
+     * ideal. Scores of different metrics are not comparable, this share is; the best-score board and the
+     * list's score order rank by it. Null without a best score, or for a metric with no known ideal value
+     * (see `bestMarginSql` in jobs/indexer/store.ts, which derives it from lib/spec.ts' METRICS).
+     */
+    bestMargin: doublePrecision("best_margin"),
     createdBlock: bigint("created_block", { mode: "number" }).notNull(),
     createdTx: text("created_tx").notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.chainId, t.bountyId] }),
     // The leaderboards' and the list's orders, ties broken by id, so a page is read off the index.
-    index("bounties_raised_idx").on(t.chainId, t.raised.desc().nullsFirst(), t.bountyId),
     index("bounties_backers_idx").on(
       t.chainId,
       t.backerCount.desc().nullsFirst(),
@@ -48,7 +65,11 @@ export const bounties = pgTable(
       t.createdBlock.desc().nullsFirst(),
       t.bountyId.desc().nullsFirst(),
     ),
-    index("bounties_token_idx").on(t.chainId, t.token),
+    // Funding order (normalized across tokens): the top of each token by raised, merged by value (see
+    // fundedPage in app/models/bounty.server.ts); and the token filter.
+    index("bounties_token_raised_idx").on(t.chainId, t.token, t.raised.desc().nullsFirst(), t.bountyId),
+    // The best-score board and the list's score order.
+    index("bounties_best_margin_idx").on(t.chainId, t.bestMargin.desc().nullsLast(), t.bountyId),
     index("bounties_dao_idx").on(t.chainId, t.dao),
   ],
 );
@@ -193,14 +214,31 @@ export const roles = pgTable(
   (t) => [primaryKey({ columns: [t.chainId, t.role, t.account] })],
 );
 
-/** The token allowlist, from TokenAllowlistUpdated. */
+/**
+ * Every token the board has seen (allowlisted, or funding a bounty): its allowlist state, rebuilt from
+ * TokenAllowlistUpdated events like every aggregate, and its ERC-20 metadata, read from the token contract
+ * by the indexer the first time it sees the token (jobs/indexer/tokens.ts) in the batch's transaction.
+ */
 export const tokens = pgTable(
   "tokens",
   {
     chainId: integer("chain_id").notNull(),
+    /** The token's address, checksummed as the board's events give it. */
     token: text("token").notNull(),
-    allowed: boolean("allowed").notNull(),
-    blockNumber: bigint("block_number", { mode: "number" }).notNull(),
+    /** Whether new bounties may use it (false for a token no allowlist event names). */
+    allowed: boolean("allowed").notNull().default(false),
+    /** The block of its latest TokenAllowlistUpdated; null when only a bounty names it. */
+    blockNumber: bigint("block_number", { mode: "number" }),
+    /** `symbol()`, or the short address when it reverts or answers nothing readable. */
+    symbol: text("symbol"),
+    /** `name()`, or the address when it reverts or answers nothing readable. */
+    name: text("name"),
+    /** `decimals()`; 18 when it reverts (see readTokenMetadata). */
+    decimals: integer("decimals"),
+    /** When the metadata was read; null until then (symbol, name and decimals are null too). */
+    indexedAt: timestamp("indexed_at", { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.chainId, t.token] })],
 );
+
+export type TokenRow = typeof tokens.$inferSelect;

@@ -34,6 +34,8 @@ export interface Batch {
   touchedBounties: Set<string>;
   /** Whether roles or the token allowlist changed. */
   touchedConfig: boolean;
+  /** Tokens the batch names (allowlist changes, new bounties): their metadata is read if not yet stored. */
+  tokens: Set<string>;
 }
 
 /**
@@ -58,6 +60,7 @@ export function emptyBatch(): Batch {
     effects: [],
     touchedBounties: new Set(),
     touchedConfig: false,
+    tokens: new Set(),
   };
 }
 
@@ -152,6 +155,7 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
           createdBlock: where.blockNumber,
           createdTx: where.txHash,
         });
+        batch.tokens.add(log.args.token);
         break;
       }
       case "Contributed":
@@ -291,9 +295,12 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
           amount: String(log.args.amount),
         });
         break;
+      case "TokenAllowlistUpdated":
+        batch.tokens.add(log.args.token);
+        batch.touchedConfig = true;
+        break;
       case "RoleGranted":
       case "RoleRevoked":
-      case "TokenAllowlistUpdated":
         batch.touchedConfig = true;
         break;
       default:

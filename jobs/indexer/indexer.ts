@@ -17,6 +17,11 @@
  * with deterministic job ids afterwards. We cancel on rollback rather than wait
  * for confirmations: a rollback deletes the orphaned blocks' outbox rows and
  * removes their jobs from the queues (see docs/decisions/006-indexer.md).
+ *
+ * Token metadata (symbol, name, decimals) is read from the token contracts for
+ * the tokens a range names that have none stored, before the range's
+ * transaction, which stores it with the range (tokens.ts). Once per run, the
+ * tokens indexed before metadata was are read too (the backfill).
  */
 import type { Queue } from "bullmq";
 import { type Address, BlockNotFoundError, type Log, type PublicClient } from "viem";
@@ -24,14 +29,18 @@ import type { Database } from "../../db/client.server.js";
 import type { Logger } from "../../lib/logger.server.js";
 import { decodeLogs } from "./decode.js";
 import {
+  backfillBestMargins,
   type Cursor,
   markEnqueued,
   pendingEffects,
   readCursor,
   recentBlocks,
   rollbackTo,
+  saveTokenMetadata,
+  tokensWithoutMetadata,
   writeBatch,
 } from "./store.js";
+import { readTokenMetadata, type TokenMetadata } from "./tokens.js";
 
 export class ReorgTooDeepError extends Error {
   constructor(
@@ -103,6 +112,8 @@ export class Indexer {
   private range: number;
   /** The largest range known to be accepted since the last refusal (growth never passes it). */
   private ceiling: number;
+  /** Whether this run has filled what an index made by an older version lacks (token metadata, margins). */
+  private backfilled = false;
 
   constructor(private readonly o: IndexerOptions) {
     this.range = o.maxRange;
@@ -118,6 +129,10 @@ export class Indexer {
       throw new BoardChangedError(chainId, stored.board, this.o.board);
     }
     const cursor = stored ?? { block: this.o.fromBlock - 1, hash: null };
+    if (!this.backfilled) {
+      await this.backfill();
+      this.backfilled = true;
+    }
 
     if (cursor.hash) {
       // A chain now shorter than the cursor (the block is gone) is a reorg too.
@@ -174,10 +189,13 @@ export class Indexer {
     const t1 = performance.now();
     const batch = decodeLogs(chainId, logs);
     const t2 = performance.now();
+    const tokens = await this.readTokens(await tokensWithoutMetadata(db, chainId, [...batch.tokens]));
+    const tTokens = performance.now();
     await writeBatch(db, {
       chainId,
       board: this.o.board,
       batch,
+      tokens,
       cursor: { block: to, hash: last.hash },
       blocks: blocks.filter((b) => b.number >= keepFrom),
       keepFrom,
@@ -197,7 +215,8 @@ export class Indexer {
         events: batch.boardEvents.length,
         fetchMs: Math.round(t1 - t0),
         decodeMs: Math.round(t2 - t1),
-        writeMs: Math.round(t3 - t2),
+        tokensMs: Math.round(tTokens - t2),
+        writeMs: Math.round(t3 - tTokens),
       },
       "indexed range",
     );
@@ -221,6 +240,36 @@ export class Indexer {
       );
       total += rows.length;
     }
+  }
+
+  /**
+   * Fills what an index written before token metadata and best-score margins existed lacks: the metadata
+   * of every known token without any, and the margins of scored bounties. Idempotent; once per run.
+   */
+  private async backfill(): Promise<void> {
+    const { db, chainId } = this.o;
+    const tokens = await this.readTokens(await tokensWithoutMetadata(db, chainId));
+    await saveTokenMetadata(db, chainId, tokens);
+    await backfillBestMargins(db, chainId);
+  }
+
+  /** Reads tokens' metadata from the chain (a few calls each, in parallel); throws if the node fails. */
+  private async readTokens(addresses: string[]): Promise<TokenMetadata[]> {
+    const read = await Promise.all(addresses.map((token) => readTokenMetadata(this.o.chain, token)));
+    return read.map(({ fallbacks, ...token }) => {
+      if (fallbacks.length > 0) {
+        this.o.log.warn(
+          { token: token.token, fallbacks, symbol: token.symbol, decimals: token.decimals },
+          "token metadata partly unreadable: fell back (decimals 18 when decimals() failed)",
+        );
+      } else {
+        this.o.log.info(
+          { token: token.token, symbol: token.symbol, decimals: token.decimals },
+          "token metadata read",
+        );
+      }
+      return token;
+    });
   }
 
   /** Headers (hash, parent hash) of `numbers`, read a few at a time. */

@@ -5,10 +5,16 @@
  * in one transaction too. Aggregates (bounty status and raised amount, backers,
  * verdicts, bond states, roles, tokens) are always recomputed from the event
  * rows, so replaying or rolling back can never leave them out of step.
+ *
+ * Token metadata is the exception, since it comes from the token contracts, not
+ * from events: the indexer reads it for the tokens a batch names that have none
+ * yet, and the batch's transaction stores it; a row stays while an allowlist
+ * event or a bounty names its token, so a rollback drops the tokens only its
+ * orphaned blocks named.
  */
 import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
-import type { Database } from "../../db/client.server.js";
+import { type Database, queryRows } from "../../db/client.server.js";
 import {
   boardEvents,
   bounties,
@@ -22,7 +28,9 @@ import {
   shareTransfers,
   submissions,
 } from "../../db/schema/index.js";
+import { METRIC_NAMES, METRICS, metricIdOf, toOnchainScore } from "../../lib/spec.js";
 import type { Batch } from "./decode.js";
+import type { TokenMetadata } from "./tokens.js";
 
 /** Rows per insert statement. Each statement binds one array per column, not one parameter per value. */
 const CHUNK_ROWS = 10_000;
@@ -120,6 +128,8 @@ export interface WriteBatch {
   /** Hashes to remember (the recent part of the range), and the oldest block worth remembering. */
   blocks: { number: number; hash: string }[];
   keepFrom: number;
+  /** Metadata of tokens the batch names that had none stored (read by the indexer before the transaction). */
+  tokens: TokenMetadata[];
   /** Test hook: runs inside the transaction, before commit. */
   beforeCommit?: () => Promise<void>;
 }
@@ -136,6 +146,7 @@ export async function writeBatch(db: Database, w: WriteBatch): Promise<void> {
     await insertChunked(tx, evaluations, batch.evaluations);
     await insertChunked(tx, payments, batch.payments);
     await insertChunked(tx, effectsOutbox, batch.effects);
+    await upsertTokenMetadata(tx, chainId, w.tokens);
     await recompute(tx, chainId, [...batch.touchedBounties]);
     if (batch.touchedConfig) await recomputeConfig(tx, chainId);
     await saveCursor(tx, chainId, w.board, w.cursor);
@@ -247,6 +258,9 @@ async function recompute(db: Exec, chainId: number, bountyIds: string[]) {
                     where ev.chain_id = b.chain_id and ev.bounty_id = b.bounty_id and ev.best
                     order by ev.block_number desc, ev.log_index desc limit 1)
     where b.chain_id = ${chainId} and b.bounty_id in ${ids}`);
+  await db.execute(sql`
+    update bounties b set best_margin = ${bestMarginSql}
+    where b.chain_id = ${chainId} and b.bounty_id in ${ids}`);
   await db.execute(sql`delete from backers where chain_id = ${chainId} and bounty_id in ${ids}`);
   await db.execute(sql`
     insert into backers (chain_id, bounty_id, account, contributed, refunded, shares)
@@ -285,7 +299,10 @@ async function recompute(db: Exec, chainId: number, bountyIds: string[]) {
     where c.chain_id = ${chainId} and c.bounty_id in ${ids}`);
 }
 
-/** Rebuilds the role holders and the token allowlist from their events (small tables). */
+/**
+ * Rebuilds the role holders and the tokens' allowlist state from their events (small tables). Token rows
+ * keep their metadata; a token no allowlist event and no bounty names any more (a rollback) is removed.
+ */
 async function recomputeConfig(db: Exec, chainId: number) {
   await db.execute(sql`delete from roles where chain_id = ${chainId}`);
   await db.execute(sql`
@@ -295,12 +312,123 @@ async function recomputeConfig(db: Exec, chainId: number) {
     from board_events
     where chain_id = ${chainId} and event_name in ('RoleGranted', 'RoleRevoked')
     order by args->>'role', args->>'account', block_number desc, log_index desc`);
-  await db.execute(sql`delete from tokens where chain_id = ${chainId}`);
+  await db.execute(sql`
+    update tokens set allowed = false, block_number = null
+    where chain_id = ${chainId} and block_number is not null`);
   await db.execute(sql`
     insert into tokens (chain_id, token, allowed, block_number)
     select distinct on (args->>'token')
       ${chainId}, args->>'token', (args->>'allowed')::boolean, block_number
     from board_events
     where chain_id = ${chainId} and event_name = 'TokenAllowlistUpdated'
-    order by args->>'token', block_number desc, log_index desc`);
+    order by args->>'token', block_number desc, log_index desc
+    on conflict (chain_id, token) do update set allowed = excluded.allowed, block_number = excluded.block_number`);
+  await db.execute(sql`
+    delete from tokens t
+    where t.chain_id = ${chainId} and t.block_number is null
+      and not exists (select 1 from bounties b where b.chain_id = t.chain_id and b.token = t.token)`);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Token metadata and the best-score margin                                  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Stores tokens' metadata, creating the row of a token only a bounty names (not allowlisted, as far as
+ * the index knows). Metadata once stored is kept: a replay or a second reader changes nothing.
+ */
+async function upsertTokenMetadata(db: Exec, chainId: number, rows: TokenMetadata[]) {
+  if (rows.length === 0) return;
+  await db.execute(sql`
+    insert into tokens (chain_id, token, allowed, symbol, name, decimals, indexed_at)
+    select ${chainId}, m.token, false, m.symbol, m.name, m.decimals, now()
+    from unnest(
+      ${sql.param(rows.map((r) => r.token))}::text[], ${sql.param(rows.map((r) => r.symbol))}::text[],
+      ${sql.param(rows.map((r) => r.name))}::text[], ${sql.param(rows.map((r) => r.decimals))}::integer[]
+    ) as m(token, symbol, name, decimals)
+    on conflict (chain_id, token) do update
+      set symbol = excluded.symbol, name = excluded.name, decimals = excluded.decimals, indexed_at = excluded.indexed_at
+      where tokens.indexed_at is null`);
+}
+
+/** Stores tokens' metadata outside a batch (one statement): the backfill of tokens indexed before metadata was. */
+export async function saveTokenMetadata(db: Database, chainId: number, rows: TokenMetadata[]): Promise<void> {
+  await upsertTokenMetadata(db, chainId, rows);
+}
+
+/**
+ * Which of `candidates` have no metadata stored yet; without candidates, every token the index knows
+ * (allowlisted or named by a bounty) that has none.
+ */
+export async function tokensWithoutMetadata(
+  db: Database,
+  chainId: number,
+  candidates?: string[],
+): Promise<string[]> {
+  if (candidates) {
+    if (candidates.length === 0) return [];
+    const known = await queryRows<{ token: string }>(
+      db,
+      sql`select token from tokens
+          where chain_id = ${chainId} and indexed_at is not null and token = any(${sql.param(candidates)}::text[])`,
+    );
+    const have = new Set(known.map((r) => r.token));
+    return candidates.filter((token) => !have.has(token));
+  }
+  const missing = await queryRows<{ token: string }>(
+    db,
+    sql`select token from tokens where chain_id = ${chainId} and indexed_at is null
+        union
+        select distinct b.token from bounties b
+        where b.chain_id = ${chainId}
+          and not exists (select 1 from tokens t where t.chain_id = b.chain_id and t.token = b.token)`,
+  );
+  return missing.map((r) => r.token);
+}
+
+/**
+ * The ideal value of each known metric in on-chain units (the end of its range its direction points at:
+ * 1 for accuracy, 0 for mse, 1 for perplexity), with the direction the platform scores it in. A metric
+ * whose range is open on its better side has no ideal and no margin.
+ */
+const METRIC_IDEALS = METRIC_NAMES.flatMap((name) => {
+  const { direction, min, max } = METRICS[name];
+  const ideal = direction === "higher" ? max : min;
+  if (!Number.isFinite(ideal)) return [];
+  return [
+    {
+      metricId: metricIdOf(name).toLowerCase(),
+      direction: direction === "higher" ? "HigherIsBetter" : "LowerIsBetter",
+      ideal: toOnchainScore(ideal).toString(),
+    },
+  ];
+});
+
+/**
+ * A bounty's (alias `b`) best-score margin: how far its best qualifying score beats its target, as a share
+ * of the way from the target to the metric's ideal value. 0 just meets the target; 1 reaches the ideal;
+ * 0.5 halves the remaining error (accuracy 0.95 against a 0.9 target; mse 0.025 against 0.05). Scores of
+ * different metrics cannot be compared, but this share can: it is the relative error reduction beyond
+ * what the bounty asked for. A target at the ideal leaves no headroom: meeting it counts 0. Null without
+ * a best score, or when the metric (or its direction) is not one the platform scores.
+ */
+const bestMarginSql = sql`(
+  select case
+    when b.best_score is null then null
+    when m.ideal = b.target_score then 0::float8
+    else (case when b.direction = 'LowerIsBetter' then b.target_score - b.best_score
+               else b.best_score - b.target_score end)::float8
+         / abs(m.ideal - b.target_score)::float8
+  end
+  from (values ${sql.join(
+    METRIC_IDEALS.map((m) => sql`(${m.metricId}::text, ${m.direction}::text, ${m.ideal}::numeric)`),
+    sql`, `,
+  )}) as m(metric_id, direction, ideal)
+  where m.metric_id = lower(b.metric_id) and m.direction = b.direction)`;
+
+/** Fills the best-score margin of bounties scored before it existed (a no-op once they have one). */
+export async function backfillBestMargins(db: Database, chainId: number): Promise<void> {
+  await db.execute(sql`
+    update bounties b set best_margin = ${bestMarginSql}
+    where b.chain_id = ${chainId} and b.best_score is not null and b.best_margin is null`);
 }

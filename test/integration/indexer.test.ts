@@ -3,7 +3,8 @@
  * Postgres with TEST_DATABASE_URL): the projection equals the contract views;
  * an interrupted backfill resumes to the same database; a reorg is rolled back
  * with its effects; a misbehaving RPC is survived without losing or
- * duplicating rows.
+ * duplicating rows; token metadata is read once, with fallbacks for tokens
+ * that answer badly.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,6 +12,16 @@ import path from "node:path";
 import { Queue } from "bullmq";
 import { asc, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
+import {
+  concatHex,
+  encodeAbiParameters,
+  getAddress,
+  type Hex,
+  numberToHex,
+  size,
+  stringToHex,
+  toFunctionSelector,
+} from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import type { Database } from "../../db/client.server.js";
@@ -22,10 +33,11 @@ import {
   type IndexerOptions,
   ReorgTooDeepError,
 } from "../../jobs/indexer/indexer.js";
+import { FALLBACK_DECIMALS } from "../../jobs/indexer/tokens.js";
 import { QUEUE } from "../../jobs/queues.server.js";
 import { BOUNTY_STATUS } from "../../lib/board.server.js";
 import { createChainClient } from "../../lib/chain.server.js";
-import { anvilAccount, type DeployResult, deployContracts } from "../../lib/deploy.server.js";
+import { anvilAccount, DEV_TOKEN, type DeployResult, deployContracts } from "../../lib/deploy.server.js";
 import { createLogger } from "../../lib/logger.server.js";
 import { createRedis } from "../../lib/redis.server.js";
 import { nodeTs, startProcess } from "../../scripts/lib/processes.js";
@@ -57,12 +69,19 @@ const TABLES = [
   "tokens",
   "indexed_blocks",
 ] as const;
+/** Columns compared, where not all: when a token's metadata was read differs between two indexes. */
+const COLUMNS: Partial<Record<(typeof TABLES)[number], string>> = {
+  tokens: "chain_id, token, allowed, block_number, symbol, name, decimals",
+};
 
 /** Every projection table, rows in a stable order, for equality between databases. */
 async function dump(db: Database) {
   const out: Record<string, unknown[]> = {};
   for (const table of TABLES) {
-    out[table] = await queryRows(db, sql.raw(`select * from ${table} order by 1, 2, 3`));
+    out[table] = await queryRows(
+      db,
+      sql.raw(`select ${COLUMNS[table] ?? "*"} from ${table} order by 1, 2, 3`),
+    );
   }
   out.cursor = await queryRows(db, sql`select chain_id, board, cursor, cursor_hash from indexer_state`);
   out.effects = await queryRows(
@@ -152,6 +171,7 @@ describe.each(dbTargets())("indexer on $name", ({ open }) => {
     }
 
     const rows = await reference.handle.db.select().from(bounties).orderBy(asc(bounties.bountyId));
+    expect(rows.filter((row) => row.bestMargin !== null).length).toBeGreaterThan(0);
     const [count] = await c.publicClient.readContract({
       address: c.board,
       abi: bountyBoardAbi,
@@ -168,6 +188,12 @@ describe.each(dbTargets())("indexer on $name", ({ open }) => {
       expect(row.status, `bounty ${row.bountyId}`).toBe(BOUNTY_STATUS[onChain.status]);
       expect(row.raised).toBe(String(onChain.raised));
       expect(row.bestSubmissionId ?? "0").toBe(String(onChain.bestSubmissionId));
+      // Accuracy, higher is better: the share of the way from the target to 1 (1e9 on-chain) the best covers.
+      expect(row.bestMargin).toBe(
+        row.bestScore === null
+          ? null
+          : (Number(row.bestScore) - Number(row.targetScore)) / (1e9 - Number(row.targetScore)),
+      );
       const holders = await reference.handle.db
         .select()
         .from(backers)
@@ -212,6 +238,7 @@ describe.each(dbTargets())("indexer on $name", ({ open }) => {
       const log = createLogger("test", "debug");
       log.warn = ((obj: { err?: string }) => warnings.push(String(obj?.err))) as never;
       log.debug = (() => {}) as never;
+      log.info = (() => {}) as never;
       const indexer = indexerFor(target.handle.db, {
         chain: createChainClient(flaky.url, 500),
         log,
@@ -257,7 +284,14 @@ describe("reorgs", () => {
       const backer = (await import("../../lib/deploy.server.js")).anvilAccount(3);
       const orphan = await c.createBounty(dao, 1_000_000n);
       await c.send(backer, "fund", [orphan, 1_000_000n]);
+      const orphanToken = getAddress("0x000000000000000000000000000000000000dead");
+      await c.send(anvilAccount(0), "setTokenAllowed", [orphanToken, true]);
       await indexer.catchUp();
+      const [tokenRow] = await queryRows(
+        db.handle.db,
+        sql`select * from tokens where token = ${orphanToken}`,
+      );
+      expect(tokenRow).toMatchObject({ allowed: true, decimals: FALLBACK_DECIMALS });
       const [{ job_id: dispatchId } = { job_id: "" }] = await queryRows<{ job_id: string }>(
         db.handle.db,
         sql`select job_id from effects_outbox where queue = 'dispatch' and payload->>'bountyId' = ${String(orphan)}`,
@@ -285,6 +319,9 @@ describe("reorgs", () => {
         expect(b.board_events).toEqual(a.board_events);
         expect(b.backers).toEqual(a.backers);
         expect(b.effects).toEqual(a.effects);
+        // The token only the orphaned blocks allowlisted is gone; the others keep their metadata.
+        expect(b.tokens).toEqual(a.tokens);
+        expect(b.tokens).toHaveLength(1);
       } finally {
         await fresh.cleanup();
       }
@@ -425,6 +462,112 @@ describe("hostile but valid input", () => {
   });
 });
 
+describe("token metadata", () => {
+  it("reads each token's symbol, name and decimals once, with fallbacks for tokens that answer badly", async () => {
+    const db = await dbTargets()[0]?.open();
+    const fresh = await dbTargets()[0]?.open();
+    if (!db || !fresh) throw new Error("no db");
+    const flaky = await startFlakyRpc(anvil.url);
+    try {
+      // Tokens that answer badly, placed with anvil_setCode, then allowlisted; a bounty in the first.
+      const bytes32Token = getAddress("0x00000000000000000000000000000000000b3232");
+      const revertingToken = getAddress("0x0000000000000000000000000000000000005e5e");
+      const hostileToken = getAddress("0x000000000000000000000000000000000000bad1");
+      const codeless = getAddress("0x000000000000000000000000000000000000c0de");
+      const longName = "Long ".repeat(100);
+      await c.testClient.setCode({
+        address: bytes32Token,
+        // MKR-style: symbol() answers a bytes32, name() reverts, decimals() answers 9.
+        bytecode: viewsContract({
+          "symbol()": stringToHex("MKR", { size: 32 }),
+          "decimals()": encodeAbiParameters([{ type: "uint8" }], [9]),
+        }),
+      });
+      await c.testClient.setCode({ address: revertingToken, bytecode: viewsContract({}) });
+      await c.testClient.setCode({
+        address: hostileToken,
+        // A NUL and a newline in the symbol, a 500-character name, decimals() past a uint8.
+        bytecode: viewsContract({
+          "symbol()": encodeAbiParameters([{ type: "string" }], ["C\u0000T\nT"]),
+          "name()": encodeAbiParameters([{ type: "string" }], [longName]),
+          "decimals()": encodeAbiParameters([{ type: "uint256" }], [300n]),
+        }),
+      });
+      const admin = anvilAccount(0);
+      for (const token of [bytes32Token, revertingToken, hostileToken, codeless]) {
+        await c.send(admin, "setTokenAllowed", [token, true]);
+      }
+      const now = (await c.publicClient.getBlock()).timestamp;
+      await c.send(anvilAccount(1), "createBounty", [
+        {
+          token: bytes32Token,
+          goal: 5_000_000_000n,
+          fundingDeadline: now + 86_400n,
+          deliveryDeadline: now + 172_800n,
+          specHash: `0x${"05".repeat(32)}`,
+          evalSetCommitment: `0x${"06".repeat(32)}`,
+          metricId: `0x${"07".repeat(32)}`,
+          targetScore: 1n,
+          direction: 0,
+          bond: 0n,
+          challengeWindow: 0,
+        },
+      ]);
+
+      // A node failure while reading metadata writes nothing (no fallback is stored); the retry reads it all.
+      const indexer = indexerFor(db.handle.db, { chain: createChainClient(flaky.url, 2_000) });
+      flaky.callFaults.push("drop");
+      await expect(indexer.catchUp()).rejects.toThrow();
+      expect(await queryRows(db.handle.db, sql`select * from tokens`)).toEqual([]);
+      await indexer.catchUp();
+
+      const rows = await queryRows<{ token: string; symbol: string; name: string; decimals: number }>(
+        db.handle.db,
+        sql`select token, symbol, name, decimals, allowed from tokens order by token`,
+      );
+      const byToken = Object.fromEntries(rows.map((row) => [row.token, row]));
+      expect(byToken[c.token]).toEqual({
+        token: c.token,
+        symbol: DEV_TOKEN.symbol,
+        name: DEV_TOKEN.name,
+        decimals: DEV_TOKEN.decimals,
+        allowed: true,
+      });
+      expect(byToken[bytes32Token]).toMatchObject({ symbol: "MKR", name: bytes32Token, decimals: 9 });
+      expect(byToken[revertingToken]).toMatchObject({
+        symbol: "0x0000…5e5E",
+        name: revertingToken,
+        decimals: FALLBACK_DECIMALS,
+      });
+      expect(byToken[hostileToken]).toMatchObject({ symbol: "CTT", decimals: FALLBACK_DECIMALS });
+      expect(byToken[hostileToken]?.name).toHaveLength(128);
+      expect(byToken[hostileToken]?.name.endsWith("…")).toBe(true);
+      expect(byToken[codeless]).toMatchObject({ symbol: "0x0000…c0DE", decimals: FALLBACK_DECIMALS });
+      expect(rows).toHaveLength(5);
+
+      // The same as an index made without faults; another run reads nothing again.
+      await indexerFor(fresh.handle.db).catchUp();
+      expect(await dump(db.handle.db)).toEqual(await dump(fresh.handle.db));
+      const readAt = sql`select token, indexed_at from tokens order by token`;
+      const before = await queryRows(db.handle.db, readAt);
+      await indexerFor(db.handle.db).step();
+      expect(await queryRows(db.handle.db, readAt)).toEqual(before);
+
+      // An index written before metadata and margins existed (rows without them) is filled in on the next run.
+      await db.handle.db.execute(
+        sql`update tokens set symbol = null, name = null, decimals = null, indexed_at = null`,
+      );
+      await db.handle.db.execute(sql`update bounties set best_margin = null`);
+      await indexerFor(db.handle.db).step();
+      expect(await dump(db.handle.db)).toEqual(await dump(fresh.handle.db));
+    } finally {
+      await flaky.close();
+      await db.cleanup();
+      await fresh.cleanup();
+    }
+  });
+});
+
 describe("a reorg deeper than the kept window", () => {
   it("stops the indexer with a clear error instead of guessing", async () => {
     const db = await dbTargets()[0]?.open();
@@ -458,10 +601,12 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000) {
 
 /**
  * A JSON-RPC proxy in front of anvil that misbehaves on purpose: eth_getLogs over more than 40 blocks
- * is refused as too large, and queued faults make the next eth_getLogs time out or drop its connection.
+ * is refused as too large, and queued faults make the next eth_getLogs time out or drop its connection
+ * (`faults`), or drop the next eth_call's (`callFaults`).
  */
 async function startFlakyRpc(upstream: string) {
   const faults: ("timeout" | "drop")[] = [];
+  const callFaults: "drop"[] = [];
   let refusedRanges = 0;
   const server: Server = createServer(async (req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
@@ -472,6 +617,7 @@ async function startFlakyRpc(upstream: string) {
       method: string;
       params: { fromBlock: string; toBlock: string }[];
     };
+    if (request.method === "eth_call" && callFaults.shift() === "drop") return req.socket.destroy();
     if (request.method === "eth_getLogs") {
       const fault = faults.shift();
       if (fault === "drop") return req.socket.destroy();
@@ -502,6 +648,7 @@ async function startFlakyRpc(upstream: string) {
   return {
     url: `http://127.0.0.1:${port}`,
     faults,
+    callFaults,
     get refusedRanges() {
       return refusedRanges;
     },
@@ -511,4 +658,31 @@ async function startFlakyRpc(upstream: string) {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Runtime bytecode of a contract whose view functions answer fixed return data: `answers` maps a
+ * signature (`"symbol()"`) to the bytes it returns; every other call reverts. Assembled by hand: a
+ * selector dispatch, then per answer a CODECOPY of its bytes from the code's tail and a RETURN.
+ */
+function viewsContract(answers: Record<string, Hex>): Hex {
+  const entries = Object.entries(answers);
+  const u16 = (n: number) => numberToHex(n, { size: 2 });
+  const DISPATCH = 6 + 11 * entries.length + 5; // selector load, one test per answer, the final revert
+  const BRANCH = 16; // JUMPDEST, PUSH2 len, PUSH2 offset, PUSH1 0, CODECOPY, PUSH2 len, PUSH1 0, RETURN
+  const dataStart = DISPATCH + BRANCH * entries.length;
+  let dataOffset = dataStart;
+  const dispatch: Hex[] = ["0x60003560e01c"]; // PUSH1 0 CALLDATALOAD PUSH1 0xe0 SHR
+  const branches: Hex[] = [];
+  entries.forEach(([signature, data], i) => {
+    // DUP1 PUSH4 selector EQ PUSH2 branch JUMPI
+    dispatch.push(
+      concatHex(["0x8063", toFunctionSelector(signature), "0x1461", u16(DISPATCH + BRANCH * i), "0x57"]),
+    );
+    const length = u16(size(data));
+    branches.push(concatHex(["0x5b61", length, "0x61", u16(dataOffset), "0x60003961", length, "0x6000f3"]));
+    dataOffset += size(data);
+  });
+  dispatch.push("0x60006000fd"); // PUSH1 0 PUSH1 0 REVERT
+  return concatHex([...dispatch, ...branches, ...entries.map(([, data]) => data)]);
 }

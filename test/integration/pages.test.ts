@@ -1,13 +1,25 @@
 /**
  * The read-side pages against a real remix-serve and a seeded index: the
- * bounty list (filters, sorting, server-side pagination, 400 with field errors
- * on bad input) and the bounty page (spec, funding, submissions with copy
- * flags and report links, the timeline with its transactions; 400 and 404).
+ * bounty list (filters, sorting by funding normalized across tokens,
+ * server-side pagination, 400 with field errors on bad input), the home
+ * page's boards, amounts in whole tokens with their symbols, and the bounty
+ * page (spec, funding, submissions with copy flags and report links, the
+ * timeline with its transactions; 400 and 404).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { boardEvents, bounties, evaluationRuns, leases, pools, submissions } from "../../db/schema/index.js";
+import {
+  boardEvents,
+  bounties,
+  claims,
+  evaluationRuns,
+  leases,
+  payments,
+  pools,
+  submissions,
+  tokens,
+} from "../../db/schema/index.js";
 import { blobsClassifierSpec, hindiGptSpec } from "../../lib/spec.examples.js";
-import { specHash } from "../../lib/spec.js";
+import { metricIdOf, specHash } from "../../lib/spec.js";
 import { registerSpec } from "../../lib/specs.server.js";
 import { servePglite, startTestAnvil, startTestRedis, type TestService } from "../setup/fixtures.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
@@ -16,6 +28,9 @@ const CHAIN_ID = 31_337;
 const TOKEN_A = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const TOKEN_B = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
 const DAO = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const TRAINER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+/** Token B's reference price (TOKEN_PRICES); token A has none, so counts 1 per whole token. */
+const PRICE_B = 122.5;
 const tx = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 
 let build: WebBuild;
@@ -38,7 +53,7 @@ function bountyRow(
     deliveryDeadline: "4000100000",
     specHash: specHash(blobsClassifierSpec),
     evalSetCommitment: `0x${"bb".repeat(32)}`,
-    metricId: `0x${"cc".repeat(32)}`,
+    metricId: metricIdOf("accuracy"),
     targetScore: "900000000",
     direction: "HigherIsBetter",
     bond: "0",
@@ -59,16 +74,44 @@ beforeAll(async () => {
   const d = db.handle.db;
   await registerSpec(d, blobsClassifierSpec);
   await registerSpec(d, hindiGptSpec);
-  // 25 classification bounties in Funding, then a Hindi GPT bounty funded and trained, on token B.
-  await d.insert(bounties).values(Array.from({ length: 25 }, (_, i) => bountyRow(i + 1)));
+  // The tokens as the indexer stores them: A has 6 decimals, B 9 (and a reference price, PRICE_B).
+  const token = (address: string, symbol: string, decimals: number) => ({
+    chainId: CHAIN_ID,
+    token: address,
+    allowed: true,
+    blockNumber: 1,
+    symbol,
+    name: `Token ${symbol}`,
+    decimals,
+    indexedAt: new Date(),
+  });
+  await d.insert(tokens).values([token(TOKEN_A, "CTT", 6), token(TOKEN_B, "TKB", 9)]);
+  // 25 classification bounties in Funding (#5 with a qualifying score), then a Hindi GPT bounty funded
+  // and trained, on token B: its 2e9 base units are 2 TKB, worth 245 at PRICE_B.
+  await d
+    .insert(bounties)
+    .values(
+      Array.from({ length: 25 }, (_, i) =>
+        bountyRow(
+          i + 1,
+          i + 1 === 5 ? { bestSubmissionId: "4", bestScore: "920000000", bestMargin: 0.2 } : {},
+        ),
+      ),
+    );
   await d.insert(bounties).values(
     bountyRow(26, {
       specHash: specHash(hindiGptSpec),
       token: TOKEN_B,
       status: "Funded",
       raised: "2000000000",
+      metricId: metricIdOf("perplexity"),
+      targetScore: "13000000000",
       direction: "LowerIsBetter",
       backerCount: 40,
+      bestSubmissionId: "1",
+      bestScore: "11024105568",
+      // (13 - 11.024105568) / (13 - 1): the share of the way from the target to perplexity 1.
+      bestMargin: (13 - 11.024105568) / 12,
     }),
   );
   const event = (n: number, eventName: string, args: Record<string, unknown>) => ({
@@ -100,7 +143,7 @@ beforeAll(async () => {
     blockHash: tx(5003 + id),
     submissionId: String(id),
     bountyId: "26",
-    trainer: "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+    trainer: TRAINER,
     checkpointHash: tx(9000 + id),
     uri: `http://example.test/artifacts/${id}`,
     submittedAt: "1800000000",
@@ -131,9 +174,16 @@ beforeAll(async () => {
     },
   ]);
   // A fulfilled bounty with its winner, and bounty 26 in training on a pool.
-  await d
-    .insert(bounties)
-    .values(bountyRow(27, { status: "Fulfilled", bestSubmissionId: "3", raised: "1000000000" }));
+  // Accuracy 0.95 against a 0.9 target: half of the way to 1.
+  await d.insert(bounties).values(
+    bountyRow(27, {
+      status: "Fulfilled",
+      bestSubmissionId: "3",
+      bestScore: "950000000",
+      bestMargin: 0.5,
+      raised: "1000000000",
+    }),
+  );
   await d.insert(submissions).values(
     submission(3, {
       bountyId: "27",
@@ -163,7 +213,35 @@ beforeAll(async () => {
     expiresAt: new Date(Date.now() + 60_000),
     percent: 42,
   });
-  web = await serveWeb(build, { RPC_URL: anvil.url, REDIS_URL: redis.url, DATABASE_URL: db.url });
+  // The trainer's claim (and bond) on #26 and a payout from #27, in their tokens.
+  await d.insert(claims).values({
+    chainId: CHAIN_ID,
+    txHash: tx(2001),
+    logIndex: 0,
+    blockNumber: 200,
+    blockHash: tx(6001),
+    bountyId: "26",
+    trainer: TRAINER,
+    bond: "5000000000",
+    bondState: "Posted",
+  });
+  await d.insert(payments).values({
+    chainId: CHAIN_ID,
+    txHash: tx(2002),
+    logIndex: 0,
+    blockNumber: 201,
+    blockHash: tx(6002),
+    kind: "payout",
+    bountyId: "27",
+    account: TRAINER,
+    amount: "975500000",
+  });
+  web = await serveWeb(build, {
+    RPC_URL: anvil.url,
+    REDIS_URL: redis.url,
+    DATABASE_URL: db.url,
+    TOKEN_PRICES: `${TOKEN_B}=${PRICE_B}`,
+  });
   await webReady(web);
 }, 180_000);
 
@@ -181,12 +259,15 @@ async function get(path: string): Promise<{ status: number; html: string }> {
 const linkedIds = (html: string) => [...html.matchAll(/href="\/bounties\/(\d+)"/g)].map((m) => Number(m[1]));
 
 describe("the bounty list", () => {
-  it("pages through every bounty, most funded first, 20 to a page", async () => {
+  it("pages through every bounty, most funded first across tokens, 20 to a page", async () => {
     const first = await get("/bounties");
     expect(first.status, web.lines.join("\n")).toBe(200);
     expect(first.html).toMatch(/27(<!-- -->)? (<!-- -->)?bounties/);
-    // #26 (2e9 raised), then #27 (1e9), then #25 down (id × 1e7).
-    expect(linkedIds(first.html)).toEqual([26, 27, ...Array.from({ length: 18 }, (_, i) => 25 - i)]);
+    // By value, not base units: #27 (1e9 base units of A: 1,000 CTT), #25 (250 CTT), #26 (2e9 base units
+    // of B, the most in base units: 2 TKB × 122.5 = 245), then #24 down (id × 10 CTT).
+    expect(linkedIds(first.html)).toEqual([27, 25, 26, ...Array.from({ length: 17 }, (_, i) => 24 - i)]);
+    expect(first.html).toMatch(/1,000 CTT(<!-- -->)? of (<!-- -->)?1,000 CTT/);
+    expect(first.html).toMatch(/2 TKB(<!-- -->)? of (<!-- -->)?1 TKB/);
     expect(first.html).toMatch(/Page (<!-- -->)?1(<!-- -->)? of (<!-- -->)?2/);
     expect(first.html).toContain('href="/bounties?page=2"');
     const second = await get("/bounties?page=2");
@@ -201,6 +282,8 @@ describe("the bounty list", () => {
     expect(linkedIds((await get("/bounties?sort=newest")).html).slice(0, 3)).toEqual([27, 26, 25]);
     // Backers: 40 for #26, then id % 7 = 6 for #27, #20, #13 (ties: the most funded first).
     expect(linkedIds((await get("/bounties?sort=backers")).html).slice(0, 4)).toEqual([26, 27, 20, 13]);
+    // Best score: by how far each beats its target towards the metric's ideal, whatever the metric.
+    expect(linkedIds((await get("/bounties?sort=score")).html).slice(0, 4)).toEqual([27, 5, 26, 1]);
     // An untouched form field sends an empty value: not a filter.
     expect(linkedIds((await get("/bounties?status=&task=&token=&dao=")).html)).toHaveLength(20);
   });
@@ -216,7 +299,7 @@ describe("the bounty list", () => {
 });
 
 describe("the home page", () => {
-  it("shows the totals, the most backed, what is in training and what was fulfilled, with its winner", async () => {
+  it("shows the totals, the top funded by value, the best scores, the most backed, what is in training and what was fulfilled", async () => {
     const home = await get("/");
     expect(home.status, web.lines.join("\n")).toBe(200);
     expect(home.html).toMatch(/<strong>27<\/strong> (<!-- -->)?bounties/);
@@ -228,18 +311,30 @@ describe("the home page", () => {
     expect(section("training-heading")).toMatch(/42(<!-- -->)?% on (<!-- -->)?tokyo-a100/);
     expect(linkedIds(section("fulfilled-heading"))).toEqual([27]);
     expect(section("fulfilled-heading")).toContain("won by 0x15d3…6A65");
+    // Top funded, normalized across tokens, with amounts in whole tokens and the value they rank by.
+    const funded = section("funded-heading");
+    expect(linkedIds(funded)).toEqual([27, 25, 26, 24, 23, 22, 21, 20, 19, 18]);
+    expect(funded).toMatch(/1,000 CTT(<!-- -->)? \/ (<!-- -->)?1,000 CTT/);
+    expect(funded).toMatch(/2 TKB(<!-- -->)? \/ (<!-- -->)?1 TKB/);
+    expect(funded).toContain("<td>245</td>");
+    // Best scores of different metrics, ranked by their margin over the target.
+    const scores = section("score-heading");
+    expect(linkedIds(scores)).toEqual([27, 5, 26]);
+    expect(scores).toContain("accuracy 0.95 (target ≥ 0.9), 50% of the way to ideal");
+    expect(scores).toContain("perplexity 11.024105568 (target ≤ 13), 16% of the way to ideal");
   });
 });
 
 describe("the trainer dashboard", () => {
-  it("shows a trainer's submissions with scores, verdicts, copy flags and reports", async () => {
+  it("shows a trainer's claims, bonds and payouts in their tokens, and submissions with scores, verdicts, copy flags and reports", async () => {
     const page = await get("/trainers/0x90f79bf6eb2c4f870365e785982e1f101e93b906");
     expect(page.status, web.lines.join("\n")).toBe(200);
     expect(page.html).toContain("0x90F79bf6EB2c4f870365E785982E1f101E93b906");
     expect(page.html).toContain("11.024105568");
     expect(page.html).toContain('<span class="flag"> copy</span>');
     expect(page.html).toContain(`href="/artifacts/${"ab".repeat(32)}"`);
-    expect(page.html).toContain("No claim yet.");
+    expect(page.html).toContain("<td>5 TKB</td>");
+    expect(page.html).toMatch(/payout(<!-- -->)? of (<!-- -->)?975.5 CTT/);
     expect((await get("/trainers/0x123")).status).toBe(400);
   });
 });

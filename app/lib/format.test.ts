@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { formatAmount, formatTokenAmount, formatValue, percentOf, shortHex } from "./format";
+
+describe("formatAmount", () => {
+  it("shows base units as whole tokens with separators and the symbol", () => {
+    expect(formatAmount("1250500000", 6, "CTT")).toBe("1,250.5 CTT");
+    expect(formatAmount("1000000", 6, "ctUSD")).toBe("1 ctUSD");
+    expect(formatAmount("0", 18, "WETH")).toBe("0 WETH");
+    expect(formatAmount("999", 3, "X")).toBe("0.999 X");
+    expect(formatAmount("123456789", 0, "RAW")).toBe("123,456,789 RAW");
+  });
+
+  it("is exact for amounts past a double's precision", () => {
+    expect(formatAmount("123456789012345678901234567890", 18, "T")).toBe(
+      "123,456,789,012.34567890123456789 T",
+    );
+    expect(formatAmount("1", 18, "T")).toBe("0.000000000000000001 T");
+  });
+
+  it("keeps the sign of a negative amount", () => {
+    expect(formatAmount("-1234500", 3, "T")).toBe("-1,234.5 T");
+  });
+});
+
+describe("formatTokenAmount", () => {
+  it("formats with the indexed decimals, or shows base units while they are unknown", () => {
+    expect(formatTokenAmount("2500000", { tokenSymbol: "ctUSD", tokenDecimals: 6 })).toBe("2.5 ctUSD");
+    expect(formatTokenAmount("2500000", { tokenSymbol: null, tokenDecimals: null })).toBe(
+      "2500000 base units",
+    );
+  });
+});
+
+describe("the other helpers", () => {
+  it("formats values, shortens hex and computes percentages", () => {
+    expect(formatValue(1234.5678)).toBe("1,234.57");
+    expect(formatValue(0)).toBe("0");
+    expect(shortHex("0x5FbDB2315678afecb367f032d93F642f64180aa3")).toBe("0x5FbD…0aa3");
+    expect(percentOf("50", "200")).toBe(25);
+    expect(percentOf("500", "200")).toBe(100);
+  });
+});
