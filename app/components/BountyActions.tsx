@@ -114,6 +114,7 @@ function ConnectedActions({
       { ...boardRead, functionName: "claimableRevenue", args: [bountyId, account] },
       { ...boardRead, functionName: "getClaim", args: [bountyId, account] },
       { ...boardRead, functionName: "finalizableAt", args: [bountyId] },
+      { ...boardRead, functionName: "balanceOf", args: [account, bountyId] },
     ],
   });
   const bounty = chainState.data?.[0]?.result;
@@ -152,7 +153,7 @@ function ConnectedActions({
       </p>
     );
   }
-  const [, refundableR, payoutR, revenueR, claimR, finalizableR] = chainState.data ?? [];
+  const [, refundableR, payoutR, revenueR, claimR, finalizableR, sharesR] = chainState.data ?? [];
   const [decimalsR, symbolR, balanceR, allowanceR, domainR, nonceR] = tokenState.data ?? [];
   const decimals = decimalsR?.result ?? 18;
   const symbol = symbolR?.result ?? "tokens";
@@ -165,6 +166,7 @@ function ConnectedActions({
   const chainClock = latestBlock.data?.timestamp ?? 0n;
   const now = chainClock > wallClock ? chainClock : wallClock;
   const refundable = refundableR?.result ?? 0n;
+  const shares = sharesR?.result ?? 0n;
   const payout = payoutR?.result ?? 0n;
   const revenue = revenueR?.result ?? 0n;
   const claim = claimR?.result;
@@ -318,7 +320,9 @@ function ConnectedActions({
       <NetworkGuard />
       <p className="muted">
         Your balance: {show(balance)}
-        {bounty.status === 0 ? null : ` · shares in this bounty are refunded if it fails`}
+        {shares > 0n
+          ? ` · your share of this bounty: ${show(shares)} (${((Number(shares) / Number(bounty.raised || 1n)) * 100).toFixed(1)}% of what it raised; refunded if it fails)`
+          : ""}
       </p>
       {fundingOpen ? (
         <form onSubmit={fund} className="inline-form" noValidate>

@@ -143,6 +143,13 @@ describe("the Crowdtrain story in Chromium", () => {
 
   it("two backers fund it from their wallets, and it is funded", async () => {
     const before = await tokenBalance(BACKER_A);
+    // More than the wallet holds: said before anything is signed.
+    await open(`/bounties/${first}`);
+    await connectAs(BACKER_A);
+    await page.getByLabel(/^Amount/).fill("2000000");
+    await page.getByRole("button", { name: "Fund", exact: true }).click();
+    await page.getByText("Your balance is 1000000 ctUSD; this needs 2000000 ctUSD.").waitFor();
+    expect(await tokenBalance(BACKER_A)).toBe(before);
     await fund(first, BACKER_A, "600");
     expect(before - (await tokenBalance(BACKER_A))).toBe(600_000_000n);
     await fund(first, BACKER_B, "400");
@@ -150,6 +157,17 @@ describe("the Crowdtrain story in Chromium", () => {
     await page.getByText(/100% of the goal/).waitFor({ timeout: 30_000 });
     expect(await page.getByText(/2 backers/).count()).toBe(1);
     await shot("bounty-funded");
+    // On a phone, with a wallet connected and its actions shown, nothing overflows sideways.
+    await page.setViewportSize({ width: 375, height: 740 });
+    for (const url of [`/bounties/${first}`, "/propose", "/pools"]) {
+      await open(url);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect({ url, overflow }).toEqual({ url, overflow: 0 });
+    }
+    await shot("phone-propose");
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it("the pool agent trains it, the evaluator scores it, the trainer finalizes and is paid", async () => {
