@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { type ConnectionOptions, Queue, type QueueOptions } from "bullmq";
+import { z } from "zod";
 import { type Deployment, deploymentSchema } from "../lib/chain.server.js";
 
 export const QUEUE = {
@@ -14,8 +15,10 @@ export const QUEUE = {
   dispatch: "dispatch",
   /** A checkpoint was submitted: score it (the evaluator). */
   evaluate: "evaluate",
-  /** A bounty was finalized: tell its DAO, backers and trainers. */
+  /** A bounty was finalized: tell its DAO, backers and trainers (in-app notifications). */
   notify: "notify",
+  /** Repeating (a job scheduler): finalize the bounties that are due (jobs/keeper/). */
+  keeper: "keeper",
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
@@ -25,6 +28,7 @@ export const JOB = {
   dispatchBounty: "dispatch-bounty",
   evaluateSubmission: "evaluate-submission",
   bountyFinalized: "bounty-finalized",
+  finalizeDue: "finalize-due",
 } as const;
 
 export const syncDeploymentPayload = deploymentSchema;
@@ -38,6 +42,21 @@ export function syncDeploymentJobId(deployment: Deployment) {
   const digest = createHash("sha256").update(JSON.stringify(deployment.contracts)).digest("hex");
   return `${JOB.syncDeployment}-${deployment.chainId}-${digest.slice(0, 16)}`;
 }
+
+/**
+ * `bounty-finalized` on the notify queue: the indexer's BountyFinalized effect (jobs/indexer/decode.ts),
+ * with the status's name. Cancelled comes from a BountyCancelled producer, should one be added.
+ */
+export const bountyFinalizedPayload = z.object({
+  chainId: z.number().int().positive(),
+  bountyId: z.string().regex(/^\d+$/, "must be a decimal bounty id"),
+  status: z.enum(["Fulfilled", "Failed", "Cancelled"]),
+});
+
+export type BountyFinalizedPayload = z.infer<typeof bountyFinalizedPayload>;
+
+/** The keeper's one job scheduler: every worker process upserts the same id, so there is one schedule. */
+export const KEEPER_SCHEDULER_ID = "finalize-due-bounties";
 
 /** Defaults for every job: a bounded retry with backoff, and bounded history in Redis. */
 export const defaultJobOptions = {

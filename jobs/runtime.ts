@@ -10,8 +10,10 @@ import type { Database } from "../db/client.server.js";
 import type { Logger } from "../lib/logger.server.js";
 import type { Dispatcher } from "./dispatch/dispatcher.server.js";
 import type { Evaluator } from "./evaluate/evaluator.server.js";
+import type { Keeper } from "./keeper/keeper.server.js";
 import { dispatchBounty } from "./processors/dispatch-bounty.js";
 import { evaluateSubmission } from "./processors/evaluate-submission.js";
+import { notifyBountyFinalized } from "./processors/notify-bounty-finalized.js";
 import { syncDeployment } from "./processors/sync-deployment.js";
 import { JOB, QUEUE, type QueueName } from "./queues.server.js";
 
@@ -23,6 +25,8 @@ export interface WorkerDeps {
   dispatch?: { dispatcher: Dispatcher; tokenPrices: ReadonlyMap<string, number> };
   /** The evaluator, for the `evaluate` queue; without it that queue is not served. */
   evaluator?: Evaluator;
+  /** The keeper, for the `keeper` queue (finalizing due bounties); without it that queue is not served. */
+  keeper?: Keeper;
 }
 
 /** Each queue's processor, dispatching on the job name. Unknown names fail permanently. */
@@ -49,6 +53,16 @@ function processors(deps: WorkerDeps): Partial<Record<QueueName, Processor>> {
           return evaluateSubmission(job.data, deps.evaluator as Evaluator);
         }
         throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.evaluate}`);
+      },
+    }),
+    [QUEUE.notify]: async (job: Job) => {
+      if (job.name === JOB.bountyFinalized) return notifyBountyFinalized(job.data, deps);
+      throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.notify}`);
+    },
+    ...(deps.keeper && {
+      [QUEUE.keeper]: async (job: Job) => {
+        if (job.name === JOB.finalizeDue) return (deps.keeper as Keeper).run();
+        throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.keeper}`);
       },
     }),
   };

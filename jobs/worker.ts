@@ -10,7 +10,9 @@ import { createLogger } from "../lib/logger.server.js";
 import { createRedis, redactUrl } from "../lib/redis.server.js";
 import { dispatcherFromEnv } from "./dispatch/dispatcher.server.js";
 import { evaluatorFromEnv } from "./evaluate/evaluator.server.js";
-import { QUEUE } from "./queues.server.js";
+import { keeperFromEnv } from "./keeper/keeper.server.js";
+import { syncKeeperSchedule } from "./keeper/schedule.server.js";
+import { createQueue, QUEUE } from "./queues.server.js";
 import { startWorkers } from "./runtime.js";
 
 const config = envOrExit();
@@ -30,6 +32,22 @@ dispatcher.startMaintenance();
 const evaluator = evaluatorFromEnv(config, { db: dbHandle.db, chain, log });
 void evaluator?.options.sandbox.warm();
 
+// Due bounties are finalized by the keeper, a repeating job (one schedule shared by every worker).
+const keeper = keeperFromEnv(config, { db: dbHandle.db, chain, redis: connection, log });
+const keeperQueue = createQueue(QUEUE.keeper, connection, config.QUEUE_PREFIX);
+keeperQueue.on("error", (error) => log.error({ err: error.message }, "keeper queue error"));
+// Without a key this process leaves the schedule alone (another worker may hold one); 0 removes it.
+if (keeper || config.KEEPER_INTERVAL_MS === 0) {
+  syncKeeperSchedule(keeperQueue, config.KEEPER_INTERVAL_MS).then(
+    (schedule) =>
+      log.info(
+        { schedule, intervalMs: config.KEEPER_INTERVAL_MS, keeper: keeper?.address },
+        "keeper schedule",
+      ),
+    (error: Error) => log.error({ err: error.message }, "keeper schedule not saved"),
+  );
+}
+
 const running = startWorkers(
   {
     db: dbHandle.db,
@@ -37,12 +55,14 @@ const running = startWorkers(
     log,
     dispatch: { dispatcher, tokenPrices: config.TOKEN_PRICES },
     ...(evaluator && { evaluator }),
+    ...(keeper && { keeper }),
   },
   {
     connection,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
-    concurrencyOf: { [QUEUE.evaluate]: 1 },
+    // One keeper run at a time per process (runs of several processes are kept apart by per-bounty locks).
+    concurrencyOf: { [QUEUE.evaluate]: 1, [QUEUE.keeper]: 1 },
   },
 );
 log.info(
@@ -62,6 +82,7 @@ async function shutdown(signal: NodeJS.Signals) {
   }, config.SHUTDOWN_TIMEOUT_MS + 2_000).unref();
   const clean = await running.close(config.SHUTDOWN_TIMEOUT_MS);
   await dispatcher.close();
+  await keeperQueue.close();
   await evaluator?.options.sandbox.close();
   if (!clean) log.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "running jobs did not finish in time");
   connection.disconnect();

@@ -160,6 +160,19 @@ export const envSchema = z.object({
   PUBLIC_URL: url(["http:", "https:"]).optional(),
   /** The evaluator's key: signs publishEvaluation and disqualifySubmission. Default on anvil: account 2. */
   EVALUATOR_PRIVATE_KEY: hex32.optional(),
+  /**
+   * How often the worker's keeper looks for bounties that are due and finalizes them (jobs/keeper/);
+   * 0 turns it off (and removes its schedule from Redis).
+   */
+  KEEPER_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(86_400_000)
+    .refine((ms) => ms === 0 || ms >= 1_000, { message: "must be 0 (off) or at least 1000" })
+    .default(30_000),
+  /** The keeper's key: signs `finalize`. Default on anvil: account 2 (the evaluator's); unset elsewhere: off. */
+  KEEPER_PRIVATE_KEY: hex32.optional(),
   /** Memory an evaluation's child process may allocate, in MiB. */
   EVAL_MEMORY_MB: z.coerce.number().int().min(128).max(1_048_576).default(2_048),
   /** Time limit of one evaluation run (model load, inference, scoring). */

@@ -4,3 +4,4 @@ export * from "./deployments.js";
 export * from "./dispatch.js";
 export * from "./evaluation.js";
 export * from "./indexer.js";
+export * from "./notifications.js";

@@ -7,8 +7,10 @@
  * afresh:
  *
  * - the index of the chain (jobs/indexer/store.ts `resetChainProjection`);
- * - the chain's lease records and evaluation runs (an old run of submission 1
- *   would stand for the new submission 1);
+ * - the chain's lease records, evaluation runs and notifications (an old run
+ *   of submission 1 would stand for the new submission 1, and an old
+ *   notification about bounty 1 would keep the new bounty 1's from being
+ *   written: they are unique per bounty, account and kind);
  * - the queues, when Redis is the private redis-server dev runs: a training
  *   job's id is its bounty's, so a finished job of the old bounty 1 would keep
  *   the new bounty 1 from ever being queued. A Redis given as REDIS_URL is
@@ -19,7 +21,7 @@
  */
 import { eq } from "drizzle-orm";
 import { openDb } from "../../db/client.server.js";
-import { evaluationRuns, leases } from "../../db/schema/index.js";
+import { evaluationRuns, leases, notifications } from "../../db/schema/index.js";
 import { resetChainProjection } from "../../jobs/indexer/store.js";
 import { createRedis } from "../../lib/redis.server.js";
 
@@ -37,6 +39,7 @@ export async function resetDevChainState(options: DevChainResetOptions): Promise
     await handle.db.transaction(async (tx) => {
       await tx.delete(leases).where(eq(leases.chainId, options.chainId));
       await tx.delete(evaluationRuns).where(eq(evaluationRuns.chainId, options.chainId));
+      await tx.delete(notifications).where(eq(notifications.chainId, options.chainId));
     });
   } finally {
     await handle.close();

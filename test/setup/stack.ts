@@ -81,6 +81,8 @@ export async function startStack(label: string, options: { poolAgent?: boolean }
       ARTIFACTS_DIR: path.join(dir.dir, "artifacts"),
       PUBLIC_URL: url,
       INDEXER_POLL_MS: "200",
+      // The stories finalize bounties from the browser; the worker's keeper would race them to it.
+      KEEPER_INTERVAL_MS: "0",
       LOG_LEVEL: "info",
     };
     web = await serveWeb(build, { ...env, DEV_WALLET: "1" }, { port });

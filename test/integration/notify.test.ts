@@ -1,0 +1,287 @@
+/**
+ * The `notify` queue end to end on real services: bounties finalized on anvil
+ * (one Fulfilled, one Failed), indexed into PGlite (and Postgres with
+ * TEST_DATABASE_URL), their BountyFinalized effects enqueued by the indexer's
+ * outbox and served by the worker runtime, which writes one notification per
+ * concerned account. Then idempotency (the same job again, re-delivered under
+ * another id, and twice at once), a payload whose bounty is in another state,
+ * and the model's list, unread count and mark-read.
+ */
+import { Queue, UnrecoverableError } from "bullmq";
+import { and, asc, eq } from "drizzle-orm";
+import type { Redis } from "ioredis";
+import { keccak256, stringToHex } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  listNotifications,
+  markNotificationsRead,
+  unreadNotificationCount,
+} from "../../app/models/notification.server.js";
+import { bountyBoardAbi } from "../../contracts/abi.js";
+import type { Database } from "../../db/client.server.js";
+import { notifications } from "../../db/schema/index.js";
+import { notifyBountyFinalized } from "../../jobs/processors/notify-bounty-finalized.js";
+import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
+import { JOB, QUEUE } from "../../jobs/queues.server.js";
+import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
+import { createChainClient } from "../../lib/chain.server.js";
+import { anvilAccount, type DeployResult, deployContracts } from "../../lib/deploy.server.js";
+import { createLogger } from "../../lib/logger.server.js";
+import { createRedis } from "../../lib/redis.server.js";
+import { blobsClassifierSpec } from "../../lib/spec.examples.js";
+import { onchainSpecTerms } from "../../lib/spec.js";
+import { registerSpec } from "../../lib/specs.server.js";
+import { type BoardClients, boardClients, usd } from "../setup/board-activity.js";
+import {
+  dbTargets,
+  startTestAnvil,
+  startTestRedis,
+  type TestDb,
+  type TestService,
+  tempDir,
+  uniqueId,
+  waitUntil,
+} from "../setup/fixtures.js";
+import { testIndexer } from "../setup/indexer.js";
+
+const log = createLogger("test", "silent");
+const dir = tempDir("notify");
+const DAO = anvilAccount(1);
+const EVALUATOR = anvilAccount(2);
+const BACKER_A = anvilAccount(3);
+const BACKER_B = anvilAccount(4);
+const TRAINER = anvilAccount(5);
+const QUITTER = anvilAccount(6); // backs the failing bounty, then gives all its shares away
+const HOLDER = anvilAccount(7); // never funds; receives shares of both bounties
+
+let anvil: TestService;
+let redisService: TestService;
+let deployed: DeployResult;
+let c: BoardClients;
+/** Fulfilled: Blob classifier, raised 100 ctUSD (fee 2.5%: the payout is 97.5). */
+let fulfilled: bigint;
+/** Failed: 70 of 10,000 ctUSD raised by its funding deadline. */
+let failed: bigint;
+
+beforeAll(async () => {
+  [anvil, redisService] = await Promise.all([startTestAnvil(), startTestRedis()]);
+  deployed = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: dir.dir });
+  c = boardClients(anvil.url, deployed.deployment);
+  await c.approveAll([BACKER_A, BACKER_B, TRAINER, QUITTER]);
+
+  const now = (await c.publicClient.getBlock()).timestamp;
+  const terms = onchainSpecTerms(blobsClassifierSpec);
+  await c.send(DAO, "createBounty", [
+    {
+      token: c.token,
+      goal: usd(100),
+      fundingDeadline: now + 7n * 86_400n,
+      deliveryDeadline: now + 30n * 86_400n,
+      specHash: terms.specHash,
+      evalSetCommitment: keccak256(stringToHex("notify eval set")),
+      metricId: terms.metricId,
+      targetScore: terms.targetScore,
+      direction: terms.direction,
+      bond: usd(5),
+      challengeWindow: 3_600,
+    },
+  ]);
+  [fulfilled] = await c.publicClient.readContract({
+    address: c.board,
+    abi: bountyBoardAbi,
+    functionName: "counts",
+  });
+  failed = await c.createBounty(DAO, usd(10_000));
+
+  await c.send(BACKER_A, "fund", [fulfilled, usd(60)]);
+  await c.send(BACKER_B, "fund", [fulfilled, usd(40)]); // the goal: Funded
+  await c.send(BACKER_B, "transfer", [HOLDER.address, fulfilled, usd(10)]);
+  await c.send(TRAINER, "claim", [fulfilled]);
+  await c.send(TRAINER, "submitCheckpoint", [
+    fulfilled,
+    keccak256(stringToHex("notify checkpoint")),
+    "crowdtrain://ckpt/notify",
+  ]);
+  await c.send(EVALUATOR, "publishEvaluation", [
+    1n,
+    terms.targetScore + 10_000n,
+    keccak256(stringToHex("notify report")),
+  ]);
+
+  await c.send(BACKER_A, "fund", [failed, usd(50)]);
+  await c.send(QUITTER, "fund", [failed, usd(20)]);
+  await c.send(QUITTER, "transfer", [HOLDER.address, failed, usd(20)]);
+
+  // Past the challenge window of the first and the funding deadline of the second.
+  await c.testClient.increaseTime({ seconds: 8 * 86_400 });
+  await c.testClient.mine({ blocks: 1 });
+  await c.send(BACKER_A, "finalize", [fulfilled]);
+  await c.send(BACKER_A, "finalize", [failed]);
+});
+
+afterAll(async () => {
+  await Promise.all([anvil?.stop(), redisService?.stop()]);
+  dir.remove();
+});
+
+async function rowsOf(db: Database, bountyId: bigint) {
+  return db
+    .select({ account: notifications.account, kind: notifications.kind, message: notifications.message })
+    .from(notifications)
+    .where(and(eq(notifications.chainId, 31_337), eq(notifications.bountyId, String(bountyId))))
+    .orderBy(asc(notifications.kind), asc(notifications.account));
+}
+
+describe.each(dbTargets())("notify on $name", ({ open }) => {
+  let testDb: TestDb;
+  let connection: Redis;
+  let queue: Queue;
+  let running: RunningWorkers;
+  const prefix = uniqueId("test-notify");
+
+  beforeAll(async () => {
+    testDb = await open();
+    const db = testDb.handle.db;
+    await registerSpec(db, blobsClassifierSpec);
+    await syncDeployment(deployed.deployment, { db, chain: createChainClient(anvil.url), log });
+    connection = createRedis(redisService.url, "worker");
+    queue = new Queue(QUEUE.notify, { connection, prefix });
+    // The indexer enqueues the BountyFinalized effects; the worker runtime serves the notify queue.
+    await testIndexer(db, anvil.url, deployed.deployment, { queues: { [QUEUE.notify]: queue } }).catchUp();
+    running = startWorkers(
+      { db, chain: createChainClient(anvil.url), log },
+      { connection, prefix, concurrency: 2, queues: [QUEUE.notify] },
+    );
+  });
+
+  afterAll(async () => {
+    await running?.close(5_000);
+    await queue?.obliterate({ force: true }); // only this test's prefix
+    await queue?.close();
+    connection?.disconnect();
+    await testDb?.cleanup();
+  });
+
+  it("tells the winner, the backers and shareholders, and the DAO of a fulfilled bounty", async () => {
+    const db = testDb.handle.db;
+    await waitUntil(
+      "both finalizations notified",
+      async () => ((await queue.getJobCounts("completed")).completed === 2 ? true : undefined),
+      20_000,
+    );
+    const label = `Blob classifier (bounty #${fulfilled})`;
+    expect(await rowsOf(db, fulfilled)).toEqual(
+      [
+        {
+          account: DAO.address,
+          kind: "bounty-fulfilled",
+          message: `${label} was fulfilled: submission #1 by ${TRAINER.address.slice(0, 6)}…${TRAINER.address.slice(-4)} met the target; its trainer's payout is 97.5 ctUSD.`,
+        },
+        ...[BACKER_A, BACKER_B, HOLDER].map((backer) => ({
+          account: backer.address,
+          kind: "model-delivered",
+          message: `The model you backed was delivered: ${label} was fulfilled by submission #1. Your shares earn a part of any revenue it brings.`,
+        })),
+        {
+          account: TRAINER.address,
+          kind: "payout-available",
+          message: `${label} was fulfilled by your submission #1: withdraw your payout of 97.5 ctUSD.`,
+        },
+      ].sort((a, b) => a.kind.localeCompare(b.kind) || a.account.localeCompare(b.account)),
+    );
+  });
+
+  it("tells the backers still holding shares of a failed bounty, and its DAO, why it failed", async () => {
+    const rows = await rowsOf(testDb.handle.db, failed);
+    const label = `Bounty #${failed}`;
+    // QUITTER gave its shares away: nothing to refund it; HOLDER never funded but holds them.
+    expect(rows).toEqual(
+      [
+        {
+          account: DAO.address,
+          kind: "bounty-failed",
+          message: `${label} failed: it did not reach its funding goal by the deadline. Its backers can withdraw their refunds.`,
+        },
+        {
+          account: BACKER_A.address,
+          kind: "refund-available",
+          message: `${label} failed: a refund of 50 ctUSD is available to you.`,
+        },
+        {
+          account: HOLDER.address,
+          kind: "refund-available",
+          message: `${label} failed: a refund of 20 ctUSD is available to you.`,
+        },
+      ].sort((a, b) => a.kind.localeCompare(b.kind) || a.account.localeCompare(b.account)),
+    );
+  });
+
+  it("writes nothing twice: the same job again, re-delivered under another id, or twice at once", async () => {
+    const db = testDb.handle.db;
+    const total = async () => (await db.select().from(notifications)).length;
+    expect(await total()).toBe(8);
+    const payload = { chainId: 31_337, bountyId: String(fulfilled), status: "Fulfilled" };
+    expect(await notifyBountyFinalized(payload, { db, log })).toEqual({ written: 0, recipients: 5 });
+    const [one, two] = await Promise.all([
+      notifyBountyFinalized({ ...payload, bountyId: String(failed), status: "Failed" }, { db, log }),
+      notifyBountyFinalized({ ...payload, bountyId: String(failed), status: "Failed" }, { db, log }),
+    ]);
+    expect([one, two]).toEqual([
+      { written: 0, recipients: 3 },
+      { written: 0, recipients: 3 },
+    ]);
+    const redelivered = await queue.add(JOB.bountyFinalized, payload, { jobId: uniqueId("redelivered") });
+    await waitUntil(
+      "the re-delivered job",
+      async () => ((await redelivered.isCompleted()) ? true : undefined),
+      10_000,
+    );
+    expect((await queue.getJob(redelivered.id as string))?.returnvalue).toEqual({
+      written: 0,
+      recipients: 5,
+    });
+    expect(await total()).toBe(8);
+  });
+
+  it("writes nothing for a bounty the index has in another state (a reorged event), refuses a bad payload", async () => {
+    const db = testDb.handle.db;
+    expect(
+      await notifyBountyFinalized(
+        { chainId: 31_337, bountyId: String(fulfilled), status: "Failed" },
+        { db, log },
+      ),
+    ).toEqual({ written: 0, recipients: 0, skipped: "the bounty is Fulfilled in the index" });
+    expect(
+      await notifyBountyFinalized({ chainId: 31_337, bountyId: "999", status: "Failed" }, { db, log }),
+    ).toEqual({ written: 0, recipients: 0, skipped: "the bounty is not indexed" });
+    await expect(
+      notifyBountyFinalized({ chainId: 31_337, bountyId: "1", status: "Funded" }, { db, log }),
+    ).rejects.toThrow(UnrecoverableError);
+  });
+
+  it("lists an account's notifications newest first, counts the unread, and marks them read up to one", async () => {
+    const db = testDb.handle.db;
+    // Any case of the address finds the account's (checksummed) rows.
+    const list = await listNotifications(db, 31_337, HOLDER.address.toLowerCase());
+    expect(list.map((n) => [n.bountyId, n.kind, n.read]).sort()).toEqual([
+      [String(fulfilled), "model-delivered", false],
+      [String(failed), "refund-available", false],
+    ]);
+    const newestFirst = [...list].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
+    expect(list).toEqual(newestFirst);
+    expect(await unreadNotificationCount(db, 31_337, HOLDER.address)).toBe(2);
+    // Up to the older one only (as if the newer arrived after the page was shown): one marked.
+    const older = Math.min(...list.map((n) => n.id));
+    expect(await markNotificationsRead(db, 31_337, HOLDER.address, older)).toBe(1);
+    expect((await listNotifications(db, 31_337, HOLDER.address)).find((n) => n.id === older)?.read).toBe(
+      true,
+    );
+    expect(await unreadNotificationCount(db, 31_337, HOLDER.address)).toBe(1);
+    expect(await markNotificationsRead(db, 31_337, HOLDER.address)).toBe(1);
+    expect(await unreadNotificationCount(db, 31_337, HOLDER.address)).toBe(0);
+    expect((await listNotifications(db, 31_337, HOLDER.address)).every((n) => n.read)).toBe(true);
+    // Nobody else's were touched; another chain sees none.
+    expect(await unreadNotificationCount(db, 31_337, BACKER_A.address)).toBe(2);
+    expect(await unreadNotificationCount(db, 1, BACKER_A.address)).toBe(0);
+  });
+});
