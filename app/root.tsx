@@ -20,6 +20,7 @@ import { PlatformContext } from "./lib/platform";
 import { currentUser } from "./lib/session.server";
 import { platformContracts } from "./models/deployment.server";
 import { devAccounts } from "./models/dev-wallet.server";
+import { unreadNotificationCount } from "./models/notification.server";
 import { services } from "./services.server";
 import { createWagmiConfig, type DevAccount } from "./wagmi";
 
@@ -41,6 +42,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     contracts: await platformContracts(db.db, config.CHAIN_ID),
     // The CSRF token goes with every form and JSON call of this session (same-origin pages only).
     user: user ? { address: user.address, csrf: user.csrf } : null,
+    unread: user ? await unreadNotificationCount(db.db, config.CHAIN_ID, user.address) : 0,
   };
 }
 
@@ -62,7 +64,7 @@ export function Layout({ children }: { children: ReactNode }) {
   );
 }
 
-function SessionNav({ user }: { user: { address: string; csrf: string } | null }) {
+function SessionNav({ user, unread }: { user: { address: string; csrf: string } | null; unread: number }) {
   const location = useLocation();
   if (!user) {
     const next = `${location.pathname}${location.search}`;
@@ -71,6 +73,9 @@ function SessionNav({ user }: { user: { address: string; csrf: string } | null }
   return (
     <Form method="post" action="/auth/logout" className="session">
       <input type="hidden" name="csrf" value={user.csrf} />
+      <NavLink to="/notifications" aria-label={`Notifications, ${unread} unread`}>
+        Notifications{unread > 0 ? <span className="badge">{unread}</span> : null}
+      </NavLink>
       <NavLink to={`/trainers/${user.address}`} title={user.address}>
         {shortHex(user.address)}
       </NavLink>
@@ -82,7 +87,7 @@ function SessionNav({ user }: { user: { address: string; csrf: string } | null }
 }
 
 export default function App() {
-  const { publicEnv, devAccounts, contracts, user } = useLoaderData<typeof loader>();
+  const { publicEnv, devAccounts, contracts, user, unread } = useLoaderData<typeof loader>();
   // One config and one query client per browser session, created on first render.
   const [wagmiConfig] = useState(() => createWagmiConfig(publicEnv, devAccounts));
   const [queryClient] = useState(() => new QueryClient());
@@ -98,7 +103,7 @@ export default function App() {
               <NavLink to="/bounties">Bounties</NavLink>
               <NavLink to="/pools">Pools</NavLink>
               <NavLink to="/propose">Propose</NavLink>
-              <SessionNav user={user} />
+              <SessionNav user={user} unread={unread} />
               <WalletButton />
             </nav>
           </header>

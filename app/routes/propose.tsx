@@ -456,8 +456,8 @@ function CreateBounty({ create }: { create: CreateArgs }) {
       if (!bountyId) throw new Error("the transaction mined but created no bounty");
       tx.progress(`Bounty #${bountyId} created; waiting for the index`);
       for (let attempt = 0; attempt < 60; attempt++) {
-        const response = await fetch(`/bounties/${bountyId}?_data=routes%2Fbounties.%24bountyId`);
-        if (response.ok) break;
+        const response = await fetch(`/api/bounties/${bountyId}`, { cache: "no-store" });
+        if (response.ok && ((await response.json()) as { indexed: boolean }).indexed) break;
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
       setIndexed(bountyId);

@@ -45,6 +45,10 @@ beforeAll(async () => {
   page.on("console", (message) => {
     if (message.type() === "error") problems.push(`console: ${message.text()}`);
   });
+  // Which request failed (the console only says that one did).
+  page.on("response", (response) => {
+    if (response.status() >= 400) problems.push(`http ${response.status()}: ${response.url()}`);
+  });
 }, 240_000);
 
 // A failing step leaves a screenshot, the page's text and the processes' last lines.
@@ -133,7 +137,7 @@ describe("the Crowdtrain story in Chromium", () => {
       /accuracy target lies in \[0, 1\]/,
     );
     // That refusal was a 400, which Chromium logs; nothing else may have gone wrong.
-    expect(problems.filter((p) => !p.includes("status of 400"))).toEqual([]);
+    expect(problems.filter((p) => !p.includes("status of 400") && !p.startsWith("http 400"))).toEqual([]);
     problems.length = 0;
 
     first = await propose("Blob classifier for the story", "1000");
@@ -185,6 +189,29 @@ describe("the Crowdtrain story in Chromium", () => {
     expect((await tokenBalance(STACK_TRAINER)) - before).toBe(975_000_000n);
     await page.getByText("Fulfilled", { exact: true }).first().waitFor({ timeout: 20_000 });
     await shot("bounty-paid");
+
+    // The DAO (still signed in) is told, in its notifications (the worker writes them once indexed).
+    await expect
+      .poll(
+        async () => {
+          await open("/");
+          return page
+            .locator("header")
+            .getByRole("link", { name: /Notifications, [1-9]\d* unread/ })
+            .count();
+        },
+        { timeout: 20_000, interval: 1_000 },
+      )
+      .toBe(1);
+    await page
+      .locator("header")
+      .getByRole("link", { name: /^Notifications/ })
+      .click();
+    await page
+      .getByText(/Blob classifier for the story.* was fulfilled/)
+      .first()
+      .waitFor();
+    await shot("notifications");
 
     // The leaderboard shows the model and its winner.
     await open("/");

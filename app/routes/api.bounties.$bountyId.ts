@@ -1,0 +1,45 @@
+/**
+ * GET /api/bounties/:bountyId: a bounty as indexed (JSON). A bounty the chain has but the indexer has not
+ * reached yet answers 200 `{indexed: false}`, so a page waiting for its new bounty polls without errors;
+ * one the chain does not have is a 404.
+ */
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { bountyBoardAbi } from "../../contracts/abi.js";
+import { apiError } from "../lib/api.server.js";
+import { bountyDetail } from "../models/bounty.server.js";
+import { platformContracts } from "../models/deployment.server.js";
+import { services } from "../services.server.js";
+
+export async function loader({ params }: LoaderFunctionArgs) {
+  const bountyId = params.bountyId ?? "";
+  if (!/^[1-9]\d{0,77}$/.test(bountyId)) throw apiError(400, "bountyId must be a positive whole number");
+  const { db, chain, config } = await services();
+  const headers = { "Cache-Control": "no-store" };
+  const detail = await bountyDetail(db.db, config.CHAIN_ID, bountyId);
+  if (detail) {
+    const { bounty } = detail;
+    return Response.json(
+      {
+        indexed: true,
+        bountyId,
+        status: bounty.status,
+        dao: bounty.dao,
+        token: bounty.token,
+        goal: bounty.goal,
+        raised: bounty.raised,
+        backerCount: bounty.backerCount,
+        fundingDeadline: bounty.fundingDeadline,
+        deliveryDeadline: bounty.deliveryDeadline,
+        specHash: bounty.specHash,
+        submissions: detail.submissions.length,
+      },
+      { headers },
+    );
+  }
+  const { board } = await platformContracts(db.db, config.CHAIN_ID);
+  const [count] = board
+    ? await chain.readContract({ address: board, abi: bountyBoardAbi, functionName: "counts" })
+    : [0n];
+  if (BigInt(bountyId) <= count) return Response.json({ indexed: false, bountyId }, { headers });
+  throw apiError(404, `no bounty ${bountyId} on chain ${config.CHAIN_ID}`);
+}
