@@ -9,8 +9,9 @@
  */
 import { useRevalidator } from "@remix-run/react";
 import { type FormEvent, useEffect, useState } from "react";
-import { type Address, erc20Abi, formatUnits, type Hex, parseSignature, parseUnits, zeroAddress } from "viem";
+import { type Address, erc20Abi, type Hex, parseSignature, parseUnits, zeroAddress } from "viem";
 import { useAccount, useBlock, useReadContracts, useSignTypedData } from "wagmi";
+import { formatAmount } from "~/lib/format";
 import { usePlatform } from "~/lib/platform";
 import { useTransaction } from "~/lib/use-transaction";
 import { boardErrorsAbi } from "~/lib/wallet-errors";
@@ -160,7 +161,7 @@ function ConnectedActions({
   const balance = balanceR?.result ?? 0n;
   const allowance = allowanceR?.result ?? 0n;
   const domain = domainR?.status === "success" && nonceR?.status === "success" ? domainR.result : undefined;
-  const show = (value: bigint) => `${formatUnits(value, decimals)} ${symbol}`;
+  const show = (value: bigint) => formatAmount(value.toString(), decimals, symbol);
   const status = BOUNTY_STATUS[bounty.status] ?? "None";
   const wallClock = BigInt(Math.floor(Date.now() / 1000));
   const chainClock = latestBlock.data?.timestamp ?? 0n;

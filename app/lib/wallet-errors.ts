@@ -58,6 +58,8 @@ function revertMessage(name: string, args: readonly unknown[]): string {
       return `This checkpoint was already submitted (submission #${args[2]}).`;
     case "BountyBoard_TooManySubmissions":
       return `A trainer may submit at most ${args[2]} checkpoints to a bounty.`;
+    case "BountyBoard_BondNotReturnable":
+      return "The bond comes back once one of your checkpoints for this bounty has been scored (not disqualified).";
     case "BountyBoard_TokenNotAllowed":
       return `The token ${args[0]} is not accepted by the board.`;
     case "BountyBoard_FundingDeadlineNotInFuture":

@@ -2,7 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { BountyActions } from "~/components/BountyActions";
-import { percentOf, shortHex, timeLeft } from "~/lib/format";
+import { formatTokenAmount, percentOf, shortHex, timeLeft } from "~/lib/format";
 import { bountyDetail } from "~/models/bounty.server";
 import { bountyQueueStatus, type QueueStatus } from "~/models/queue.server";
 import { services } from "~/services.server";
@@ -23,7 +23,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
   if (!detail) throw json({ error: `no bounty ${bountyId} on chain ${config.CHAIN_ID}` }, { status: 404 });
   // Queue position and training progress come from Redis; the page still renders without them.
   const queue: QueueStatus | null = await bountyQueueStatus(bountyId).catch(() => null);
-  const { bounty, spec, submissions, timeline } = detail;
+  const { bounty, spec, submissions, timeline, token } = detail;
   return json({
     bountyId,
     name: spec?.name ?? `Bounty #${bountyId}`,
@@ -41,6 +41,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
       evalSetCommitment: bounty.evalSetCommitment,
       specHash: bounty.specHash,
     },
+    token: { tokenSymbol: token.symbol, tokenDecimals: token.decimals },
     spec: spec ?? null,
     queue,
     submissions: submissions.map((s) => ({
@@ -53,7 +54,8 @@ export async function loader({ params }: LoaderFunctionArgs) {
 }
 
 export default function BountyPage() {
-  const { bountyId, name, bounty, spec, queue, submissions, timeline } = useLoaderData<typeof loader>();
+  const { bountyId, name, bounty, token, spec, queue, submissions, timeline } =
+    useLoaderData<typeof loader>();
   const pct = percentOf(bounty.raised, bounty.goal);
   const finalized = ["Fulfilled", "Failed", "Cancelled"].includes(bounty.status);
   useLiveUpdates(!finalized);
@@ -77,8 +79,9 @@ export default function BountyPage() {
         </p>
         <progress className="funding" max={100} value={pct} aria-label="raised against goal" />
         <p className="muted">
-          {pct}% of the goal: {bounty.raised} of {bounty.goal} base units of token{" "}
-          <code title={bounty.token}>{shortHex(bounty.token)}</code>
+          {pct}% of the goal: {formatTokenAmount(bounty.raised, token)} of{" "}
+          {formatTokenAmount(bounty.goal, token)} (token{" "}
+          <code title={bounty.token}>{shortHex(bounty.token)}</code>)
         </p>
       </section>
       <section aria-labelledby="actions-heading" className="card">

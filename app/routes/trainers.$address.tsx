@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getAddress, isAddress } from "viem";
+import { WithdrawBond } from "~/components/WithdrawBond";
 import { formatTokenAmount, shortHex } from "~/lib/format";
 import { trainerDashboard } from "~/models/trainer.server";
 import { services } from "~/services.server";
@@ -52,6 +53,9 @@ export default function Trainer() {
                   <th scope="col">Status</th>
                   <th scope="col">Bond</th>
                   <th scope="col">Bond state</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -63,6 +67,14 @@ export default function Trainer() {
                     <td>{c.status}</td>
                     <td>{formatTokenAmount(c.bond, c)}</td>
                     <td>{c.bondState}</td>
+                    <td>
+                      {c.bondState === "Posted" && c.bond !== "0" ? (
+                        <WithdrawBond trainer={address} bountyId={c.bountyId} />
+                      ) : null}
+                      {c.status === "Funded" ? (
+                        <Link to={`/bounties/${c.bountyId}`}>submit a checkpoint</Link>
+                      ) : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -95,10 +95,11 @@ async function tokenBalance(index: number) {
 }
 
 /** Fills the propose form (the blob classifier's defaults) and signs createBounty; resolves with the bounty id. */
-async function propose(name: string, goal: string): Promise<string> {
+async function propose(name: string, goal: string, bond = "0"): Promise<string> {
   await open("/propose");
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Funding goal (whole tokens)").fill(goal);
+  await page.getByLabel("Trainer bond (whole tokens)").fill(bond);
   await page.getByLabel("Challenge window (hours)").fill("0");
   await page.getByLabel("Eval-set file (CTEVAL01)").setInputFiles(path.join(files.dir, "blobs.evalset"));
   await page.getByRole("button", { name: "Store and propose" }).click();
@@ -140,7 +141,7 @@ describe("the Crowdtrain story in Chromium", () => {
     expect(problems.filter((p) => !p.includes("status of 400") && !p.startsWith("http 400"))).toEqual([]);
     problems.length = 0;
 
-    first = await propose("Blob classifier for the story", "1000");
+    first = await propose("Blob classifier for the story", "1000", "10");
     expect(await page.getByText(/0% of the goal/).count()).toBe(1);
     await shot("bounty-proposed");
   });
@@ -152,7 +153,7 @@ describe("the Crowdtrain story in Chromium", () => {
     await connectAs(BACKER_A);
     await page.getByLabel(/^Amount/).fill("2000000");
     await page.getByRole("button", { name: "Fund", exact: true }).click();
-    await page.getByText("Your balance is 1000000 ctUSD; this needs 2000000 ctUSD.").waitFor();
+    await page.getByText("Your balance is 1,000,000 ctUSD; this needs 2,000,000 ctUSD.").waitFor();
     expect(await tokenBalance(BACKER_A)).toBe(before);
     await fund(first, BACKER_A, "600");
     expect(before - (await tokenBalance(BACKER_A))).toBe(600_000_000n);
@@ -189,6 +190,12 @@ describe("the Crowdtrain story in Chromium", () => {
     expect((await tokenBalance(STACK_TRAINER)) - before).toBe(975_000_000n);
     await page.getByText("Fulfilled", { exact: true }).first().waitFor({ timeout: 20_000 });
     await shot("bounty-paid");
+
+    // The trainer's bond (posted by the pool agent's claim) comes back from the dashboard.
+    await open(`/trainers/${anvilAccount(STACK_TRAINER).address}`);
+    await page.getByRole("button", { name: "Withdraw bond" }).click();
+    await page.getByText("Bond withdrawn.").waitFor({ timeout: 30_000 });
+    await page.getByRole("cell", { name: "Returned" }).waitFor({ timeout: 20_000 });
 
     // The DAO (still signed in) is told, in its notifications (the worker writes them once indexed).
     await expect
