@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, envSchema, parseEnv, publicEnv } from "./env.server.js";
+import { devWalletEnabled, EnvError, envSchema, parseEnv, publicEnv } from "./env.server.js";
 
 const minimal = { REDIS_URL: "redis://127.0.0.1:6379", RPC_URL: "http://127.0.0.1:8545" };
 
@@ -131,11 +131,31 @@ describe("BountyBoard settings", () => {
 });
 
 describe("publicEnv", () => {
-  it("exposes only the chain id and the browser RPC URL", () => {
+  it("exposes only the chain id, the browser RPC URL and whether the dev wallet is on", () => {
     const config = parseEnv({ ...minimal, DEPLOYER_PRIVATE_KEY: `0x${"11".repeat(32)}` });
-    expect(publicEnv(config)).toEqual({ chainId: 31_337, rpcUrl: "http://127.0.0.1:8545" });
+    expect(publicEnv(config)).toEqual({ chainId: 31_337, rpcUrl: "http://127.0.0.1:8545", devWallet: true });
     expect(publicEnv(parseEnv({ ...minimal, PUBLIC_RPC_URL: "https://rpc.example.org" })).rpcUrl).toBe(
       "https://rpc.example.org",
     );
+  });
+});
+
+describe("devWalletEnabled", () => {
+  it.each([
+    [{ NODE_ENV: "development" }, true],
+    [{ NODE_ENV: "production" }, false],
+    [{ NODE_ENV: "production", DEV_WALLET: "1" }, true],
+    [{ NODE_ENV: "development", DEV_WALLET: "0" }, false],
+    // anvil's keys are public: never offered on another chain, whatever DEV_WALLET says.
+    [{ NODE_ENV: "development", CHAIN_ID: "1" }, false],
+    [{ NODE_ENV: "production", CHAIN_ID: "10", DEV_WALLET: "1" }, false],
+  ])("%j -> %s", (vars, enabled) => {
+    expect(devWalletEnabled(parseEnv({ ...minimal, ...vars }))).toBe(enabled);
+  });
+
+  it("rejects an unknown DEV_WALLET value", () => {
+    expect(errorOf({ ...minimal, DEV_WALLET: "yes" }).issues).toEqual([
+      { variable: "DEV_WALLET", message: 'must be "auto", "0" or "1"' },
+    ]);
   });
 });

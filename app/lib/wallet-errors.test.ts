@@ -68,7 +68,10 @@ describe("explainWalletError", () => {
 
   it("tells a missing wallet and a wrong network apart", () => {
     const noWallet = Object.assign(new Error("Provider not found."), { name: "ProviderNotFoundError" });
-    expect(explainWalletError(noWallet).kind).toBe("no-wallet");
+    expect(explainWalletError(noWallet)).toEqual({
+      kind: "no-wallet",
+      message: "No browser wallet found. Install one (MetaMask, Rabby, …) to fund bounties.",
+    });
     const mismatch = Object.assign(new Error("chain mismatch"), { name: "ChainMismatchError" });
     expect(explainWalletError(mismatch).kind).toBe("wrong-network");
   });

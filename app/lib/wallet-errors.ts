@@ -77,7 +77,13 @@ function revertMessage(name: string, args: readonly unknown[]): string {
 
 export function explainWalletError(error: unknown): ExplainedError {
   if (!(error instanceof Error)) return { kind: "other", message: String(error) };
-  if (error.name === "ProviderNotFoundError" || error.name === "ConnectorNotConnectedError") {
+  if (error.name === "ProviderNotFoundError") {
+    return {
+      kind: "no-wallet",
+      message: "No browser wallet found. Install one (MetaMask, Rabby, …) to fund bounties.",
+    };
+  }
+  if (error.name === "ConnectorNotConnectedError") {
     return {
       kind: "no-wallet",
       message: "No wallet is connected. Connect a browser wallet (MetaMask, Rabby, …) first.",

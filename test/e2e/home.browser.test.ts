@@ -94,7 +94,8 @@ describe("home page in Chromium", () => {
     expect(await row.textContent()).toContain(tokenAddress);
 
     // Client-side behaviour proves hydration: with no wallet extension, connecting says so in plain words.
-    await page.getByRole("button", { name: "Connect wallet" }).click();
+    await page.locator("header").getByText("Connect wallet").click();
+    await page.locator("header").getByRole("button", { name: "Browser wallet" }).click();
     const alert = page.getByRole("alert");
     await alert.waitFor({ timeout: 10_000 });
     expect(await alert.textContent()).toBe(
