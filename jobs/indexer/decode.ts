@@ -245,6 +245,17 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
           best: false,
         });
         break;
+      case "BountyCancelled":
+        // A cancellation ends a bounty as finalization does: its backers are told their refunds wait.
+        batch.effects.push({
+          chainId,
+          jobId: effectId("cancelled", where),
+          queue: QUEUE.notify,
+          name: JOB.bountyFinalized,
+          payload: { chainId, bountyId: String(log.args.bountyId), status: "Cancelled" },
+          blockNumber: where.blockNumber,
+        });
+        break;
       case "BountyFinalized":
         batch.effects.push({
           chainId,

@@ -62,6 +62,8 @@ let c: BoardClients;
 let fulfilled: bigint;
 /** Failed: 70 of 10,000 ctUSD raised by its funding deadline. */
 let failed: bigint;
+/** Cancelled by its DAO with 30 ctUSD raised. */
+let cancelled: bigint;
 
 beforeAll(async () => {
   [anvil, redisService] = await Promise.all([startTestAnvil(), startTestRedis()]);
@@ -92,6 +94,9 @@ beforeAll(async () => {
     functionName: "counts",
   });
   failed = await c.createBounty(DAO, usd(10_000));
+  cancelled = await c.createBounty(DAO, usd(10_000));
+  await c.send(BACKER_B, "fund", [cancelled, usd(30)]);
+  await c.send(DAO, "cancelBounty", [cancelled]);
 
   await c.send(BACKER_A, "fund", [fulfilled, usd(60)]);
   await c.send(BACKER_B, "fund", [fulfilled, usd(40)]); // the goal: Funded
@@ -165,8 +170,8 @@ describe.each(dbTargets())("notify on $name", ({ open }) => {
   it("tells the winner, the backers and shareholders, and the DAO of a fulfilled bounty", async () => {
     const db = testDb.handle.db;
     await waitUntil(
-      "both finalizations notified",
-      async () => ((await queue.getJobCounts("completed")).completed === 2 ? true : undefined),
+      "the finalizations and the cancellation notified",
+      async () => ((await queue.getJobCounts("completed")).completed === 3 ? true : undefined),
       20_000,
     );
     const label = `Blob classifier (bounty #${fulfilled})`;
@@ -216,10 +221,26 @@ describe.each(dbTargets())("notify on $name", ({ open }) => {
     );
   });
 
+  it("tells the backers of a cancelled bounty their refunds wait, and its DAO", async () => {
+    const label = `Bounty #${cancelled}`;
+    expect(await rowsOf(testDb.handle.db, cancelled)).toEqual([
+      {
+        account: DAO.address,
+        kind: "bounty-cancelled",
+        message: `${label} was cancelled; its backers can withdraw their refunds.`,
+      },
+      {
+        account: BACKER_B.address,
+        kind: "refund-available",
+        message: `${label} was cancelled by its DAO: a refund of 30 ctUSD is available to you.`,
+      },
+    ]);
+  });
+
   it("writes nothing twice: the same job again, re-delivered under another id, or twice at once", async () => {
     const db = testDb.handle.db;
     const total = async () => (await db.select().from(notifications)).length;
-    expect(await total()).toBe(8);
+    expect(await total()).toBe(10);
     const payload = { chainId: 31_337, bountyId: String(fulfilled), status: "Fulfilled" };
     expect(await notifyBountyFinalized(payload, { db, log })).toEqual({ written: 0, recipients: 5 });
     const [one, two] = await Promise.all([
@@ -240,7 +261,7 @@ describe.each(dbTargets())("notify on $name", ({ open }) => {
       written: 0,
       recipients: 5,
     });
-    expect(await total()).toBe(8);
+    expect(await total()).toBe(10);
   });
 
   it("writes nothing for a bounty the index has in another state (a reorged event), refuses a bad payload", async () => {
