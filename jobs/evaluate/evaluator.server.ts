@@ -17,27 +17,22 @@
 import { and, asc, eq, lt, sql } from "drizzle-orm";
 import {
   type Address,
-  createWalletClient,
-  defineChain,
   getAddress,
   type Hex,
-  http,
   type LocalAccount,
-  nonceManager,
   type PublicClient,
   type WalletClient,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import type { Database } from "../../db/client.server.js";
 import { deployments, type EvaluationRunRow, evaluationRuns, submissions } from "../../db/schema/index.js";
 import { ArtifactStore } from "../../lib/artifacts.server.js";
 import { VERDICT } from "../../lib/board.server.js";
-import { ANVIL_CHAIN_ID, anvilPrivateKey, DEV_ACCOUNTS } from "../../lib/deploy.server.js";
 import type { Env } from "../../lib/env.server.js";
 import { EvalSetMismatch, verifiedEvalSet } from "../../lib/evalsets.server.js";
 import { sha256Hex } from "../../lib/hash.server.js";
 import type { Logger } from "../../lib/logger.server.js";
+import { serverWallet } from "../../lib/signer.server.js";
 import { findSpec } from "../../lib/specs.server.js";
 import {
   type EvaluationReport,
@@ -431,22 +426,11 @@ export function evaluatorFromEnv(
   >,
   deps: { db: Database; chain: PublicClient; log: Logger },
 ): Evaluator | undefined {
-  let account: LocalAccount;
-  if (config.EVALUATOR_PRIVATE_KEY) {
-    account = privateKeyToAccount(config.EVALUATOR_PRIVATE_KEY as Hex, { nonceManager });
-  } else if (config.CHAIN_ID === ANVIL_CHAIN_ID) {
-    account = privateKeyToAccount(anvilPrivateKey(DEV_ACCOUNTS.evaluator), { nonceManager });
-  } else {
+  const wallet = serverWallet(config, config.EVALUATOR_PRIVATE_KEY);
+  if (!wallet) {
     deps.log.warn("EVALUATOR_PRIVATE_KEY is not set: submissions are not evaluated");
     return undefined;
   }
-  const chain = defineChain({
-    id: config.CHAIN_ID,
-    name: `chain ${config.CHAIN_ID}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.RPC_URL] } },
-  });
-  const wallet = createWalletClient({ account, chain, transport: http(config.RPC_URL) });
   const sandbox = new Sandbox({
     memoryBytes: config.EVAL_MEMORY_MB * 1024 ** 2,
     timeoutMs: config.EVAL_TIMEOUT_MS,
@@ -454,7 +438,7 @@ export function evaluatorFromEnv(
   return new Evaluator({
     ...deps,
     wallet,
-    account,
+    account: wallet.account,
     store: new ArtifactStore(config.ARTIFACTS_DIR),
     sandbox,
     limits: { maxModelBytes: config.EVAL_MAX_MODEL_BYTES, maxInitializerBytes: config.EVAL_MAX_MODEL_BYTES },

@@ -28,26 +28,20 @@ import {
   BaseError,
   type Chain,
   ContractFunctionRevertedError,
-  createWalletClient,
-  defineChain,
   getAddress,
   type Hash,
-  type Hex,
-  http,
   type LocalAccount,
-  nonceManager,
   type PublicClient,
   type Transport,
   type WalletClient,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import type { Database } from "../../db/client.server.js";
 import { bounties, deployments } from "../../db/schema/index.js";
 import { BOUNTY_STATUS } from "../../lib/board.server.js";
-import { ANVIL_CHAIN_ID, anvilPrivateKey, DEV_ACCOUNTS } from "../../lib/deploy.server.js";
 import type { Env } from "../../lib/env.server.js";
 import type { Logger } from "../../lib/logger.server.js";
+import { serverWallet } from "../../lib/signer.server.js";
 
 export interface KeeperOptions {
   db: Database;
@@ -321,22 +315,11 @@ export function keeperFromEnv(
   deps: { db: Database; chain: PublicClient; redis: Redis; log: Logger },
 ): Keeper | undefined {
   if (config.KEEPER_INTERVAL_MS === 0) return undefined;
-  let account: LocalAccount;
-  if (config.KEEPER_PRIVATE_KEY) {
-    account = privateKeyToAccount(config.KEEPER_PRIVATE_KEY as Hex, { nonceManager });
-  } else if (config.CHAIN_ID === ANVIL_CHAIN_ID) {
-    account = privateKeyToAccount(anvilPrivateKey(DEV_ACCOUNTS.evaluator), { nonceManager });
-  } else {
+  const wallet = serverWallet(config, config.KEEPER_PRIVATE_KEY);
+  if (!wallet) {
     deps.log.warn("KEEPER_PRIVATE_KEY is not set: due bounties are not finalized by this worker");
     return undefined;
   }
-  const chain = defineChain({
-    id: config.CHAIN_ID,
-    name: `chain ${config.CHAIN_ID}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.RPC_URL] } },
-  });
-  const wallet = createWalletClient({ account, chain, transport: http(config.RPC_URL) });
   return new Keeper({
     db: deps.db,
     chain: deps.chain,
@@ -344,6 +327,6 @@ export function keeperFromEnv(
     chainId: config.CHAIN_ID,
     redis: deps.redis,
     prefix: config.QUEUE_PREFIX,
-    log: deps.log.child({ keeper: account.address }),
+    log: deps.log.child({ keeper: wallet.account.address }),
   });
 }

@@ -14,7 +14,6 @@
  */
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { createSiweMessage } from "viem/siwe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evalSets, specs } from "../../db/schema/index.js";
 import { createPool } from "../../jobs/dispatch/pools.server.js";
@@ -28,6 +27,7 @@ import { heldOutSplit } from "../../ml/data.js";
 import { encodeEvalSet } from "../../ml/evalset.js";
 import { servePglite, startTestAnvil, startTestRedis, type TestService, tempDir } from "../setup/fixtures.js";
 import { testIndexer } from "../setup/indexer.js";
+import { siweMessage, siweSignIn, siweVerify } from "../setup/siwe.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
 const log = createLogger("test", "silent");
@@ -79,39 +79,10 @@ afterAll(async () => {
 });
 
 type Account = typeof DAO;
-
-async function message(account: Account, overrides: Partial<Parameters<typeof createSiweMessage>[0]> = {}) {
-  const { nonce } = (await (await fetch(`${web.url}/auth/nonce`)).json()) as { nonce: string };
-  const url = new URL(web.url);
-  return createSiweMessage({
-    address: account.address,
-    chainId: 31_337,
-    domain: url.host,
-    uri: web.url,
-    nonce,
-    version: "1",
-    statement: "Sign in to Crowdtrain",
-    ...overrides,
-  });
-}
-
-async function verify(text: string, signer: Account) {
-  const signature = await signer.signMessage({ message: text });
-  return fetch(`${web.url}/auth/verify`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ message: text, signature }),
-  });
-}
-
-/** Signs in; the session cookie and the CSRF token. */
-async function signIn(account: Account): Promise<{ cookie: string; csrf: string }> {
-  const response = await verify(await message(account), account);
-  expect(response.status, await response.clone().text()).toBe(200);
-  const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  const { csrf } = (await response.json()) as { csrf: string };
-  return { cookie, csrf };
-}
+const message = (account: Account, overrides: Parameters<typeof siweMessage>[2] = {}) =>
+  siweMessage(web.url, account, overrides);
+const verify = (text: string, signer: Account) => siweVerify(web.url, text, signer);
+const signIn = (account: Account) => siweSignIn(web.url, account);
 
 describe("Sign-In with Ethereum", () => {
   it("starts an httpOnly, SameSite=Lax session for a signed message, and /api/me knows the account", async () => {

@@ -11,7 +11,6 @@
  * - another account sees none.
  */
 import path from "node:path";
-import { createSiweMessage } from "viem/siwe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notifyBountyFinalized } from "../../jobs/processors/notify-bounty-finalized.js";
 import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
@@ -21,6 +20,7 @@ import { createLogger } from "../../lib/logger.server.js";
 import { boardClients, usd } from "../setup/board-activity.js";
 import { servePglite, startTestAnvil, startTestRedis, type TestService, tempDir } from "../setup/fixtures.js";
 import { testIndexer } from "../setup/indexer.js";
+import { siweSignIn } from "../setup/siwe.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
 const log = createLogger("test", "silent");
@@ -80,30 +80,7 @@ afterAll(async () => {
   dir.remove();
 });
 
-type Account = typeof DAO;
-
-/** Signs in with SIWE (as auth.test.ts does); the session cookie and the CSRF token. */
-async function signIn(account: Account): Promise<{ cookie: string; csrf: string }> {
-  const { nonce } = (await (await fetch(`${web.url}/auth/nonce`)).json()) as { nonce: string };
-  const message = createSiweMessage({
-    address: account.address,
-    chainId: 31_337,
-    domain: new URL(web.url).host,
-    uri: web.url,
-    nonce,
-    version: "1",
-    statement: "Sign in to Crowdtrain",
-  });
-  const response = await fetch(`${web.url}/auth/verify`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ message, signature: await account.signMessage({ message }) }),
-  });
-  expect(response.status, await response.clone().text()).toBe(200);
-  const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  const { csrf } = (await response.json()) as { csrf: string };
-  return { cookie, csrf };
-}
+const signIn = (account: typeof DAO) => siweSignIn(web.url, account);
 
 const page = (cookie?: string) =>
   fetch(`${web.url}/notifications`, { headers: cookie ? { cookie } : {}, redirect: "manual" });
