@@ -8,10 +8,10 @@
  * as a "connect a wallet" prompt.
  */
 import { useRevalidator } from "@remix-run/react";
-import { type FormEvent, useEffect, useState } from "react";
-import { type Address, erc20Abi, type Hex, parseSignature, parseUnits, zeroAddress } from "viem";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type Address, erc20Abi, type Hex, parseSignature, zeroAddress } from "viem";
 import { useAccount, useBlock, useReadContracts, useSignTypedData } from "wagmi";
-import { formatAmount } from "~/lib/format";
+import { formatAmount, parseAmount } from "~/lib/format";
 import { usePlatform } from "~/lib/platform";
 import { useTransaction } from "~/lib/use-transaction";
 import { boardErrorsAbi } from "~/lib/wallet-errors";
@@ -49,16 +49,6 @@ const eip712DomainAbi = [
 
 /** How long a permit signature stays valid. */
 const PERMIT_TTL_S = 3_600n;
-
-/** A whole-token amount typed by a person, in base units; a sentence when it is not one. */
-export function parseAmount(text: string, decimals: number): bigint | string {
-  const trimmed = text.trim();
-  if (!/^\d+(\.\d+)?$/.test(trimmed)) return "Enter an amount such as 25 or 12.5.";
-  const [, fraction = ""] = trimmed.split(".");
-  if (fraction.length > decimals) return `This token has ${decimals} decimals: use at most that many.`;
-  const value = parseUnits(trimmed, decimals);
-  return value > 0n ? value : "The amount must be more than zero.";
-}
 
 /**
  * `refreshKey` changes when the page's indexed data does (the page polls while the bounty is live): the
@@ -138,12 +128,15 @@ function ConnectedActions({
     query: { enabled: (bounty?.bestSubmissionId ?? 0n) !== 0n },
   });
 
+  const refetchAll = () =>
+    Promise.all([chainState.refetch(), tokenState.refetch(), winnerState.refetch(), latestBlock.refetch()]);
+  // The reads ran on mount; they run again only when the indexed data has changed since.
+  const seenKey = useRef(refreshKey);
   // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey is the trigger, not an input.
   useEffect(() => {
-    void chainState.refetch();
-    void tokenState.refetch();
-    void winnerState.refetch();
-    void latestBlock.refetch();
+    if (seenKey.current === refreshKey) return;
+    seenKey.current = refreshKey;
+    void refetchAll();
   }, [refreshKey]);
 
   if (chainState.isPending || tokenState.isPending) return <p role="status">Reading the chain…</p>;
@@ -185,12 +178,7 @@ function ConnectedActions({
   const after = async (ok: boolean) => {
     if (ok) {
       setAmountText("");
-      await Promise.all([
-        chainState.refetch(),
-        tokenState.refetch(),
-        winnerState.refetch(),
-        latestBlock.refetch(),
-      ]);
+      await refetchAll();
       revalidator.revalidate();
     }
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAmount, formatTokenAmount, formatValue, percentOf, shortHex } from "./format";
+import { formatAmount, formatTokenAmount, formatValue, parseAmount, percentOf, shortHex } from "./format";
 
 describe("formatAmount", () => {
   it("shows base units as whole tokens with separators and the symbol", () => {
@@ -38,5 +38,20 @@ describe("the other helpers", () => {
     expect(shortHex("0x5FbDB2315678afecb367f032d93F642f64180aa3")).toBe("0x5FbD…0aa3");
     expect(percentOf("50", "200")).toBe(25);
     expect(percentOf("500", "200")).toBe(100);
+  });
+});
+
+describe("parseAmount", () => {
+  it("reads whole tokens into base units", () => {
+    expect(parseAmount(" 12.5 ", 6)).toBe(12_500_000n);
+    expect(parseAmount("0", 6, { allowZero: true })).toBe(0n);
+  });
+  it.each([
+    ["abc", "Enter an amount such as 25 or 12.5."],
+    ["-3", "Enter an amount such as 25 or 12.5."],
+    ["1.0000001", "This token has 6 decimals: use at most that many."],
+    ["0", "The amount must be more than zero."],
+  ])("explains %j", (text, message) => {
+    expect(parseAmount(text, 6)).toBe(message);
   });
 });

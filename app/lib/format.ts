@@ -1,5 +1,5 @@
 /** Display helpers shared by the pages (no server imports: safe in the browser bundle). */
-import { formatUnits } from "viem";
+import { formatUnits, parseUnits } from "viem";
 
 /** `0x1234…abcd`: enough of an address or hash to recognise it; the full value goes in a title. */
 export function shortHex(value: string, head = 6, tail = 4): string {
@@ -57,4 +57,21 @@ const valueFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 })
 /** A reference value (funding normalized across tokens) with at most two decimals, grouped like amounts. */
 export function formatValue(value: number): string {
   return valueFormat.format(value);
+}
+
+/**
+ * A whole-token amount typed by a person, in base units; a sentence saying what is wrong when it is not
+ * one (not a number, more fraction digits than the token has, zero unless `allowZero`).
+ */
+export function parseAmount(
+  text: string,
+  decimals: number,
+  options: { allowZero?: boolean } = {},
+): bigint | string {
+  const trimmed = text.trim();
+  if (!/^\d+(\.\d+)?$/.test(trimmed)) return "Enter an amount such as 25 or 12.5.";
+  const [, fraction = ""] = trimmed.split(".");
+  if (fraction.length > decimals) return `This token has ${decimals} decimals: use at most that many.`;
+  const value = parseUnits(trimmed, decimals);
+  return value > 0n || options.allowZero ? value : "The amount must be more than zero.";
 }

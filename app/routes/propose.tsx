@@ -9,12 +9,12 @@ import {
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
-import { type Address, decodeEventLog, erc20Abi, getAddress, type Hex, parseUnits } from "viem";
+import { type Address, decodeEventLog, erc20Abi, getAddress, type Hex } from "viem";
 import { useAccount, useConfig } from "wagmi";
 import { getBlock } from "wagmi/actions";
 import { TxStatus } from "~/components/TxStatus";
 import { ConnectorList, NetworkGuard } from "~/components/WalletButton";
-import { shortHex } from "~/lib/format";
+import { parseAmount, shortHex } from "~/lib/format";
 import { usePlatform } from "~/lib/platform";
 import { DEFAULT_TENSORS, type FieldErrors, PROPOSE_LIMITS, parseProposeForm } from "~/lib/propose-form";
 import { requireCsrf, requireRole, requireUser } from "~/lib/session.server";
@@ -115,14 +115,10 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!allowed || decimals === undefined) return invalid({ token: `the board does not accept ${token}` });
   const errors: FieldErrors = {};
   const units = (field: "goal" | "bond") => {
-    const [, fraction = ""] = terms[field].split(".");
-    if (fraction.length > decimals) {
-      errors[field] = `the token has ${decimals} decimals: use at most that many`;
-      return 0n;
-    }
-    const value = parseUnits(terms[field], decimals);
-    if (value >= 2n ** 128n) errors[field] = `${field} is too large`;
-    return value;
+    const value = parseAmount(terms[field], decimals, { allowZero: field === "bond" });
+    if (typeof value === "string") errors[field] = value;
+    else if (value >= 2n ** 128n) errors[field] = `${field} is too large`;
+    return typeof value === "string" ? 0n : value;
   };
   const goal = units("goal");
   const bond = units("bond");
