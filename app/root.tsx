@@ -22,7 +22,7 @@ import { platformContracts } from "./models/deployment.server";
 import { devAccounts } from "./models/dev-wallet.server";
 import { unreadNotificationCount } from "./models/notification.server";
 import { services } from "./services.server";
-import { createWagmiConfig, type DevAccount } from "./wagmi";
+import { type DevAccount, wagmiConfigFor } from "./wagmi";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: "/styles.css" },
@@ -88,8 +88,9 @@ function SessionNav({ user, unread }: { user: { address: string; csrf: string } 
 
 export default function App() {
   const { publicEnv, devAccounts, contracts, user, unread } = useLoaderData<typeof loader>();
-  // One config and one query client per browser session, created on first render.
-  const [wagmiConfig] = useState(() => createWagmiConfig(publicEnv, devAccounts));
+  // One config and one query client per browser session, created on first render
+  // (the server shares one config between requests, and gives each its own query client).
+  const [wagmiConfig] = useState(() => wagmiConfigFor(publicEnv, devAccounts));
   const [queryClient] = useState(() => new QueryClient());
   return (
     <WagmiProvider config={wagmiConfig}>

@@ -64,6 +64,20 @@ export interface DevAccount {
   label: string;
 }
 
+let latest: { key: string; config: ReturnType<typeof createWagmiConfig> } | undefined;
+
+/**
+ * The config for these settings, built once and reused while they stay the
+ * same. The server renders every page with it (building one costs about as
+ * much as rendering a small page), which is safe: with `ssr: true` nothing
+ * reads or stores wallet state until the browser hydrates.
+ */
+export function wagmiConfigFor(publicEnv: PublicEnv, devAccounts: DevAccount[]) {
+  const key = JSON.stringify([publicEnv.chainId, publicEnv.rpcUrl, devAccounts]);
+  if (latest?.key !== key) latest = { key, config: createWagmiConfig(publicEnv, devAccounts) };
+  return latest.config;
+}
+
 export function createWagmiConfig(publicEnv: PublicEnv, devAccounts: DevAccount[]) {
   const chain = chainFor(publicEnv);
   return createConfig({

@@ -17,11 +17,20 @@
  * with a reference price, TOKEN_PRICES), and the fulfilled fifth carries a
  * best score and its margin over the target, as the indexer would store them.
  *
+ * `--hold` keeps the seeded server up (its address on stderr) until Ctrl-C,
+ * to drive or inspect it by hand before the timed runs.
+ *
+ * With BENCH_CPU_PROF=<dir>, the server runs under `node --cpu-prof` and writes
+ * its CPU profile into <dir> when the bench ends (open it in Chrome DevTools).
+ *
  * The load generator runs on the same machine: on 2 cores it takes about a
  * third of the CPU a request costs, so high concurrencies measure the machine
  * as much as the server.
  */
+import http from "node:http";
+import path from "node:path";
 import { parseArgs } from "node:util";
+import { gunzipSync } from "node:zlib";
 import pg from "pg";
 import { migrateDb, openDb } from "../db/client.server.js";
 import { exampleSpecs } from "../lib/spec.examples.js";
@@ -39,6 +48,7 @@ const { values } = parseArgs({
     requests: { type: "string", default: "500" },
     concurrency: { type: "string", default: "4" },
     also: { type: "string", default: "1,10" },
+    hold: { type: "boolean", default: false },
   },
 });
 const count = (name: keyof typeof values, min: number) => {
@@ -125,23 +135,50 @@ async function seed(url: string): Promise<void> {
   }
 }
 
-/** N requests to `path`, K at a time; each must answer 200. Latencies in ms, sorted. */
+/** One GET, as a browser asks for it (gzip accepted); the status and the body as sent (undecoded). */
+function get(url: string, agent: http.Agent): Promise<{ status: number; body: Buffer; gzipped: boolean }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent, headers: { "accept-encoding": "gzip" } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks),
+            gzipped: response.headers["content-encoding"] === "gzip",
+          }),
+        );
+        response.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}
+
+/**
+ * N requests to `path`, K at a time over K kept-alive connections; each must answer 200. Latencies in ms,
+ * sorted. node:http rather than fetch: the load generator shares the two cores with the server, and fetch
+ * (with its decompression) costs about three times as much CPU per request.
+ */
 async function timeRequests(base: string, path: string, n: number, concurrency: number): Promise<number[]> {
   const latencies: number[] = [];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < n) {
         next++;
         const started = performance.now();
-        const response = await fetch(`${base}${path}`);
-        const body = await response.text();
+        const response = await get(`${base}${path}`, agent);
         latencies.push(performance.now() - started);
-        if (response.status !== 200)
-          throw new Error(`${path} answered ${response.status}: ${body.slice(0, 200)}`);
+        if (response.status !== 200) {
+          const text = (response.gzipped ? gunzipSync(response.body) : response.body).toString("utf8");
+          throw new Error(`${path} answered ${response.status}: ${text.slice(0, 200)}`);
+        }
       }
     }),
   );
+  agent.destroy();
   return latencies.sort((a, b) => a - b);
 }
 
@@ -167,14 +204,28 @@ try {
   await seed(dbUrl);
   say(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-  const web = await serveWeb(build, {
-    RPC_URL: "http://127.0.0.1:9",
-    REDIS_URL: redis.url,
-    DATABASE_URL: dbUrl,
-    TOKEN_PRICES,
-  });
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const web = await serveWeb(
+    build,
+    { RPC_URL: "http://127.0.0.1:9", REDIS_URL: redis.url, DATABASE_URL: dbUrl, TOKEN_PRICES },
+    profileDir
+      ? {
+          nodeArgs: [
+            "--cpu-prof",
+            `--cpu-prof-dir=${path.resolve(profileDir)}`,
+            "-r",
+            path.join(import.meta.dirname, "lib/exit-on-signal.cjs"),
+          ],
+        }
+      : {},
+  );
   try {
     await webReady(web);
+    if (values.hold) {
+      // For profiling by hand: keep the seeded server up until Ctrl-C.
+      say(`serving ${web.url} (--hold: Ctrl-C to stop)`);
+      await new Promise((resolve) => process.once("SIGINT", resolve));
+    }
     const pages = {
       home: "/",
       list: "/bounties?status=Funding&sort=backers&page=3",

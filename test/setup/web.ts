@@ -36,14 +36,20 @@ export interface WebServer {
 export async function serveWeb(
   build: WebBuild,
   env: Record<string, string>,
-  options: { port?: number } = {},
+  options: { port?: number; nodeArgs?: string[] } = {},
 ): Promise<WebServer> {
   const port = options.port ?? (await freePort());
   const lines: string[] = [];
   const server = startProcess({
     name: "web",
-    command: path.join(root, "node_modules/.bin/remix-serve"),
-    args: [`${build.dir}/index.js`],
+    // With node flags (e.g. --cpu-prof) the CLI runs under this node; otherwise through its bin.
+    command: options.nodeArgs ? process.execPath : path.join(root, "node_modules/.bin/remix-serve"),
+    args: [
+      ...(options.nodeArgs
+        ? [...options.nodeArgs, path.join(root, "node_modules/@remix-run/serve/dist/cli.js")]
+        : []),
+      `${build.dir}/index.js`,
+    ],
     cwd: root,
     env: {
       PATH: process.env.PATH,
