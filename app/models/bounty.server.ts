@@ -84,15 +84,6 @@ export function topFundedBounties(
   return listRows(db, prices, { chainId }, "funding", limit);
 }
 
-/** How far the indexer has read the chain: its cursor block, or undefined before its first batch. */
-export async function indexedThrough(db: Database, chainId: number): Promise<number | undefined> {
-  const [row] = await db
-    .select({ cursor: indexerState.cursor })
-    .from(indexerState)
-    .where(eq(indexerState.chainId, chainId));
-  return row ? Number(row.cursor) : undefined;
-}
-
 /* ------------------------------------------------------------------------ */
 /* The bounty list: filters, sorting, server-side pagination                 */
 /* ------------------------------------------------------------------------ */
@@ -497,17 +488,21 @@ export interface HomeBoards {
   training: (BountyListRow & { percent: number | null; pool: string })[];
   fulfilled: (BountyListRow & { winner: string | null })[];
   totals: { bounties: number; funded: number; backers: number; submissions: number };
+  /** The block the indexer had read through when the totals were counted (`indexedThrough`); null before. */
+  indexedThrough: number | null;
 }
 
 /** Everything the home page ranks and counts, in parallel queries served by indexes. */
 /**
  * The platform's totals, remembered for TOTALS_TTL_MS per chain: they aggregate every bounty, change only
- * when the indexer writes, and a public page need not recount them for each visitor.
+ * when the indexer writes, and a public page need not recount them for each visitor. They come with the
+ * indexer's cursor read in the same statement, so the page says which block they are as of.
  */
 const TOTALS_TTL_MS = 2_000;
-const totalsCache = new Map<number, { at: number; value: Promise<HomeBoards["totals"]> }>();
+type TotalsAsOf = Pick<HomeBoards, "totals" | "indexedThrough">;
+const totalsCache = new Map<number, { at: number; value: Promise<TotalsAsOf> }>();
 
-function platformTotals(db: Database, chainId: number): Promise<HomeBoards["totals"]> {
+function platformTotals(db: Database, chainId: number): Promise<TotalsAsOf> {
   const cached = totalsCache.get(chainId);
   if (cached && Date.now() - cached.at < TOTALS_TTL_MS) return cached.value;
   const value = db
@@ -521,14 +516,20 @@ function platformTotals(db: Database, chainId: number): Promise<HomeBoards["tota
         sql<number>`(select count(*) from ${submissions} where ${submissions.chainId} = ${chainId})`.mapWith(
           Number,
         ),
+      cursor: sql<
+        string | null
+      >`(select ${indexerState.cursor} from ${indexerState} where ${indexerState.chainId} = ${chainId})`,
     })
     .from(bounties)
     .where(eq(bounties.chainId, chainId))
     .then(([row]) => ({
-      bounties: Number(row?.bounties ?? 0),
-      funded: row?.funded ?? 0,
-      backers: row?.backers ?? 0,
-      submissions: row?.submissions ?? 0,
+      totals: {
+        bounties: Number(row?.bounties ?? 0),
+        funded: row?.funded ?? 0,
+        backers: row?.backers ?? 0,
+        submissions: row?.submissions ?? 0,
+      },
+      indexedThrough: row?.cursor == null ? null : Number(row.cursor),
     }));
   totalsCache.set(chainId, { at: Date.now(), value });
   value.catch(() => totalsCache.delete(chainId));
@@ -536,7 +537,7 @@ function platformTotals(db: Database, chainId: number): Promise<HomeBoards["tota
 }
 
 export async function homeBoards(db: Database, chainId: number, prices: TokenPrices): Promise<HomeBoards> {
-  const [byBackers, byScore, fulfilled, trainingRows, totals] = await Promise.all([
+  const [byBackers, byScore, fulfilled, trainingRows, { totals, indexedThrough }] = await Promise.all([
     listRows(db, prices, { chainId }, "backers", 5),
     // Best scores: read off bounties_best_margin_idx.
     db
@@ -592,5 +593,6 @@ export async function homeBoards(db: Database, chainId: number, prices: TokenPri
     }),
     fulfilled,
     totals,
+    indexedThrough,
   };
 }

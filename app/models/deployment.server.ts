@@ -9,7 +9,23 @@ export function listDeployments(db: Database, chainId: number): Promise<Deployme
 }
 
 const CACHE_MS = 5_000;
-let cached: { chainId: number; at: number; value: PlatformContracts } | undefined;
+let cached: { chainId: number; at: number; rows: Promise<DeploymentRow[]> } | undefined;
+
+/**
+ * `listDeployments`, remembered for a few seconds: every page's root loader asks (through
+ * `platformContracts`), and so does the home page, and a new deployment is a rare event.
+ */
+export function knownDeployments(db: Database, chainId: number): Promise<DeploymentRow[]> {
+  if (cached && cached.chainId === chainId && Date.now() - cached.at < CACHE_MS) return cached.rows;
+  const rows = listDeployments(db, chainId);
+  const entry = { chainId, at: Date.now(), rows };
+  cached = entry;
+  // A failed read is not remembered: the next request asks again.
+  rows.catch(() => {
+    if (cached === entry) cached = undefined;
+  });
+  return rows;
+}
 
 export interface PlatformContracts {
   board: Address | null;
@@ -17,18 +33,12 @@ export interface PlatformContracts {
   testToken: Address | null;
 }
 
-/**
- * The addresses wallet actions talk to, read from the deployments the worker synced. Every page's root
- * loader asks, so it is cached for a few seconds (a new deployment is a rare event).
- */
+/** The addresses wallet actions talk to, read from the deployments the worker synced (`knownDeployments`). */
 export async function platformContracts(db: Database, chainId: number): Promise<PlatformContracts> {
-  if (cached && cached.chainId === chainId && Date.now() - cached.at < CACHE_MS) return cached.value;
-  const rows = await listDeployments(db, chainId);
+  const rows = await knownDeployments(db, chainId);
   const find = (name: string) => {
     const row = rows.find((r) => r.name === name);
     return row ? getAddress(row.address) : null;
   };
-  const value = { board: find("BountyBoard"), testToken: find("TestToken") };
-  cached = { chainId, at: Date.now(), value };
-  return value;
+  return { board: find("BountyBoard"), testToken: find("TestToken") };
 }

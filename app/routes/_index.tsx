@@ -1,8 +1,8 @@
 import type { MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { formatTokenAmount, formatValue, shortHex } from "~/lib/format";
-import { homeBoards, indexedThrough, topFundedBounties } from "~/models/bounty.server";
-import { listDeployments } from "~/models/deployment.server";
+import { homeBoards, topFundedBounties } from "~/models/bounty.server";
+import { knownDeployments } from "~/models/deployment.server";
 import { services } from "~/services.server";
 import { fromOnchainScore } from "../../lib/spec.js";
 
@@ -16,11 +16,10 @@ export const meta: MetaFunction = () => [
 
 export async function loader() {
   const { db, config } = await services();
-  const [contracts, topFunded, boards, cursor] = await Promise.all([
-    listDeployments(db.db, config.CHAIN_ID),
+  const [contracts, topFunded, boards] = await Promise.all([
+    knownDeployments(db.db, config.CHAIN_ID),
     topFundedBounties(db.db, config.CHAIN_ID, config.TOKEN_PRICES),
     homeBoards(db.db, config.CHAIN_ID, config.TOKEN_PRICES),
-    indexedThrough(db.db, config.CHAIN_ID),
   ]);
   // Only what the page shows goes to the browser (the HTML carries it a second time, for hydration).
   const card = (b: { bountyId: string; name: string | null }) => ({ bountyId: b.bountyId, name: b.name });
@@ -52,7 +51,7 @@ export async function loader() {
       training: boards.training.map((b) => ({ ...card(b), percent: b.percent, pool: b.pool })),
       fulfilled: boards.fulfilled.map((b) => ({ ...card(b), winner: b.winner })),
     },
-    cursor: cursor ?? null,
+    cursor: boards.indexedThrough,
     contracts: contracts.map((c) => ({
       name: c.name,
       address: c.address,
