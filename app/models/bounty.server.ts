@@ -488,11 +488,10 @@ export interface HomeBoards {
   training: (BountyListRow & { percent: number | null; pool: string })[];
   fulfilled: (BountyListRow & { winner: string | null })[];
   totals: { bounties: number; funded: number; backers: number; submissions: number };
-  /** The block the indexer had read through when the totals were counted (`indexedThrough`); null before. */
+  /** The block the indexer had read through when the totals were counted (its cursor); null before its first. */
   indexedThrough: number | null;
 }
 
-/** Everything the home page ranks and counts, in parallel queries served by indexes. */
 /**
  * The platform's totals, remembered for TOTALS_TTL_MS per chain: they aggregate every bounty, change only
  * when the indexer writes, and a public page need not recount them for each visitor. They come with the
@@ -536,6 +535,7 @@ function platformTotals(db: Database, chainId: number): Promise<TotalsAsOf> {
   return value;
 }
 
+/** Everything the home page ranks and counts, in parallel queries served by indexes. */
 export async function homeBoards(db: Database, chainId: number, prices: TokenPrices): Promise<HomeBoards> {
   const [byBackers, byScore, fulfilled, trainingRows, { totals, indexedThrough }] = await Promise.all([
     listRows(db, prices, { chainId }, "backers", 5),
