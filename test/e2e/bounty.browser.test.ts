@@ -2,7 +2,8 @@
  * The bounty pages in a real Chromium: the list and a bounty page hydrate
  * without errors, fit a phone-sized screen without horizontal overflow, and
  * the bounty page follows its funding live (new funding in the index shows up
- * without a reload). Screenshots go to .cache/.
+ * without a reload); and a browser wallet on another chain is told so and
+ * switched (on the sign-in page). Screenshots go to .cache/.
  */
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
@@ -96,6 +97,70 @@ describe("bounty pages in Chromium", () => {
     expect(await page.getByText(/3 backers/).count()).toBe(1);
     expect(problems).toEqual([]);
     await page.screenshot({ path: path.join(root, ".cache/bounty.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("tells a browser wallet on the wrong network so, and switches it to the platform's chain", async () => {
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
+    // A minimal EIP-1193 wallet, as an extension would inject it: on mainnet until asked to switch; what it
+    // does not answer itself it forwards to anvil (reads only: this test signs nothing).
+    await page.addInitScript(
+      ({ rpcUrl, account }) => {
+        let chainId = "0x1";
+        const listeners = new Map<string, Set<(value: unknown) => void>>();
+        const emit = (event: string, value: unknown) => {
+          for (const listener of listeners.get(event) ?? []) listener(value);
+        };
+        const switches: string[] = [];
+        Object.assign(window, {
+          walletSwitches: switches,
+          ethereum: {
+            async request({ method, params }: { method: string; params?: unknown[] }) {
+              if (method === "eth_chainId") return chainId;
+              if (method === "eth_accounts" || method === "eth_requestAccounts") return [account];
+              if (method === "wallet_switchEthereumChain") {
+                const wanted = (params?.[0] as { chainId: string }).chainId;
+                switches.push(wanted);
+                chainId = wanted;
+                setTimeout(() => emit("chainChanged", wanted), 0);
+                return null;
+              }
+              const response = await fetch(rpcUrl, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params ?? [] }),
+              });
+              const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+              if (body.error) throw new Error(body.error.message);
+              return body.result;
+            },
+            on(event: string, listener: (value: unknown) => void) {
+              if (!listeners.has(event)) listeners.set(event, new Set());
+              listeners.get(event)?.add(listener);
+            },
+            removeListener(event: string, listener: (value: unknown) => void) {
+              listeners.get(event)?.delete(listener);
+            },
+          },
+        });
+      },
+      { rpcUrl: anvil.url, account: "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc" },
+    );
+    await page.goto(`${web.url}/sign-in`);
+    await page.waitForLoadState("networkidle");
+    await page.getByRole("main").getByRole("button", { name: "Browser wallet" }).click();
+    const guard = page.getByRole("alert").filter({ hasText: "Your wallet is on chain 1" });
+    await guard.waitFor({ timeout: 10_000 });
+    expect(await guard.textContent()).toContain("this platform runs on Anvil (local)");
+    await page.screenshot({ path: path.join(root, ".cache/wrong-network.png"), fullPage: true });
+    await guard.getByRole("button", { name: "Switch network" }).click();
+    await guard.waitFor({ state: "detached", timeout: 10_000 });
+    expect(
+      await page.evaluate(() => (window as unknown as { walletSwitches: string[] }).walletSwitches),
+    ).toEqual(["0x7a69"]);
+    expect(problems).toEqual([]);
     await page.close();
   });
 
