@@ -121,7 +121,7 @@ describe("bounty pages in Chromium", () => {
               if (method === "eth_chainId") return chainId;
               if (method === "eth_accounts" || method === "eth_requestAccounts") return [account];
               if (method === "wallet_switchEthereumChain") {
-                const wanted = (params?.[0] as { chainId: string }).chainId;
+                const [{ chainId: wanted }] = params as [{ chainId: string }];
                 switches.push(wanted);
                 chainId = wanted;
                 setTimeout(() => emit("chainChanged", wanted), 0);
