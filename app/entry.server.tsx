@@ -35,7 +35,9 @@ export default function handleRequest(
   remixContext: EntryContext,
 ) {
   return new Promise<Response>((resolve, reject) => {
-    let shellRendered = false;
+    let shellFailed = false;
+    // Errors React recovered from (inside a Suspense boundary): logged with the document, which is a 500.
+    const recovered: unknown[] = [];
     const chunks: Buffer[] = [];
     const document = new Writable({
       write(chunk: Buffer, _encoding, callback) {
@@ -44,6 +46,7 @@ export default function handleRequest(
       },
       final(callback) {
         clearTimeout(timeout);
+        for (const error of recovered) webLogger().error({ err: error, url: request.url }, "render failed");
         responseHeaders.set("Content-Type", "text/html; charset=utf-8");
         resolve(
           new Response(Buffer.concat(chunks), { headers: responseHeaders, status: responseStatusCode }),
@@ -51,20 +54,25 @@ export default function handleRequest(
         callback();
       },
     });
-    const timeout = setTimeout(() => abort(), streamTimeout + 1_000);
+    // A render still waiting for data after streamTimeout is aborted, and the request fails (an abort
+    // before the shell is ready calls none of the callbacks below).
+    const timeout = setTimeout(() => {
+      abort();
+      reject(new Error(`rendering ${new URL(request.url).pathname} took over ${streamTimeout + 1_000} ms`));
+    }, streamTimeout + 1_000);
     const { pipe, abort } = renderToPipeableStream(<RemixServer context={remixContext} url={request.url} />, {
-      onShellReady() {
-        shellRendered = true;
+      onAllReady() {
+        if (!shellFailed) pipe(document);
       },
-      onAllReady: () => pipe(document),
       onShellError(error: unknown) {
+        // The shell's error reaches handleError through the rejection, and Remix renders the error page.
+        shellFailed = true;
         clearTimeout(timeout);
         reject(error);
       },
       onError(error: unknown) {
         responseStatusCode = 500;
-        // Errors in the shell reject above and reach handleError; log only later ones.
-        if (shellRendered) webLogger().error({ err: error, url: request.url }, "render failed");
+        recovered.push(error);
       },
     });
   });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:web [-- --bounties B --contributions C --requests N --concurrency K --also 1,10]`:
+ * `npm run bench:web [-- --bounties B --contributions C --requests N --concurrency K --also 1,10 --hold]`:
  * server-side render times of the home page and of a bounty list page.
  *
  * Seeds B bounties (default 10,000, with registered specs) and C contributions
@@ -17,15 +17,16 @@
  * with a reference price, TOKEN_PRICES), and the fulfilled fifth carries a
  * best score and its margin over the target, as the indexer would store them.
  *
- * `--hold` keeps the seeded server up (its address on stderr) until Ctrl-C,
- * to drive or inspect it by hand before the timed runs.
+ * `--hold` seeds and serves, prints the server's address, and instead of timing
+ * anything keeps it up until Ctrl-C (then cleans up), to drive or inspect it by
+ * hand.
  *
  * With BENCH_CPU_PROF=<dir>, the server runs under `node --cpu-prof` and writes
  * its CPU profile into <dir> when the bench ends (open it in Chrome DevTools).
  *
- * The load generator runs on the same machine: on 2 cores it takes about a
- * third of the CPU a request costs, so high concurrencies measure the machine
- * as much as the server.
+ * The load generator runs on the same machine (node:http: about a tenth of the
+ * CPU a request costs the server; fetch took a third), so high concurrencies
+ * measure the machine as much as the server.
  */
 import http from "node:http";
 import path from "node:path";
@@ -189,6 +190,44 @@ async function timeRequests(base: string, path: string, n: number, concurrency: 
   return latencies.sort((a, b) => a - b);
 }
 
+/** The timed runs against the server at `base`: every page at each concurrency; prints the JSON line. */
+async function measure(base: string): Promise<void> {
+  const pages = {
+    home: "/",
+    list: "/bounties?status=Funding&sort=backers&page=3",
+    funding: "/bounties",
+  };
+  // A server that has just started runs its code unoptimized for a few hundred requests: warm every
+  // page up first, so the figures are the steady state a running site sees, whichever page goes first.
+  for (const path of Object.values(pages)) await timeRequests(base, path, WARM_UP, CONCURRENCY);
+  const results: Record<string, { p50: number; p95: number }> = {};
+  for (const concurrency of [CONCURRENCY, ...ALSO.filter((c) => c !== CONCURRENCY)]) {
+    for (const [name, path] of Object.entries(pages)) {
+      await timeRequests(base, path, Math.min(50, REQUESTS), concurrency); // settle at this concurrency
+      const started = performance.now();
+      const latencies = await timeRequests(base, path, REQUESTS, concurrency);
+      const seconds = (performance.now() - started) / 1000;
+      const p50 = percentile(latencies, 50);
+      const p95 = percentile(latencies, 95);
+      if (concurrency === CONCURRENCY) results[name] = { p50, p95 };
+      say(
+        `concurrency ${String(concurrency).padStart(2)}  ${name.padEnd(7)} p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, ${(REQUESTS / seconds).toFixed(0)} req/s  (${path})`,
+      );
+    }
+  }
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: "web",
+      bounties: BOUNTIES,
+      contributions: CONTRIBUTIONS,
+      concurrency: CONCURRENCY,
+      home_p95_ms: Number(results.home?.p95.toFixed(1)),
+      list_p95_ms: Number(results.list?.p95.toFixed(1)),
+      funding_p95_ms: Number(results.funding?.p95.toFixed(1)),
+    })}\n`,
+  );
+}
+
 const baseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 const postgres = baseUrl ? await createPostgresDatabase(baseUrl) : undefined;
 const pglite = postgres ? undefined : await servePglite();
@@ -207,7 +246,7 @@ try {
   } else if (pglite) {
     for (const spec of Object.values(exampleSpecs)) await registerSpec(pglite.handle.db, spec);
   }
-  let started = performance.now();
+  const started = performance.now();
   await seed(dbUrl);
   say(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
@@ -229,44 +268,11 @@ try {
   try {
     await webReady(web);
     if (values.hold) {
-      // For profiling by hand: keep the seeded server up until Ctrl-C.
-      say(`serving ${web.url} (--hold: Ctrl-C to stop)`);
+      say(`serving ${web.url} (--hold: Ctrl-C to stop and clean up)`);
       await new Promise((resolve) => process.once("SIGINT", resolve));
+    } else {
+      await measure(web.url);
     }
-    const pages = {
-      home: "/",
-      list: "/bounties?status=Funding&sort=backers&page=3",
-      funding: "/bounties",
-    };
-    // A server that has just started runs its code unoptimized for a few hundred requests: warm every
-    // page up first, so the figures are the steady state a running site sees, whichever page goes first.
-    for (const path of Object.values(pages)) await timeRequests(web.url, path, WARM_UP, CONCURRENCY);
-    const results: Record<string, { p50: number; p95: number }> = {};
-    for (const concurrency of [CONCURRENCY, ...ALSO.filter((c) => c !== CONCURRENCY)]) {
-      for (const [name, path] of Object.entries(pages)) {
-        await timeRequests(web.url, path, Math.min(50, REQUESTS), concurrency); // settle at this concurrency
-        started = performance.now();
-        const latencies = await timeRequests(web.url, path, REQUESTS, concurrency);
-        const seconds = (performance.now() - started) / 1000;
-        const p50 = percentile(latencies, 50);
-        const p95 = percentile(latencies, 95);
-        if (concurrency === CONCURRENCY) results[name] = { p50, p95 };
-        say(
-          `concurrency ${String(concurrency).padStart(2)}  ${name.padEnd(7)} p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, ${(REQUESTS / seconds).toFixed(0)} req/s  (${path})`,
-        );
-      }
-    }
-    process.stdout.write(
-      `${JSON.stringify({
-        bench: "web",
-        bounties: BOUNTIES,
-        contributions: CONTRIBUTIONS,
-        concurrency: CONCURRENCY,
-        home_p95_ms: Number(results.home?.p95.toFixed(1)),
-        list_p95_ms: Number(results.list?.p95.toFixed(1)),
-        funding_p95_ms: Number(results.funding?.p95.toFixed(1)),
-      })}\n`,
-    );
   } finally {
     await web.server.stop(5_000);
   }

@@ -103,7 +103,13 @@ describe("bounty pages in Chromium", () => {
   it("tells a browser wallet on the wrong network so, and switches it to the platform's chain", async () => {
     const page = await browser.context.newPage();
     const problems: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(`console: ${message.text()}`);
+    });
     page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
+    page.on("response", (response) => {
+      if (response.status() >= 400) problems.push(`http ${response.status()}: ${response.url()}`);
+    });
     // A minimal EIP-1193 wallet, as an extension would inject it: on mainnet until asked to switch; what it
     // does not answer itself it forwards to anvil (reads only: this test signs nothing).
     await page.addInitScript(
