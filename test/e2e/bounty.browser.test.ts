@@ -12,7 +12,7 @@ import { bounties } from "../../db/schema/index.js";
 import { hindiGptSpec } from "../../lib/spec.examples.js";
 import { specHash } from "../../lib/spec.js";
 import { registerSpec } from "../../lib/specs.server.js";
-import { launchBrowser } from "../setup/browser.js";
+import { launchBrowser, watchProblems } from "../setup/browser.js";
 import { servePglite, startTestAnvil, startTestRedis, type TestService } from "../setup/fixtures.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
@@ -69,14 +69,7 @@ afterAll(async () => {
 async function openPage(url: string, viewport?: { width: number; height: number }) {
   const page = await browser.context.newPage();
   if (viewport) await page.setViewportSize(viewport);
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console: ${message.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
-  page.on("response", (response) => {
-    if (response.status() >= 400) problems.push(`http ${response.status()}: ${response.url()}`);
-  });
+  const problems = watchProblems(page);
   await page.goto(url);
   // Hydration has run (and reported any mismatch) once the page's scripts are loaded and the network is quiet.
   await page.waitForLoadState("networkidle");
@@ -102,14 +95,7 @@ describe("bounty pages in Chromium", () => {
 
   it("tells a browser wallet on the wrong network so, and switches it to the platform's chain", async () => {
     const page = await browser.context.newPage();
-    const problems: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console: ${message.text()}`);
-    });
-    page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
-    page.on("response", (response) => {
-      if (response.status() >= 400) problems.push(`http ${response.status()}: ${response.url()}`);
-    });
+    const problems = watchProblems(page);
     // A minimal EIP-1193 wallet, as an extension would inject it: on mainnet until asked to switch; what it
     // does not answer itself it forwards to anvil (reads only: this test signs nothing).
     await page.addInitScript(

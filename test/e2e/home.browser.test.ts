@@ -11,7 +11,7 @@ import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.
 import { deployContracts } from "../../lib/deploy.server.js";
 import { createRedis } from "../../lib/redis.server.js";
 import { nodeTs, startProcess, waitFor } from "../../scripts/lib/processes.js";
-import { launchBrowser } from "../setup/browser.js";
+import { launchBrowser, watchProblems } from "../setup/browser.js";
 import {
   servePglite,
   startTestAnvil,
@@ -79,14 +79,7 @@ afterAll(async () => {
 describe("home page in Chromium", () => {
   it("hydrates without errors and shows the deployed contracts", async () => {
     const page = await browser.context.newPage();
-    const problems: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console: ${message.text()}`);
-    });
-    page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
-    page.on("response", (response) => {
-      if (response.status() >= 400) problems.push(`http ${response.status()}: ${response.url()}`);
-    });
+    const problems = watchProblems(page);
 
     await page.goto(web.url);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Crowdtrain");

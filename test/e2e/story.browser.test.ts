@@ -21,7 +21,7 @@ import { anvilAccount } from "../../lib/deploy.server.js";
 import { blobsClassifierSpec } from "../../lib/spec.examples.js";
 import { heldOutSplit } from "../../ml/data.js";
 import { encodeEvalSet } from "../../ml/evalset.js";
-import { launchBrowser } from "../setup/browser.js";
+import { launchBrowser, watchProblems } from "../setup/browser.js";
 import { tempDir } from "../setup/fixtures.js";
 import { STACK_TRAINER, type Stack, startStack } from "../setup/stack.js";
 
@@ -41,14 +41,7 @@ beforeAll(async () => {
   writeFileSync(path.join(files.dir, "blobs.evalset"), encodeEvalSet(heldOutSplit(blobsClassifierSpec)));
   [stack, browser] = await Promise.all([startStack("story", { poolAgent: true }), launchBrowser()]);
   page = await browser.context.newPage();
-  page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console: ${message.text()}`);
-  });
-  // Which request failed (the console only says that one did).
-  page.on("response", (response) => {
-    if (response.status() >= 400) problems.push(`http ${response.status()}: ${response.url()}`);
-  });
+  watchProblems(page, problems);
 }, 240_000);
 
 // A failing step leaves a screenshot, the page's text and the processes' last lines.
