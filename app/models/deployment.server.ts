@@ -3,9 +3,16 @@ import { type Address, getAddress } from "viem";
 import type { Database } from "../../db/client.server.js";
 import { type DeploymentRow, deployments } from "../../db/schema/index.js";
 
-/** The contracts the platform knows on `chainId`, by name. */
-export function listDeployments(db: Database, chainId: number): Promise<DeploymentRow[]> {
-  return db.select().from(deployments).where(eq(deployments.chainId, chainId)).orderBy(asc(deployments.name));
+/**
+ * The contracts the platform knows on `chainId`, by name. An async function, so callers get a settled
+ * promise: drizzle's query builder is a thenable that runs its query again on every `await`.
+ */
+export async function listDeployments(db: Database, chainId: number): Promise<DeploymentRow[]> {
+  return await db
+    .select()
+    .from(deployments)
+    .where(eq(deployments.chainId, chainId))
+    .orderBy(asc(deployments.name));
 }
 
 const CACHE_MS = 5_000;

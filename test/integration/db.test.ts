@@ -3,7 +3,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listDeployments } from "../../app/models/deployment.server.js";
+import { knownDeployments, listDeployments } from "../../app/models/deployment.server.js";
 import { migrateDb, migrationsFolder, pingDb, queryRows } from "../../db/client.server.js";
 import { deployments } from "../../db/schema/index.js";
 import { dbTargets, servePglite, type TestDb } from "../setup/fixtures.js";
@@ -61,6 +61,19 @@ describe.each(dbTargets())("database on $name", ({ open }) => {
     expect(listed[0]?.deployedAt.toISOString()).toBe("2026-05-01T12:00:00.000Z");
     expect(listed[0]?.blockNumber).toBe(7);
     expect(await listDeployments(db, 3)).toEqual([]);
+  });
+
+  it("remembers a chain's deployments for a few seconds: the pages' root loader reads them once, not per call", async () => {
+    const { db } = testDb.handle;
+    await db.insert(deployments).values(row(5, "BountyBoard", "0xb5"));
+    const first = knownDeployments(db, 5);
+    expect((await first).map((d) => d.name)).toEqual(["BountyBoard"]);
+    // A row added now is not seen until the cache expires: awaiting the remembered read does not re-run it
+    // (it did when the cache held drizzle's query builder, which queries again on every await).
+    await db.insert(deployments).values(row(5, "TestToken", "0x75"));
+    expect((await first).map((d) => d.name)).toEqual(["BountyBoard"]);
+    expect((await knownDeployments(db, 5)).map((d) => d.name)).toEqual(["BountyBoard"]);
+    expect((await listDeployments(db, 5)).map((d) => d.name)).toEqual(["BountyBoard", "TestToken"]);
   });
 });
 
