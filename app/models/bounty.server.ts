@@ -29,18 +29,22 @@ function priceOf(prices: TokenPrices, token: string): number {
   return prices.get(getAddress(token)) ?? prices.get(token) ?? 1;
 }
 
+type FundedRow = { raised: string; token: string; tokenDecimals: number | null };
+
 /**
  * A bounty's raised amount in reference units, as the dispatcher weighs it (`fundingValue` in
  * jobs/dispatch/priority.ts): base units / 10^decimals × the token's reference price. Null while the
  * token's decimals are not indexed.
  */
-function normalizedFunding(
-  row: { raised: string; token: string; tokenDecimals: number | null },
-  prices: TokenPrices,
-) {
+function normalizedFunding(row: FundedRow, prices: TokenPrices) {
   return row.tokenDecimals === null
     ? null
     : fundingValue(BigInt(row.raised), row.tokenDecimals, priceOf(prices, row.token));
+}
+
+/** Rows with their normalized funding (`normalizedFunding`) added. */
+function withFundingValues<Row extends FundedRow>(rows: Row[], prices: TokenPrices) {
+  return rows.map((row) => ({ ...row, fundingValue: normalizedFunding(row, prices) }));
 }
 
 /**
@@ -268,7 +272,7 @@ async function listRows(
           .orderBy(...order(sort))
           .limit(limit)
           .offset(offset);
-  return rows.map((row) => ({ ...row, fundingValue: normalizedFunding(row, prices) }));
+  return withFundingValues(rows, prices);
 }
 
 /** One page of bounties matching `query`, and how many match in all. */
@@ -603,9 +607,7 @@ export async function homeBoards(db: Database, chainId: number, prices: TokenPri
     statements = prepareHomeStatements(db);
     homeStatements.set(db, statements);
   }
-  const withFunding = <Row extends { raised: string; token: string; tokenDecimals: number | null }>(
-    rows: Row[],
-  ) => rows.map((row) => ({ ...row, fundingValue: normalizedFunding(row, prices) }));
+  const withFunding = <Row extends FundedRow>(rows: Row[]) => withFundingValues(rows, prices);
   const [byBackers, byScore, fulfilled, trainingRows, { totals, indexedThrough }] = await Promise.all([
     statements.byBackers.execute({ chainId }).then(withFunding),
     statements.byScore.execute({ chainId }).then(withFunding),
