@@ -541,10 +541,14 @@ function platformTotals(db: Database, chainId: number): Promise<TotalsAsOf> {
 
 /** Everything the home page ranks and counts, in parallel queries served by indexes. */
 /**
- * The home page's board queries, prepared once per database (named statements: built once by drizzle,
- * parsed and planned once per connection by Postgres). Every visit to the most visited page runs them;
- * building four joined queries cost the server about a millisecond per visit (ADR 012).
+ * The home page's board queries, prepared once per database: drizzle builds them once, not on every visit
+ * to the most visited page (about a millisecond of the server's CPU per visit for four joined queries, ADR
+ * 012). They stay unnamed statements on the wire: PGlite served over a socket (`npm run dev`) runs every
+ * connection in its one session, where a second connection's Parse of a named statement would fail as a
+ * duplicate.
  */
+const UNNAMED = "";
+
 function prepareHomeStatements(db: Database) {
   const chainId = sql.placeholder("chainId");
   return {
@@ -556,7 +560,7 @@ function prepareHomeStatements(db: Database) {
       .where(eq(bounties.chainId, chainId))
       .orderBy(...order("backers"))
       .limit(5)
-      .prepare("home_by_backers"),
+      .prepare(UNNAMED),
     // Best scores: read off bounties_best_margin_idx.
     byScore: db
       .select({
@@ -571,7 +575,7 @@ function prepareHomeStatements(db: Database) {
       .where(and(eq(bounties.chainId, chainId), isNotNull(bounties.bestMargin)))
       .orderBy(...order("score"))
       .limit(5)
-      .prepare("home_by_score"),
+      .prepare(UNNAMED),
     // The newest fulfilled bounties, each with its winner (the trainer of its best submission).
     fulfilled: db
       .select({ ...LIST_COLUMNS, winner: submissions.trainer })
@@ -588,7 +592,7 @@ function prepareHomeStatements(db: Database) {
       .where(and(eq(bounties.chainId, chainId), eq(bounties.status, "Fulfilled")))
       .orderBy(...order("newest"))
       .limit(5)
-      .prepare("home_fulfilled"),
+      .prepare(UNNAMED),
     training: db
       .select({ bountyId: leases.bountyId, percent: leases.percent, pool: pools.name })
       .from(leases)
@@ -596,7 +600,7 @@ function prepareHomeStatements(db: Database) {
       .where(and(eq(leases.chainId, chainId), eq(leases.status, "active")))
       .orderBy(desc(leases.leasedAt))
       .limit(5)
-      .prepare("home_training"),
+      .prepare(UNNAMED),
   };
 }
 const homeStatements = new WeakMap<Database, ReturnType<typeof prepareHomeStatements>>();

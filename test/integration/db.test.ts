@@ -3,9 +3,10 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { homeBoards } from "../../app/models/bounty.server.js";
 import { knownDeployments, listDeployments } from "../../app/models/deployment.server.js";
-import { migrateDb, migrationsFolder, pingDb, queryRows } from "../../db/client.server.js";
-import { deployments } from "../../db/schema/index.js";
+import { migrateDb, migrationsFolder, openDb, pingDb, queryRows } from "../../db/client.server.js";
+import { bounties, deployments } from "../../db/schema/index.js";
 import { dbTargets, servePglite, type TestDb } from "../setup/fixtures.js";
 
 const row = (chainId: number, name: string, address: string) => ({
@@ -125,6 +126,46 @@ describe("PGlite served over a socket (as npm run dev shares it)", () => {
       expect((await outside).rows[0]).toEqual({ n: 7 });
     } finally {
       await Promise.all(pools.map((p) => p.end()));
+      await served.stop();
+    }
+  });
+
+  it("serves the home page's prepared queries to many connections at once", async () => {
+    // One PGlite session serves every connection: statements the app prepares must not be named ones,
+    // which a second connection would fail to prepare again ("prepared statement already exists").
+    const served = await servePglite();
+    const app = await openDb({ kind: "postgres", url: served.url, maxConnections: 8 });
+    try {
+      await served.handle.db.insert(bounties).values({
+        chainId: 31337,
+        bountyId: "1",
+        dao: `0x${"da".repeat(20)}`,
+        token: `0x${"70".repeat(20)}`,
+        goal: "1000",
+        fundingDeadline: "2000000000",
+        deliveryDeadline: "2100000000",
+        specHash: `0x${"5e".repeat(32)}`,
+        evalSetCommitment: `0x${"ec".repeat(32)}`,
+        metricId: `0x${"11".repeat(32)}`,
+        targetScore: "900000000",
+        direction: "HigherIsBetter",
+        bond: "0",
+        challengeWindow: 3600,
+        feeBps: 0,
+        status: "Funding",
+        raised: "10",
+        backerCount: 3,
+        createdBlock: 7,
+        createdTx: `0x${"34".repeat(32)}`,
+      });
+      const boards = await Promise.all(
+        Array.from({ length: 24 }, () => homeBoards(app.db, 31337, new Map())),
+      );
+      for (const board of boards) {
+        expect(board.byBackers.map((b) => [b.bountyId, b.backerCount])).toEqual([["1", 3]]);
+      }
+    } finally {
+      await app.close();
       await served.stop();
     }
   });
