@@ -4,8 +4,9 @@
  *
  * Seeds B bounties (default 10,000, with registered specs) and C contributions
  * (default 1,000,000) into a fresh Postgres database on TEST_DATABASE_URL's
- * (or DATABASE_URL's) server, or into an in-memory PGlite served over its
- * socket when neither is set; builds the app and serves it with remix-serve
+ * (or DATABASE_URL's) server, or, when neither is set, into PGlite served
+ * over its socket by a process of its own (db/pglite-server.ts, as `npm run
+ * dev` runs it) with its data in a temporary directory; builds the app and serves it with remix-serve
  * (production mode); then times N GET requests (default 500) at concurrency K
  * (default 4) for `/`, for `/bounties?status=Funding&sort=backers&page=3` and
  * for `/bounties` (sorted by funding normalized across tokens, computed per
@@ -28,7 +29,9 @@
  * CPU a request costs the server; fetch took a third), so high concurrencies
  * measure the machine as much as the server.
  */
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
@@ -38,8 +41,8 @@ import { exampleSpecs } from "../lib/spec.examples.js";
 import { specHash } from "../lib/spec.js";
 import { registerSpec } from "../lib/specs.server.js";
 import { freePort } from "../scripts/lib/processes.js";
-import { startRedis } from "../scripts/lib/services.js";
-import { createPostgresDatabase, servePglite } from "../test/setup/fixtures.js";
+import { startPgliteServer, startRedis } from "../scripts/lib/services.js";
+import { createPostgresDatabase } from "../test/setup/fixtures.js";
 import { buildWeb, serveWeb, webReady } from "../test/setup/web.js";
 
 const { values } = parseArgs({
@@ -230,22 +233,21 @@ async function measure(base: string): Promise<void> {
 
 const baseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 const postgres = baseUrl ? await createPostgresDatabase(baseUrl) : undefined;
-const pglite = postgres ? undefined : await servePglite();
+// PGlite runs in a process of its own, as `npm run dev` runs it: in this one, its queries (synchronous
+// WebAssembly) would hold up the load generator's clock and inflate every latency measured meanwhile.
+const pgliteDir = postgres ? undefined : mkdtempSync(path.join(os.tmpdir(), "crowdtrain-bench-web-"));
+const pglite = pgliteDir ? await startPgliteServer({ dataDir: pgliteDir }) : undefined;
 const dbUrl = postgres?.url ?? (pglite?.url as string);
 const redis = await startRedis({ port: await freePort() });
 const build = buildWeb("bench-web");
 try {
   say(
-    `bench:web: ${postgres ? "Postgres" : "in-memory PGlite"}, ${BOUNTIES} bounties, ${CONTRIBUTIONS} contributions`,
+    `bench:web: ${postgres ? "Postgres" : "PGlite (its own process, data in a temporary directory)"}, ${BOUNTIES} bounties, ${CONTRIBUTIONS} contributions`,
   );
-  if (postgres) {
-    const handle = await openDb({ kind: "postgres", url: postgres.url });
-    await migrateDb(handle);
-    for (const spec of Object.values(exampleSpecs)) await registerSpec(handle.db, spec);
-    await handle.close();
-  } else if (pglite) {
-    for (const spec of Object.values(exampleSpecs)) await registerSpec(pglite.handle.db, spec);
-  }
+  const handle = await openDb({ kind: "postgres", url: dbUrl });
+  await migrateDb(handle); // the PGlite server has migrated already; this finds nothing to do
+  for (const spec of Object.values(exampleSpecs)) await registerSpec(handle.db, spec);
+  await handle.close();
   const started = performance.now();
   await seed(dbUrl);
   say(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -279,6 +281,7 @@ try {
 } finally {
   build.remove();
   await redis.process.stop(5_000);
-  await pglite?.stop();
+  await pglite?.process.stop(10_000);
+  if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
   await postgres?.drop();
 }

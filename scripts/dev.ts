@@ -56,7 +56,13 @@ import {
   startProcess,
   waitFor,
 } from "./lib/processes.js";
-import { findRedisServer, REDIS_MISSING_HELP, startAnvil, startRedis } from "./lib/services.js";
+import {
+  findRedisServer,
+  REDIS_MISSING_HELP,
+  startAnvil,
+  startPgliteServer,
+  startRedis,
+} from "./lib/services.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -185,29 +191,6 @@ const parentPid = process.ppid;
 setInterval(() => {
   if (process.ppid !== parentPid) void shutdown(0, `parent process ${parentPid} exited`);
 }, 1_000).unref();
-
-/** Starts the PGlite socket server and resolves with its URL once it has migrated and listens. */
-async function startDatabase(): Promise<string> {
-  let announce: (url: string) => void = () => {};
-  const announced = new Promise<string>((resolve) => {
-    announce = resolve;
-  });
-  const db = watch(
-    startProcess({
-      name: "db",
-      ...nodeTs("db/pglite-server.ts", "--dir", path.resolve(config.PGLITE_DIR), "--port", "0"),
-      onLine: (line) => {
-        try {
-          const event = JSON.parse(line) as { event?: string; url?: string };
-          if (event.event === "ready" && event.url) announce(event.url);
-        } catch {
-          process.stderr.write(`[db] ${line}\n`);
-        }
-      },
-    }),
-  );
-  return waitFor("PGlite server", () => announced, { process: db, timeoutMs: 60_000 });
-}
 
 interface Demo {
   /** Why there is no seed this time, or what was seeded. */
@@ -338,7 +321,13 @@ async function main() {
     const handle = await openDb(dbTargetFromEnv(config));
     await migrateDb(handle).finally(() => handle.close());
   } else {
-    databaseUrl = await startDatabase();
+    databaseUrl = (
+      await startPgliteServer({
+        dataDir: config.PGLITE_DIR,
+        onSpawn: (proc) => watch(proc),
+        onLine: (line) => process.stderr.write(`[db] ${line}\n`),
+      })
+    ).url;
   }
   stillStarting();
 

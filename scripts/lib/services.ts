@@ -1,6 +1,7 @@
 /**
- * Local services for `npm run dev` and the test setup: anvil (the local chain)
- * and a private redis-server. Both bind to loopback only.
+ * Local services for `npm run dev`, the test setup and the benches: anvil (the
+ * local chain), a private redis-server and the PGlite socket server. All bind
+ * to loopback only.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -8,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createChainClient } from "../../lib/chain.server.js";
 import { createRedis } from "../../lib/redis.server.js";
-import { type ManagedProcess, startProcess, waitFor } from "./processes.js";
+import { type ManagedProcess, nodeTs, startProcess, waitFor } from "./processes.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -113,5 +114,45 @@ export async function startRedis(options: RedisOptions): Promise<RunningService>
     }
   };
   await ready(proc, waitFor("redis-server", ping, { process: proc, timeoutMs: 15_000 }));
+  return { url, process: proc };
+}
+
+export interface PgliteServerOptions {
+  /** The PGlite data directory (created if missing). */
+  dataDir: string;
+  onSpawn?: (process: ManagedProcess) => void;
+  /** Called with the server's lines that are not events (default: ignored). */
+  onLine?: (line: string) => void;
+}
+
+/**
+ * Starts `db/pglite-server.ts` in its own process, as `npm run dev` runs the embedded database, and
+ * resolves once it has migrated and listens (its ready event carries the URL).
+ */
+export async function startPgliteServer(options: PgliteServerOptions): Promise<RunningService> {
+  let announce: (url: string) => void = () => {};
+  const announced = new Promise<string>((resolve) => {
+    announce = resolve;
+  });
+  const proc = startProcess({
+    name: "db",
+    ...nodeTs("db/pglite-server.ts", "--dir", path.resolve(options.dataDir), "--port", "0"),
+    cwd: root,
+    onLine: (line) => {
+      let event: { event?: string; url?: string };
+      try {
+        event = JSON.parse(line);
+      } catch {
+        options.onLine?.(line); // not an event: an ordinary log line
+        return;
+      }
+      if (event.event === "ready" && event.url) announce(event.url);
+    },
+  });
+  options.onSpawn?.(proc);
+  const url = await ready(
+    proc,
+    waitFor("PGlite server", () => announced, { process: proc, timeoutMs: 60_000 }),
+  );
   return { url, process: proc };
 }
