@@ -13,7 +13,13 @@ import { hindiGptSpec } from "../../lib/spec.examples.js";
 import { specHash } from "../../lib/spec.js";
 import { registerSpec } from "../../lib/specs.server.js";
 import { launchBrowser, watchProblems } from "../setup/browser.js";
-import { servePglite, startTestAnvil, startTestRedis, type TestService } from "../setup/fixtures.js";
+import {
+  bountyRow,
+  servePglite,
+  startTestAnvil,
+  startTestRedis,
+  type TestService,
+} from "../setup/fixtures.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -33,28 +39,18 @@ beforeAll(async () => {
     launchBrowser(),
   ]);
   await registerSpec(db.handle.db, hindiGptSpec);
-  await db.handle.db.insert(bounties).values({
-    chainId: 31_337,
-    bountyId: "1",
-    dao: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-    token: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-    goal: "1000000000",
-    fundingDeadline: String(Math.floor(Date.now() / 1000) + 5 * 86_400),
-    deliveryDeadline: String(Math.floor(Date.now() / 1000) + 30 * 86_400),
-    specHash: specHash(hindiGptSpec),
-    evalSetCommitment: `0x${"bb".repeat(32)}`,
-    metricId: `0x${"cc".repeat(32)}`,
-    targetScore: "12000000000",
-    direction: "LowerIsBetter",
-    bond: "0",
-    challengeWindow: 3600,
-    feeBps: 250,
-    status: "Funding",
-    raised: "250000000",
-    backerCount: 2,
-    createdBlock: 1,
-    createdTx: `0x${"34".repeat(32)}`,
-  });
+  await db.handle.db.insert(bounties).values(
+    bountyRow({
+      bountyId: "1",
+      fundingDeadline: String(Math.floor(Date.now() / 1000) + 5 * 86_400),
+      deliveryDeadline: String(Math.floor(Date.now() / 1000) + 30 * 86_400),
+      specHash: specHash(hindiGptSpec),
+      targetScore: "12000000000",
+      direction: "LowerIsBetter",
+      backerCount: 2,
+      createdBlock: 1,
+    }),
+  );
   web = await serveWeb(build, { RPC_URL: anvil.url, REDIS_URL: redis.url, DATABASE_URL: db.url });
   await webReady(web);
 }, 180_000);

@@ -7,7 +7,7 @@ import { homeBoards } from "../../app/models/bounty.server.js";
 import { knownDeployments, listDeployments } from "../../app/models/deployment.server.js";
 import { migrateDb, migrationsFolder, openDb, pingDb, queryRows } from "../../db/client.server.js";
 import { bounties, deployments } from "../../db/schema/index.js";
-import { dbTargets, servePglite, type TestDb } from "../setup/fixtures.js";
+import { bountyRow, dbTargets, servePglite, type TestDb } from "../setup/fixtures.js";
 
 const row = (chainId: number, name: string, address: string) => ({
   chainId,
@@ -136,30 +136,9 @@ describe("PGlite served over a socket (as npm run dev shares it)", () => {
     const served = await servePglite();
     const app = await openDb({ kind: "postgres", url: served.url, maxConnections: 8 });
     try {
-      await served.handle.db.insert(bounties).values({
-        chainId: 31337,
-        bountyId: "1",
-        dao: `0x${"da".repeat(20)}`,
-        token: `0x${"70".repeat(20)}`,
-        goal: "1000",
-        fundingDeadline: "2000000000",
-        deliveryDeadline: "2100000000",
-        specHash: `0x${"5e".repeat(32)}`,
-        evalSetCommitment: `0x${"ec".repeat(32)}`,
-        metricId: `0x${"11".repeat(32)}`,
-        targetScore: "900000000",
-        direction: "HigherIsBetter",
-        bond: "0",
-        challengeWindow: 3600,
-        feeBps: 0,
-        status: "Funding",
-        raised: "10",
-        backerCount: 3,
-        createdBlock: 7,
-        createdTx: `0x${"34".repeat(32)}`,
-      });
+      await served.handle.db.insert(bounties).values(bountyRow({ bountyId: "1", backerCount: 3 }));
       const boards = await Promise.all(
-        Array.from({ length: 24 }, () => homeBoards(app.db, 31337, new Map())),
+        Array.from({ length: 24 }, () => homeBoards(app.db, 31_337, new Map())),
       );
       for (const board of boards) {
         expect(board.byBackers.map((b) => [b.bountyId, b.backerCount])).toEqual([["1", 3]]);

@@ -6,7 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HealthReport } from "../../app/lib/health.server.js";
 import { bounties, deployments, indexerState } from "../../db/schema/index.js";
-import { servePglite, startTestAnvil, startTestRedis, type TestService } from "../setup/fixtures.js";
+import {
+  bountyRow,
+  servePglite,
+  startTestAnvil,
+  startTestRedis,
+  type TestService,
+} from "../setup/fixtures.js";
 import { buildWeb, serveWeb, type WebBuild, webReady } from "../setup/web.js";
 
 let build: WebBuild;
@@ -41,28 +47,9 @@ describe("the web server", () => {
       deployer: "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266",
       deployedAt: new Date(),
     });
-    await db.handle.db.insert(bounties).values({
-      chainId: 31_337,
-      bountyId: "7",
-      dao: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-      token: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-      goal: "1000000000",
-      fundingDeadline: "1900000000",
-      deliveryDeadline: "1900100000",
-      specHash: `0x${"aa".repeat(32)}`,
-      evalSetCommitment: `0x${"bb".repeat(32)}`,
-      metricId: `0x${"cc".repeat(32)}`,
-      targetScore: "800000",
-      direction: "HigherIsBetter",
-      bond: "0",
-      challengeWindow: 3600,
-      feeBps: 250,
-      status: "Funded",
-      raised: "1250000000",
-      backerCount: 3,
-      createdBlock: 40,
-      createdTx: `0x${"34".repeat(32)}`,
-    });
+    await db.handle.db
+      .insert(bounties)
+      .values(bountyRow({ bountyId: "7", status: "Funded", raised: "1250000000" }));
     await db.handle.db.insert(indexerState).values({ chainId: 31_337, board: "0x00", cursor: 57 });
     const web = await serve({ RPC_URL: anvil.url, REDIS_URL: redis.url, DATABASE_URL: db.url });
     try {

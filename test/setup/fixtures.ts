@@ -11,6 +11,7 @@ import path from "node:path";
 import pg from "pg";
 import { type DbHandle, migrateDb, openDb } from "../../db/client.server.js";
 import { createPgliteSocketServer } from "../../db/pglite-socket.js";
+import type { bounties } from "../../db/schema/index.js";
 import { freePort } from "../../scripts/lib/processes.js";
 import { startAnvil, startRedis } from "../../scripts/lib/services.js";
 
@@ -149,4 +150,34 @@ export async function waitUntil<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * A `bounties` row as the indexer would store it for a bounty on the dev chain (31337), funding, with
+ * three backers; `fields` replace the defaults.
+ */
+export function bountyRow(fields: Partial<typeof bounties.$inferInsert> = {}): typeof bounties.$inferInsert {
+  return {
+    chainId: 31_337,
+    bountyId: "1",
+    dao: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    token: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    goal: "1000000000",
+    fundingDeadline: "1900000000",
+    deliveryDeadline: "1900100000",
+    specHash: `0x${"aa".repeat(32)}`,
+    evalSetCommitment: `0x${"bb".repeat(32)}`,
+    metricId: `0x${"cc".repeat(32)}`,
+    targetScore: "800000",
+    direction: "HigherIsBetter",
+    bond: "0",
+    challengeWindow: 3600,
+    feeBps: 250,
+    status: "Funding",
+    raised: "250000000",
+    backerCount: 3,
+    createdBlock: 40,
+    createdTx: `0x${"34".repeat(32)}`,
+    ...fields,
+  };
 }
