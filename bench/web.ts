@@ -231,16 +231,47 @@ async function measure(base: string): Promise<void> {
   );
 }
 
-const baseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-const postgres = baseUrl ? await createPostgresDatabase(baseUrl) : undefined;
-// PGlite runs in a process of its own, as `npm run dev` runs it: in this one, its queries (synchronous
-// WebAssembly) would hold up the load generator's clock and inflate every latency measured meanwhile.
-const pgliteDir = postgres ? undefined : mkdtempSync(path.join(os.tmpdir(), "crowdtrain-bench-web-"));
-const pglite = pgliteDir ? await startPgliteServer({ dataDir: pgliteDir }) : undefined;
-const dbUrl = postgres?.url ?? (pglite?.url as string);
-const redis = await startRedis({ port: await freePort() });
-const build = buildWeb("bench-web");
+/** What this run started, undone in reverse order by cleanUp: once, on the way out or on a signal. */
+const cleanups: (() => unknown)[] = [];
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) {
+      await Promise.resolve()
+        .then(step)
+        .catch((error: Error) => say(`cleanup: ${error.message}`));
+    }
+  })();
+  return cleaning;
+}
+// Ctrl-C (the way out of --hold) or an interruption while seeding or timing: everything goes too.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void cleanUp().finally(() => process.exit(signal === "SIGINT" ? 130 : 143)));
+}
+
 try {
+  const baseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  const postgres = baseUrl ? await createPostgresDatabase(baseUrl) : undefined;
+  if (postgres) cleanups.push(() => postgres.drop());
+  // PGlite runs in a process of its own, as `npm run dev` runs it: in this one, its queries (synchronous
+  // WebAssembly) would hold up the load generator's clock and inflate every latency measured meanwhile.
+  const pgliteDir = postgres ? undefined : mkdtempSync(path.join(os.tmpdir(), "crowdtrain-bench-web-"));
+  if (pgliteDir) cleanups.push(() => rmSync(pgliteDir, { recursive: true, force: true }));
+  const pglite = pgliteDir
+    ? await startPgliteServer({
+        dataDir: pgliteDir,
+        onSpawn: (proc) => cleanups.push(() => proc.stop(10_000)),
+        onLine: (line) => say(`[db] ${line}`),
+      })
+    : undefined;
+  const dbUrl = postgres?.url ?? (pglite?.url as string);
+  const redis = await startRedis({
+    port: await freePort(),
+    onSpawn: (proc) => cleanups.push(() => proc.stop(5_000)),
+  });
+  const build = buildWeb("bench-web");
+  cleanups.push(() => build.remove());
+
   say(
     `bench:web: ${postgres ? "Postgres" : "PGlite (its own process, data in a temporary directory)"}, ${BOUNTIES} bounties, ${CONTRIBUTIONS} contributions`,
   );
@@ -267,21 +298,15 @@ try {
         }
       : {},
   );
-  try {
-    await webReady(web);
-    if (values.hold) {
-      say(`serving ${web.url} (--hold: Ctrl-C to stop and clean up)`);
-      await new Promise((resolve) => process.once("SIGINT", resolve));
-    } else {
-      await measure(web.url);
-    }
-  } finally {
-    await web.server.stop(5_000);
+  cleanups.push(() => web.server.stop(5_000));
+  await webReady(web);
+  if (values.hold) {
+    say(`serving ${web.url} (--hold: Ctrl-C to stop and clean up)`);
+    // Until the signal handler above cleans up and exits (the timer keeps the process up meanwhile).
+    await new Promise(() => setInterval(() => {}, 60_000));
+  } else {
+    await measure(web.url);
   }
 } finally {
-  build.remove();
-  await redis.process.stop(5_000);
-  await pglite?.process.stop(10_000);
-  if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
-  await postgres?.drop();
+  await cleanUp();
 }

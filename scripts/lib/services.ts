@@ -139,14 +139,18 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<R
     ...nodeTs("db/pglite-server.ts", "--dir", path.resolve(options.dataDir), "--port", "0"),
     cwd: root,
     onLine: (line) => {
-      let event: { event?: string; url?: string };
+      let event: unknown;
       try {
         event = JSON.parse(line);
       } catch {
         options.onLine?.(line); // not an event: an ordinary log line
         return;
       }
-      if (event.event === "ready" && event.url) announce(event.url);
+      const { event: name, url } = (typeof event === "object" && event !== null ? event : {}) as {
+        event?: unknown;
+        url?: unknown;
+      };
+      if (name === "ready" && typeof url === "string") announce(url);
     },
   });
   options.onSpawn?.(proc);

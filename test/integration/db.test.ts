@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { homeBoards } from "../../app/models/bounty.server.js";
 import { knownDeployments, listDeployments } from "../../app/models/deployment.server.js";
 import { migrateDb, migrationsFolder, openDb, pingDb, queryRows } from "../../db/client.server.js";
-import { bounties, deployments } from "../../db/schema/index.js";
+import { bounties, deployments, leases } from "../../db/schema/index.js";
+import { createPool } from "../../jobs/dispatch/pools.server.js";
 import { bountyRow, dbTargets, servePglite, type TestDb } from "../setup/fixtures.js";
 
 const row = (chainId: number, name: string, address: string) => ({
@@ -19,7 +20,7 @@ const row = (chainId: number, name: string, address: string) => ({
   deployedAt: new Date("2026-05-01T12:00:00Z"),
 });
 
-describe.each(dbTargets())("database on $name", ({ open }) => {
+describe.each(dbTargets())("database on $name", ({ name, open }) => {
   let testDb: TestDb;
   beforeAll(async () => {
     testDb = await open();
@@ -66,15 +67,17 @@ describe.each(dbTargets())("database on $name", ({ open }) => {
 
   it("remembers a chain's deployments for a few seconds: the pages' root loader reads them once, not per call", async () => {
     const { db } = testDb.handle;
-    await db.insert(deployments).values(row(5, "BountyBoard", "0xb5"));
-    const first = knownDeployments(db, 5);
+    // The cache is the process's: each database gets a chain of its own, so neither reads the other's entry.
+    const chain = name === "pglite" ? 5 : 6;
+    await db.insert(deployments).values(row(chain, "BountyBoard", "0xb5"));
+    const first = knownDeployments(db, chain);
     expect((await first).map((d) => d.name)).toEqual(["BountyBoard"]);
     // A row added now is not seen until the cache expires: awaiting the remembered read does not re-run it
     // (it did when the cache held drizzle's query builder, which queries again on every await).
-    await db.insert(deployments).values(row(5, "TestToken", "0x75"));
+    await db.insert(deployments).values(row(chain, "TestToken", "0x75"));
     expect((await first).map((d) => d.name)).toEqual(["BountyBoard"]);
-    expect((await knownDeployments(db, 5)).map((d) => d.name)).toEqual(["BountyBoard"]);
-    expect((await listDeployments(db, 5)).map((d) => d.name)).toEqual(["BountyBoard", "TestToken"]);
+    expect((await knownDeployments(db, chain)).map((d) => d.name)).toEqual(["BountyBoard"]);
+    expect((await listDeployments(db, chain)).map((d) => d.name)).toEqual(["BountyBoard", "TestToken"]);
   });
 });
 
@@ -136,12 +139,54 @@ describe("PGlite served over a socket (as npm run dev shares it)", () => {
     const served = await servePglite();
     const app = await openDb({ kind: "postgres", url: served.url, maxConnections: 8 });
     try {
-      await served.handle.db.insert(bounties).values(bountyRow({ bountyId: "1", backerCount: 3 }));
+      // One bounty for each board: funding (most backed), fulfilled with a best score, and one in training.
+      await served.handle.db.insert(bounties).values([
+        bountyRow({ bountyId: "1", backerCount: 3 }),
+        bountyRow({
+          bountyId: "2",
+          backerCount: 1,
+          status: "Fulfilled",
+          bestScore: "950000",
+          bestMargin: 0.5,
+        }),
+        bountyRow({ bountyId: "3", backerCount: 2, status: "Funded" }),
+      ]);
+      const { pool } = await createPool(served.handle.db, {
+        name: "socket-pool",
+        operator: "0x000000000000000000000000000000000000dEaD",
+        gpuModel: "H100",
+        gpuCount: 1,
+        vramGb: 80,
+        maxLeases: 1,
+      });
+      await served.handle.db.insert(leases).values({
+        id: "lease-3",
+        chainId: 31_337,
+        bountyId: "3",
+        jobId: "train-31337-3",
+        queue: "train-v0-g0",
+        poolId: pool.id,
+        attempt: 1,
+        status: "active",
+        leasedAt: new Date(),
+        expiresAt: new Date(Date.now() + 60_000),
+        percent: 42,
+      });
+      // Many home pages at once, over as many connections: every statement prepared on each.
       const boards = await Promise.all(
         Array.from({ length: 24 }, () => homeBoards(app.db, 31_337, new Map())),
       );
       for (const board of boards) {
-        expect(board.byBackers.map((b) => [b.bountyId, b.backerCount])).toEqual([["1", 3]]);
+        expect(board.byBackers.map((b) => [b.bountyId, b.backerCount])).toEqual([
+          ["1", 3],
+          ["3", 2],
+          ["2", 1],
+        ]);
+        expect(board.byScore.map((b) => [b.bountyId, b.bestMargin])).toEqual([["2", 0.5]]);
+        expect(board.fulfilled.map((b) => b.bountyId)).toEqual(["2"]);
+        expect(board.training.map((b) => [b.bountyId, b.percent, b.pool])).toEqual([
+          ["3", 42, "socket-pool"],
+        ]);
       }
     } finally {
       await app.close();
