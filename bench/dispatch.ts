@@ -28,6 +28,7 @@ import { createRedis } from "../lib/redis.server.js";
 import { freePort } from "../scripts/lib/processes.js";
 import { startRedis } from "../scripts/lib/services.js";
 import { createPostgresDatabase } from "../test/setup/fixtures.js";
+import { Cleanups } from "./lib/cleanups.js";
 
 const { values } = parseArgs({
   options: { jobs: { type: "string", default: "5000" }, samples: { type: "string", default: "300" } },
@@ -64,15 +65,23 @@ function bounty(i: number, enqueuedAt: number): TrainingJobData {
   };
 }
 
-const redis = await startRedis({ port: await freePort() });
-const baseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-const postgres = baseUrl ? await createPostgresDatabase(baseUrl) : undefined;
-const handle: DbHandle = await openDb(
-  postgres ? { kind: "postgres", url: postgres.url } : { kind: "pglite" },
-);
-await migrateDb(handle);
-const connection = createRedis(redis.url, "worker", { enableAutoPipelining: process.env.AP === "1" });
+// An interrupted run drops its database and stops its redis-server too.
+const cleanups = new Cleanups(say);
 try {
+  const redis = await startRedis({
+    port: await freePort(),
+    onSpawn: (proc) => cleanups.add(() => proc.stop(5_000)),
+  });
+  const baseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  const postgres = baseUrl ? await createPostgresDatabase(baseUrl) : undefined;
+  if (postgres) cleanups.add(() => postgres.drop());
+  const handle: DbHandle = await openDb(
+    postgres ? { kind: "postgres", url: postgres.url } : { kind: "pglite" },
+  );
+  cleanups.add(() => handle.close());
+  await migrateDb(handle);
+  const connection = createRedis(redis.url, "worker", { enableAutoPipelining: process.env.AP === "1" });
+  cleanups.add(() => connection.disconnect());
   say(
     `bench:dispatch: ${M} jobs, ${SLOTS} slots, lease rows in ${postgres ? "Postgres" : "in-memory PGlite"}`,
   );
@@ -229,8 +238,5 @@ try {
     })}\n`,
   );
 } finally {
-  connection.disconnect();
-  await handle.close();
-  await postgres?.drop();
-  await redis.process.stop(5_000);
+  await cleanups.run();
 }

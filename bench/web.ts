@@ -44,6 +44,7 @@ import { freePort } from "../scripts/lib/processes.js";
 import { startPgliteServer, startRedis } from "../scripts/lib/services.js";
 import { createPostgresDatabase } from "../test/setup/fixtures.js";
 import { buildWeb, serveWeb, webReady } from "../test/setup/web.js";
+import { Cleanups } from "./lib/cleanups.js";
 
 const { values } = parseArgs({
   options: {
@@ -231,46 +232,31 @@ async function measure(base: string): Promise<void> {
   );
 }
 
-/** What this run started, undone in reverse order by cleanUp: once, on the way out or on a signal. */
-const cleanups: (() => unknown)[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) {
-      await Promise.resolve()
-        .then(step)
-        .catch((error: Error) => say(`cleanup: ${error.message}`));
-    }
-  })();
-  return cleaning;
-}
-// Ctrl-C (the way out of --hold) or an interruption while seeding or timing: everything goes too.
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => void cleanUp().finally(() => process.exit(signal === "SIGINT" ? 130 : 143)));
-}
+// Ctrl-C (the way out of --hold) or an interruption while seeding or timing: everything started goes too.
+const cleanups = new Cleanups(say);
 
 try {
   const baseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   const postgres = baseUrl ? await createPostgresDatabase(baseUrl) : undefined;
-  if (postgres) cleanups.push(() => postgres.drop());
+  if (postgres) cleanups.add(() => postgres.drop());
   // PGlite runs in a process of its own, as `npm run dev` runs it: in this one, its queries (synchronous
   // WebAssembly) would hold up the load generator's clock and inflate every latency measured meanwhile.
   const pgliteDir = postgres ? undefined : mkdtempSync(path.join(os.tmpdir(), "crowdtrain-bench-web-"));
-  if (pgliteDir) cleanups.push(() => rmSync(pgliteDir, { recursive: true, force: true }));
+  if (pgliteDir) cleanups.add(() => rmSync(pgliteDir, { recursive: true, force: true }));
   const pglite = pgliteDir
     ? await startPgliteServer({
         dataDir: pgliteDir,
-        onSpawn: (proc) => cleanups.push(() => proc.stop(10_000)),
+        onSpawn: (proc) => cleanups.add(() => proc.stop(10_000)),
         onLine: (line) => say(`[db] ${line}`),
       })
     : undefined;
   const dbUrl = postgres?.url ?? (pglite?.url as string);
   const redis = await startRedis({
     port: await freePort(),
-    onSpawn: (proc) => cleanups.push(() => proc.stop(5_000)),
+    onSpawn: (proc) => cleanups.add(() => proc.stop(5_000)),
   });
   const build = buildWeb("bench-web");
-  cleanups.push(() => build.remove());
+  cleanups.add(() => build.remove());
 
   say(
     `bench:web: ${postgres ? "Postgres" : "PGlite (its own process, data in a temporary directory)"}, ${BOUNTIES} bounties, ${CONTRIBUTIONS} contributions`,
@@ -298,15 +284,15 @@ try {
         }
       : {},
   );
-  cleanups.push(() => web.server.stop(5_000));
+  cleanups.add(() => web.server.stop(5_000));
   await webReady(web);
   if (values.hold) {
     say(`serving ${web.url} (--hold: Ctrl-C to stop and clean up)`);
-    // Until the signal handler above cleans up and exits (the timer keeps the process up meanwhile).
+    // Until Ctrl-C: Cleanups' signal handler cleans up and exits (the timer keeps the process up meanwhile).
     await new Promise(() => setInterval(() => {}, 60_000));
   } else {
     await measure(web.url);
   }
 } finally {
-  await cleanUp();
+  await cleanups.run();
 }
