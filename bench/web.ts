@@ -6,9 +6,9 @@
  * (default 1,000,000) into a fresh Postgres database on TEST_DATABASE_URL's
  * (or DATABASE_URL's) server, or, when neither is set, into PGlite served
  * over its socket by a process of its own (db/pglite-server.ts, as `npm run
- * dev` runs it) with its data in a temporary directory; builds the app and serves it with remix-serve
- * (production mode); then times N GET requests (default 500) at concurrency K
- * (default 4) for `/`, for `/bounties?status=Funding&sort=backers&page=3` and
+ * dev` runs it) with its data in a temporary directory; builds the app and
+ * serves it with remix-serve (production mode); then times N GET requests
+ * (default 500) at concurrency K (default 4) for `/`, for `/bounties?status=Funding&sort=backers&page=3` and
  * for `/bounties` (sorted by funding normalized across tokens, computed per
  * row), after a warm-up, and again at the `--also` concurrencies (default 1
  * and 10), for the README's table. Prints p50, p95 and requests per second;

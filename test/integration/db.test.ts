@@ -172,7 +172,7 @@ describe("PGlite served over a socket (as npm run dev shares it)", () => {
         expiresAt: new Date(Date.now() + 60_000),
         percent: 42,
       });
-      // Many home pages at once, over as many connections: every statement prepared on each.
+      // Many home pages at once, over eight connections that PGlite's one session serves in turn.
       const boards = await Promise.all(
         Array.from({ length: 24 }, () => homeBoards(app.db, 31_337, new Map())),
       );
