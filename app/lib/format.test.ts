@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { formatAmount, formatTokenAmount, formatValue, parseAmount, percentOf, shortHex } from "./format";
+import {
+  formatAmount,
+  formatTokenAmount,
+  formatUtc,
+  formatValue,
+  parseAmount,
+  percentOf,
+  shortHex,
+  timeLeft,
+} from "./format";
 
 describe("formatAmount", () => {
   it("shows base units as whole tokens with separators and the symbol", () => {
@@ -38,6 +47,23 @@ describe("the other helpers", () => {
     expect(shortHex("0x5FbDB2315678afecb367f032d93F642f64180aa3")).toBe("0x5FbD…0aa3");
     expect(percentOf("50", "200")).toBe(25);
     expect(percentOf("500", "200")).toBe(100);
+  });
+});
+
+describe("times", () => {
+  it("writes moments in UTC with a fixed locale", () => {
+    expect(formatUtc("2026-11-27T21:50:39.123Z")).toBe("27 Nov 2026, 21:50 UTC");
+    expect(formatUtc("2027-01-02T00:05:00Z")).toBe("2 Jan 2027, 00:05 UTC");
+  });
+
+  it("counts time left from the given now, in the largest unit", () => {
+    const now = Date.parse("2026-11-27T00:00:00Z");
+    const at = (seconds: number) => String(now / 1000 + seconds);
+    expect(timeLeft(at(7 * 86_400), now)).toBe("7 d left");
+    expect(timeLeft(at(7 * 86_400 - 1), now)).toBe("6 d left");
+    expect(timeLeft(at(3 * 3_600 + 59), now)).toBe("3 h left");
+    expect(timeLeft(at(30), now)).toBe("1 min left");
+    expect(timeLeft(at(0), now)).toBe("ended");
   });
 });
 

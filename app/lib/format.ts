@@ -14,8 +14,12 @@ export function percentOf(raised: string, goal: string): number {
   return Math.min(100, pct);
 }
 
-/** Time left until a unix deadline (seconds), in the largest sensible unit, or "ended". */
-export function timeLeft(deadline: string, nowMs = Date.now()): string {
+/**
+ * Time left until a unix deadline (seconds), in the largest sensible unit, or "ended". Pages pass the
+ * `now` their loader read, so the server's text and the browser's hydration agree even when a unit
+ * boundary passes between the two.
+ */
+export function timeLeft(deadline: string, nowMs: number): string {
   const seconds = Number(deadline) - Math.floor(nowMs / 1000);
   if (!(seconds > 0)) return "ended";
   if (seconds >= 86_400) return `${Math.floor(seconds / 86_400)} d left`;
@@ -49,6 +53,24 @@ export interface TokenDisplay {
 export function formatTokenAmount(baseUnits: string, token: TokenDisplay): string {
   if (token.tokenDecimals === null) return `${baseUnits} base units`;
   return formatAmount(baseUnits, token.tokenDecimals, token.tokenSymbol ?? "");
+}
+
+const utcFormat = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "UTC",
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
+/**
+ * A moment (ISO text or epoch ms) as "27 Nov 2026, 21:50 UTC". The locale and time zone are fixed, so
+ * the server and the browser write the same text whatever their settings and hydration never differs.
+ */
+export function formatUtc(at: string | number): string {
+  return `${utcFormat.format(new Date(at))} UTC`;
 }
 
 /** A fixed locale, so the server and the browser write the same text (made once: formatters are costly). */

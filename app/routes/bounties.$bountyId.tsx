@@ -2,7 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { BountyActions } from "~/components/BountyActions";
-import { formatTokenAmount, percentOf, shortHex, timeLeft } from "~/lib/format";
+import { formatTokenAmount, formatUtc, percentOf, shortHex, timeLeft } from "~/lib/format";
 import { bountyDetail } from "~/models/bounty.server";
 import { bountyQueueStatus, type QueueStatus } from "~/models/queue.server";
 import { services } from "~/services.server";
@@ -50,11 +50,13 @@ export async function loader({ params }: LoaderFunctionArgs) {
       submittedAt: new Date(Number(s.submittedAt) * 1000).toISOString(),
     })),
     timeline,
+    // Time left is counted from this, not from each renderer's clock, so hydration sees the same text.
+    now: Date.now(),
   });
 }
 
 export default function BountyPage() {
-  const { bountyId, name, bounty, token, spec, queue, submissions, timeline } =
+  const { bountyId, name, bounty, token, spec, queue, submissions, timeline, now } =
     useLoaderData<typeof loader>();
   const pct = percentOf(bounty.raised, bounty.goal);
   const finalized = ["Fulfilled", "Failed", "Cancelled"].includes(bounty.status);
@@ -72,9 +74,9 @@ export default function BountyPage() {
           <strong>{bounty.status}</strong> · {bounty.backerCount}{" "}
           {bounty.backerCount === 1 ? "backer" : "backers"} ·{" "}
           {bounty.status === "Funding"
-            ? timeLeft(bounty.fundingDeadline)
+            ? timeLeft(bounty.fundingDeadline, now)
             : bounty.status === "Funded"
-              ? `delivery ${timeLeft(bounty.deliveryDeadline)}`
+              ? `delivery ${timeLeft(bounty.deliveryDeadline, now)}`
               : "closed"}
         </p>
         <progress className="funding" max={100} value={pct} aria-label="raised against goal" />
@@ -97,10 +99,7 @@ export default function BountyPage() {
           {queue.state === "waiting" ? (
             <p>
               Waiting for a GPU pool: position {(queue.position ?? 0) + 1} in its queue
-              {queue.estimatedStartAt
-                ? `, estimated start ${new Date(queue.estimatedStartAt).toLocaleString()}`
-                : ""}
-              .
+              {queue.estimatedStartAt ? `, estimated start ${formatUtc(queue.estimatedStartAt)}` : ""}.
             </p>
           ) : (
             <>
@@ -183,7 +182,9 @@ export default function BountyPage() {
                         <code>{shortHex(s.trainer)}</code>
                       </Link>
                     </td>
-                    <td>{new Date(s.submittedAt).toLocaleString()}</td>
+                    <td>
+                      <time dateTime={s.submittedAt}>{formatUtc(s.submittedAt)}</time>
+                    </td>
                     <td>
                       {s.verdict}
                       {s.outcome === "copy" ? <span className="flag"> copy of #{s.copyOf}</span> : null}
@@ -213,7 +214,10 @@ export default function BountyPage() {
                   ) : null}
                 </>
               ) : entry.at ? (
-                <span className="muted"> at {new Date(entry.at).toLocaleString()}</span>
+                <span className="muted">
+                  {" "}
+                  at <time dateTime={entry.at}>{formatUtc(entry.at)}</time>
+                </span>
               ) : null}
             </li>
           ))}

@@ -36,12 +36,16 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
 
 /**
  * Collects what a page reports going wrong: uncaught errors, console errors, and responses of 400 and
- * above (naming which request failed, where the console only says that one did). Tests expect it empty.
+ * above (naming which request failed, where the console only says that one did), each with the page's
+ * address. Tests expect it empty.
  */
 export function watchProblems(page: Page, problems: string[] = []): string[] {
-  page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
+  page.on("pageerror", (error) => problems.push(`page: ${error.message} (on ${page.url()})`));
   page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console: ${message.text()}`);
+    if (message.type() !== "error") return;
+    // For a failed load the location is the resource's address, which the text leaves out.
+    const at = message.location().url;
+    problems.push(`console: ${message.text()} (on ${page.url()}${at ? `, at ${at}` : ""})`);
   });
   page.on("response", (response) => {
     if (response.status() >= 400) problems.push(`http ${response.status()}: ${response.url()}`);
