@@ -68,6 +68,14 @@ describe("the web server", () => {
       expect(html).not.toContain(redis.url);
       expect(html).not.toContain(db.url);
 
+      // The icon browsers ask for by its old name leads to the one the pages name.
+      const icon = await fetch(`${web.url}/favicon.ico`, { redirect: "manual" });
+      expect(icon.status).toBe(301);
+      expect(icon.headers.get("location")).toBe("/favicon.svg");
+      const svg = await fetch(new URL("/favicon.svg", web.url));
+      expect(svg.status).toBe(200);
+      expect(svg.headers.get("content-type")).toContain("image/svg+xml");
+
       const { status, body } = await health(web.url);
       expect(status).toBe(200);
       expect(body.status).toBe("ok");
