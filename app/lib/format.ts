@@ -55,22 +55,16 @@ export function formatTokenAmount(baseUnits: string, token: TokenDisplay): strin
   return formatAmount(baseUnits, token.tokenDecimals, token.tokenSymbol ?? "");
 }
 
-const utcFormat = new Intl.DateTimeFormat("en-GB", {
-  timeZone: "UTC",
-  year: "numeric",
-  month: "short",
-  day: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-});
-
 /**
- * A moment (ISO text or epoch ms) as "27 Nov 2026, 21:50 UTC". The locale and time zone are fixed, so
- * the server and the browser write the same text whatever their settings and hydration never differs.
+ * A moment (ISO text or epoch ms) as "2026-11-27 21:50 UTC", cut from its ISO form: no locale data and no
+ * time zone, so the server and any browser write the same text and hydration never differs. "—" for an
+ * invalid moment.
  */
 export function formatUtc(at: string | number): string {
-  return `${utcFormat.format(new Date(at))} UTC`;
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return "—";
+  const iso = date.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
 /** A fixed locale, so the server and the browser write the same text (made once: formatters are costly). */

@@ -99,7 +99,15 @@ export default function BountyPage() {
           {queue.state === "waiting" ? (
             <p>
               Waiting for a GPU pool: position {(queue.position ?? 0) + 1} in its queue
-              {queue.estimatedStartAt ? `, estimated start ${formatUtc(queue.estimatedStartAt)}` : ""}.
+              {queue.estimatedStartAt ? (
+                <>
+                  , estimated start{" "}
+                  <time dateTime={new Date(queue.estimatedStartAt).toISOString()}>
+                    {formatUtc(queue.estimatedStartAt)}
+                  </time>
+                </>
+              ) : null}
+              .
             </p>
           ) : (
             <>

@@ -8,6 +8,7 @@ import {
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { requireMethod } from "~/lib/api.server";
+import { formatUtc } from "~/lib/format";
 import { requireCsrf, requireUser } from "~/lib/session.server";
 import {
   listNotifications,
@@ -64,11 +65,6 @@ export async function action({ request }: ActionFunctionArgs) {
   return json<ActionData>({ ok: true, marked }, { headers: PRIVATE });
 }
 
-/** `2026-03-01 14:05 UTC`: the same text on the server and in the browser (no locale, no time zone). */
-function when(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-}
-
 export default function Notifications() {
   const { notifications, unread, csrf } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
@@ -107,7 +103,7 @@ export default function Notifications() {
               {n.read ? null : <strong>New: </strong>}
               <Link to={`/bounties/${n.bountyId}`}>{n.message}</Link>{" "}
               <span className="muted">
-                <time dateTime={n.createdAt}>{when(n.createdAt)}</time>
+                <time dateTime={n.createdAt}>{formatUtc(n.createdAt)}</time>
               </span>
             </li>
           ))}
