@@ -12,7 +12,8 @@
  * for `/bounties` (sorted by funding normalized across tokens, computed per
  * row), after a warm-up, and again at the `--also` concurrencies (default 1
  * and 10), for the README's table. The pages take turns in five rounds of N/5
- * requests, and each page's figures pool its rounds. Prints p50, p95 and requests per second;
+ * requests (each round starting with the next page), and each page's
+ * figures pool its rounds. Prints p50, p95 and requests per second;
  * the last line is one JSON object, for concurrency K.
  *
  * The bounties are spread over three tokens with 6, 9 and 18 decimals (one
@@ -171,13 +172,19 @@ function get(url: string, agent: http.Agent): Promise<{ status: number; body: Bu
 }
 
 /**
- * N requests to `path`, K at a time over K kept-alive connections; each must answer 200. Latencies in ms,
- * sorted. node:http rather than fetch: the load generator shares the two cores with the server, and fetch
+ * N requests to `path`, K at a time over K kept-alive connections (those of `kept` when given, so that
+ * rounds reuse their connections); each must answer 200. Latencies in ms, sorted. node:http rather than fetch: the load generator shares the two cores with the server, and fetch
  * (with its decompression) costs about three times as much CPU per request.
  */
-async function timeRequests(base: string, path: string, n: number, concurrency: number): Promise<number[]> {
+async function timeRequests(
+  base: string,
+  path: string,
+  n: number,
+  concurrency: number,
+  kept?: http.Agent,
+): Promise<number[]> {
   const latencies: number[] = [];
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const agent = kept ?? new http.Agent({ keepAlive: true, maxSockets: concurrency });
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -193,7 +200,7 @@ async function timeRequests(base: string, path: string, n: number, concurrency: 
       }
     }),
   );
-  agent.destroy();
+  if (!kept) agent.destroy();
   return latencies.sort((a, b) => a - b);
 }
 
@@ -212,23 +219,35 @@ async function measure(base: string): Promise<void> {
     // The pages take turns, a chunk of requests each per round, so none is favored by when it runs: this
     // machine drifts by tens of percent within minutes, and timed one after the other, whichever page
     // went first measured worst (home 47 ms and list 32 ms at p95 in one order, 41 and 39 in the other).
+    const names = Object.keys(pages) as (keyof typeof pages)[];
     const timed = Object.fromEntries(
-      Object.keys(pages).map((name) => [name, { latencies: [] as number[], ms: 0 }]),
-    );
-    for (const path of Object.values(pages))
-      await timeRequests(base, path, Math.min(50, REQUESTS), concurrency); // settle at this concurrency
+      names.map((name) => [
+        name,
+        {
+          latencies: [] as number[],
+          ms: 0,
+          agent: new http.Agent({ keepAlive: true, maxSockets: concurrency }),
+        },
+      ]),
+    ) as Record<keyof typeof pages, { latencies: number[]; ms: number; agent: http.Agent }>;
+    for (const name of names) {
+      await timeRequests(base, pages[name], Math.min(50, REQUESTS), concurrency, timed[name].agent); // settle
+    }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, path] of Object.entries(pages)) {
+      // Each round starts with the next page, so none always follows the same one.
+      for (let turn = 0; turn < names.length; turn++) {
+        const name = names[(round + turn) % names.length] as keyof typeof pages;
+        const page = timed[name];
         const chunk = Math.floor(REQUESTS / ROUNDS) + (round < REQUESTS % ROUNDS ? 1 : 0);
         const started = performance.now();
-        const latencies = await timeRequests(base, path, chunk, concurrency);
-        const page = timed[name] as { latencies: number[]; ms: number };
+        page.latencies.push(...(await timeRequests(base, pages[name], chunk, concurrency, page.agent)));
         page.ms += performance.now() - started;
-        page.latencies.push(...latencies);
       }
     }
-    for (const [name, path] of Object.entries(pages)) {
-      const { latencies, ms } = timed[name] as { latencies: number[]; ms: number };
+    for (const page of Object.values(timed)) page.agent.destroy();
+    for (const name of names) {
+      const { latencies, ms } = timed[name];
+      const path = pages[name];
       latencies.sort((a, b) => a - b);
       const p50 = percentile(latencies, 50);
       const p95 = percentile(latencies, 95);
