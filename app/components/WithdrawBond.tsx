@@ -1,6 +1,8 @@
 import { useRevalidator } from "@remix-run/react";
+import { useState } from "react";
 import { useAccount } from "wagmi";
 import { usePlatform } from "~/lib/platform";
+import { useLiveUpdates } from "~/lib/use-live-updates";
 import { useTransaction } from "~/lib/use-transaction";
 import { boardErrorsAbi } from "~/lib/wallet-errors";
 import { TxStatus } from "./TxStatus";
@@ -8,13 +10,16 @@ import { TxStatus } from "./TxStatus";
 /**
  * A trainer's "withdraw bond" for one claim, shown to the trainer's own connected wallet only. The
  * contract returns a bond once one of the trainer's checkpoints was scored; the simulation says so when
- * it is not yet the case.
+ * it is not yet the case. Once the bond is withdrawn the page reloads its data every second until the
+ * indexer has seen it, and the row, now "Returned", no longer shows this button.
  */
 export function WithdrawBond({ trainer, bountyId }: { trainer: string; bountyId: string }) {
   const { address } = useAccount();
   const { contracts } = usePlatform();
   const revalidator = useRevalidator();
   const { state, run, busy } = useTransaction();
+  const [withdrawn, setWithdrawn] = useState(false);
+  useLiveUpdates(withdrawn, 1_000);
   const board = contracts.board;
   if (!board || !address || address.toLowerCase() !== trainer.toLowerCase()) return null;
   async function withdraw() {
@@ -27,7 +32,10 @@ export function WithdrawBond({ trainer, bountyId }: { trainer: string; bountyId:
       });
       return "Bond withdrawn.";
     });
-    if (ok) revalidator.revalidate();
+    if (ok) {
+      setWithdrawn(true);
+      revalidator.revalidate();
+    }
   }
   return (
     <>

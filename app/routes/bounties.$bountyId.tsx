@@ -1,8 +1,8 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
-import { useEffect, useRef } from "react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { BountyActions } from "~/components/BountyActions";
 import { formatTokenAmount, formatUtc, percentOf, shortHex, timeLeft } from "~/lib/format";
+import { useLiveUpdates } from "~/lib/use-live-updates";
 import { bountyDetail } from "~/models/bounty.server";
 import { bountyQueueStatus, type QueueStatus } from "~/models/queue.server";
 import { services } from "~/services.server";
@@ -233,20 +233,4 @@ export default function BountyPage() {
       </section>
     </>
   );
-}
-
-/** Live funding and training progress: the page's data is reloaded every few seconds while it is visible. */
-const LIVE_EVERY_MS = 5_000;
-function useLiveUpdates(enabled: boolean) {
-  const revalidator = useRevalidator();
-  const latest = useRef(revalidator);
-  latest.current = revalidator;
-  useEffect(() => {
-    if (!enabled) return;
-    const timer = setInterval(() => {
-      if (document.visibilityState === "visible" && latest.current.state === "idle")
-        latest.current.revalidate();
-    }, LIVE_EVERY_MS);
-    return () => clearInterval(timer);
-  }, [enabled]);
 }
