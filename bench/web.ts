@@ -173,8 +173,9 @@ function get(url: string, agent: http.Agent): Promise<{ status: number; body: Bu
 
 /**
  * N requests to `path`, K at a time over K kept-alive connections (those of `kept` when given, so that
- * rounds reuse their connections); each must answer 200. Latencies in ms, sorted. node:http rather than fetch: the load generator shares the two cores with the server, and fetch
- * (with its decompression) costs about three times as much CPU per request.
+ * rounds reuse their connections); each must answer 200. Latencies in ms, sorted. node:http rather than
+ * fetch: the load generator shares the two cores with the server, and fetch (with its decompression)
+ * costs about three times as much CPU per request.
  */
 async function timeRequests(
   base: string,
@@ -219,35 +220,28 @@ async function measure(base: string): Promise<void> {
     // The pages take turns, a chunk of requests each per round, so none is favored by when it runs: this
     // machine drifts by tens of percent within minutes, and timed one after the other, whichever page
     // went first measured worst (home 47 ms and list 32 ms at p95 in one order, 41 and 39 in the other).
-    const names = Object.keys(pages) as (keyof typeof pages)[];
-    const timed = Object.fromEntries(
-      names.map((name) => [
-        name,
-        {
-          latencies: [] as number[],
-          ms: 0,
-          agent: new http.Agent({ keepAlive: true, maxSockets: concurrency }),
-        },
-      ]),
-    ) as Record<keyof typeof pages, { latencies: number[]; ms: number; agent: http.Agent }>;
-    for (const name of names) {
-      await timeRequests(base, pages[name], Math.min(50, REQUESTS), concurrency, timed[name].agent); // settle
+    const timed = Object.entries(pages).map(([name, path]) => ({
+      name,
+      path,
+      latencies: [] as number[],
+      ms: 0,
+      agent: new http.Agent({ keepAlive: true, maxSockets: concurrency }),
+    }));
+    for (const page of timed) {
+      await timeRequests(base, page.path, Math.min(50, REQUESTS), concurrency, page.agent); // settle
     }
     for (let round = 0; round < ROUNDS; round++) {
+      const chunk = Math.floor(REQUESTS / ROUNDS) + (round < REQUESTS % ROUNDS ? 1 : 0);
       // Each round starts with the next page, so none always follows the same one.
-      for (let turn = 0; turn < names.length; turn++) {
-        const name = names[(round + turn) % names.length] as keyof typeof pages;
-        const page = timed[name];
-        const chunk = Math.floor(REQUESTS / ROUNDS) + (round < REQUESTS % ROUNDS ? 1 : 0);
+      for (let turn = 0; turn < timed.length; turn++) {
+        const page = timed[(round + turn) % timed.length] as (typeof timed)[number];
         const started = performance.now();
-        page.latencies.push(...(await timeRequests(base, pages[name], chunk, concurrency, page.agent)));
+        page.latencies.push(...(await timeRequests(base, page.path, chunk, concurrency, page.agent)));
         page.ms += performance.now() - started;
       }
     }
-    for (const page of Object.values(timed)) page.agent.destroy();
-    for (const name of names) {
-      const { latencies, ms } = timed[name];
-      const path = pages[name];
+    for (const { name, path, latencies, ms, agent } of timed) {
+      agent.destroy();
       latencies.sort((a, b) => a - b);
       const p50 = percentile(latencies, 50);
       const p95 = percentile(latencies, 95);
