@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import pg from "pg";
@@ -133,6 +134,38 @@ describe("PGlite served over a socket (as npm run dev shares it)", () => {
     }
   });
 
+  it("runs an exchange split across packets whole, and answers a failed one with its error, then goes on", async () => {
+    const served = await servePglite();
+    const other = new pg.Pool({ connectionString: served.url, max: 2 });
+    const wire = await rawConnection(served.url);
+    try {
+      // Parse and Bind now, Describe, Execute and Sync later: the connection's exchange is open meanwhile,
+      // and another connection's query waits for it rather than running in between (and rebinding it).
+      wire.send(parseMessage("select $1::int * 2 as n"), bindMessage(["21"]));
+      const meanwhile = other.query("select $1::text as t", ["other"]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      wire.send(describeMessage(), executeMessage(), syncMessage());
+      expect(await wire.answer()).toEqual({ rows: [["42"]], errors: [] });
+      expect((await meanwhile).rows).toEqual([{ t: "other" }]);
+
+      // A Bind that fails (not an integer): the rest of the exchange is skipped up to its Sync.
+      wire.send(parseMessage("select $1::int as n"), bindMessage(["forty"]), describeMessage());
+      wire.send(executeMessage(), syncMessage());
+      const failed = await wire.answer();
+      expect(failed.rows).toEqual([]);
+      expect(failed.errors.join()).toMatch(/invalid input syntax for type integer/);
+      // The same connection, and the others, go on.
+      wire.send(parseMessage("select $1::int + 1 as n"), bindMessage(["1"]), describeMessage());
+      wire.send(executeMessage(), syncMessage());
+      expect(await wire.answer()).toEqual({ rows: [["2"]], errors: [] });
+      expect((await other.query("select 7 as n")).rows).toEqual([{ n: 7 }]);
+    } finally {
+      wire.close();
+      await other.end();
+      await served.stop();
+    }
+  });
+
   it("serves the home page's prepared queries to many connections at once", async () => {
     // One PGlite session serves every connection: statements the app prepares must not be named ones,
     // which a second connection would fail to prepare again ("prepared statement already exists").
@@ -194,3 +227,88 @@ describe("PGlite served over a socket (as npm run dev shares it)", () => {
     }
   });
 });
+
+// A minimal Postgres wire-protocol client, to send an exchange's messages in packets of our choosing.
+
+function message(type: string, ...parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  const length = Buffer.alloc(4);
+  length.writeInt32BE(body.length + 4);
+  return Buffer.concat([Buffer.from(type), length, body]);
+}
+const cstring = (text: string) => Buffer.from(`${text}\0`);
+const int16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
+const int32 = (n: number) => {
+  const bytes = Buffer.alloc(4);
+  bytes.writeInt32BE(n);
+  return bytes;
+};
+const parseMessage = (query: string) => message("P", cstring(""), cstring(query), int16(0));
+const bindMessage = (values: string[]) =>
+  message(
+    "B",
+    cstring(""),
+    cstring(""),
+    int16(0),
+    int16(values.length),
+    ...values.flatMap((value) => [int32(Buffer.byteLength(value)), Buffer.from(value)]),
+    int16(0),
+  );
+const describeMessage = () => message("D", Buffer.from("P"), cstring(""));
+const executeMessage = () => message("E", cstring(""), int32(0));
+const syncMessage = () => message("S");
+
+/** A connection that sends raw messages and reads answers up to ReadyForQuery: data rows and errors. */
+async function rawConnection(url: string) {
+  const { hostname, port } = new URL(url);
+  const socket = net.connect(Number(port), hostname);
+  let received = Buffer.alloc(0);
+  let notify = () => {};
+  socket.on("data", (data) => {
+    received = Buffer.concat([received, data]);
+    notify();
+  });
+  const answer = async () => {
+    const result: { rows: string[][]; errors: string[] } = { rows: [], errors: [] };
+    for (;;) {
+      while (received.length < 5 || received.length < 1 + received.readInt32BE(1)) {
+        await new Promise<void>((resolve) => {
+          notify = resolve;
+        });
+      }
+      const type = String.fromCharCode(received[0] ?? 0);
+      const body = received.subarray(5, 1 + received.readInt32BE(1));
+      received = received.subarray(1 + received.readInt32BE(1));
+      if (type === "Z") return result;
+      if (type === "E") result.errors.push(body.toString("utf8").replaceAll("\0", " "));
+      if (type === "D") {
+        const row: string[] = [];
+        for (let i = 0, at = 2; i < body.readInt16BE(0); i++) {
+          const length = body.readInt32BE(at);
+          row.push(body.subarray(at + 4, at + 4 + length).toString("utf8"));
+          at += 4 + length;
+        }
+        result.rows.push(row);
+      }
+    }
+  };
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  const startup = Buffer.concat([
+    int32(196_608),
+    cstring("user"),
+    cstring("postgres"),
+    cstring("database"),
+    cstring("postgres"),
+    Buffer.from([0]),
+  ]);
+  socket.write(Buffer.concat([int32(startup.length + 4), startup]));
+  await answer();
+  return {
+    send: (...messages: Buffer[]) => socket.write(Buffer.concat(messages)),
+    answer,
+    close: () => socket.destroy(),
+  };
+}
