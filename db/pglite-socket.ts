@@ -14,7 +14,11 @@
  * It also has each connection queue whole exchanges (as much of one as has
  * arrived) instead of single messages: PGlite runs the five messages of a query
  * in one call and its answer goes back in one write, about half the cost per
- * query (ADR 008).
+ * query (ADR 008). And it lets connections share named prepared statements:
+ * PGlite's one session holds them all, so a second connection's Parse of a
+ * statement it already holds, from the same message, is answered without
+ * preparing it again rather than failing as a duplicate. Statements dropped
+ * in SQL (DEALLOCATE, DISCARD) are not noticed: the app does neither.
  *
  * It patches the library's internals (pinned to exactly 0.2.17 in package.json)
  * and checks their shape at start-up, so an upgrade that changes them fails
@@ -64,6 +68,52 @@ function messageLength(buffer: Buffer, offset: number): number {
 /** Runs of messages (queued by queueWholeExchanges) whose last message ends an exchange. */
 const endingRuns = new WeakSet<Uint8Array>();
 
+/** ParseComplete: what Postgres answers a Parse with. */
+const PARSE_COMPLETE = Uint8Array.of(0x31, 0, 0, 0, 4);
+
+/** A C string at `offset` of `buffer`, and the offset after its terminating zero. */
+function cstringAt(buffer: Buffer, offset: number): { text: string; next: number } {
+  const end = buffer.indexOf(0, offset);
+  return { text: buffer.toString("utf8", offset, end), next: end + 1 };
+}
+
+/**
+ * Named prepared statements shared by every connection. PGlite has one session, so a statement one
+ * connection prepares exists for all of them, and another connection's Parse of the same name would fail
+ * as a duplicate. A run that starts with the Parse of a statement the session already has from the very
+ * same Parse message skips it (the answer gets the ParseComplete it would have had): statements of one
+ * name and text are prepared, and planned, once for everyone, as each connection of a real server would
+ * have its own. A Parse of a known name with other text still goes through, and fails as Postgres does.
+ */
+function withoutKnownParse(
+  message: Uint8Array,
+  statements: Map<string, Buffer>,
+): { run: Uint8Array; parsed: boolean; named?: { name: string; parse: Buffer } } {
+  const buffer = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+  if (buffer[0] !== 0x50 || buffer.length < 6) return { run: message, parsed: false };
+  const { text: name } = cstringAt(buffer, 5);
+  if (name === "") return { run: message, parsed: false };
+  const length = 1 + buffer.readInt32BE(1);
+  const parse = buffer.subarray(0, length);
+  if (!statements.get(name)?.equals(parse))
+    return { run: message, parsed: false, named: { name, parse: Buffer.from(parse) } };
+  return { run: message.subarray(length), parsed: true };
+}
+
+/** Forgets the statements a run closes (Close of a statement: 'C', 'S', its name). */
+function forgetClosedStatements(run: Uint8Array, statements: Map<string, Buffer>): void {
+  const buffer = Buffer.from(run.buffer, run.byteOffset, run.byteLength);
+  for (
+    let offset = 0, length = messageLength(buffer, 0);
+    length > 0;
+    length = messageLength(buffer, offset)
+  ) {
+    if (buffer[offset] === 0x43 && buffer[offset + 5] === 0x53)
+      statements.delete(cstringAt(buffer, offset + 6).text);
+    offset += length;
+  }
+}
+
 function keepExchangesTogether(queue: QueryQueueInternals): void {
   if (
     !Array.isArray(queue.queue) ||
@@ -77,6 +127,8 @@ function keepExchangesTogether(queue: QueryQueueInternals): void {
   }
   // The connection in the middle of an extended-protocol exchange, if any.
   let open: number | null = null;
+  // Named statements in PGlite's one session, by name: the Parse message that made each.
+  const statements = new Map<string, Buffer>();
 
   queue.processQueue = async function processQueue(this: QueryQueueInternals) {
     if (this.processing || this.queue.length === 0) return;
@@ -95,28 +147,32 @@ function keepExchangesTogether(queue: QueryQueueInternals): void {
         }
         if (!item) break;
         const current = item;
+        const { run, parsed, named } = withoutKnownParse(current.message, statements);
+        forgetClosedStatements(run, statements);
         // PGlite answers a whole run of messages in one call; the answer goes out in one socket write.
-        const answer: Uint8Array[] = [];
-        let bytes = 0;
+        const answer: Uint8Array[] = parsed ? [PARSE_COMPLETE] : [];
         try {
-          await this.db.runExclusive(() =>
-            this.db.execProtocolRawStream(current.message, {
-              onRawData: (data: Uint8Array) => {
-                bytes += data.length;
-                answer.push(data.slice());
-              },
-            }),
-          );
+          if (run.length > 0) {
+            await this.db.runExclusive(() =>
+              this.db.execProtocolRawStream(run, {
+                onRawData: (data: Uint8Array) => {
+                  answer.push(data.slice());
+                },
+              }),
+            );
+          }
         } catch (error) {
           open = null;
           current.reject(error);
           continue;
         }
+        // A statement this run made (its answer starts with ParseComplete) is known from now on.
+        if (named && !parsed && answer[0]?.[0] === PARSE_COMPLETE[0]) statements.set(named.name, named.parse);
         open = endingRuns.has(current.message) ? null : current.handlerId;
         this.lastHandlerId = current.handlerId;
-        if (bytes > 0)
-          current.onData(answer.length === 1 ? (answer[0] as Uint8Array) : Buffer.concat(answer));
-        current.resolve(bytes);
+        const bytes = answer.length === 1 ? (answer[0] as Uint8Array) : Buffer.concat(answer);
+        if (bytes.length > 0) current.onData(bytes);
+        current.resolve(bytes.length);
       }
     } finally {
       this.processing = false;

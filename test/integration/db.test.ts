@@ -166,6 +166,29 @@ describe("PGlite served over a socket (as npm run dev shares it)", () => {
     }
   });
 
+  it("shares named statements among connections: prepared once, a different text under a known name fails", async () => {
+    const served = await servePglite();
+    const clients = [0, 1, 2].map(() => new pg.Client({ connectionString: served.url }));
+    try {
+      for (const client of clients) await client.connect();
+      const [first, second, third] = clients as [pg.Client, pg.Client, pg.Client];
+      const probe = { name: "named_probe", text: "select $1::int + 1 as n" };
+      expect((await first.query({ ...probe, values: [1] })).rows).toEqual([{ n: 2 }]);
+      // PGlite's one session already holds it: a real server would prepare it again for this connection.
+      expect((await second.query({ ...probe, values: [41] })).rows).toEqual([{ n: 42 }]);
+      expect((await first.query({ ...probe, values: [9] })).rows).toEqual([{ n: 10 }]);
+      await expect(
+        third.query({ name: "named_probe", text: "select $1::int + 2 as n", values: [1] }),
+      ).rejects.toThrow(/already exists/);
+      // The failure leaves the statement and the connections as they were.
+      expect((await third.query("select 1 as n")).rows).toEqual([{ n: 1 }]);
+      expect((await second.query({ ...probe, values: [0] })).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await Promise.all(clients.map((client) => client.end()));
+      await served.stop();
+    }
+  });
+
   it("serves the home page's prepared queries to many connections at once", async () => {
     // One PGlite session serves every connection: statements the app prepares must not be named ones,
     // which a second connection would fail to prepare again ("prepared statement already exists").
