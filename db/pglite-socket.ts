@@ -17,8 +17,11 @@
  * query (ADR 008). And it lets connections share named prepared statements:
  * PGlite's one session holds them all, so a second connection's Parse of a
  * statement it already holds, from the same message, is answered without
- * preparing it again rather than failing as a duplicate. Statements dropped
- * in SQL (DEALLOCATE, DISCARD) are not noticed: the app does neither.
+ * preparing it again rather than failing as a duplicate, and a client's Close
+ * of a statement leaves it for the others. Statements dropped in SQL
+ * (DEALLOCATE, DISCARD) are not noticed: the app does neither. An exchange
+ * left unfinished, by a connection that went away or a PGlite error, is ended
+ * with a Sync, so the next connection's messages are not skipped as its rest.
  *
  * It patches the library's internals (pinned to exactly 0.2.17 in package.json)
  * and checks their shape at start-up, so an upgrade that changes them fails
@@ -45,8 +48,10 @@ interface QueryQueueInternals {
   clearQueueForHandler(handlerId: number): void;
 }
 
-/** Message types that end an exchange: Sync ('S') and a simple Query ('Q'). */
-const ENDS_EXCHANGE = new Set([0x53, 0x51]);
+/** Message types that end an exchange: Sync ('S'), a simple Query ('Q'), and Terminate ('X'). */
+const ENDS_EXCHANGE = new Set([0x53, 0x51, 0x58]);
+/** Terminate: PGlite ignores it only as the first message of a call, so it always starts a run. */
+const TERMINATE = 0x58;
 /** The protocol version (3.0) that follows the length of a startup message, which has no type byte. */
 const PROTOCOL_3 = 196_608;
 
@@ -100,19 +105,44 @@ function withoutKnownParse(
   return { run: message.subarray(length), parsed: true };
 }
 
-/** Forgets the statements a run closes (Close of a statement: 'C', 'S', its name). */
-function forgetClosedStatements(run: Uint8Array, statements: Map<string, Buffer>): void {
+/** A portal name no client uses: closing it is a no-op that still answers CloseComplete. */
+const NO_PORTAL = Buffer.from("crowdtrain:kept-statement\0");
+
+/**
+ * Keeps shared statements alive: a Close of a named statement (node-postgres sends one when it fails to
+ * serialize a parameter) would close it for every connection, which may still use it. It becomes the
+ * Close of a portal that never exists, answered in the same place with the same CloseComplete. The
+ * statement stays in the session, where the next Parse of the very same message finds it.
+ */
+function keepNamedStatements(run: Uint8Array): Uint8Array {
   const buffer = Buffer.from(run.buffer, run.byteOffset, run.byteLength);
+  const parts: Buffer[] = [];
+  let changed = false;
   for (
     let offset = 0, length = messageLength(buffer, 0);
     length > 0;
     length = messageLength(buffer, offset)
   ) {
-    if (buffer[offset] === 0x43 && buffer[offset + 5] === 0x53)
-      statements.delete(cstringAt(buffer, offset + 6).text);
+    const message = buffer.subarray(offset, offset + length);
+    const closesNamedStatement = message[0] === 0x43 && message[5] === 0x53 && message[6] !== 0;
+    parts.push(closesNamedStatement ? closePortalMessage() : message);
+    changed ||= closesNamedStatement;
     offset += length;
   }
+  return changed ? Buffer.concat(parts) : run;
 }
+
+function closePortalMessage(): Buffer {
+  const message = Buffer.alloc(6 + NO_PORTAL.length);
+  message.write("C", 0);
+  message.writeInt32BE(message.length - 1, 1);
+  message.write("P", 5);
+  NO_PORTAL.copy(message, 6);
+  return message;
+}
+
+/** Sync: ends an exchange, and ends skipping after an error in one. */
+const SYNC = Uint8Array.of(0x53, 0, 0, 0, 4);
 
 function keepExchangesTogether(queue: QueryQueueInternals): void {
   if (
@@ -129,6 +159,14 @@ function keepExchangesTogether(queue: QueryQueueInternals): void {
   let open: number | null = null;
   // Named statements in PGlite's one session, by name: the Parse message that made each.
   const statements = new Map<string, Buffer>();
+  // Connections that have gone away (handler ids are never reused).
+  const gone = new Set<number>();
+  // An exchange left unfinished (its connection went away, or PGlite threw) must not make PGlite skip the
+  // next connection's messages as the rest of a failed exchange: a Sync ends it, ahead of anything else.
+  const endExchange = () =>
+    void queue.db
+      .runExclusive(() => queue.db.execProtocolRawStream(SYNC, { onRawData: () => {} }))
+      .catch(() => {});
 
   queue.processQueue = async function processQueue(this: QueryQueueInternals) {
     if (this.processing || this.queue.length === 0) return;
@@ -147,8 +185,8 @@ function keepExchangesTogether(queue: QueryQueueInternals): void {
         }
         if (!item) break;
         const current = item;
-        const { run, parsed, named } = withoutKnownParse(current.message, statements);
-        forgetClosedStatements(run, statements);
+        const { run: parsedRun, parsed, named } = withoutKnownParse(current.message, statements);
+        const run = keepNamedStatements(parsedRun);
         // PGlite answers a whole run of messages in one call; the answer goes out in one socket write.
         const answer: Uint8Array[] = parsed ? [PARSE_COMPLETE] : [];
         try {
@@ -163,12 +201,18 @@ function keepExchangesTogether(queue: QueryQueueInternals): void {
           }
         } catch (error) {
           open = null;
+          endExchange();
           current.reject(error);
           continue;
         }
         // A statement this run made (its answer starts with ParseComplete) is known from now on.
         if (named && !parsed && answer[0]?.[0] === PARSE_COMPLETE[0]) statements.set(named.name, named.parse);
         open = endingRuns.has(current.message) ? null : current.handlerId;
+        if (open !== null && gone.has(open)) {
+          // Its connection went away while this part of its exchange ran.
+          open = null;
+          endExchange();
+        }
         this.lastHandlerId = current.handlerId;
         const bytes = answer.length === 1 ? (answer[0] as Uint8Array) : Buffer.concat(answer);
         if (bytes.length > 0) current.onData(bytes);
@@ -182,9 +226,11 @@ function keepExchangesTogether(queue: QueryQueueInternals): void {
   // A connection that goes away mid-exchange must not hold the queue.
   const clear = queue.clearQueueForHandler.bind(queue);
   queue.clearQueueForHandler = (handlerId: number) => {
+    gone.add(handlerId);
     clear(handlerId);
     if (open === handlerId) {
       open = null;
+      endExchange();
       void queue.processQueue();
     }
   };
@@ -238,6 +284,7 @@ function queueWholeExchanges(handler: HandlerInternals): void {
       let end = 0;
       let ends = false;
       for (let length = messageLength(buffer, 0); length > 0 && !ends; length = messageLength(buffer, end)) {
+        if (end > 0 && buffer[end] === TERMINATE) break;
         ends = isStartup(buffer, end) || ENDS_EXCHANGE.has(buffer[end] ?? 0);
         end += length;
       }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { and, asc, count, desc, eq, inArray, isNotNull, type SQL, sql } from "drizzle-orm";
 import { getAddress } from "viem";
 import { z } from "zod";
@@ -540,6 +541,20 @@ function platformTotals(db: Database, chainId: number): Promise<TotalsAsOf> {
 }
 
 /**
+ * Prepares `query` as a named statement whose name carries a digest of its text: a query whose text
+ * changes (an edit under `npm run dev`, a drizzle upgrade) gets a new name, so it never collides with the
+ * old statement in a live connection or in PGlite's shared session.
+ */
+function prepareNamed<Prepared>(
+  base: string,
+  query: { toSQL(): { sql: string }; prepare(name: string): Prepared },
+): Prepared {
+  return query.prepare(
+    `${base}_${createHash("sha256").update(query.toSQL().sql).digest("hex").slice(0, 12)}`,
+  );
+}
+
+/**
  * The home page's board queries, prepared once per database: drizzle builds them once, not on every visit
  * to the most visited page (about a millisecond of the server's CPU per visit for four joined queries, ADR
  * 012), and they are named statements, which the database parses and plans once per connection. Planning
@@ -549,55 +564,63 @@ function platformTotals(db: Database, chainId: number): Promise<TotalsAsOf> {
 function prepareHomeStatements(db: Database) {
   const chainId = sql.placeholder("chainId");
   return {
-    byBackers: db
-      .select(LIST_COLUMNS)
-      .from(bounties)
-      .leftJoin(specs, eq(specs.specHash, bounties.specHash))
-      .leftJoin(tokens, tokenJoin)
-      .where(eq(bounties.chainId, chainId))
-      .orderBy(...order("backers"))
-      .limit(5)
-      .prepare("home_by_backers"),
+    byBackers: prepareNamed(
+      "home_by_backers",
+      db
+        .select(LIST_COLUMNS)
+        .from(bounties)
+        .leftJoin(specs, eq(specs.specHash, bounties.specHash))
+        .leftJoin(tokens, tokenJoin)
+        .where(eq(bounties.chainId, chainId))
+        .orderBy(...order("backers"))
+        .limit(5),
+    ),
     // Best scores: read off bounties_best_margin_idx.
-    byScore: db
-      .select({
-        ...LIST_COLUMNS,
-        direction: bounties.direction,
-        targetScore: bounties.targetScore,
-        bestMargin: bounties.bestMargin,
-      })
-      .from(bounties)
-      .leftJoin(specs, eq(specs.specHash, bounties.specHash))
-      .leftJoin(tokens, tokenJoin)
-      .where(and(eq(bounties.chainId, chainId), isNotNull(bounties.bestMargin)))
-      .orderBy(...order("score"))
-      .limit(5)
-      .prepare("home_by_score"),
+    byScore: prepareNamed(
+      "home_by_score",
+      db
+        .select({
+          ...LIST_COLUMNS,
+          direction: bounties.direction,
+          targetScore: bounties.targetScore,
+          bestMargin: bounties.bestMargin,
+        })
+        .from(bounties)
+        .leftJoin(specs, eq(specs.specHash, bounties.specHash))
+        .leftJoin(tokens, tokenJoin)
+        .where(and(eq(bounties.chainId, chainId), isNotNull(bounties.bestMargin)))
+        .orderBy(...order("score"))
+        .limit(5),
+    ),
     // The newest fulfilled bounties, each with its winner (the trainer of its best submission).
-    fulfilled: db
-      .select({ ...LIST_COLUMNS, winner: submissions.trainer })
-      .from(bounties)
-      .leftJoin(specs, eq(specs.specHash, bounties.specHash))
-      .leftJoin(tokens, tokenJoin)
-      .leftJoin(
-        submissions,
-        and(
-          eq(submissions.chainId, bounties.chainId),
-          eq(submissions.submissionId, bounties.bestSubmissionId),
-        ),
-      )
-      .where(and(eq(bounties.chainId, chainId), eq(bounties.status, "Fulfilled")))
-      .orderBy(...order("newest"))
-      .limit(5)
-      .prepare("home_fulfilled"),
-    training: db
-      .select({ bountyId: leases.bountyId, percent: leases.percent, pool: pools.name })
-      .from(leases)
-      .innerJoin(pools, eq(pools.id, leases.poolId))
-      .where(and(eq(leases.chainId, chainId), eq(leases.status, "active")))
-      .orderBy(desc(leases.leasedAt))
-      .limit(5)
-      .prepare("home_training"),
+    fulfilled: prepareNamed(
+      "home_fulfilled",
+      db
+        .select({ ...LIST_COLUMNS, winner: submissions.trainer })
+        .from(bounties)
+        .leftJoin(specs, eq(specs.specHash, bounties.specHash))
+        .leftJoin(tokens, tokenJoin)
+        .leftJoin(
+          submissions,
+          and(
+            eq(submissions.chainId, bounties.chainId),
+            eq(submissions.submissionId, bounties.bestSubmissionId),
+          ),
+        )
+        .where(and(eq(bounties.chainId, chainId), eq(bounties.status, "Fulfilled")))
+        .orderBy(...order("newest"))
+        .limit(5),
+    ),
+    training: prepareNamed(
+      "home_training",
+      db
+        .select({ bountyId: leases.bountyId, percent: leases.percent, pool: pools.name })
+        .from(leases)
+        .innerJoin(pools, eq(pools.id, leases.poolId))
+        .where(and(eq(leases.chainId, chainId), eq(leases.status, "active")))
+        .orderBy(desc(leases.leasedAt))
+        .limit(5),
+    ),
   };
 }
 const homeStatements = new WeakMap<Database, ReturnType<typeof prepareHomeStatements>>();

@@ -159,6 +159,15 @@ describe("PGlite served over a socket (as npm run dev shares it)", () => {
       wire.send(executeMessage(), syncMessage());
       expect(await wire.answer()).toEqual({ rows: [["2"]], errors: [] });
       expect((await other.query("select 7 as n")).rows).toEqual([{ n: 7 }]);
+
+      // A connection that goes away in the middle of a failed exchange (no Sync): the next connection's
+      // query is answered, not skipped as the rest of the failed exchange.
+      const dying = await rawConnection(served.url);
+      dying.send(parseMessage("select $1::int as n"), bindMessage(["forty"]));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      dying.close();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await other.query("select $1::int + 1 as n", [41])).rows).toEqual([{ n: 42 }]);
     } finally {
       wire.close();
       await other.end();
@@ -183,6 +192,19 @@ describe("PGlite served over a socket (as npm run dev shares it)", () => {
       // The failure leaves the statement and the connections as they were.
       expect((await third.query("select 1 as n")).rows).toEqual([{ n: 1 }]);
       expect((await second.query({ ...probe, values: [0] })).rows).toEqual([{ n: 1 }]);
+
+      // pg closes a statement it has just prepared when a parameter fails to serialize (Parse, Close,
+      // Sync): the session keeps it, since other connections may share it, and everyone goes on using it.
+      const unserializable = {
+        toPostgres() {
+          throw new Error("cannot serialize this value");
+        },
+      };
+      const shared = { name: "closed_probe", text: "select $1::int * 3 as n" };
+      await expect(third.query({ ...shared, values: [unserializable] })).rejects.toThrow(/cannot serialize/);
+      expect((await first.query({ ...shared, values: [2] })).rows).toEqual([{ n: 6 }]);
+      expect((await third.query({ ...shared, values: [3] })).rows).toEqual([{ n: 9 }]);
+      expect((await second.query({ ...probe, values: [5] })).rows).toEqual([{ n: 6 }]);
     } finally {
       await Promise.all(clients.map((client) => client.end()));
       await served.stop();
@@ -190,8 +212,8 @@ describe("PGlite served over a socket (as npm run dev shares it)", () => {
   });
 
   it("serves the home page's prepared queries to many connections at once", async () => {
-    // One PGlite session serves every connection: statements the app prepares must not be named ones,
-    // which a second connection would fail to prepare again ("prepared statement already exists").
+    // One PGlite session serves every connection, and the boards are named statements: each connection's
+    // pg client prepares them, and the socket server answers all but the first from the session.
     const served = await servePglite();
     const app = await openDb({ kind: "postgres", url: served.url, maxConnections: 8 });
     try {
