@@ -76,10 +76,9 @@ const endingRuns = new WeakSet<Uint8Array>();
 /** ParseComplete: what Postgres answers a Parse with. */
 const PARSE_COMPLETE = Uint8Array.of(0x31, 0, 0, 0, 4);
 
-/** A C string at `offset` of `buffer`, and the offset after its terminating zero. */
-function cstringAt(buffer: Buffer, offset: number): { text: string; next: number } {
-  const end = buffer.indexOf(0, offset);
-  return { text: buffer.toString("utf8", offset, end), next: end + 1 };
+/** The C string (zero-terminated) at `offset` of `buffer`. */
+function cstringAt(buffer: Buffer, offset: number): string {
+  return buffer.toString("utf8", offset, buffer.indexOf(0, offset));
 }
 
 /**
@@ -96,7 +95,7 @@ function withoutKnownParse(
 ): { run: Uint8Array; parsed: boolean; named?: { name: string; parse: Buffer } } {
   const buffer = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
   if (buffer[0] !== 0x50 || buffer.length < 6) return { run: message, parsed: false };
-  const { text: name } = cstringAt(buffer, 5);
+  const name = cstringAt(buffer, 5);
   if (name === "") return { run: message, parsed: false };
   const length = 1 + buffer.readInt32BE(1);
   const parse = buffer.subarray(0, length);
