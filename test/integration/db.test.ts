@@ -175,6 +175,30 @@ describe("PGlite served over a socket (as npm run dev shares it)", () => {
     }
   });
 
+  it("keeps a transaction on its connection: another connection's query waits, and never runs inside it", async () => {
+    const served = await servePglite();
+    const pool = new pg.Pool({ connectionString: served.url, max: 2 });
+    try {
+      await pool.query("create table tx_probe (n int)");
+      const tx = await pool.connect();
+      try {
+        await tx.query("begin");
+        await tx.query("insert into tx_probe values ($1)", [1]);
+        // PGlite has one session: run in between, this would count the uncommitted row (1).
+        const outside = pool.query<{ c: number }>("select count(*)::int as c from tx_probe");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect((await tx.query("select count(*)::int as c from tx_probe")).rows).toEqual([{ c: 1 }]);
+        await tx.query("rollback");
+        expect((await outside).rows).toEqual([{ c: 0 }]);
+      } finally {
+        tx.release();
+      }
+    } finally {
+      await pool.end();
+      await served.stop();
+    }
+  });
+
   it("shares named statements among connections: prepared once, a different text under a known name fails", async () => {
     const served = await servePglite();
     const clients = [0, 1, 2].map(() => new pg.Client({ connectionString: served.url }));
