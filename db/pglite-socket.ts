@@ -143,6 +143,12 @@ function closePortalMessage(): Buffer {
 /** Sync: ends an exchange, and ends skipping after an error in one. */
 const SYNC = Uint8Array.of(0x53, 0, 0, 0, 4);
 
+function internalsChanged(): Error {
+  return new Error(
+    "@electric-sql/pglite-socket internals changed: review db/pglite-socket.ts before upgrading",
+  );
+}
+
 function keepExchangesTogether(queue: QueryQueueInternals): void {
   if (
     !Array.isArray(queue.queue) ||
@@ -150,9 +156,7 @@ function keepExchangesTogether(queue: QueryQueueInternals): void {
     typeof queue.clearQueueForHandler !== "function" ||
     typeof queue.db?.isInTransaction !== "function"
   ) {
-    throw new Error(
-      "@electric-sql/pglite-socket internals changed: review db/pglite-socket.ts before upgrading",
-    );
+    throw internalsChanged();
   }
   // The connection in the middle of an extended-protocol exchange, if any.
   let open: number | null = null;
@@ -205,7 +209,7 @@ function keepExchangesTogether(queue: QueryQueueInternals): void {
           continue;
         }
         // A statement this run made (its answer starts with ParseComplete) is known from now on.
-        if (named && !parsed && answer[0]?.[0] === PARSE_COMPLETE[0]) statements.set(named.name, named.parse);
+        if (named && answer[0]?.[0] === PARSE_COMPLETE[0]) statements.set(named.name, named.parse);
         open = endingRuns.has(current.message) ? null : current.handlerId;
         if (open !== null && gone.has(open)) {
           // Its connection went away while this part of its exchange ran.
@@ -260,9 +264,7 @@ function queueWholeExchanges(handler: HandlerInternals): void {
     typeof handler.handleSslRequest !== "function" ||
     typeof handler.handleCancelRequest !== "function"
   ) {
-    throw new Error(
-      "@electric-sql/pglite-socket internals changed: review db/pglite-socket.ts before upgrading",
-    );
+    throw internalsChanged();
   }
   handler.handleData = async function handleData(this: HandlerInternals, data: Buffer): Promise<number> {
     if (!this.socket || !this.active) return 0;
