@@ -36,7 +36,8 @@ async function create(): Promise<Services> {
   redis.on("error", (error) => log.debug({ err: error.message }, "redis connection error"));
   const db = await openDb(serverDbTarget(config));
   const chain = createChainClient(config.RPC_URL, config.HEALTH_TIMEOUT_MS);
-  // BullMQ's manual-fetch workers need a connection that retries forever (see lib/redis.server.ts).
+  // The dispatcher's connection retries forever (lib/redis.server.ts): a pool agent's call waits out a
+  // Redis restart instead of failing.
   const dispatchRedis = createRedis(config.REDIS_URL, "worker");
   dispatchRedis.on("error", (error) => log.debug({ err: error.message }, "redis connection error"));
   const dispatcher = dispatcherFromEnv(config, { connection: dispatchRedis, db: db.db, log });

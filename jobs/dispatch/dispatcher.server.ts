@@ -7,14 +7,17 @@
  *   class when its GPUs are at least that big and that many. Within a class
  *   BullMQ keeps strict priority order; a pool takes the best head among the
  *   classes it fits.
- * - A lease IS the BullMQ job lock: `getNextJob(leaseId)` moves the job to
- *   active atomically (two dispatcher processes can never take the same job),
- *   a heartbeat extends the lock, and when heartbeats stop BullMQ's stalled
+ * - A lease IS the BullMQ job lock: BullMQ's own moveToActive script, run
+ *   inside ours with the lease id as its lock token, moves the job to active
+ *   atomically (two dispatcher processes can never take the same job). A
+ *   heartbeat extends the lock, and when heartbeats stop BullMQ's stalled
  *   checker moves the job back to waiting, where we restore its priority. After
  *   `maxAttempts` lost leases, or failed attempts, the job fails with a reason.
  * - A pool's free slots are a Redis sorted set of its live lease ids scored by
- *   their expiry, reserved atomically by a Lua script before taking a job, so
- *   no process can exceed a pool's `maxLeases`.
+ *   their expiry. The script that takes a job first reserves a slot, and saves
+ *   the lease's live state; the one that completes it frees the slot. One round
+ *   trip each (lease-scripts.server.ts), and no process can exceed a pool's
+ *   `maxLeases`.
  * - The `leases` table records every lease (pages, queue estimates, tests).
  *
  * The web process uses this to serve the pool agents' HTTP API (lease,
@@ -22,13 +25,14 @@
  * (stalled checks, re-prioritization, sweeping dead lease rows).
  */
 import { randomUUID } from "node:crypto";
-import { Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { Job, Queue, raw2NextJobData, UnrecoverableError, Worker } from "bullmq";
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Database } from "../../db/client.server.js";
 import { type LeaseRow, leases, type PoolRow, pools } from "../../db/schema/index.js";
 import type { Env } from "../../lib/env.server.js";
 import type { Logger } from "../../lib/logger.server.js";
+import { defineLeaseCommands, type LeaseCommands, MOVE_TO_FINISHED_ARGS } from "./lease-scripts.server.js";
 import { LeaseWriter } from "./lease-writer.server.js";
 import { bullPriority, DEFAULT_AGING_PER_HOUR, priorityScore } from "./priority.js";
 
@@ -168,29 +172,24 @@ export function trainingJobId(chainId: number, bountyId: string): string {
   return `train-${chainId}-${bountyId}`;
 }
 
-// Reserves one of a pool's slots: drops expired leases, then adds `leaseId` if fewer than `max` remain.
-const RESERVE_SLOT = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
-return 1`;
+/** What leaseRequest prepares: the lease's state before its job is known, and the script's keys and args. */
+interface LeaseRequest {
+  pending: Omit<LeaseRow, "jobId" | "chainId" | "bountyId" | "attempt">;
+  keys: string[];
+  args: (string | number)[];
+}
 
-// Updates a lease's live state (KEYS[1]) only while it is still active, so the first ending wins, and
-// in the same step puts the lease in its pool's slot set (KEYS[2]) with score ARGV[4] while it lives, or
-// takes it out once it has ended. Returns 1 when the state was written.
-const UPDATE_ACTIVE_LEASE = `
-local current = redis.call('GET', KEYS[1])
-local written = 0
-if current and string.find(current, '"status":"active"', 1, true) then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  written = 1
-end
-if written == 1 and ARGV[4] ~= '' then
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
-else
-  redis.call('ZREM', KEYS[2], ARGV[3])
-end
-return written`;
+/** A lease answer that took a job only to fail it: ask again. */
+const AGAIN = Symbol("again");
+
+/** A lease's final state: `expired` ends at its deadline, anything else now. */
+function endedLease(
+  row: LeaseRow,
+  status: "completed" | "failed" | "expired",
+  fields: Partial<Pick<LeaseRow, "reason" | "checkpointSha256" | "checkpointUri" | "submissionTx">>,
+): LeaseRow {
+  return { ...row, status, endedAt: status === "expired" ? row.expiresAt : new Date(), ...fields };
+}
 
 export class Dispatcher {
   readonly options: Required<DispatcherOptions>;
@@ -211,6 +210,8 @@ export class Dispatcher {
   private readonly knownClasses = new Set<string>();
   private readonly poolSeen = new Map<string, number>();
   private readonly writer: LeaseWriter;
+  /** The connection, with the dispatcher's scripts (lease-scripts.server.ts). */
+  private readonly redis: Redis & LeaseCommands;
   private classCache: { at: number; names: string[] } | undefined;
   private maintenance: NodeJS.Timeout[] = [];
   private maintaining = false;
@@ -226,8 +227,7 @@ export class Dispatcher {
     this.writer = new LeaseWriter(options.db);
     this.classesKey = `${options.prefix}:dispatch:classes`;
     this.wakeChannel = `${options.prefix}:dispatch:wake`;
-    options.connection.defineCommand("ctReserveSlot", { numberOfKeys: 1, lua: RESERVE_SLOT });
-    options.connection.defineCommand("ctUpdateActiveLease", { numberOfKeys: 2, lua: UPDATE_ACTIVE_LEASE });
+    this.redis = defineLeaseCommands(options.connection);
   }
 
   private slotsKey(poolId: string): string {
@@ -255,7 +255,10 @@ export class Dispatcher {
     return queue;
   }
 
-  /** A manual-fetch BullMQ worker of a class: it never processes jobs itself, it hands them out as leases. */
+  /**
+   * A BullMQ worker of a class that never processes jobs (leases are taken by the lease script): it runs
+   * the stalled checks that take lost leases back, in the process that runs `startMaintenance()`.
+   */
   private worker(name: string): Worker<TrainingJobData> {
     let worker = this.workers.get(name);
     if (!worker) {
@@ -347,39 +350,125 @@ export class Dispatcher {
   }
 
   private async tryLease(pool: PoolRow): Promise<Lease | null> {
-    const fitting = (await this.classes()).filter((name) => {
+    for (const name of await this.bestFirst(await this.fittingClasses(pool))) {
+      const lease = await this.leaseFrom(pool, name);
+      if (lease) return lease;
+    }
+    return null;
+  }
+
+  private async fittingClasses(pool: PoolRow): Promise<string[]> {
+    return (await this.classes()).filter((name) => {
       const req = requirementsOf(name);
       return req !== undefined && poolFits(pool, req);
     });
-    if (fitting.length === 0) return null;
+  }
 
+  /**
+   * Leases the head job of class `name` to `pool`, or resolves null when the class has none waiting. One
+   * script reserves the pool's slot, takes the job with the lease id as its lock and saves the lease's
+   * live state (lease-scripts.server.ts). Throws DispatchError(429) when the pool has no free slot.
+   */
+  private async leaseFrom(pool: PoolRow, name: string): Promise<Lease | null> {
+    for (;;) {
+      const request = this.leaseRequest(pool, name);
+      const answer = await this.redis.ctLease(...request.keys, ...request.args);
+      const taken = await this.taken(pool, request, answer);
+      if (taken !== AGAIN) return taken;
+    }
+  }
+
+  /** The keys and arguments of the lease script for a new lease of a class's head job to `pool`. */
+  private leaseRequest(pool: PoolRow, name: string): LeaseRequest {
+    const keys = this.queue(name).keys;
     const leaseId = randomUUID();
-    const now = Date.now();
-    const reserved = await (
-      this.options.connection as Redis & {
-        ctReserveSlot(key: string, now: number, max: number, id: string, expiry: number): Promise<number>;
-      }
-    ).ctReserveSlot(this.slotsKey(pool.id), now, pool.maxLeases, leaseId, now + this.options.leaseTtlMs);
-    if (reserved !== 1) {
+    const leasedAt = Date.now();
+    // The lease's state before the job is known; the script adds the job's id, bounty and attempt.
+    const pending: LeaseRequest["pending"] = {
+      id: leaseId,
+      queue: name,
+      poolId: pool.id,
+      status: "active",
+      leasedAt: new Date(leasedAt),
+      expiresAt: new Date(leasedAt + this.options.leaseTtlMs),
+      endedAt: null,
+      percent: null,
+      step: null,
+      loss: null,
+      progressAt: null,
+      checkpointSha256: null,
+      checkpointUri: null,
+      submissionTx: null,
+      reason: null,
+    };
+    const queueKeys = [
+      keys.wait,
+      keys.active,
+      keys.prioritized,
+      keys.events,
+      keys.stalled,
+      keys.limiter,
+      keys.delayed,
+      keys.paused,
+      keys.meta,
+      keys.pc,
+      keys.marker,
+    ].map((key) => key ?? "");
+    return {
+      pending,
+      keys: [...queueKeys, this.slotsKey(pool.id), this.leaseKey(leaseId)],
+      args: [
+        keys[""] ?? "",
+        leasedAt,
+        leaseId,
+        this.options.leaseTtlMs,
+        pool.maxLeases,
+        JSON.stringify(pending),
+        this.keepMs(pending.expiresAt),
+      ],
+    };
+  }
+
+  /**
+   * Turns the lease script's answer into a lease: null when the class had no job, AGAIN when the job
+   * taken was one BullMQ had left to fail (it is failed here; ask again). 429 when the pool was full.
+   */
+  private async taken(
+    pool: PoolRow,
+    { pending }: LeaseRequest,
+    answer: number | unknown[],
+  ): Promise<Lease | null | typeof AGAIN> {
+    if (answer === -1) {
       throw new DispatchError(429, `pool "${pool.name}" already holds its ${pool.maxLeases} leases`);
     }
+    const [fields, jobId] = raw2NextJobData(answer as unknown[]);
+    if (!fields) return null;
+    const queue = this.queue(pending.queue);
+    const job = Job.fromJSON<TrainingJobData>(queue, fields, jobId);
+    job.token = pending.id;
+    if (job.deferredFailure) {
+      // Lost too many leases: BullMQ left failing it to whoever takes it next.
+      await job.moveToFailed(new UnrecoverableError(job.deferredFailure), pending.id, false);
+      this.options.log.warn(
+        { queue: pending.queue, jobId, reason: job.deferredFailure },
+        "training job failed",
+      );
+      return AGAIN;
+    }
+    const row: LeaseRow = {
+      ...pending,
+      jobId: job.id ?? "",
+      chainId: job.data.chainId,
+      bountyId: job.data.bountyId,
+      attempt: job.attemptsMade + job.stalledCounter + 1,
+    };
     try {
-      for (const name of await this.bestFirst(fitting)) {
-        const job = await this.worker(name).getNextJob(leaseId, { block: false });
-        if (!job) continue;
-        try {
-          return await this.recordLease(pool, leaseId, name, job);
-        } catch (error) {
-          await this.giveBack(job, leaseId, name);
-          throw error;
-        }
-      }
+      return await this.recordLease(pool, row, job);
     } catch (error) {
-      await this.options.connection.zrem(this.slotsKey(pool.id), leaseId);
+      await this.giveBack(job, row.id, row.queue);
+      await this.redis.zrem(this.slotsKey(pool.id), row.id);
       throw error;
     }
-    await this.options.connection.zrem(this.slotsKey(pool.id), leaseId);
-    return null;
   }
 
   /** Fitting classes ordered by the priority of their head job (classes with nothing waiting last). */
@@ -399,61 +488,39 @@ export class Dispatcher {
     return heads.map((head) => head.name);
   }
 
-  private async recordLease(
-    pool: PoolRow,
-    leaseId: string,
-    name: string,
-    job: Job<TrainingJobData>,
-  ): Promise<Lease> {
-    const leasedAt = Date.now();
-    const expiresAt = leasedAt + this.options.leaseTtlMs;
-    const jobId = job.id ?? "";
-    const attempt = job.attemptsMade + job.stalledCounter + 1;
-    if (attempt > 1) {
+  /** Records a lease just taken (the live state is already in Redis) and builds what its agent gets. */
+  private async recordLease(pool: PoolRow, row: LeaseRow, job: Job<TrainingJobData>): Promise<Lease> {
+    if (row.attempt > 1) {
       // A row still active for this job belongs to a lease BullMQ already took back.
       await this.options.db
         .update(leases)
         .set({ status: "expired", endedAt: sql`${leases.expiresAt}`, reason: "heartbeat deadline passed" })
-        .where(and(eq(leases.jobId, jobId), eq(leases.status, "active")));
+        .where(and(eq(leases.jobId, row.jobId), eq(leases.status, "active")));
     }
-    const row: LeaseRow = {
-      id: leaseId,
-      chainId: job.data.chainId,
-      bountyId: job.data.bountyId,
-      jobId,
-      queue: name,
-      poolId: pool.id,
-      attempt,
-      status: "active",
-      leasedAt: new Date(leasedAt),
-      expiresAt: new Date(expiresAt),
-      endedAt: null,
-      percent: null,
-      step: null,
-      loss: null,
-      progressAt: null,
-      checkpointSha256: null,
-      checkpointUri: null,
-      submissionTx: null,
-      reason: null,
-    };
-    await this.saveLease(row);
     this.writer.defer(row, (error) =>
-      this.options.log.error({ leaseId, err: (error as Error).message }, "could not record a lease"),
+      this.options.log.error({ leaseId: row.id, err: (error as Error).message }, "could not record a lease"),
     );
     this.remember(row, job);
+    const leasedAt = row.leasedAt.getTime();
     this.sawPool(pool.id, leasedAt);
     this.options.log.info(
-      { leaseId, jobId, pool: pool.name, bountyId: job.data.bountyId, attempt, priority: job.priority },
+      {
+        leaseId: row.id,
+        jobId: row.jobId,
+        pool: pool.name,
+        bountyId: row.bountyId,
+        attempt: row.attempt,
+        priority: job.priority,
+      },
       "job leased",
     );
     return {
-      leaseId,
-      jobId,
-      queue: name,
-      attempt,
+      leaseId: row.id,
+      jobId: row.jobId,
+      queue: row.queue,
+      attempt: row.attempt,
       leasedAt,
-      expiresAt,
+      expiresAt: row.expiresAt.getTime(),
       heartbeatIntervalMs: Math.floor(this.options.leaseTtlMs / 3),
       priority: job.priority,
       job: job.data,
@@ -496,41 +563,26 @@ export class Dispatcher {
 
   // ---------------------------------------------------------------- lease actions
 
-  /** The active lease `leaseId` of `pool`, or a DispatchError saying why not (404, 403, 409). */
+  /**
+   * Where a lease's live state is kept in Redis, as JSON, so every API process finds it at once (the
+   * database record follows within LeaseWriter's deferral). Kept an hour past its deadline, so late calls
+   * get a 409.
+   */
   private leaseKey(leaseId: string): string {
     return `${this.options.prefix}:dispatch:lease:${leaseId}`;
   }
 
-  /**
-   * Saves a lease's live state in Redis, where every API process finds it at once (the database record
-   * follows within LeaseWriter's deferral). Kept an hour past its deadline, so late calls get a 409.
-   */
-  private async saveLease(row: LeaseRow): Promise<void> {
-    await this.options.connection.set(this.leaseKey(row.id), JSON.stringify(row), "PX", this.keepMs(row));
-  }
-
-  private keepMs(row: LeaseRow): number {
-    return Math.max(row.expiresAt.getTime() - Date.now(), 0) + 3_600_000;
+  private keepMs(expiresAt: Date): number {
+    return Math.max(expiresAt.getTime() - Date.now(), 0) + 3_600_000;
   }
 
   /** Replaces a lease's live state unless it has ended meanwhile; false when it had. */
   private async updateActiveLease(row: LeaseRow): Promise<boolean> {
-    const written = await (
-      this.options.connection as Redis & {
-        ctUpdateActiveLease(
-          key: string,
-          slots: string,
-          json: string,
-          keepMs: number,
-          member: string,
-          slotScore: number | "",
-        ): Promise<number>;
-      }
-    ).ctUpdateActiveLease(
+    const written = await this.redis.ctUpdateLease(
       this.leaseKey(row.id),
       this.slotsKey(row.poolId),
       JSON.stringify(row),
-      this.keepMs(row),
+      this.keepMs(row.expiresAt),
       row.id,
       row.status === "active" ? row.expiresAt.getTime() : "",
     );
@@ -611,21 +663,50 @@ export class Dispatcher {
     return { expiresAt };
   }
 
-  /** The agent finished: the job completes and the pool's slot is freed. */
+  /**
+   * The agent finished: the job completes and the pool's slot is freed, in one script (BullMQ's
+   * moveToFinished, then the lease's end). 409 when the lease was already lost.
+   */
   async complete(pool: PoolRow, leaseId: string, result: LeaseResult): Promise<void> {
     const row = await this.ownedLease(pool, leaseId);
     const job = await this.leasedJob(row);
-    try {
-      await job.moveToCompleted(result, leaseId, false);
-    } catch (error) {
-      await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
-      throw new DispatchError(409, `lease ${leaseId} is lost: ${(error as Error).message}`);
-    }
-    await this.endLease(row, "completed", {
+    const ended = endedLease(row, "completed", {
       checkpointSha256: result.checkpointSha256 ?? null,
       checkpointUri: result.checkpointUri ?? null,
       submissionTx: result.submissionTx ?? null,
     });
+    const { scripts } = this.queue(row.queue);
+    const moveArgs = scripts.moveToCompletedArgs(
+      job,
+      JSON.stringify(result),
+      job.opts.removeOnComplete ?? false,
+      leaseId,
+      false,
+    );
+    const keyCount = scripts.moveToFinishedKeys.length;
+    if (moveArgs.length !== keyCount + MOVE_TO_FINISHED_ARGS) {
+      throw new Error(`bullmq's moveToFinished arguments changed shape (${moveArgs.length})`);
+    }
+    const answer = await this.redis.ctFinish(
+      ...moveArgs.slice(0, keyCount),
+      this.leaseKey(leaseId),
+      this.slotsKey(row.poolId),
+      ...moveArgs.slice(keyCount),
+      JSON.stringify(ended),
+      this.keepMs(ended.expiresAt),
+      leaseId,
+    );
+    if (answer < 0) {
+      const error = scripts.finishedErrors({
+        code: answer,
+        jobId: row.jobId,
+        command: "moveToFinished",
+        state: "active",
+      });
+      await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
+      throw new DispatchError(409, `lease ${leaseId} is lost: ${error.message}`);
+    }
+    this.recordEnd(ended, answer === 1);
     this.options.log.info({ leaseId, jobId: row.jobId, pool: pool.name }, "lease completed");
   }
 
@@ -660,21 +741,23 @@ export class Dispatcher {
     status: "completed" | "failed" | "expired",
     fields: Partial<Pick<LeaseRow, "reason" | "checkpointSha256" | "checkpointUri" | "submissionTx">>,
   ): Promise<void> {
-    this.local.delete(row.id);
-    const ended: LeaseRow = {
-      ...row,
-      status,
-      endedAt: status === "expired" ? row.expiresAt : new Date(),
-      ...fields,
-    };
+    const ended = endedLease(row, status, fields);
     // The first ending wins: a lost complete racing a real one must not turn it into "expired".
     // Also frees the slot, whoever ended the lease first.
-    if (!(await this.updateActiveLease(ended))) return;
-    // The record follows within LeaseWriter's deferral; BullMQ holds the outcome, and the sweeper
-    // rebuilds a record lost to a crash from it.
+    this.recordEnd(ended, await this.updateActiveLease(ended));
+  }
+
+  /**
+   * Forgets a lease that has ended and, when this call ended it (`won`), records its end: within
+   * LeaseWriter's deferral. BullMQ holds the outcome, and the sweeper rebuilds a record lost to a crash
+   * from it.
+   */
+  private recordEnd(ended: LeaseRow, won: boolean): void {
+    this.local.delete(ended.id);
+    if (!won) return;
     this.writer.defer(ended, (error) =>
       this.options.log.error(
-        { leaseId: row.id, err: (error as Error).message },
+        { leaseId: ended.id, err: (error as Error).message },
         "could not record a lease end",
       ),
     );

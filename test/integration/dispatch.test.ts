@@ -319,6 +319,58 @@ describe.each(dbTargets())("dispatcher on $name", ({ open }) => {
     expect((await d.lease(p))?.job.bountyId).toBe("12");
   });
 
+  it("lets another process act on a lease: the state the lease script saved is the whole record", async () => {
+    const prefix = uniqueId("dispatch");
+    const leaser = dispatcher({ prefix });
+    const other = dispatcher({ prefix });
+    const p = await pool({ gpuCount: 1, vramGb: 24, maxLeases: 1 });
+    await leaser.enqueue(bounty(41, { chainId: 8453 }));
+    const lease = await leaser.lease(p);
+    if (!lease) throw new Error("expected a lease");
+    // The live state in Redis is what any process rebuilds the lease's record from.
+    const saved = JSON.parse((await connection.get(`${prefix}:dispatch:lease:${lease.leaseId}`)) ?? "{}");
+    expect(saved).toMatchObject({
+      id: lease.leaseId,
+      jobId: lease.jobId,
+      chainId: 8453,
+      bountyId: "41",
+      attempt: 1,
+      poolId: p.id,
+      queue: lease.queue,
+      status: "active",
+      leasedAt: new Date(lease.leasedAt).toISOString(),
+      expiresAt: new Date(lease.expiresAt).toISOString(),
+    });
+
+    // `other` never saw this lease: it reads it from Redis, and writes whole rows from it.
+    await other.assertActiveLease(p, lease.leaseId);
+    await other.heartbeat(p, lease.leaseId, { percent: 50, step: 10, loss: 0.5 });
+    await expect(leaser.lease(p)).rejects.toMatchObject({ status: 429 });
+    await other.complete(p, lease.leaseId, { checkpointSha256: "ef".repeat(32) });
+    await other.flushRecords();
+    const [row] = await testDb.handle.db
+      .select()
+      .from(leases)
+      .where(inArray(leases.id, [lease.leaseId]));
+    expect(row).toMatchObject({
+      jobId: lease.jobId,
+      chainId: 8453,
+      bountyId: "41",
+      attempt: 1,
+      poolId: p.id,
+      queue: lease.queue,
+      status: "completed",
+      percent: 50,
+      step: 10,
+      loss: 0.5,
+      checkpointSha256: "ef".repeat(32),
+    });
+    expect(row?.leasedAt.getTime()).toBe(lease.leasedAt);
+    // The slot was freed by the other process's complete.
+    expect(await leaser.liveLeases([p.id])).toBe(0);
+    await expect(leaser.complete(p, lease.leaseId, {})).rejects.toMatchObject({ status: 409 });
+  });
+
   it("keeps the first ending of a lease: a racing heartbeat or a second complete cannot undo it", async () => {
     const d = dispatcher();
     const p = await pool({ gpuCount: 1, vramGb: 24, maxLeases: 2 });
