@@ -32,7 +32,12 @@ import type { Database } from "../../db/client.server.js";
 import { type LeaseRow, leases, type PoolRow, pools } from "../../db/schema/index.js";
 import type { Env } from "../../lib/env.server.js";
 import type { Logger } from "../../lib/logger.server.js";
-import { defineLeaseCommands, type LeaseCommands, MOVE_TO_FINISHED_ARGS } from "./lease-scripts.server.js";
+import {
+  checkQueueKeys,
+  defineLeaseCommands,
+  keepJobsOf,
+  type LeaseCommands,
+} from "./lease-scripts.server.js";
 import { LeaseWriter } from "./lease-writer.server.js";
 import { bullPriority, DEFAULT_AGING_PER_HOUR, priorityScore } from "./priority.js";
 
@@ -172,11 +177,10 @@ export function trainingJobId(chainId: number, bountyId: string): string {
   return `train-${chainId}-${bountyId}`;
 }
 
-/** What leaseRequest prepares: the lease's state before its job is known, and the script's keys and args. */
+/** What leaseRequest prepares: the lease's state before its job is known, and the script's arguments. */
 interface LeaseRequest {
   pending: Omit<LeaseRow, "jobId" | "chainId" | "bountyId" | "attempt">;
-  keys: string[];
-  args: (string | number)[];
+  args: Parameters<LeaseCommands["ctLease"]>;
 }
 
 /** A lease answer that took a job only to fail it: ask again. */
@@ -250,6 +254,7 @@ export class Dispatcher {
       queue.on("error", (error) =>
         this.options.log.error({ queue: name, err: error.message }, "queue error"),
       );
+      checkQueueKeys(queue);
       this.queues.set(name, queue);
     }
     return queue;
@@ -372,15 +377,14 @@ export class Dispatcher {
   private async leaseFrom(pool: PoolRow, name: string): Promise<Lease | null> {
     for (;;) {
       const request = this.leaseRequest(pool, name);
-      const answer = await this.redis.ctLease(...request.keys, ...request.args);
+      const answer = await this.redis.ctLease(...request.args);
       const taken = await this.taken(pool, request, answer);
       if (taken !== AGAIN) return taken;
     }
   }
 
-  /** The keys and arguments of the lease script for a new lease of a class's head job to `pool`. */
+  /** The arguments of the lease script for a new lease of a class's head job to `pool`. */
   private leaseRequest(pool: PoolRow, name: string): LeaseRequest {
-    const keys = this.queue(name).keys;
     const leaseId = randomUUID();
     const leasedAt = Date.now();
     // The lease's state before the job is known; the script adds the job's id, bounty and attempt.
@@ -401,24 +405,12 @@ export class Dispatcher {
       submissionTx: null,
       reason: null,
     };
-    const queueKeys = [
-      keys.wait,
-      keys.active,
-      keys.prioritized,
-      keys.events,
-      keys.stalled,
-      keys.limiter,
-      keys.delayed,
-      keys.paused,
-      keys.meta,
-      keys.pc,
-      keys.marker,
-    ].map((key) => key ?? "");
     return {
       pending,
-      keys: [...queueKeys, this.slotsKey(pool.id), this.leaseKey(leaseId)],
       args: [
-        keys[""] ?? "",
+        this.slotsKey(pool.id),
+        this.leaseKey(leaseId),
+        this.queue(name).keys[""] ?? "",
         leasedAt,
         leaseId,
         this.options.leaseTtlMs,
@@ -675,29 +667,22 @@ export class Dispatcher {
       checkpointUri: result.checkpointUri ?? null,
       submissionTx: result.submissionTx ?? null,
     });
-    const { scripts } = this.queue(row.queue);
-    const moveArgs = scripts.moveToCompletedArgs(
-      job,
-      JSON.stringify(result),
-      job.opts.removeOnComplete ?? false,
-      leaseId,
-      false,
-    );
-    const keyCount = scripts.moveToFinishedKeys.length;
-    if (moveArgs.length !== keyCount + MOVE_TO_FINISHED_ARGS) {
-      throw new Error(`bullmq's moveToFinished arguments changed shape (${moveArgs.length})`);
-    }
-    const answer = await this.redis.ctFinish(
-      ...moveArgs.slice(0, keyCount),
+    const queue = this.queue(row.queue);
+    const answer = await this.redis.ctComplete(
       this.leaseKey(leaseId),
       this.slotsKey(row.poolId),
-      ...moveArgs.slice(keyCount),
+      queue.keys[""] ?? "",
+      row.jobId,
+      Date.now(),
+      JSON.stringify(result),
+      JSON.stringify(keepJobsOf(job.opts.removeOnComplete)),
+      job.opts.attempts ?? 1,
+      leaseId,
       JSON.stringify(ended),
       this.keepMs(ended.expiresAt),
-      leaseId,
     );
     if (answer < 0) {
-      const error = scripts.finishedErrors({
+      const error = queue.scripts.finishedErrors({
         code: answer,
         jobId: row.jobId,
         command: "moveToFinished",

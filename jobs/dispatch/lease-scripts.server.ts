@@ -5,12 +5,17 @@
  *
  * Taking and completing a job are BullMQ's own Lua scripts (`moveToActive`,
  * `moveToFinished`) from the installed bullmq package, run unchanged inside
- * ours as a local function: their keys and arguments come first, ours after
- * them. Their text is read from the package at startup and checked for the
- * shape this module relies on, so a bullmq upgrade that changes it fails at
- * once with a clear error instead of misbehaving.
+ * ours as a local function. Their text is read from the package at startup
+ * and checked for the shape this module relies on, so a bullmq upgrade that
+ * changes it fails at once with a clear error instead of misbehaving.
+ *
+ * Ours build BullMQ's keys from the queue's key prefix, as BullMQ's own
+ * scripts build job keys, rather than receive them: a command's cost in
+ * ioredis grows with its arguments, and these run twice per job.
+ * `checkQueueKeys` verifies, once per queue, that BullMQ names them so.
  */
 import { createRequire } from "node:module";
+import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 
 interface BullScript {
@@ -38,8 +43,59 @@ export function bullScript(name: string, keys: number, argv: number): BullScript
 
 const moveToActive = bullScript("moveToActive", 11, 3);
 const moveToFinished = bullScript("moveToFinished", 14, 9);
-/** How many arguments BullMQ's moveToFinished takes: ours follow them. */
-export const MOVE_TO_FINISHED_ARGS = 9;
+
+/** BullMQ's keys of a queue that moveToActive takes, in its order, after the queue's key prefix. */
+const ACTIVE_KEYS = [
+  "wait",
+  "active",
+  "prioritized",
+  "events",
+  "stalled",
+  "limiter",
+  "delayed",
+  "paused",
+  "meta",
+  "pc",
+  "marker",
+];
+/** The same for moveToFinished completing a job (`{jobId}` is the job's hash). */
+const COMPLETE_KEYS = [...ACTIVE_KEYS.slice(0, 10), "completed", "{jobId}", "metrics:completed", "marker"];
+
+/** Lua: the table of keys `names` of the queue with key prefix `q` (and job `jobId`). */
+const luaKeys = (names: string[]) =>
+  `{${names.map((name) => (name === "{jobId}" ? "q .. jobId" : `q .. '${name}'`)).join(", ")}}`;
+
+/**
+ * Throws unless BullMQ names this queue's keys as our scripts build them: the queue's key prefix then the
+ * key's name, for the keys moveToActive takes and those moveToFinished takes to complete a job.
+ */
+export function checkQueueKeys(queue: Queue): void {
+  const prefix = queue.keys[""] ?? "";
+  const keys = queue.keys as Record<string, string | undefined>;
+  const activeKeys = ACTIVE_KEYS.map((name) => keys[name]);
+  const completeKeys = queue.scripts
+    .moveToCompletedArgs({ id: "probe", opts: {} } as never, "null", false, "probe", false)
+    .slice(0, moveToFinished.keys);
+  const expected = (names: string[]) =>
+    names.map((name) => `${prefix}${name === "{jobId}" ? "probe" : name}`);
+  const same = (a: unknown[], b: unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  if (!same(activeKeys, expected(ACTIVE_KEYS)) || !same(completeKeys, expected(COMPLETE_KEYS))) {
+    throw new Error(
+      `bullmq names the keys of queue ${queue.name} differently: jobs/dispatch/lease-scripts.server.ts needs updating`,
+    );
+  }
+}
+
+/**
+ * What BullMQ keeps of a completed job, from its `removeOnComplete` option (its `keepJobs`): true keeps
+ * none, a number that many, an object as it says, anything else all of them.
+ */
+export function keepJobsOf(removeOnComplete: unknown): { count?: number; age?: number; limit?: number } {
+  if (removeOnComplete === true) return { count: 0 };
+  if (typeof removeOnComplete === "number") return { count: removeOnComplete };
+  if (typeof removeOnComplete === "object" && removeOnComplete !== null) return removeOnComplete;
+  return { count: -1 };
+}
 
 // Replaces a lease's live state only while it is still active (the first ending wins), and puts the lease
 // in its pool's slot set with score `slotScore` while it lives, or takes it out once it has ended.
@@ -66,11 +122,9 @@ end`;
 const UPDATE_LEASE = `${UPDATE_ACTIVE_LEASE}
 return updateActiveLease(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])`;
 
-const LEASE_KEYS = moveToActive.keys + 2;
-
 /**
- * `leaseNext(KEYS, ARGV)` takes the head job of a class for a pool, if the pool has a free slot.
- * KEYS[1..11]: BullMQ's moveToActive keys; KEYS[12]: the pool's slot set; KEYS[13]: the lease's state.
+ * `leaseNext(KEYS, ARGV)` takes the head job of a queue for a pool, if the pool has a free slot.
+ * KEYS[1]: the pool's slot set; KEYS[2]: the lease's state.
  * ARGV[1]: the queue's key prefix; ARGV[2]: now (ms); ARGV[3]: lease id (the lock token);
  * ARGV[4]: lease TTL (ms); ARGV[5]: the pool's maxLeases; ARGV[6]: the lease state without its job
  * (JSON); ARGV[7]: how long to keep the state (ms).
@@ -78,58 +132,81 @@ const LEASE_KEYS = moveToActive.keys + 2;
  * whose failure BullMQ deferred (`defa`, too many lost leases) is taken without a slot or a state: the
  * caller fails it.
  */
-const LEASE_NEXT = `
+const LEASE = `
 local function bullmqMoveToActive(KEYS, ARGV)
 ${moveToActive.content}
 end
-local function leaseNext(KEYS, ARGV)
-  local slots, now, leaseId = KEYS[12], tonumber(ARGV[2]), ARGV[3]
-  redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
-  if redis.call('ZCARD', slots) >= tonumber(ARGV[5]) then return -1 end
-  local opts = cmsgpack.pack({token = leaseId, lockDuration = tonumber(ARGV[4])})
-  local taken = bullmqMoveToActive(KEYS, {ARGV[1], ARGV[2], opts})
-  local fields = taken[1]
-  if type(fields) ~= 'table' then return taken end
-  local job = {}
-  for i = 1, #fields, 2 do job[fields[i]] = fields[i + 1] end
-  if job.defa then return taken end
-  -- A script that fails half-way keeps what it wrote: data that is not JSON must not stop it here.
-  local decoded, data = pcall(cjson.decode, job.data)
-  if not decoded or type(data) ~= 'table' then data = {} end
-  local state = cjson.decode(ARGV[6])
-  state.jobId = taken[2]
-  state.chainId = data.chainId
-  state.bountyId = data.bountyId
-  state.attempt = (tonumber(job.atm) or 0) + (tonumber(job.stc) or 0) + 1
-  redis.call('ZADD', slots, now + tonumber(ARGV[4]), leaseId)
-  redis.call('SET', KEYS[13], cjson.encode(state), 'PX', ARGV[7])
-  return taken
-end`;
+local slots, q, now, leaseId = KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3]
+redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+if redis.call('ZCARD', slots) >= tonumber(ARGV[5]) then return -1 end
+local opts = cmsgpack.pack({token = leaseId, lockDuration = tonumber(ARGV[4])})
+local taken = bullmqMoveToActive(${luaKeys(ACTIVE_KEYS)}, {q, ARGV[2], opts})
+local fields = taken[1]
+if type(fields) ~= 'table' then return taken end
+local job = {}
+for i = 1, #fields, 2 do job[fields[i]] = fields[i + 1] end
+if job.defa then return taken end
+-- A script that fails half-way keeps what it wrote: data that is not JSON must not stop it here.
+local decoded, data = pcall(cjson.decode, job.data)
+if not decoded or type(data) ~= 'table' then data = {} end
+local state = cjson.decode(ARGV[6])
+state.jobId = taken[2]
+state.chainId = data.chainId
+state.bountyId = data.bountyId
+state.attempt = (tonumber(job.atm) or 0) + (tonumber(job.stc) or 0) + 1
+redis.call('ZADD', slots, now + tonumber(ARGV[4]), leaseId)
+redis.call('SET', KEYS[2], cjson.encode(state), 'PX', ARGV[7])
+return taken`;
 
 /**
- * `finish(KEYS, ARGV)` completes (or fails) a leased job and ends its lease.
- * KEYS[1..14]: BullMQ's moveToFinished keys; KEYS[15]: the lease's state; KEYS[16]: the pool's slot set.
- * ARGV[1..9]: BullMQ's moveToFinished arguments (no fetching of a next job); ARGV[10]: the ended state
- * (JSON); ARGV[11]: how long to keep it (ms); ARGV[12]: the lease id.
+ * Completes a leased job and ends its lease.
+ * KEYS[1]: the lease's state; KEYS[2]: the pool's slot set.
+ * ARGV[1]: the queue's key prefix; ARGV[2]: the job id; ARGV[3]: now (ms); ARGV[4]: the job's return value
+ * (JSON); ARGV[5]: what to keep of completed jobs (BullMQ's keepJobs, JSON); ARGV[6]: the job's attempts;
+ * ARGV[7]: the lease id (the lock token); ARGV[8]: the ended state (JSON); ARGV[9]: how long to keep it.
  * Returns BullMQ's error code (< 0) when the job could not be moved (its lock was lost), else 1 when this
  * call ended the lease and 0 when another ending came first.
  */
-const FINISH_KEYS = moveToFinished.keys + 2;
-const FINISH = `
+const COMPLETE = `
 local function bullmqMoveToFinished(KEYS, ARGV)
 ${moveToFinished.content}
 end
 ${UPDATE_ACTIVE_LEASE}
-local function finish(KEYS, ARGV)
-  local moved = bullmqMoveToFinished(KEYS, ARGV)
-  if type(moved) == 'number' and moved < 0 then return moved end
-  return updateActiveLease(KEYS[15], KEYS[16], ARGV[10], ARGV[11], ARGV[12], '')
-end`;
+local q, jobId, leaseId = ARGV[1], ARGV[2], ARGV[7]
+local opts = cmsgpack.pack({
+  token = leaseId, keepJobs = cjson.decode(ARGV[5]), attempts = tonumber(ARGV[6]), maxMetricsSize = ''
+})
+local moved = bullmqMoveToFinished(${luaKeys(COMPLETE_KEYS)},
+  {jobId, ARGV[3], 'returnvalue', ARGV[4], 'completed', '0', q, opts, ''})
+if type(moved) == 'number' and moved < 0 then return moved end
+return updateActiveLease(KEYS[1], KEYS[2], ARGV[8], ARGV[9], leaseId, '')`;
 
 /** The commands `defineLeaseCommands` adds to a connection. */
 export interface LeaseCommands {
-  ctLease(...keysAndArgs: (string | number)[]): Promise<number | unknown[]>;
-  ctFinish(...keysAndArgs: (string | number | boolean | Buffer | undefined)[]): Promise<number>;
+  ctLease(
+    slotsKey: string,
+    stateKey: string,
+    queuePrefix: string,
+    now: number,
+    leaseId: string,
+    ttlMs: number,
+    maxLeases: number,
+    pendingState: string,
+    keepMs: number,
+  ): Promise<number | unknown[]>;
+  ctComplete(
+    stateKey: string,
+    slotsKey: string,
+    queuePrefix: string,
+    jobId: string,
+    now: number,
+    returnValue: string,
+    keepJobs: string,
+    attempts: number,
+    leaseId: string,
+    endedState: string,
+    keepMs: number,
+  ): Promise<number>;
   ctUpdateLease(
     stateKey: string,
     slotsKey: string,
@@ -144,14 +221,8 @@ export interface LeaseCommands {
 export function defineLeaseCommands(connection: Redis): Redis & LeaseCommands {
   const commands = connection as Redis & Partial<LeaseCommands>;
   if (!commands.ctLease) {
-    connection.defineCommand("ctLease", {
-      numberOfKeys: LEASE_KEYS,
-      lua: `${LEASE_NEXT}\nreturn leaseNext(KEYS, ARGV)`,
-    });
-    connection.defineCommand("ctFinish", {
-      numberOfKeys: FINISH_KEYS,
-      lua: `${FINISH}\nreturn finish(KEYS, ARGV)`,
-    });
+    connection.defineCommand("ctLease", { numberOfKeys: 2, lua: LEASE });
+    connection.defineCommand("ctComplete", { numberOfKeys: 2, lua: COMPLETE });
     connection.defineCommand("ctUpdateLease", { numberOfKeys: 2, lua: UPDATE_LEASE });
   }
   return connection as Redis & LeaseCommands;

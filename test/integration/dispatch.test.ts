@@ -366,8 +366,12 @@ describe.each(dbTargets())("dispatcher on $name", ({ open }) => {
       checkpointSha256: "ef".repeat(32),
     });
     expect(row?.leasedAt.getTime()).toBe(lease.leasedAt);
-    // The slot was freed by the other process's complete.
+    // The slot was freed by the other process's complete, and BullMQ keeps the completed job's result.
     expect(await leaser.liveLeases([p.id])).toBe(0);
+    const job = await leaser.queue(lease.queue).getJob(lease.jobId);
+    expect(await job?.getState()).toBe("completed");
+    expect(job?.returnvalue).toEqual({ checkpointSha256: "ef".repeat(32) });
+    expect(job?.attemptsMade).toBe(1);
     await expect(leaser.complete(p, lease.leaseId, {})).rejects.toMatchObject({ status: 409 });
   });
 
