@@ -116,6 +116,8 @@ class FakeApi implements PoolClient {
   async complete(leaseId: string, body: CompleteBody) {
     this.calls.push({ op: "complete", leaseId, body });
     if (this.completeError) throw this.completeError;
+    // As the platform does: a completion that asks for more takes the next waiting lease.
+    return body.next ? (this.queue.shift() ?? null) : null;
   }
 
   async fail(leaseId: string, body: FailBody) {
@@ -242,7 +244,8 @@ describe("runAgent", () => {
       {
         op: "complete",
         leaseId: lease.leaseId,
-        body: { checkpointSha256: ONNX_SHA, checkpointUri: uri, submissionTx: SUBMIT_TX },
+        // --once wants no next lease.
+        body: { checkpointSha256: ONNX_SHA, checkpointUri: uri, submissionTx: SUBMIT_TX, next: false },
       },
     ]);
     expect(api.of("fail")).toEqual([]);
@@ -496,6 +499,57 @@ describe("runAgent", () => {
     });
     expect(result.leases[0]?.status).toBe("completed");
     expect(api.of("lease")).toHaveLength(5);
+  });
+
+  it("takes its next lease from each completion, and polls only when a completion brings none", async () => {
+    const api = new FakeApi();
+    const leases = [makeLease(), makeLease(), makeLease()];
+    api.queue.push(...leases);
+    const shutdown = new AbortController();
+    const running = runAgent(options({ signal: shutdown.signal }), {
+      client: api,
+      chain: new FakeChain(),
+      trainer: steadyTrainer(),
+      logger,
+    });
+    await until(() => api.of("complete").length === 3, "three completions");
+    await until(() => api.of("lease").length === 2, "a poll after the last completion");
+    shutdown.abort();
+    const result = await running;
+    expect(result.leases.map((l) => [l.leaseId, l.status])).toEqual(
+      leases.map((l) => [l.leaseId, "completed"]),
+    );
+    expect(api.of("complete").map((c) => c.body.next)).toEqual([true, true, true]);
+    // One poll for the first lease, the next after the third completion came back empty.
+    const ops = api.calls.map((c) => c.op).filter((op) => op === "lease" || op === "complete");
+    expect(ops).toEqual(["lease", "complete", "complete", "complete", "lease"]);
+  });
+
+  it("settles a lease that came with a completion as shutdown began: reported failed, not left to expire", async () => {
+    const api = new FakeApi();
+    const first = makeLease();
+    const carried = makeLease();
+    api.queue.push(first, carried);
+    const shutdown = new AbortController();
+    const complete = api.complete.bind(api);
+    api.complete = async (leaseId, body) => {
+      shutdown.abort(); // the operator stops the agent while this completion is on its way
+      return complete(leaseId, body);
+    };
+    const result = await runAgent(options({ signal: shutdown.signal }), {
+      client: api,
+      chain: new FakeChain(),
+      trainer: steadyTrainer(),
+      logger,
+    });
+    expect(result.stoppedBy).toBe("signal");
+    expect(result.leases.map((l) => [l.leaseId, l.status])).toEqual([
+      [first.leaseId, "completed"],
+      [carried.leaseId, "aborted"],
+    ]);
+    expect(api.of("fail")).toEqual([
+      { op: "fail", leaseId: carried.leaseId, body: { reason: "agent shutting down", retryable: true } },
+    ]);
   });
 
   it("runs leases in parallel up to the concurrency", async () => {

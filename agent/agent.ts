@@ -260,7 +260,8 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
     };
   };
 
-  const runLease = async (lease: LeaseView): Promise<LeaseOutcome> => {
+  /** Runs a lease to its end; a completion that asked for more brings the pool's next lease along. */
+  const runLease = async (lease: LeaseView): Promise<{ outcome: LeaseOutcome; next: LeaseView | null }> => {
     const { leaseId } = lease;
     const bountyId = lease.bounty.bountyId;
     const log = logger.child({ leaseId, bountyId, jobId: lease.jobId });
@@ -287,6 +288,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
     const workDir = path.join(options.workDir, dirName(leaseId));
     let timeLimit: NodeJS.Timeout | undefined;
     let outcome: LeaseOutcome;
+    let next: LeaseView | null = null;
 
     try {
       // 1. The spec.
@@ -381,8 +383,12 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
       signal.throwIfAborted();
       await stopHeartbeats();
       const body = { checkpointSha256: sha256, checkpointUri: artifact.uri, submissionTx: submitted.txHash };
-      await withRetries("complete", log, signal, () => client.complete(leaseId, body, { signal }));
-      log.info({ event: "lease.completed", ...body }, "lease completed");
+      // Still taking work: the completion also leases the next job, saving a poll.
+      const more = !once && !polling.signal.aborted;
+      next = await withRetries("complete", log, signal, () =>
+        client.complete(leaseId, { ...body, next: more }, { signal }),
+      );
+      log.info({ event: "lease.completed", ...body, next: next?.leaseId }, "lease completed");
       outcome = { leaseId, bountyId, status: "completed", ...body };
       if (!options.keepWorkDirs) await rm(workDir, { recursive: true, force: true }).catch(() => {});
     } catch (error) {
@@ -392,7 +398,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
     } finally {
       running.delete(control);
     }
-    return outcome;
+    return { outcome, next };
   };
 
   /** Reports a failed lease (unless it is lost, or the token is refused) and says what happened. */
@@ -441,43 +447,48 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
 
   const slot = async (index: number) => {
     let failures = 0;
-    while (!polling.signal.aborted) {
-      const startedAt = Date.now();
-      let lease: LeaseView | null;
-      try {
-        lease = await client.lease(waitSeconds, { signal: polling.signal });
-        failures = 0;
-      } catch (error) {
-        if (polling.signal.aborted) break;
-        if (isUnauthorized(error)) {
-          unauthorized(error);
-          break;
-        }
-        if (error instanceof PoolApiError && error.status === 429) {
-          const delay = Math.round(busyBackoffMs * (0.75 + Math.random() / 2));
-          logger.info(
-            { event: "poll.busy", slot: index, delayMs: delay },
-            "pool at capacity (429), backing off",
+    /** The lease that came with the last completion: it runs before any poll, even at shutdown (to settle). */
+    let carried: LeaseView | null = null;
+    while (!polling.signal.aborted || (carried && stoppedBy !== "unauthorized")) {
+      let lease: LeaseView | null = carried;
+      carried = null;
+      if (!lease) {
+        const startedAt = Date.now();
+        try {
+          lease = await client.lease(waitSeconds, { signal: polling.signal });
+          failures = 0;
+        } catch (error) {
+          if (polling.signal.aborted) break;
+          if (isUnauthorized(error)) {
+            unauthorized(error);
+            break;
+          }
+          if (error instanceof PoolApiError && error.status === 429) {
+            const delay = Math.round(busyBackoffMs * (0.75 + Math.random() / 2));
+            logger.info(
+              { event: "poll.busy", slot: index, delayMs: delay },
+              "pool at capacity (429), backing off",
+            );
+            await sleep(delay, polling.signal);
+            continue;
+          }
+          failures++;
+          const delay = backoffDelay(failures, backoff);
+          logger.warn(
+            { event: "poll.error", slot: index, attempt: failures, delayMs: delay, err: errorMessage(error) },
+            "lease poll failed, retrying",
           );
           await sleep(delay, polling.signal);
           continue;
         }
-        failures++;
-        const delay = backoffDelay(failures, backoff);
-        logger.warn(
-          { event: "poll.error", slot: index, attempt: failures, delayMs: delay, err: errorMessage(error) },
-          "lease poll failed, retrying",
-        );
-        await sleep(delay, polling.signal);
-        continue;
-      }
-      if (!lease) {
-        await sleep(minPollIntervalMs - (Date.now() - startedAt), polling.signal);
-        continue;
+        if (!lease) {
+          await sleep(minPollIntervalMs - (Date.now() - startedAt), polling.signal);
+          continue;
+        }
       }
       let outcome: LeaseOutcome;
       try {
-        outcome = await runLease(lease);
+        ({ outcome, next: carried } = await runLease(lease));
       } catch (error) {
         // runLease settles every error itself; this is a last guard so a slot never dies.
         logger.error(

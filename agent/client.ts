@@ -8,6 +8,7 @@ import { z } from "zod";
 import {
   artifactResponseSchema,
   type CompleteBody,
+  completeResponseSchema,
   completeSchema,
   errorResponseSchema,
   type FailBody,
@@ -80,7 +81,8 @@ export interface PoolClient {
     sha256: string,
     options?: CallOptions,
   ): Promise<{ sha256: string; size: number; uri: string }>;
-  complete(leaseId: string, body: CompleteBody, options?: CallOptions): Promise<void>;
+  /** Completes a lease; with `body.next`, also leases the next job: resolves it, or null. */
+  complete(leaseId: string, body: CompleteBody, options?: CallOptions): Promise<LeaseView | null>;
   fail(leaseId: string, body: FailBody, options?: CallOptions): Promise<{ retried: boolean }>;
 }
 
@@ -230,7 +232,15 @@ export function createPoolClient(options: PoolClientOptions): PoolClient {
 
     async complete(leaseId, complete, callOptions) {
       const path = POOL_API.complete(encodeURIComponent(leaseId));
-      await call("POST", path, { json: completeSchema.parse(complete), timeoutMs }, callOptions);
+      const { status, body } = await call(
+        "POST",
+        path,
+        { json: completeSchema.parse(complete), timeoutMs },
+        callOptions,
+      );
+      // 204: the call was abandoned after taking a next job, which the platform has given back.
+      if (status === 204) return null;
+      return expect(completeResponseSchema, `POST ${path}`, status, body).next ?? null;
     },
 
     async fail(leaseId, fail, callOptions) {

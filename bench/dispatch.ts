@@ -4,7 +4,8 @@
  *
  * (a) raw BullMQ: addBulk M prioritized no-op jobs, and a Worker (concurrency
  *     50) processes them; the rate is M over the whole time (add + process).
- *     (a) and (b) alternate for three rounds; each side's median is reported.
+ *     After a warm-up round of each (M/5 jobs, not counted), (a) and (b)
+ *     alternate for five rounds; each side's median is reported.
  * (b) Crowdtrain: enqueue M funded bounties through the dispatcher (priority
  *     from funding, backers and age; capability class; idempotent ids), and
  *     simulated pools with 50 slots in all lease and complete them through it
@@ -21,7 +22,7 @@ import { parseArgs } from "node:util";
 import { Queue, Worker } from "bullmq";
 import { type DbHandle, migrateDb, openDb } from "../db/client.server.js";
 import type { PoolRow } from "../db/schema/index.js";
-import { Dispatcher, type TrainingJobData } from "../jobs/dispatch/dispatcher.server.js";
+import { Dispatcher, type Lease, type TrainingJobData } from "../jobs/dispatch/dispatcher.server.js";
 import { createPool } from "../jobs/dispatch/pools.server.js";
 import { createLogger } from "../lib/logger.server.js";
 import { createRedis } from "../lib/redis.server.js";
@@ -40,7 +41,7 @@ if (!Number.isInteger(M) || M < 100 || !Number.isInteger(SAMPLES) || SAMPLES < 1
   process.exit(2);
 }
 const SLOTS = 50;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const say = (message: string) => process.stderr.write(`${message}\n`);
 
 function percentile(values: number[], p: number): number {
@@ -87,13 +88,13 @@ try {
   );
 
   // (a) raw BullMQ.
-  const rawRound = async (round: number) => {
+  const rawRound = async (round: number | "warm-up", jobs: number) => {
     const prefix = `bench-raw-${round}`;
     const queue = new Queue("raw", { connection, prefix });
     const started = performance.now();
-    for (let i = 0; i < M; i += 1_000) {
+    for (let i = 0; i < jobs; i += 1_000) {
       await queue.addBulk(
-        Array.from({ length: Math.min(1_000, M - i) }, (_, k) => ({
+        Array.from({ length: Math.min(1_000, jobs - i) }, (_, k) => ({
           name: "noop",
           data: bounty(i + k, Date.now()),
           opts: { priority: 1 + ((i + k) % 2_000_000), removeOnComplete: true },
@@ -105,13 +106,13 @@ try {
       const worker = new Worker("raw", async () => {}, { connection, prefix, concurrency: SLOTS });
       worker.on("completed", () => {
         done++;
-        if (done === M) void worker.close().then(resolve);
+        if (done === jobs) void worker.close().then(resolve);
       });
     });
     await finished;
     const seconds = (performance.now() - started) / 1_000;
     await queue.close();
-    return M / seconds;
+    return jobs / seconds;
   };
 
   // Pools: four of them, 50 slots in all, each running as many agent loops as it has slots.
@@ -140,22 +141,25 @@ try {
   };
 
   // (b) Crowdtrain.
-  const crowdtrainRound = async (round: number) => {
+  const crowdtrainRound = async (round: number | "warm-up", jobs: number) => {
     const dispatcher = new Dispatcher({ ...dispatcherOptions, prefix: `bench-ct-${round}` });
     const started = performance.now();
     const enqueuedAt = Date.now();
     let next = 0;
     // Producers enqueue as the indexer's effect jobs would, many at a time.
     const producers = Array.from({ length: SLOTS }, async () => {
-      for (let i = next++; i < M; i = next++) await dispatcher.enqueue(bounty(i, enqueuedAt));
+      for (let i = next++; i < jobs; i = next++) await dispatcher.enqueue(bounty(i, enqueuedAt));
     });
     let done = 0;
     const agents = pools.flatMap((pool) =>
       Array.from({ length: pool.maxLeases }, async () => {
-        while (done < M) {
-          const lease = await dispatcher.lease(pool, { waitMs: 200 });
+        // Like the pool agent: a completion asks for the next job in the same call, and only a pool
+        // that got none long-polls.
+        let lease: Lease | null = null;
+        while (done < jobs) {
+          lease ??= await dispatcher.lease(pool, { waitMs: 200 });
           if (!lease) continue;
-          await dispatcher.complete(pool, lease.leaseId, {});
+          lease = await dispatcher.complete(pool, lease.leaseId, {}, { next: true });
           done++;
         }
       }),
@@ -163,7 +167,7 @@ try {
     await Promise.all([...producers, ...agents]);
     const seconds = (performance.now() - started) / 1_000;
     await dispatcher.close();
-    return M / seconds;
+    return jobs / seconds;
   };
 
   // CPU seconds spent by this process and by redis-server during a round: where the time goes.
@@ -183,9 +187,13 @@ try {
   // Alternating rounds, so both sides see the same machine; the median of each is reported.
   const raws: number[] = [];
   const crowdtrains: number[] = [];
+  // The first rounds of a process run colder code (the JIT, connections, the database's caches).
+  const warmUp = Math.ceil(M / 5);
+  await rawRound("warm-up", warmUp);
+  await crowdtrainRound("warm-up", warmUp);
   for (let round = 0; round < ROUNDS; round++) {
-    const a = await measured(() => rawRound(round));
-    const b = await measured(() => crowdtrainRound(round));
+    const a = await measured(() => rawRound(round, M));
+    const b = await measured(() => crowdtrainRound(round, M));
     raws.push(a.rate);
     crowdtrains.push(b.rate);
     const cpu = (side: typeof a) =>

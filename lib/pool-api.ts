@@ -50,6 +50,8 @@ export const completeSchema = z.strictObject({
   checkpointSha256: sha256Hex,
   checkpointUri: z.string().url("must be a URL").max(2_048),
   submissionTx: txHash.optional(),
+  /** Also lease the pool its next job in the same call (answered as `next`, null when none waits). */
+  next: z.boolean().optional(),
 });
 
 export const failSchema = z.strictObject({
@@ -88,6 +90,7 @@ export const artifactResponseSchema = z.object({
   size: z.number().int(),
   uri: z.string(),
 });
+export const completeResponseSchema = z.object({ next: leaseViewSchema.nullable().optional() });
 export const failResponseSchema = z.object({ retried: z.boolean() });
 export const errorResponseSchema = z.object({
   error: z.string(),

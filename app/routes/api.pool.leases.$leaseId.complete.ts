@@ -1,20 +1,32 @@
-/** POST /api/pool/leases/:leaseId/complete: the checkpoint is uploaded and submitted; the job is done. */
+/**
+ * POST /api/pool/leases/:leaseId/complete: the checkpoint is uploaded and submitted; the job is done.
+ * With `"next": true` the same call leases the pool its next job, answered as `next` (null when none
+ * waits), as a BullMQ worker takes its next job as it completes one.
+ */
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { completeSchema } from "../../lib/pool-api.js";
 import { apiError, parseJsonBody, requireMethod } from "../lib/api.server.js";
-import { leaseCall, requirePool } from "../models/pool.server.js";
+import { leaseCall, leaseView, requirePool } from "../models/pool.server.js";
 
 export async function action({ request, params }: ActionFunctionArgs) {
   requireMethod(request, "POST");
   const { pool, services } = await requirePool(request);
-  const body = await parseJsonBody(request, completeSchema);
+  const { next: wantNext, ...result } = await parseJsonBody(request, completeSchema);
   const leaseId = params.leaseId ?? "";
   await leaseCall(() => services.dispatcher.assertActiveLease(pool, leaseId));
-  if (!(await services.artifacts.has("public", body.checkpointSha256))) {
-    throw apiError(400, `checkpointSha256: no uploaded artifact ${body.checkpointSha256}; upload it first`, [
+  if (!(await services.artifacts.has("public", result.checkpointSha256))) {
+    throw apiError(400, `checkpointSha256: no uploaded artifact ${result.checkpointSha256}; upload it first`, [
       { path: "checkpointSha256", message: "no artifact with this hash was uploaded" },
     ]);
   }
-  await leaseCall(() => services.dispatcher.complete(pool, leaseId, body));
-  return Response.json({}, { headers: { "Cache-Control": "no-store" } });
+  const next = await leaseCall(() =>
+    services.dispatcher.complete(pool, leaseId, result, { next: wantNext === true }),
+  );
+  if (next && request.signal.aborted) {
+    // The agent hung up while its next job was being taken: nobody would ever heartbeat it.
+    await services.dispatcher.abandon(pool, next);
+    return new Response(null, { status: 204 });
+  }
+  const body = wantNext ? { next: next ? leaseView(next) : null } : {};
+  return Response.json(body, { headers: { "Cache-Control": "no-store" } });
 }

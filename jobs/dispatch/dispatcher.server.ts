@@ -658,8 +658,16 @@ export class Dispatcher {
   /**
    * The agent finished: the job completes and the pool's slot is freed, in one script (BullMQ's
    * moveToFinished, then the lease's end). 409 when the lease was already lost.
+   *
+   * With `next`, the same script also leases the pool the head job of its best class, as a BullMQ worker
+   * takes its next job as it completes one: resolves that lease, or null when none is waiting.
    */
-  async complete(pool: PoolRow, leaseId: string, result: LeaseResult): Promise<void> {
+  async complete(
+    pool: PoolRow,
+    leaseId: string,
+    result: LeaseResult,
+    options: { next?: boolean } = {},
+  ): Promise<Lease | null> {
     const row = await this.ownedLease(pool, leaseId);
     const job = await this.leasedJob(row);
     const ended = endedLease(row, "completed", {
@@ -668,7 +676,7 @@ export class Dispatcher {
       submissionTx: result.submissionTx ?? null,
     });
     const queue = this.queue(row.queue);
-    const answer = await this.redis.ctComplete(
+    const [stateKey, slotsKey, ...args] = [
       this.leaseKey(leaseId),
       this.slotsKey(row.poolId),
       queue.keys[""] ?? "",
@@ -680,7 +688,24 @@ export class Dispatcher {
       leaseId,
       JSON.stringify(ended),
       this.keepMs(ended.expiresAt),
-    );
+    ] as const;
+    const order = options.next ? await this.bestFirst(await this.fittingClasses(pool)) : [];
+    const request = order[0] === undefined ? undefined : this.leaseRequest(pool, order[0]);
+    let answer: number;
+    let leased: number | unknown[] | undefined;
+    if (request) {
+      const [leaseSlots, leaseState, ...leaseArgs] = request.args;
+      [answer, leased] = await this.redis.ctCompleteAndLease(
+        stateKey,
+        slotsKey,
+        leaseSlots,
+        leaseState,
+        ...args,
+        ...leaseArgs,
+      );
+    } else {
+      answer = await this.redis.ctComplete(stateKey, slotsKey, ...args);
+    }
     if (answer < 0) {
       const error = queue.scripts.finishedErrors({
         code: answer,
@@ -693,6 +718,14 @@ export class Dispatcher {
     }
     this.recordEnd(ended, answer === 1);
     this.options.log.info({ leaseId, jobId: row.jobId, pool: pool.name }, "lease completed");
+    if (!request || leased === undefined || leased === -1) return null;
+    const next = await this.taken(pool, request, leased);
+    if (next !== AGAIN && (next !== null || order.length === 1)) return next;
+    // The best class had nothing after all, or only a job to fail: look at every class, as a lease would.
+    return this.tryLease(pool).catch((error: unknown) => {
+      if (error instanceof DispatchError && error.status === 429) return null;
+      throw error;
+    });
   }
 
   /**

@@ -123,7 +123,7 @@ const UPDATE_LEASE = `${UPDATE_ACTIVE_LEASE}
 return updateActiveLease(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])`;
 
 /**
- * `leaseNext(KEYS, ARGV)` takes the head job of a queue for a pool, if the pool has a free slot.
+ * `lease(KEYS, ARGV)` takes the head job of a queue for a pool, if the pool has a free slot.
  * KEYS[1]: the pool's slot set; KEYS[2]: the lease's state.
  * ARGV[1]: the queue's key prefix; ARGV[2]: now (ms); ARGV[3]: lease id (the lock token);
  * ARGV[4]: lease TTL (ms); ARGV[5]: the pool's maxLeases; ARGV[6]: the lease state without its job
@@ -136,30 +136,32 @@ const LEASE = `
 local function bullmqMoveToActive(KEYS, ARGV)
 ${moveToActive.content}
 end
-local slots, q, now, leaseId = KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3]
-redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
-if redis.call('ZCARD', slots) >= tonumber(ARGV[5]) then return -1 end
-local opts = cmsgpack.pack({token = leaseId, lockDuration = tonumber(ARGV[4])})
-local taken = bullmqMoveToActive(${luaKeys(ACTIVE_KEYS)}, {q, ARGV[2], opts})
-local fields = taken[1]
-if type(fields) ~= 'table' then return taken end
-local job = {}
-for i = 1, #fields, 2 do job[fields[i]] = fields[i + 1] end
-if job.defa then return taken end
--- A script that fails half-way keeps what it wrote: data that is not JSON must not stop it here.
-local decoded, data = pcall(cjson.decode, job.data)
-if not decoded or type(data) ~= 'table' then data = {} end
-local state = cjson.decode(ARGV[6])
-state.jobId = taken[2]
-state.chainId = data.chainId
-state.bountyId = data.bountyId
-state.attempt = (tonumber(job.atm) or 0) + (tonumber(job.stc) or 0) + 1
-redis.call('ZADD', slots, now + tonumber(ARGV[4]), leaseId)
-redis.call('SET', KEYS[2], cjson.encode(state), 'PX', ARGV[7])
-return taken`;
+local function lease(KEYS, ARGV)
+  local slots, q, now, leaseId = KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3]
+  redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+  if redis.call('ZCARD', slots) >= tonumber(ARGV[5]) then return -1 end
+  local opts = cmsgpack.pack({token = leaseId, lockDuration = tonumber(ARGV[4])})
+  local taken = bullmqMoveToActive(${luaKeys(ACTIVE_KEYS)}, {q, ARGV[2], opts})
+  local fields = taken[1]
+  if type(fields) ~= 'table' then return taken end
+  local job = {}
+  for i = 1, #fields, 2 do job[fields[i]] = fields[i + 1] end
+  if job.defa then return taken end
+  -- A script that fails half-way keeps what it wrote: data that is not JSON must not stop it here.
+  local decoded, data = pcall(cjson.decode, job.data)
+  if not decoded or type(data) ~= 'table' then data = {} end
+  local state = cjson.decode(ARGV[6])
+  state.jobId = taken[2]
+  state.chainId = data.chainId
+  state.bountyId = data.bountyId
+  state.attempt = (tonumber(job.atm) or 0) + (tonumber(job.stc) or 0) + 1
+  redis.call('ZADD', slots, now + tonumber(ARGV[4]), leaseId)
+  redis.call('SET', KEYS[2], cjson.encode(state), 'PX', ARGV[7])
+  return taken
+end`;
 
 /**
- * Completes a leased job and ends its lease.
+ * `complete(KEYS, ARGV)` completes a leased job and ends its lease.
  * KEYS[1]: the lease's state; KEYS[2]: the pool's slot set.
  * ARGV[1]: the queue's key prefix; ARGV[2]: the job id; ARGV[3]: now (ms); ARGV[4]: the job's return value
  * (JSON); ARGV[5]: what to keep of completed jobs (BullMQ's keepJobs, JSON); ARGV[6]: the job's attempts;
@@ -172,14 +174,28 @@ local function bullmqMoveToFinished(KEYS, ARGV)
 ${moveToFinished.content}
 end
 ${UPDATE_ACTIVE_LEASE}
-local q, jobId, leaseId = ARGV[1], ARGV[2], ARGV[7]
-local opts = cmsgpack.pack({
-  token = leaseId, keepJobs = cjson.decode(ARGV[5]), attempts = tonumber(ARGV[6]), maxMetricsSize = ''
-})
-local moved = bullmqMoveToFinished(${luaKeys(COMPLETE_KEYS)},
-  {jobId, ARGV[3], 'returnvalue', ARGV[4], 'completed', '0', q, opts, ''})
-if type(moved) == 'number' and moved < 0 then return moved end
-return updateActiveLease(KEYS[1], KEYS[2], ARGV[8], ARGV[9], leaseId, '')`;
+local function complete(KEYS, ARGV)
+  local q, jobId, leaseId = ARGV[1], ARGV[2], ARGV[7]
+  local opts = cmsgpack.pack({
+    token = leaseId, keepJobs = cjson.decode(ARGV[5]), attempts = tonumber(ARGV[6]), maxMetricsSize = ''
+  })
+  local moved = bullmqMoveToFinished(${luaKeys(COMPLETE_KEYS)},
+    {jobId, ARGV[3], 'returnvalue', ARGV[4], 'completed', '0', q, opts, ''})
+  if type(moved) == 'number' and moved < 0 then return moved end
+  return updateActiveLease(KEYS[1], KEYS[2], ARGV[8], ARGV[9], leaseId, '')
+end`;
+
+/**
+ * Completes a lease and, in the same step, leases its pool the head job of a queue, as a BullMQ worker
+ * takes its next job when it completes one: KEYS and ARGV are those of `complete` (2 and 9), then those
+ * of `lease` (2 and 7). Returns {complete's answer} when the completion failed (nothing is leased), else
+ * {complete's answer, lease's answer}.
+ */
+const COMPLETE_AND_LEASE = `${COMPLETE}
+${LEASE}
+local ended = complete({KEYS[1], KEYS[2]}, {unpack(ARGV, 1, 9)})
+if ended < 0 then return {ended} end
+return {ended, lease({KEYS[3], KEYS[4]}, {unpack(ARGV, 10, 16)})}`;
 
 /** The commands `defineLeaseCommands` adds to a connection. */
 export interface LeaseCommands {
@@ -207,6 +223,8 @@ export interface LeaseCommands {
     endedState: string,
     keepMs: number,
   ): Promise<number>;
+  /** complete's 2 keys, lease's 2 keys, complete's 9 arguments, lease's 7. */
+  ctCompleteAndLease(...keysThenArgs: (string | number)[]): Promise<[number] | [number, number | unknown[]]>;
   ctUpdateLease(
     stateKey: string,
     slotsKey: string,
@@ -221,8 +239,12 @@ export interface LeaseCommands {
 export function defineLeaseCommands(connection: Redis): Redis & LeaseCommands {
   const commands = connection as Redis & Partial<LeaseCommands>;
   if (!commands.ctLease) {
-    connection.defineCommand("ctLease", { numberOfKeys: 2, lua: LEASE });
-    connection.defineCommand("ctComplete", { numberOfKeys: 2, lua: COMPLETE });
+    connection.defineCommand("ctLease", { numberOfKeys: 2, lua: `${LEASE}\nreturn lease(KEYS, ARGV)` });
+    connection.defineCommand("ctComplete", {
+      numberOfKeys: 2,
+      lua: `${COMPLETE}\nreturn complete(KEYS, ARGV)`,
+    });
+    connection.defineCommand("ctCompleteAndLease", { numberOfKeys: 4, lua: COMPLETE_AND_LEASE });
     connection.defineCommand("ctUpdateLease", { numberOfKeys: 2, lua: UPDATE_LEASE });
   }
   return connection as Redis & LeaseCommands;

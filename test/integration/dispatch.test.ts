@@ -375,6 +375,51 @@ describe.each(dbTargets())("dispatcher on $name", ({ open }) => {
     await expect(leaser.complete(p, lease.leaseId, {})).rejects.toMatchObject({ status: 409 });
   });
 
+  it("leases the next job in the completion (next): best first, within capacity; nothing when it fails", async () => {
+    const d = dispatcher();
+    const p = await pool({ gpuCount: 1, vramGb: 24, maxLeases: 1 });
+    await d.enqueue(bounty(51, { raised: "1000000" }));
+    await d.enqueue(bounty(52, { raised: String(900n * 10n ** 6n) }));
+    await d.enqueue(bounty(53, { raised: String(30n * 10n ** 6n) }));
+    const first = await d.lease(p);
+    expect(first?.job.bountyId).toBe("52");
+    // The pool is full (maxLeases 1): only the completion's freed slot lets it take the next.
+    await expect(d.lease(p)).rejects.toMatchObject({ status: 429 });
+    const second = await d.complete(p, first?.leaseId as string, {}, { next: true });
+    expect(second).toMatchObject({ job: { bountyId: "53" }, attempt: 1 });
+    expect(await d.liveLeases([p.id])).toBe(1);
+    const third = await d.complete(p, second?.leaseId as string, {}, { next: true });
+    expect(third?.job.bountyId).toBe("51");
+    expect(await d.complete(p, third?.leaseId as string, {}, { next: true })).toBeNull();
+    expect(await d.liveLeases([p.id])).toBe(0);
+
+    // A completion that BullMQ refuses (the job's lock is gone, as when the lease was lost) leases nothing,
+    // even with slots to spare.
+    const q = await pool({ gpuCount: 1, vramGb: 24, maxLeases: 3 });
+    await d.enqueue(bounty(54, { raised: String(50n * 10n ** 6n) }));
+    await d.enqueue(bounty(55, { raised: "1000000" }));
+    const lost = await d.lease(q);
+    expect(lost?.job.bountyId).toBe("54");
+    await connection.del(`${d.options.prefix}:${lost?.queue}:${lost?.jobId}:lock`);
+    await expect(d.complete(q, lost?.leaseId as string, {}, { next: true })).rejects.toMatchObject({
+      status: 409,
+    });
+    expect(await d.liveLeases([q.id])).toBe(0);
+    expect((await d.lease(q))?.job.bountyId).toBe("55");
+
+    await d.flushRecords();
+    const ids = [first, second, third, lost].map((l) => l?.leaseId as string);
+    const rows = await testDb.handle.db.select().from(leases).where(inArray(leases.id, ids));
+    expect(new Map(rows.map((r) => [r.id, r.status]))).toEqual(
+      new Map([
+        [ids[0], "completed"],
+        [ids[1], "completed"],
+        [ids[2], "completed"],
+        [ids[3], "expired"],
+      ]),
+    );
+  });
+
   it("keeps the first ending of a lease: a racing heartbeat or a second complete cannot undo it", async () => {
     const d = dispatcher();
     const p = await pool({ gpuCount: 1, vramGb: 24, maxLeases: 2 });

@@ -17,7 +17,7 @@ import {
   setPoolStatus,
 } from "../../jobs/dispatch/pools.server.js";
 import { createLogger } from "../../lib/logger.server.js";
-import { POOL_API, SHA256_HEADER } from "../../lib/pool-api.js";
+import { leaseViewSchema, POOL_API, SHA256_HEADER } from "../../lib/pool-api.js";
 import { createRedis } from "../../lib/redis.server.js";
 import {
   servePglite,
@@ -304,6 +304,43 @@ describe("pool API leases", () => {
     expect((await call(POOL_API.heartbeat(l.leaseId), a.token, { percent: 100 })).status).toBe(409);
     const status2 = await fetch(`${web.url}/api/bounties/${queued.bountyId}/queue`).then((r) => r.json());
     expect(status2).toMatchObject({ state: "completed" });
+  });
+
+  it("leases the next job in the completion when asked (next: true), and answers next: null when none waits", async () => {
+    const { token } = await pool(1, { gpuCount: 8, vramGb: 80 });
+    const queued = [await enqueue(), await enqueue()];
+    const { lease: first } = await lease(token);
+    if (!first) throw new Error("expected a lease");
+    const completeWithNext = async (leaseId: string) => {
+      const model = new Uint8Array(64).map(() => Math.floor(Math.random() * 256));
+      const stored = await upload(token, leaseId, model);
+      expect(stored.status).toBe(201);
+      return call(POOL_API.complete(leaseId), token, {
+        checkpointSha256: sha256(model),
+        checkpointUri: stored.json?.uri,
+        next: true,
+      });
+    };
+    // A full pool (maxLeases 1) gets its next job as its completion frees the slot.
+    const done = await completeWithNext(first.leaseId);
+    expect(done.status).toBe(200);
+    const next = leaseViewSchema.parse(done.json?.next);
+    expect(next.leaseId).not.toBe(first.leaseId);
+    expect(new Set([first.bounty.bountyId, next.bounty.bountyId])).toEqual(
+      new Set(queued.map((q) => q.bountyId)),
+    );
+    expect((await call(POOL_API.heartbeat(next.leaseId), token, { percent: 5 })).status).toBe(200);
+    const last = await completeWithNext(next.leaseId);
+    expect(last.status).toBe(200);
+    expect(last.json).toEqual({ next: null });
+    // `next` must be a boolean.
+    const bad = await call(POOL_API.complete(next.leaseId), token, {
+      checkpointSha256: "ab".repeat(32),
+      checkpointUri: "http://x/y",
+      next: "yes",
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json?.issues).toEqual([expect.objectContaining({ path: "next" })]);
   });
 
   it("answers 429 when the pool holds all its leases, and long-polls for the next job", async () => {
