@@ -15,9 +15,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const leaseId = params.leaseId ?? "";
   await leaseCall(() => services.dispatcher.assertActiveLease(pool, leaseId));
   if (!(await services.artifacts.has("public", result.checkpointSha256))) {
-    throw apiError(400, `checkpointSha256: no uploaded artifact ${result.checkpointSha256}; upload it first`, [
-      { path: "checkpointSha256", message: "no artifact with this hash was uploaded" },
-    ]);
+    throw apiError(
+      400,
+      `checkpointSha256: no uploaded artifact ${result.checkpointSha256}; upload it first`,
+      [{ path: "checkpointSha256", message: "no artifact with this hash was uploaded" }],
+    );
   }
   const next = await leaseCall(() =>
     services.dispatcher.complete(pool, leaseId, result, { next: wantNext === true }),
