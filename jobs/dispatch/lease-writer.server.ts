@@ -43,26 +43,30 @@ const MUTABLE = COLUMNS.filter(({ key }) =>
 
 /**
  * One statement for any number of rows: an array parameter per column through `unnest` (cheap to build
- * and to parse, unlike a VALUES list); a row already ended is left alone.
+ * and to parse, unlike a VALUES list). Columns no row has a value for are left out, and a later state
+ * never erases a value (progress, a checkpoint): a process whose copy of a lease is older than the
+ * record writes only what it knows. A row already ended is left alone.
  */
 function upsert(rows: LeaseRow[]) {
-  const arrays = COLUMNS.map(({ key, type }) => {
+  const present = COLUMNS.filter(({ key }) => rows.some((row) => row[key] != null));
+  const arrays = present.map(({ key, type }) => {
     const values = rows.map((row) => {
       const value = row[key];
       return value instanceof Date ? value.toISOString() : (value ?? null);
     });
     return sql`${sql.param(values)}::${sql.raw(type)}[]`;
   });
+  const updated = MUTABLE.filter((column) => present.includes(column)).map(
+    ({ name }) =>
+      sql`${sql.identifier(name)} = coalesce(excluded.${sql.identifier(name)}, ${leases}.${sql.identifier(name)})`,
+  );
   return sql`
     insert into ${leases} (${sql.join(
-      COLUMNS.map(({ name }) => sql.identifier(name)),
+      present.map(({ name }) => sql.identifier(name)),
       sql`, `,
     )})
     select * from unnest(${sql.join(arrays, sql`, `)})
-    on conflict (id) do update set ${sql.join(
-      MUTABLE.map(({ name }) => sql`${sql.identifier(name)} = excluded.${sql.identifier(name)}`),
-      sql`, `,
-    )}
+    on conflict (id) do update set ${sql.join(updated, sql`, `)}
     where ${leases.status} = 'active'`;
 }
 
