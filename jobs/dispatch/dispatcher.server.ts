@@ -26,7 +26,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Job, Queue, raw2NextJobData, UnrecoverableError, Worker } from "bullmq";
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, lt, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Database } from "../../db/client.server.js";
 import { type LeaseRow, leases, type PoolRow, pools } from "../../db/schema/index.js";
@@ -172,7 +172,10 @@ export function poolFits(pool: Pick<PoolRow, "vramGb" | "gpuCount">, req: Requir
   return pool.vramGb >= req.minVramGb && pool.gpuCount >= req.gpus;
 }
 
-/** The deterministic job id of a bounty's training job: a replayed funding event adds nothing. */
+/**
+ * The deterministic job id of a bounty's training job: a replayed funding event adds nothing. The lease
+ * script reads the bounty back from it (lease-scripts.server.ts).
+ */
 export function trainingJobId(chainId: number, bountyId: string): string {
   return `train-${chainId}-${bountyId}`;
 }
@@ -185,6 +188,22 @@ interface LeaseRequest {
 
 /** A lease answer that took a job only to fail it: ask again. */
 const AGAIN = Symbol("again");
+
+/** Every field of a lease record. */
+const LEASE_FIELDS = Object.keys(getTableColumns(leases)) as (keyof LeaseRow)[];
+
+/**
+ * A lease's live state in Redis, as JSON. An active lease keeps its fields that have a value (the rest are
+ * null); an ended one only what a late call is answered from (404, 403, 409): its record has the rest.
+ */
+function liveState(row: Partial<LeaseRow>): string {
+  if (row.status !== "active") {
+    return JSON.stringify({ id: row.id, poolId: row.poolId, jobId: row.jobId, status: row.status });
+  }
+  const state: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) if (value !== null) state[key] = value;
+  return JSON.stringify(state);
+}
 
 /** A lease's final state: `expired` ends at its deadline, anything else now. */
 function endedLease(
@@ -415,7 +434,7 @@ export class Dispatcher {
         leaseId,
         this.options.leaseTtlMs,
         pool.maxLeases,
-        JSON.stringify(pending),
+        liveState(pending),
         this.keepMs(pending.expiresAt),
       ],
     };
@@ -573,7 +592,7 @@ export class Dispatcher {
     const written = await this.redis.ctUpdateLease(
       this.leaseKey(row.id),
       this.slotsKey(row.poolId),
-      JSON.stringify(row),
+      liveState(row),
       this.keepMs(row.expiresAt),
       row.id,
       row.status === "active" ? row.expiresAt.getTime() : "",
@@ -584,12 +603,12 @@ export class Dispatcher {
   private async loadLease(leaseId: string): Promise<LeaseRow | undefined> {
     const saved = await this.options.connection.get(this.leaseKey(leaseId));
     if (saved) {
-      const row = JSON.parse(saved) as LeaseRow;
-      for (const key of ["leasedAt", "expiresAt", "endedAt", "progressAt"] as const) {
-        const value = row[key] as unknown;
-        if (typeof value === "string") (row as Record<string, unknown>)[key] = new Date(value);
+      const row = JSON.parse(saved) as Record<string, unknown>;
+      for (const key of LEASE_FIELDS) row[key] ??= null;
+      for (const key of ["leasedAt", "expiresAt", "endedAt", "progressAt"]) {
+        if (typeof row[key] === "string") row[key] = new Date(row[key]);
       }
-      return row;
+      return row as LeaseRow;
     }
     const [row] = await this.options.db.select().from(leases).where(eq(leases.id, leaseId));
     return row;
@@ -686,7 +705,7 @@ export class Dispatcher {
       JSON.stringify(keepJobsOf(job.opts.removeOnComplete)),
       job.opts.attempts ?? 1,
       leaseId,
-      JSON.stringify(ended),
+      liveState(ended),
       this.keepMs(ended.expiresAt),
     ] as const;
     const order = options.next ? await this.bestFirst(await this.fittingClasses(pool)) : [];

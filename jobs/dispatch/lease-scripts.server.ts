@@ -147,13 +147,17 @@ local function lease(KEYS, ARGV)
   local job = {}
   for i = 1, #fields, 2 do job[fields[i]] = fields[i + 1] end
   if job.defa then return taken end
-  -- A script that fails half-way keeps what it wrote: data that is not JSON must not stop it here.
-  local decoded, data = pcall(cjson.decode, job.data)
-  if not decoded or type(data) ~= 'table' then data = {} end
   local state = cjson.decode(ARGV[6])
   state.jobId = taken[2]
-  state.chainId = data.chainId
-  state.bountyId = data.bountyId
+  -- The bounty, from the job id (trainingJobId: train-<chainId>-<bountyId>), else from the job's data.
+  local chainId, bountyId = string.match(taken[2], '^train%-(%d+)%-(%d+)$')
+  if not chainId then
+    -- A script that fails half-way keeps what it wrote: data that is not JSON must not stop it here.
+    local decoded, data = pcall(cjson.decode, job.data)
+    if decoded and type(data) == 'table' then chainId, bountyId = data.chainId, data.bountyId end
+  end
+  state.chainId = tonumber(chainId)
+  state.bountyId = bountyId
   state.attempt = (tonumber(job.atm) or 0) + (tonumber(job.stc) or 0) + 1
   redis.call('ZADD', slots, now + tonumber(ARGV[4]), leaseId)
   redis.call('SET', KEYS[2], cjson.encode(state), 'PX', ARGV[7])
