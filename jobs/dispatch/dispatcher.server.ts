@@ -25,7 +25,15 @@
  * (stalled checks, re-prioritization, sweeping dead lease rows).
  */
 import { randomUUID } from "node:crypto";
-import { Job, Queue, raw2NextJobData, UnrecoverableError, Worker } from "bullmq";
+import {
+  Job,
+  type JobJsonRaw,
+  type JobsOptions,
+  Queue,
+  raw2NextJobData,
+  UnrecoverableError,
+  Worker,
+} from "bullmq";
 import { and, desc, eq, getTableColumns, lt, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Database } from "../../db/client.server.js";
@@ -186,6 +194,13 @@ interface LeaseRequest {
   args: Parameters<LeaseCommands["ctLease"]>;
 }
 
+/** A job as the lease script returned it (its hash's fields), with its data and options parsed. */
+interface TakenJob {
+  fields: JobJsonRaw;
+  data: TrainingJobData;
+  opts: JobsOptions;
+}
+
 /** A lease answer that took a job only to fail it: ask again. */
 const AGAIN = Symbol("again");
 
@@ -228,8 +243,11 @@ export class Dispatcher {
   /** Long polls waiting for a job, oldest first; a queued job wakes one that fits it. */
   private readonly waiters: { fits(queue: string): boolean; wake(): void }[] = [];
   private readonly instance = randomUUID();
-  /** Recent leases made here, so their actions skip a database and a Redis read. */
-  private readonly local = new Map<string, { row: LeaseRow; job: Job<TrainingJobData> }>();
+  /**
+   * Recent leases made here, so their actions skip a database and a Redis read: the record, the job as
+   * the lease script returned it, and its BullMQ Job once an action needed one.
+   */
+  private readonly local = new Map<string, { row: LeaseRow; taken: TakenJob; job?: Job<TrainingJobData> }>();
   private readonly knownClasses = new Set<string>();
   private readonly poolSeen = new Map<string, number>();
   private readonly writer: LeaseWriter;
@@ -452,34 +470,47 @@ export class Dispatcher {
     if (answer === -1) {
       throw new DispatchError(429, `pool "${pool.name}" already holds its ${pool.maxLeases} leases`);
     }
-    const [fields, jobId] = raw2NextJobData(answer as unknown[]);
+    const [fields, jobId] = raw2NextJobData(answer as unknown[]) as [JobJsonRaw | null, string];
     if (!fields) return null;
-    const queue = this.queue(pending.queue);
-    const job = Job.fromJSON<TrainingJobData>(queue, fields, jobId);
-    job.token = pending.id;
-    if (job.deferredFailure) {
+    if (fields.defa) {
       // Lost too many leases: BullMQ left failing it to whoever takes it next.
-      await job.moveToFailed(new UnrecoverableError(job.deferredFailure), pending.id, false);
-      this.options.log.warn(
-        { queue: pending.queue, jobId, reason: job.deferredFailure },
-        "training job failed",
-      );
+      const job = this.jobOf(pending.queue, fields, jobId, pending.id);
+      await job.moveToFailed(new UnrecoverableError(fields.defa), pending.id, false);
+      this.options.log.warn({ queue: pending.queue, jobId, reason: fields.defa }, "training job failed");
       return AGAIN;
     }
+    const job: TakenJob = {
+      fields,
+      data: JSON.parse(fields.data) as TrainingJobData,
+      opts: JSON.parse(fields.opts || "{}") as JobsOptions,
+    };
+    // The record's times start now, after the slot was reserved: a record never claims a slot before it
+    // was held (its end is stamped before the slot is freed). The live state's are the request's, at most a
+    // round trip earlier, until the first heartbeat rewrites them.
+    const leasedAt = Date.now();
     const row: LeaseRow = {
       ...pending,
-      jobId: job.id ?? "",
+      leasedAt: new Date(leasedAt),
+      expiresAt: new Date(leasedAt + this.options.leaseTtlMs),
+      jobId,
       chainId: job.data.chainId,
       bountyId: job.data.bountyId,
-      attempt: job.attemptsMade + job.stalledCounter + 1,
+      attempt: Number(fields.atm ?? 0) + Number(fields.stc ?? 0) + 1,
     };
     try {
       return await this.recordLease(pool, row, job);
     } catch (error) {
-      await this.giveBack(job, row.id, row.queue);
+      await this.giveBack(this.jobOf(row.queue, fields, jobId, row.id), row.id, row.queue);
       await this.redis.zrem(this.slotsKey(pool.id), row.id);
       throw error;
     }
+  }
+
+  /** BullMQ's Job of a job hash's fields, holding lease `leaseId`'s lock. */
+  private jobOf(queue: string, fields: JobJsonRaw, jobId: string, leaseId: string): Job<TrainingJobData> {
+    const job = Job.fromJSON<TrainingJobData>(this.queue(queue), fields, jobId);
+    job.token = leaseId;
+    return job;
   }
 
   /** Fitting classes ordered by the priority of their head job (classes with nothing waiting last). */
@@ -500,7 +531,7 @@ export class Dispatcher {
   }
 
   /** Records a lease just taken (the live state is already in Redis) and builds what its agent gets. */
-  private async recordLease(pool: PoolRow, row: LeaseRow, job: Job<TrainingJobData>): Promise<Lease> {
+  private async recordLease(pool: PoolRow, row: LeaseRow, job: TakenJob): Promise<Lease> {
     if (row.attempt > 1) {
       // A row still active for this job belongs to a lease BullMQ already took back.
       await this.options.db
@@ -521,7 +552,7 @@ export class Dispatcher {
         pool: pool.name,
         bountyId: row.bountyId,
         attempt: row.attempt,
-        priority: job.priority,
+        priority: Number(job.fields.priority),
       },
       "job leased",
     );
@@ -533,7 +564,7 @@ export class Dispatcher {
       leasedAt,
       expiresAt: row.expiresAt.getTime(),
       heartbeatIntervalMs: Math.floor(this.options.leaseTtlMs / 3),
-      priority: job.priority,
+      priority: Number(job.fields.priority),
       job: job.data,
     };
   }
@@ -562,7 +593,9 @@ export class Dispatcher {
   /** Gives back a lease its caller never received (the long poll's client went away). */
   async abandon(pool: PoolRow, lease: Lease): Promise<void> {
     const cached = this.local.get(lease.leaseId);
-    const job = cached?.job ?? (await Job.fromId<TrainingJobData>(this.queue(lease.queue), lease.jobId));
+    const job = cached
+      ? this.jobOf(lease.queue, cached.taken.fields, lease.jobId, lease.leaseId)
+      : await Job.fromId<TrainingJobData>(this.queue(lease.queue), lease.jobId);
     if (job) await this.giveBack(job, lease.leaseId, lease.queue);
     await this.options.connection.zrem(this.slotsKey(pool.id), lease.leaseId);
     if (cached)
@@ -636,8 +669,12 @@ export class Dispatcher {
   }
 
   private async leasedJob(row: LeaseRow): Promise<Job<TrainingJobData>> {
-    const job =
-      this.local.get(row.id)?.job ?? (await Job.fromId<TrainingJobData>(this.queue(row.queue), row.jobId));
+    const cached = this.local.get(row.id);
+    if (cached) {
+      cached.job ??= this.jobOf(row.queue, cached.taken.fields, row.jobId, row.id);
+      return cached.job;
+    }
+    const job = await Job.fromId<TrainingJobData>(this.queue(row.queue), row.jobId);
     if (!job) {
       await this.endLease(row, "expired", { reason: "job no longer exists" });
       throw new DispatchError(409, `lease ${row.id} is lost: its job no longer exists`);
@@ -688,7 +725,8 @@ export class Dispatcher {
     options: { next?: boolean } = {},
   ): Promise<Lease | null> {
     const row = await this.ownedLease(pool, leaseId);
-    const job = await this.leasedJob(row);
+    // A lease made here has its job's options at hand; another process's is read (404 if the job is gone).
+    const { opts } = this.local.get(leaseId)?.taken ?? (await this.leasedJob(row));
     const ended = endedLease(row, "completed", {
       checkpointSha256: result.checkpointSha256 ?? null,
       checkpointUri: result.checkpointUri ?? null,
@@ -702,8 +740,8 @@ export class Dispatcher {
       row.jobId,
       Date.now(),
       JSON.stringify(result),
-      JSON.stringify(keepJobsOf(job.opts.removeOnComplete)),
-      job.opts.attempts ?? 1,
+      JSON.stringify(keepJobsOf(opts.removeOnComplete)),
+      opts.attempts ?? 1,
       leaseId,
       liveState(ended),
       this.keepMs(ended.expiresAt),
@@ -801,8 +839,8 @@ export class Dispatcher {
   }
 
   /** Keeps a lease made here for its later actions; bounded, oldest dropped first. */
-  private remember(row: LeaseRow, job: Job<TrainingJobData>): void {
-    this.local.set(row.id, { row, job });
+  private remember(row: LeaseRow, taken: TakenJob): void {
+    this.local.set(row.id, { row, taken });
     if (this.local.size > 10_000) {
       const oldest = this.local.keys().next().value;
       if (oldest !== undefined) this.local.delete(oldest);
