@@ -215,9 +215,7 @@ function liveState(row: Partial<LeaseRow>): string {
   if (row.status !== "active") {
     return JSON.stringify({ id: row.id, poolId: row.poolId, jobId: row.jobId, status: row.status });
   }
-  const state: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) if (value !== null) state[key] = value;
-  return JSON.stringify(state);
+  return JSON.stringify(row, (_key, value: unknown) => (value === null ? undefined : value));
 }
 
 /** A lease's final state: `expired` ends at its deadline, anything else now. */
