@@ -477,29 +477,28 @@ export class Dispatcher {
       this.options.log.warn({ queue: pending.queue, jobId, reason: fields.defa }, "training job failed");
       return AGAIN;
     }
-    const job: TakenJob = {
-      fields,
-      data: JSON.parse(fields.data) as TrainingJobData,
-      opts: JSON.parse(fields.opts || "{}") as JobsOptions,
-    };
-    // The record's times start now, after the slot was reserved: a record never claims a slot before it
-    // was held (its end is stamped before the slot is freed). The live state's are the request's, at most a
-    // round trip earlier, until the first heartbeat rewrites them.
-    const leasedAt = Date.now();
-    const row: LeaseRow = {
-      ...pending,
-      leasedAt: new Date(leasedAt),
-      expiresAt: new Date(leasedAt + this.options.leaseTtlMs),
-      jobId,
-      chainId: job.data.chainId,
-      bountyId: job.data.bountyId,
-      attempt: Number(fields.atm ?? 0) + Number(fields.stc ?? 0) + 1,
-    };
+    // The record's start is stamped now, after the slot was reserved, and its deadline is the request's,
+    // no later than the lock's: a record never claims a slot outside the time it was held. The live state
+    // has the request's times until the first heartbeat rewrites them.
+    const leasedAt = new Date();
     try {
+      const job: TakenJob = {
+        fields,
+        data: JSON.parse(fields.data) as TrainingJobData,
+        opts: JSON.parse(fields.opts || "{}") as JobsOptions,
+      };
+      const row: LeaseRow = {
+        ...pending,
+        leasedAt,
+        jobId,
+        chainId: job.data.chainId,
+        bountyId: job.data.bountyId,
+        attempt: Number(fields.atm ?? 0) + Number(fields.stc ?? 0) + 1,
+      };
       return await this.recordLease(pool, row, job);
     } catch (error) {
-      await this.giveBack(this.jobOf(row.queue, fields, jobId, row.id), row.id, row.queue);
-      await this.redis.zrem(this.slotsKey(pool.id), row.id);
+      await this.giveBack(this.jobOf(pending.queue, fields, jobId, pending.id), pending.id, pending.queue);
+      await this.redis.zrem(this.slotsKey(pool.id), pending.id);
       throw error;
     }
   }
@@ -774,13 +773,23 @@ export class Dispatcher {
     this.recordEnd(ended, answer === 1);
     this.options.log.info({ leaseId, jobId: row.jobId, pool: pool.name }, "lease completed");
     if (!request || leased === undefined || leased === -1) return null;
-    const next = await this.taken(pool, request, leased);
-    if (next !== AGAIN && (next !== null || order.length === 1)) return next;
-    // The best class had nothing after all, or only a job to fail: look at every class, as a lease would.
-    return this.tryLease(pool).catch((error: unknown) => {
-      if (error instanceof DispatchError && error.status === 429) return null;
-      throw error;
-    });
+    // The completion is done: whatever goes wrong with the next lease must not turn it into an error (the
+    // agent would retry, hear 409 and count a completed lease as lost). A next job taken but not recorded
+    // is given back by taken(); the agent polls as usual.
+    try {
+      const next = await this.taken(pool, request, leased);
+      if (next !== AGAIN && (next !== null || order.length === 1)) return next;
+      // The best class had nothing after all, or only a job to fail: look at every class, as a lease would.
+      return await this.tryLease(pool);
+    } catch (error) {
+      if (!(error instanceof DispatchError && error.status === 429)) {
+        this.options.log.warn(
+          { leaseId, pool: pool.name, err: (error as Error).message },
+          "completed, but could not lease the next job",
+        );
+      }
+      return null;
+    }
   }
 
   /**

@@ -22,6 +22,7 @@ describe("keepJobsOf", () => {
     expect(keepJobsOf(false)).toEqual({ count: -1 });
     expect(keepJobsOf(undefined)).toEqual({ count: -1 });
     expect(keepJobsOf(25)).toEqual({ count: 25 });
+    expect(keepJobsOf(0)).toEqual({ count: 0 });
     expect(keepJobsOf({ count: 10, age: 60 })).toEqual({ count: 10, age: 60 });
   });
 });

@@ -159,8 +159,10 @@ local function lease(KEYS, ARGV)
   state.chainId = tonumber(chainId)
   state.bountyId = bountyId
   state.attempt = (tonumber(job.atm) or 0) + (tonumber(job.stc) or 0) + 1
+  -- Encoded first: nothing below can fail once the slot is taken.
+  local encoded = cjson.encode(state)
   redis.call('ZADD', slots, now + tonumber(ARGV[4]), leaseId)
-  redis.call('SET', KEYS[2], cjson.encode(state), 'PX', ARGV[7])
+  redis.call('SET', KEYS[2], encoded, 'PX', ARGV[7])
   return taken
 end`;
 

@@ -56,10 +56,12 @@ function upsert(rows: LeaseRow[]) {
     });
     return sql`${sql.param(values)}::${sql.raw(type)}[]`;
   });
-  const updated = MUTABLE.filter((column) => present.includes(column)).map(
-    ({ name }) =>
-      sql`${sql.identifier(name)} = coalesce(excluded.${sql.identifier(name)}, ${leases}.${sql.identifier(name)})`,
-  );
+  // Deadlines and progress times only move forward: a process's deferred start record may land after
+  // another process recorded the first heartbeat.
+  const updated = MUTABLE.filter((column) => present.includes(column)).map(({ key, name }) => {
+    const keep = key === "expiresAt" || key === "progressAt" ? sql`greatest` : sql`coalesce`;
+    return sql`${sql.identifier(name)} = ${keep}(excluded.${sql.identifier(name)}, ${leases}.${sql.identifier(name)})`;
+  });
   return sql`
     insert into ${leases} (${sql.join(
       present.map(({ name }) => sql.identifier(name)),

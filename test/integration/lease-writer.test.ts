@@ -84,6 +84,24 @@ describe.each(dbTargets())("LeaseWriter on $name", ({ open }) => {
     expect(rows.get(plain.id)).toMatchObject({ status: "active", percent: 10 });
   });
 
+  it("never moves a deadline back: a start record landing after a heartbeat keeps the heartbeat's", async () => {
+    const writer = new LeaseWriter(testDb.handle.db);
+    const start = lease(5);
+    const beat = {
+      ...start,
+      expiresAt: new Date(start.expiresAt.getTime() + 20_000),
+      percent: 3,
+      progressAt: new Date(),
+    };
+    await writer.write(beat); // another process recorded the first heartbeat first
+    await writer.write(start);
+    expect((await read([start.id])).get(start.id)).toMatchObject({
+      expiresAt: beat.expiresAt,
+      progressAt: beat.progressAt,
+      percent: 3,
+    });
+  });
+
   it("never overwrites an ended record, whatever comes later", async () => {
     const writer = new LeaseWriter(testDb.handle.db);
     const row = lease(3);
