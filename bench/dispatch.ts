@@ -82,7 +82,7 @@ try {
   );
   cleanups.add(() => handle.close());
   await migrateDb(handle);
-  const connection = createRedis(redis.url, "worker", { enableAutoPipelining: process.env.AP === "1" });
+  const connection = createRedis(redis.url, "worker");
   cleanups.add(() => connection.disconnect());
   say(
     `bench:dispatch: ${M} jobs, ${SLOTS} slots, lease rows in ${postgres ? "Postgres" : "in-memory PGlite"}`,
