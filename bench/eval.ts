@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { evaluateCheckpoint, reportBytes } from "../jobs/evaluate/evaluate-checkpoint.js";
 import { Sandbox } from "../jobs/evaluate/sandbox.js";
-import { sha256Hex } from "../lib/hash.server.js";
+import { sha256Hex, sha256HexYielding } from "../lib/hash.server.js";
 import { blobsClassifierSpec } from "../lib/spec.examples.js";
 import { type BountySpec, bountySpecSchema } from "../lib/spec.js";
 import type { ClassificationSplit } from "../ml/data.js";
@@ -143,10 +143,10 @@ async function evaluator(): Promise<number> {
   const started = performance.now();
   const report = await watchingLag(async () => {
     const bytes = await readFile(modelPath);
-    sha256Hex(bytes); // the checkpoint's hash against the chain's
+    const modelSha256 = await sha256HexYielding(bytes); // the checkpoint's hash against the chain's
     const result = await evaluateCheckpoint({
       modelBytes: bytes,
-      modelPath,
+      modelSha256,
       evalSetPath,
       evalSetSha256, // the sandbox checks the bytes it reads against it
       spec,

@@ -189,6 +189,12 @@ export const envSchema = z.object({
   /** Eval-set rows per inference batch. */
   EVAL_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(256),
   /**
+   * How the evaluation child is sealed (jobs/evaluate/sandbox.ts): `bwrap` (bubblewrap namespaces, no
+   * file system but its own; required in production) or `none` (a development machine without
+   * bubblewrap: an empty directory and environment only).
+   */
+  EVAL_ISOLATION: z.enum(["bwrap", "none"]).default("bwrap"),
+  /**
    * Secrets that sign the session cookie, comma-separated: the first signs, all verify, so a new secret
    * goes first and an old one is dropped once its sessions have expired. Unset: a fixed, public secret
    * in development and test; a random one per process in production (sessions end at each restart).

@@ -168,6 +168,15 @@ export const metricSchema = z.strictObject({
   }),
   target: z.number({ error: "target must be a finite number" }),
   direction: z.enum(["higher", "lower"], { error: 'direction must be "higher" or "lower"' }),
+  /**
+   * Optional, in the metric's own units, ≥ 0: how much a later checkpoint whose outputs match an
+   * earlier one's (a copy, or a model converged to the same optimum) must beat the earlier score by
+   * to count as its own. Absent: 5% of the earlier score (`minImprovementOver`). See ADR 014.
+   */
+  minImprovement: z
+    .number({ error: "minImprovement must be a finite number" })
+    .min(0, { error: "minImprovement must be at least 0" })
+    .optional(),
 });
 
 export const resourcesSchema = z.strictObject({
@@ -347,6 +356,12 @@ function specIssues(spec: SpecObject): Issue[] {
       });
     }
   }
+  if (metric.minImprovement !== undefined && metric.minImprovement > known.max - known.min) {
+    issues.push({
+      path: ["metric", "minImprovement"],
+      message: `minImprovement cannot exceed the range of ${metric.name} (${known.max - known.min})`,
+    });
+  }
   if (Number.isFinite(metric.target)) {
     try {
       toOnchainScore(metric.target);
@@ -383,6 +398,48 @@ export type BountySpec = z.infer<typeof bountySpecSchema>;
 /** What the dispatcher matches against a pool: VRAM per GPU (GB) and GPU count (0: CPU). */
 export function specRequirements(spec: BountySpec): { minVramGb: number; gpus: number } {
   return { minVramGb: spec.resources.minVramGb, gpus: spec.resources.gpus };
+}
+
+/* ------------------------------------------------------------------------ */
+/* Copies and precedence                                                     */
+/* ------------------------------------------------------------------------ */
+
+/** The default minimum improvement, as a share of the earlier score: 5% (ADR 014 says why). */
+export const DEFAULT_MIN_IMPROVEMENT_SHARE = 0.05;
+
+/**
+ * How much a later checkpoint matching an earlier one must beat `earlierScore` by: the spec's
+ * `metric.minImprovement`, else 5% of |earlierScore|.
+ */
+export function minImprovementOver(
+  metric: Pick<BountySpec["metric"], "direction" | "minImprovement">,
+  earlierScore: number,
+): number {
+  return metric.minImprovement ?? DEFAULT_MIN_IMPROVEMENT_SHARE * Math.abs(earlierScore);
+}
+
+/**
+ * Whether `later` beats `earlier` by the minimum improvement, in the metric's direction: strictly
+ * better, and by at least the margin (so a margin of 0 means "strictly better").
+ */
+export function beatsByMargin(
+  metric: Pick<BountySpec["metric"], "direction" | "minImprovement">,
+  later: number,
+  earlier: number,
+): boolean {
+  const gain = metric.direction === "higher" ? later - earlier : earlier - later;
+  return gain > 0 && gain >= minImprovementOver(metric, earlier);
+}
+
+/** The minimum improvement in plain words, e.g. "at least 5% higher" or "strictly lower" (the bounty page). */
+export function minImprovementText(
+  metric: Pick<BountySpec["metric"], "direction" | "minImprovement">,
+): string {
+  const better = metric.direction === "higher" ? "higher" : "lower";
+  if (metric.minImprovement === undefined)
+    return `at least ${100 * DEFAULT_MIN_IMPROVEMENT_SHARE}% ${better}`;
+  if (metric.minImprovement === 0) return `strictly ${better}`;
+  return `at least ${metric.minImprovement} ${better}`;
 }
 
 /* ------------------------------------------------------------------------ */

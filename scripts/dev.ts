@@ -17,6 +17,7 @@
  * Ctrl-C stops everything it started, in reverse order, and leaves nothing
  * behind, also when it comes in the middle of start-up.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -373,6 +374,7 @@ async function main() {
   stillStarting();
 
   // 6. Worker and web, with everything resolved.
+  const isolation = evaluationIsolation();
   const childEnv = {
     ...process.env,
     NODE_ENV: "development",
@@ -380,6 +382,7 @@ async function main() {
     RPC_URL: rpcUrl,
     REDIS_URL: redisUrl,
     DATABASE_URL: databaseUrl,
+    EVAL_ISOLATION: isolation.value,
   };
   watch(startProcess({ name: "worker", ...nodeTs("jobs/worker.ts"), env: childEnv }));
   watch(startProcess({ name: "indexer", ...nodeTs("jobs/indexer-process.ts"), env: childEnv }));
@@ -436,7 +439,7 @@ async function main() {
       `  chain      ${rpcUrl}   chain id ${deployment.chainId}${config.RPC_URL ? "" : " (anvil, state in .data/anvil)"}`,
       `  redis      ${redactUrl(redisUrl)}${config.REDIS_URL ? "" : " (private redis-server)"}`,
       `  database   ${config.DATABASE_URL ? redactUrl(databaseUrl) : `PGlite ${path.resolve(config.PGLITE_DIR)} via ${databaseUrl}`}`,
-      "  worker     jobs/worker.ts",
+      `  worker     jobs/worker.ts (evaluations ${isolation.note})`,
       "  indexer    jobs/indexer-process.ts (board events -> database)",
       `  contracts  ${reused ? "reused" : "deployed"} (${file})`,
       contracts,
@@ -453,3 +456,18 @@ main().catch((error: Error) => {
   process.stderr.write(`\n[dev] cannot start: ${error.message}\n`);
   void shutdown(1, "start-up failed");
 });
+
+/**
+ * How the worker seals evaluations: EVAL_ISOLATION when set; else bubblewrap when it is installed,
+ * and otherwise unsealed, said out loud (a laptop without bubblewrap still runs the whole demo).
+ */
+function evaluationIsolation(): { value: "bwrap" | "none"; note: string } {
+  if (process.env.EVAL_ISOLATION === "none") return { value: "none", note: "UNSEALED: EVAL_ISOLATION=none" };
+  if (process.env.EVAL_ISOLATION === "bwrap") return { value: "bwrap", note: "sealed by bubblewrap" };
+  const found = spawnSync("sh", ["-c", "command -v bwrap"], { encoding: "utf8" }).stdout.trim();
+  if (found) return { value: "bwrap", note: "sealed by bubblewrap" };
+  return {
+    value: "none",
+    note: "UNSEALED: bubblewrap is not installed; `sudo apt-get install bubblewrap` seals them (ADR 015)",
+  };
+}

@@ -1,9 +1,22 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
-import { parseJsonBody, requireMethod } from "~/lib/api.server";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { apiError, parseJsonBody, requireMethod } from "~/lib/api.server";
 import { requireCsrf, requireRole, requireUser } from "~/lib/session.server";
 import { services } from "~/services.server";
 import { bountySpecSchema } from "../../lib/spec.js";
-import { registerSpec } from "../../lib/specs.server.js";
+import { findSpec, registerSpec } from "../../lib/specs.server.js";
+
+/**
+ * GET /api/specs?hash=0x…: a registered spec by its hash, public (its hash is on-chain), so anyone can
+ * re-run an evaluation (`npm run verify`). 400 for a malformed hash, 404 for an unknown one.
+ */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const hash = new URL(request.url).searchParams.get("hash") ?? "";
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) throw apiError(400, "hash must be 0x followed by 64 hex digits");
+  const { db } = await services();
+  const spec = await findSpec(db.db, hash);
+  if (!spec) throw apiError(404, `no spec is registered under ${hash}`);
+  return Response.json(spec, { headers: { "Cache-Control": "public, max-age=31536000, immutable" } });
+}
 
 /**
  * POST /api/specs (a DAO, signed in; CSRF token in x-csrf-token): stores a bounty spec before the DAO's

@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { BountyActions } from "~/components/BountyActions";
+import { CopyPolicy } from "~/components/CopyPolicy";
 import { formatTokenAmount, formatUtc, percentOf, shortHex, timeLeft } from "~/lib/format";
 import { useLiveUpdates } from "~/lib/use-live-updates";
 import { bountyDetail } from "~/models/bounty.server";
@@ -156,6 +157,7 @@ export default function BountyPage() {
                 </>
               )}
             </dd>
+            <TrainingData entries={spec.trainingData} />
           </dl>
         </section>
       ) : (
@@ -163,6 +165,7 @@ export default function BountyPage() {
           The spec of this bounty ({shortHex(bounty.specHash, 10, 6)}) is not registered.
         </p>
       )}
+      {spec ? <CopyPolicy metric={spec.metric} /> : null}
       <section aria-labelledby="submissions-heading">
         <h2 id="submissions-heading">Submissions</h2>
         {submissions.length === 0 ? (
@@ -231,6 +234,33 @@ export default function BountyPage() {
           ))}
         </ol>
       </section>
+    </>
+  );
+}
+
+/**
+ * The spec's training data: a link per http(s) address; a `builtin:` generator is marked as demo only,
+ * since anyone can regenerate its held-out split, so its eval set is no secret.
+ */
+function TrainingData({ entries }: { entries: { uri: string; description?: string }[] }) {
+  const builtin = entries.some((entry) => entry.uri.startsWith("builtin:"));
+  return (
+    <>
+      <dt>Training data</dt>
+      <dd>
+        {entries.map((entry, i) => (
+          <span key={entry.uri}>
+            {i > 0 ? ", " : null}
+            {/^https?:\/\//.test(entry.uri) ? <a href={entry.uri}>{entry.uri}</a> : <code>{entry.uri}</code>}
+          </span>
+        ))}
+        {builtin ? (
+          <p className="flag">
+            Regenerable by anyone: demo only. A built-in generator made this data, so anyone can rebuild the
+            held-out eval set and fit a model to it.
+          </p>
+        ) : null}
+      </dd>
     </>
   );
 }

@@ -1,52 +1,90 @@
 /**
- * The evaluation child process (jobs/evaluate/sandbox.ts starts it): loads a
- * checkpoint into onnxruntime-node, runs it over the eval set in batches, and
- * sends back the metrics and the output fingerprint. It runs under the
- * sandbox's memory and time limits, so a hostile or broken model can only
- * take this process down, never the worker.
+ * The evaluation child process (jobs/evaluate/sandbox.ts starts it, sealed):
+ * reads the checkpoint and the eval set it is handed, validates the checkpoint
+ * (validate.ts), runs it in onnxruntime-node over the eval set, runs the task's
+ * integrity checks (integrity.ts), and sends back the metrics, the output
+ * fingerprint and the model summary. Everything that decodes untrusted bytes
+ * happens here, under the sandbox's limits, so a hostile file can only take
+ * this process down, never the worker.
  *
- * Protocol (Node IPC): the child sends `{ type: "ready" }` once onnxruntime is
- * loaded; the parent sends one `RunRequest`; the child answers with one
- * `RunReply` and exits.
+ * Protocol (Node IPC, advanced serialization):
+ * - the child sends `{ type: "ready" }` once onnxruntime is loaded;
+ * - the parent sends one `RunRequest` and writes the checkpoint's bytes to the
+ *   child's stdin (fd 0) and the eval set's to fd 4, then closes both: the
+ *   child never opens a path;
+ * - the child answers with one `RunReply` and exits.
+ *
+ * onnxruntime gets the very bytes that were validated. The eval set is read,
+ * checked against its committed sha256 and decoded before the model's session
+ * is created, and its pipe is closed by then.
  */
 import { createHash } from "node:crypto";
-import { open, readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
 import * as ort from "onnxruntime-node";
 import type { BountySpec } from "../../lib/spec.js";
 import type { DatasetSplit } from "../../ml/data.js";
 import { decodeEvalSet } from "../../ml/evalset.js";
 import { createScorer, type ScoreResult } from "../../ml/metrics.js";
 import { finishFingerprint, probeRows, rowFingerprint } from "./fingerprint.js";
+import {
+  type CheckContext,
+  type IntegrityCode,
+  IntegrityFailure,
+  ModelRunner,
+  type Rows,
+  RunnerOutputError,
+  TASK_CHECKS,
+} from "./integrity.js";
+import {
+  type ModelLimits,
+  ModelRejected,
+  type ModelSummary,
+  type RejectionCode,
+  validateModel,
+} from "./validate.js";
 
 export interface RunRequest {
   type: "run";
-  modelPath: string;
-  evalSetPath: string;
-  /**
-   * The eval set's expected sha256 (hex): the bytes read are checked against it before use, so the
-   * bytes evaluated are exactly the ones the on-chain commitment covers.
-   */
-  evalSetSha256: string;
   spec: BountySpec;
   batchSize: number;
+  limits: ModelLimits;
+  /** Bytes of the checkpoint the parent writes to fd 0. */
+  modelBytes: number;
+  /** Bytes of the eval set the parent writes to fd 4. */
+  evalSetBytes: number;
+  /** The eval set's sha256 (hex) that its commitment covers: the bytes are checked against it. */
+  evalSetSha256: string;
 }
 
-export type FailureCode = "model_load" | "run" | "output" | "memory" | "eval_set";
+export type FailureCode =
+  | RejectionCode
+  | IntegrityCode
+  | "model_load"
+  | "run"
+  | "output"
+  | "memory"
+  | "eval_set";
 
-export type RunReply =
-  | {
-      type: "done";
-      result: ScoreResult;
-      fingerprint: number[];
-      /** Milliseconds: reading, checking and decoding the eval set, creating the session, running batches, scoring. */
-      timings: { evalSetMs: number; loadMs: number; inferenceMs: number; scoringMs: number };
-      batches: number;
-    }
-  | { type: "error"; code: FailureCode; message: string };
+export interface RunDone {
+  type: "done";
+  /** sha256 (hex) of the checkpoint bytes received. */
+  modelSha256: string;
+  model: ModelSummary;
+  result: ScoreResult;
+  fingerprint: number[];
+  /** The integrity checks passed, by name. */
+  checks: string[];
+  /** Milliseconds: receiving, validating, reading the eval set, creating the session, inference, scoring, checks. */
+  timings: Record<string, number>;
+  batches: number;
+}
+
+export type RunReply = RunDone | { type: "error"; code: FailureCode; message: string };
 
 const MEMORY_ERROR = /bad_alloc|failed to allocate|out of memory|allocation failed|cannot allocate/i;
 
-class RunFailure extends Error {
+export class RunFailure extends Error {
   constructor(
     readonly code: FailureCode,
     message: string,
@@ -55,85 +93,26 @@ class RunFailure extends Error {
   }
 }
 
-/** The model's input for rows [start, start + count), and the size of one row of its output. */
-function batchInput(split: DatasetSplit, start: number, count: number): ort.Tensor {
-  if (split.task === "causal-lm") {
-    const width = split.sequenceLength;
-    return new ort.Tensor("int64", split.tokens.subarray(start * width, (start + count) * width), [
-      count,
-      width,
-    ]);
-  }
-  const width = split.numFeatures;
-  return new ort.Tensor("float32", split.features.subarray(start * width, (start + count) * width), [
-    count,
-    width,
-  ]);
-}
-
-function outputDims(split: DatasetSplit, count: number): number[] {
-  if (split.task === "classification") return [count, split.numClasses];
-  if (split.task === "regression") return [count, split.outputDim];
-  return [count, split.sequenceLength, split.vocabSize];
-}
-
 function errorText(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0]?.slice(0, 500) ?? "";
 }
 
-/**
- * Reads a file whole while hashing it: each chunk is hashed while the next one is being read, so the
- * check costs little more than the read.
- */
-async function readHashed(file: string): Promise<{ bytes: Buffer; sha256: string }> {
-  const handle = await open(file, "r");
-  try {
-    const { size } = await handle.stat();
-    const bytes = Buffer.allocUnsafe(size);
-    const hash = createHash("sha256");
-    const CHUNK = 8 * 1024 * 1024;
-    const readAt = (offset: number) =>
-      handle.read(bytes, offset, Math.min(CHUNK, size - offset), offset).then(({ bytesRead }) => bytesRead);
-    let offset = 0;
-    let pending = size > 0 ? readAt(0) : undefined;
-    while (pending) {
-      const read = await pending;
-      if (read === 0) throw new Error(`${file} ended after ${offset} of ${size} bytes`);
-      const chunk = bytes.subarray(offset, offset + read);
-      offset += read;
-      pending = offset < size ? readAt(offset) : undefined;
-      hash.update(chunk);
-    }
-    return { bytes, sha256: hash.digest("hex") };
-  } finally {
-    await handle.close();
-  }
-}
-
 /** The eval set, its bytes checked against the committed sha256, decoded. */
-async function loadEvalSet(request: Omit<RunRequest, "type">): Promise<DatasetSplit> {
-  let read: { bytes: Buffer; sha256: string };
-  try {
-    read = await readHashed(request.evalSetPath);
-  } catch (error) {
-    throw new RunFailure("eval_set", `the eval set cannot be read: ${errorText(error)}`);
-  }
-  if (read.sha256 !== request.evalSetSha256) {
-    throw new RunFailure(
-      "eval_set",
-      `the eval set's sha256 is ${read.sha256}, not the committed ${request.evalSetSha256}`,
-    );
+function loadEvalSet(bytes: Uint8Array, sha256: string): DatasetSplit {
+  const actual = createHash("sha256").update(bytes).digest("hex");
+  if (actual !== sha256) {
+    throw new RunFailure("eval_set", `the eval set's sha256 is ${actual}, not the committed ${sha256}`);
   }
   try {
-    return decodeEvalSet(new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.byteLength));
+    return decodeEvalSet(bytes);
   } catch (error) {
     throw new RunFailure("eval_set", `the eval set cannot be decoded: ${errorText(error)}`);
   }
 }
 
-async function createSession(modelPath: string): Promise<ort.InferenceSession> {
+async function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(await readFile(modelPath), {
+    return await ort.InferenceSession.create(bytes, {
       graphOptimizationLevel: "all",
       executionMode: "sequential",
     });
@@ -146,83 +125,147 @@ async function createSession(modelPath: string): Promise<ort.InferenceSession> {
   }
 }
 
-export async function evaluateInProcess(
-  request: Omit<RunRequest, "type">,
-): Promise<Extract<RunReply, { type: "done" }>> {
-  // The eval set is read and checked while onnxruntime builds the session; an eval-set problem is
-  // reported first (it is not the checkpoint's fault).
-  const timed = async <T>(work: Promise<T>) => {
-    const started = performance.now();
-    const value = await work;
-    return { value, ms: performance.now() - started };
-  };
-  const [evalSet, loaded] = await Promise.allSettled([
-    timed(loadEvalSet(request)),
-    timed(createSession(request.modelPath)),
-  ]);
-  if (evalSet.status === "rejected") {
-    if (loaded.status === "fulfilled") await loaded.value.value.release();
-    throw evalSet.reason;
-  }
-  if (loaded.status === "rejected") throw loaded.reason;
-  const split = evalSet.value.value;
-  const session = loaded.value.value;
-  const evalSetMs = evalSet.value.ms;
-  const loadMs = loaded.value.ms;
-  let started: number;
+export interface InProcessRequest extends Omit<RunRequest, "type" | "modelBytes" | "evalSetBytes"> {
+  model: Uint8Array;
+  evalSet: Uint8Array;
+}
 
+/**
+ * One evaluation in this process: validate, check and decode the eval set, run, check, score. Throws
+ * RunFailure when the model (or the eval set, code `eval_set`) is at fault. The sandbox child calls
+ * it; tests and dev tools may too, without the isolation.
+ */
+export async function evaluateInProcess(request: InProcessRequest): Promise<RunDone> {
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, work: () => T | Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[name] = (timings[name] ?? 0) + performance.now() - started;
+    }
+  };
+
+  const model = await timed("validateMs", () => {
+    try {
+      return validateModel(request.model, request.spec, request.limits);
+    } catch (error) {
+      if (error instanceof ModelRejected) throw new RunFailure(error.code, error.message);
+      throw error;
+    }
+  });
+  const modelSha256 = createHash("sha256").update(request.model).digest("hex");
+  const split = await timed("evalSetMs", () => loadEvalSet(request.evalSet, request.evalSetSha256));
+  if (split.task !== request.spec.task.type) {
+    throw new RunFailure(
+      "eval_set",
+      `the eval set is for ${split.task}, the spec's task is ${request.spec.task.type}`,
+    );
+  }
+  if (
+    split.task === "causal-lm" &&
+    model.fixed.sequence !== undefined &&
+    model.fixed.sequence < split.sequenceLength
+  ) {
+    throw new RunFailure(
+      "interface",
+      `the model fixes the sequence length at ${model.fixed.sequence} tokens; the eval set's sequences are ` +
+        `${split.sequenceLength} tokens, so export it with a sequence dim of at least ${split.sequenceLength} (or a symbolic one)`,
+    );
+  }
+  const session = await timed("loadMs", () => createSession(request.model));
+  try {
+    return await scoreAndCheck(request, session, split, model, modelSha256, timings, timed);
+  } finally {
+    await session.release();
+  }
+}
+
+async function scoreAndCheck(
+  request: InProcessRequest,
+  session: ort.InferenceSession,
+  split: DatasetSplit,
+  model: ModelSummary,
+  modelSha256: string,
+  timings: Record<string, number>,
+  timed: <T>(name: string, work: () => T | Promise<T>) => Promise<T>,
+): Promise<RunDone> {
   const inputName = request.spec.interface.inputs[0]?.name ?? "";
   const outputName = request.spec.interface.outputs[0]?.name ?? "";
-  const scorer = createScorer(split);
-  const probes = probeRows(split.count);
-  const fingerprint: number[] = [];
-  let inferenceMs = 0;
-  let scoringMs = 0;
-  let batches = 0;
-  for (let start = 0; start < split.count; start += request.batchSize) {
-    const count = Math.min(request.batchSize, split.count - start);
-    started = performance.now();
+  let calls = 0;
+  const infer = async (data: Rows, dims: number[]) => {
+    const input =
+      data instanceof BigInt64Array
+        ? new ort.Tensor("int64", data, dims)
+        : new ort.Tensor("float32", data, dims);
     let output: ort.Tensor;
     try {
-      const outputs = await session.run({ [inputName]: batchInput(split, start, count) }, [outputName]);
-      output = outputs[outputName] as ort.Tensor;
+      calls++;
+      output = (await session.run({ [inputName]: input }, [outputName]))[outputName] as ort.Tensor;
     } catch (error) {
       const message = errorText(error);
       throw new RunFailure(
         MEMORY_ERROR.test(message) ? "memory" : "run",
-        `the model failed on rows ${start}..${start + count - 1}: ${message}`,
+        `the model failed to run: ${message}`,
       );
     }
-    inferenceMs += performance.now() - started;
-    started = performance.now();
-    const want = outputDims(split, count);
-    if (output.type !== "float32" || output.dims.join(",") !== want.join(",")) {
-      throw new RunFailure(
-        "output",
-        `output "${outputName}" is ${output.type} [${output.dims.join(", ")}], not float32 [${want.join(", ")}]`,
-      );
+    if (output.type !== "float32") {
+      throw new RunFailure("output", `output "${outputName}" is ${output.type}, not float32`);
     }
-    const data = output.data as Float32Array;
-    try {
-      scorer.add(start, count, data);
-    } catch (error) {
-      throw new RunFailure("output", errorText(error));
-    }
-    const rowSize = data.length / count;
-    for (const row of probes) {
-      if (row >= start && row < start + count) {
-        rowFingerprint(
-          split,
-          row,
-          data.subarray((row - start) * rowSize, (row - start + 1) * rowSize),
-          fingerprint,
-        );
+    return { data: output.data as Float32Array, dims: output.dims };
+  };
+  const runner = new ModelRunner(split, infer, {
+    batchSize: request.batchSize,
+    ...(model.fixed.batch !== undefined && { fixedBatch: model.fixed.batch }),
+    ...(model.fixed.sequence !== undefined && { fixedSequence: model.fixed.sequence }),
+  });
+
+  const scorer = createScorer(split);
+  const probes = probeRows(split.count);
+  const fingerprint: number[] = [];
+  let firstBatch: CheckContext["firstBatch"] = { rows: 0, output: new Float32Array(0) };
+  const started = performance.now();
+  let scoringMs = 0;
+  try {
+    await runner.run(runner.rows(0, split.count), (start, count, output) => {
+      const t = performance.now();
+      if (start === 0) firstBatch = { rows: count, output: output.slice() };
+      try {
+        scorer.add(start, count, output);
+      } catch (error) {
+        throw new RunFailure("output", `rows ${start}..${start + count - 1}: ${errorText(error)}`);
       }
-    }
-    scoringMs += performance.now() - started;
-    batches++;
+      for (const row of probes) {
+        if (row >= start && row < start + count) {
+          const at = (row - start) * runner.outWidth;
+          rowFingerprint(split, row, output.subarray(at, at + runner.outWidth), fingerprint);
+        }
+      }
+      scoringMs += performance.now() - t;
+    });
+  } catch (error) {
+    if (error instanceof RunnerOutputError)
+      throw new RunFailure("output", `output "${outputName}": ${error.message}`);
+    throw error;
   }
-  await session.release();
+  timings.inferenceMs = performance.now() - started - scoringMs;
+  timings.scoringMs = scoringMs;
+  const batches = calls;
+
+  const checks: string[] = [];
+  await timed("checksMs", async () => {
+    for (const check of TASK_CHECKS[split.task]) {
+      try {
+        await check.check({ runner, firstBatch });
+      } catch (error) {
+        if (error instanceof IntegrityFailure) throw new RunFailure(error.code, error.message);
+        if (error instanceof RunnerOutputError) throw new RunFailure("output", error.message);
+        throw error;
+      }
+      checks.push(check.name);
+    }
+  });
+
   let result: ScoreResult;
   try {
     result = scorer.result();
@@ -231,19 +274,48 @@ export async function evaluateInProcess(
   }
   return {
     type: "done",
+    modelSha256,
+    model,
     result,
     fingerprint: finishFingerprint(fingerprint),
-    timings: { evalSetMs, loadMs, inferenceMs, scoringMs },
+    checks,
+    timings,
     batches,
   };
 }
 
-// As a child process: wait for one request, answer it, exit.
+/** Reads exactly `size` bytes from a stream (a pipe the parent writes and closes). */
+async function readExactly(stream: Readable, size: number, what: string): Promise<Uint8Array> {
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if (at + chunk.length > size) throw new Error(`the ${what} is longer than the ${size} bytes announced`);
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  if (at !== size) throw new Error(`the ${what} ended after ${at} of ${size} bytes`);
+  return bytes;
+}
+
+// As the child process: wait for one request, answer it, exit. The sandbox's bundle of this file
+// defines CROWDTRAIN_EVAL_CHILD at build time (sandbox.ts); imported anywhere else, this stays off.
 if (process.send && process.env.CROWDTRAIN_EVAL_CHILD === "1") {
   const send = (reply: RunReply | { type: "ready" }) =>
     new Promise<void>((resolve) => process.send?.(reply, undefined, {}, () => resolve()));
   process.once("message", (request: RunRequest) => {
-    evaluateInProcess(request)
+    const receive = async (): Promise<RunDone> => {
+      const started = performance.now();
+      // Both inputs arrive at once: the model on stdin, the eval set on fd 4.
+      const [model, evalSet] = await Promise.all([
+        readExactly(process.stdin, request.modelBytes, "checkpoint"),
+        readExactly(createReadStream("", { fd: 4 }), request.evalSetBytes, "eval set"),
+      ]);
+      const receiveMs = performance.now() - started;
+      const done = await evaluateInProcess({ ...request, model, evalSet });
+      done.timings.receiveMs = receiveMs;
+      return done;
+    };
+    receive()
       .then(send, (error: unknown) =>
         send(
           error instanceof RunFailure

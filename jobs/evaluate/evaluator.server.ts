@@ -30,18 +30,21 @@ import { ArtifactStore } from "../../lib/artifacts.server.js";
 import { VERDICT } from "../../lib/board.server.js";
 import type { Env } from "../../lib/env.server.js";
 import { EvalSetMismatch, verifiedEvalSet } from "../../lib/evalsets.server.js";
-import { sha256Hex } from "../../lib/hash.server.js";
+import { sha256HexYielding } from "../../lib/hash.server.js";
 import type { Logger } from "../../lib/logger.server.js";
 import { serverWallet } from "../../lib/signer.server.js";
+import type { BountySpec } from "../../lib/spec.js";
 import { findSpec } from "../../lib/specs.server.js";
 import {
   type EvaluationReport,
   evaluateCheckpoint,
+  failedReport,
   type Outcome,
   reportBytes,
   specSummary,
 } from "./evaluate-checkpoint.js";
-import { fingerprintsMatch } from "./fingerprint.js";
+import { FetchFailure, fetchCheckpointBytes } from "./fetch.js";
+import { type CopyFinding, copyReason, type EarlierScore, findCopyOf } from "./precedence.js";
 import { Publisher, type PublishResult } from "./publisher.js";
 import { Sandbox } from "./sandbox.js";
 import { DEFAULT_MODEL_LIMITS, type ModelLimits } from "./validate.js";
@@ -78,16 +81,6 @@ export type EvaluationResult = {
   copyOf?: string;
 } & Partial<PublishResult>;
 
-/** Why a checkpoint could not be fetched; `permanent` ones make the submission invalid. */
-class FetchFailure extends Error {
-  constructor(
-    message: string,
-    readonly permanent: boolean,
-  ) {
-    super(message);
-  }
-}
-
 const ARTIFACT_PATH = /\/artifacts\/([0-9a-f]{64})$/;
 
 export class Evaluator {
@@ -116,7 +109,10 @@ export class Evaluator {
     });
   }
 
-  /** Fetches a checkpoint: from the platform's store when it holds it, else over http(s). */
+  /**
+   * Fetches a checkpoint: from the platform's store when it holds it, else over http(s) from public
+   * addresses only (fetch.ts: no internal addresses, redirects checked, size and time capped).
+   */
   private async fetchCheckpoint(uri: string, maxBytes: number): Promise<Uint8Array> {
     const { store } = this.options;
     const local = ARTIFACT_PATH.exec(uri.split(/[?#]/)[0] ?? "")?.[1];
@@ -125,48 +121,7 @@ export class Evaluator {
       for await (const chunk of store.read("public", local)) chunks.push(chunk as Buffer);
       return new Uint8Array(Buffer.concat(chunks));
     }
-    let url: URL;
-    try {
-      url = new URL(uri);
-    } catch {
-      throw new FetchFailure(`the checkpoint URI "${uri}" is not a URL`, true);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new FetchFailure(`the checkpoint URI uses ${url.protocol}; only http(s) can be fetched`, true);
-    }
-    const timeoutMs = this.options.fetchTimeoutMs ?? 60_000;
-    let response: Response;
-    try {
-      response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    } catch (error) {
-      throw new FetchFailure(`fetching the checkpoint failed: ${(error as Error).message}`, false);
-    }
-    if (!response.ok) {
-      throw new FetchFailure(
-        `fetching the checkpoint answered HTTP ${response.status}`,
-        response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429,
-      );
-    }
-    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-    if (declared > maxBytes) {
-      await response.body?.cancel();
-      throw new FetchFailure(`the checkpoint is ${declared} bytes, over the ${maxBytes}-byte limit`, true);
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of (response.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          throw new FetchFailure(`the checkpoint is over the ${maxBytes}-byte limit`, true);
-        }
-        chunks.push(chunk);
-      }
-    } catch (error) {
-      if (error instanceof FetchFailure) throw error;
-      throw new FetchFailure(`reading the checkpoint failed: ${(error as Error).message}`, false);
-    }
-    return new Uint8Array(Buffer.concat(chunks));
+    return fetchCheckpointBytes(uri, { maxBytes, timeoutMs: this.options.fetchTimeoutMs ?? 60_000 });
   }
 
   private async run(chainId: number, submissionId: string): Promise<EvaluationRunRow | undefined> {
@@ -177,13 +132,23 @@ export class Evaluator {
     return row;
   }
 
-  /** The earliest earlier scored submission of the bounty whose fingerprint `fingerprint` matches. */
+  /**
+   * The earliest earlier scored submission of the bounty that the candidate copies (ADR 014): their
+   * fingerprints match (distance within the task's threshold) and the candidate's score does not beat
+   * the earlier one's by the spec's minimum improvement. The earlier submission has precedence.
+   */
+  /**
+   * The earliest earlier scored submission of the bounty that `candidate` copies (precedence.ts), by
+   * submission id. An earlier submission still being evaluated keeps precedence: this throws, and
+   * BullMQ retries once it is done.
+   */
   private async findOriginal(
     chainId: number,
     bountyId: string,
     submissionId: string,
-    fingerprint: number[],
-  ): Promise<string | undefined> {
+    candidate: { fingerprint: number[]; score: number },
+    metric: BountySpec["metric"],
+  ): Promise<CopyFinding | undefined> {
     const { db } = this.options;
     const earlier = await db
       .select({ submissionId: submissions.submissionId, verdict: submissions.verdict })
@@ -205,20 +170,20 @@ export class Evaluator {
           eq(evaluationRuns.bountyId, bountyId),
           lt(evaluationRuns.submissionId, submissionId),
         ),
-      )
-      .orderBy(asc(evaluationRuns.submissionId));
+      );
     const byId = new Map(runs.map((run) => [run.submissionId, run]));
+    const scored: EarlierScore[] = [];
     for (const { submissionId: id, verdict } of earlier) {
       const run = byId.get(id);
       if (!run?.outcome) {
-        // An earlier submission still being evaluated keeps precedence: wait for it (BullMQ retries).
         if (verdict === "Pending") throw new Error(`waiting for the evaluation of earlier submission ${id}`);
         continue;
       }
-      if (run.outcome === "scored" && run.fingerprint && fingerprintsMatch(fingerprint, run.fingerprint))
-        return id;
+      if (run.outcome === "scored" && run.fingerprint && run.score !== null) {
+        scored.push({ submissionId: id, fingerprint: run.fingerprint, score: run.score });
+      }
     }
-    return undefined;
+    return findCopyOf(candidate, scored, metric);
   }
 
   async evaluate(input: EvaluateSubmissionInput): Promise<EvaluationResult> {
@@ -283,27 +248,33 @@ export class Evaluator {
         bytes = await this.fetchCheckpoint(uri, limits.maxModelBytes);
       } catch (error) {
         if (!(error instanceof FetchFailure) || !error.permanent) throw error;
-        report = this.failedReport(spec, "fetch", error.message, {
+        report = failedReport(spec, "fetch", error.message, {
           sha256: checkpointSha,
           bytes: 0,
         });
       }
       const fetchMs = performance.now() - started;
       if (bytes && !report) {
-        const actual = sha256Hex(bytes);
+        const actual = await sha256HexYielding(bytes);
         if (actual !== checkpointSha) {
-          report = this.failedReport(
+          // The public report says nothing of what was fetched (its hash or size would tell the trainer
+          // about whatever the URI reached); the operator's log keeps both.
+          log.info(
+            { submissionId: id, bountyId, expected: checkpointSha, actual, bytes: bytes.length },
+            "checkpoint hash mismatch",
+          );
+          report = failedReport(
             spec,
             "hash_mismatch",
-            `the checkpoint's sha256 is ${actual}, not the on-chain ${checkpointSha}`,
-            { sha256: actual, bytes: bytes.length },
+            `the sha256 of the bytes at the checkpoint URI is not the on-chain checkpoint hash ${checkpointSha}`,
+            { sha256: checkpointSha, bytes: 0 },
           );
         } else {
           // Archive it under its hash (a copy from elsewhere is kept with the platform's own).
           await store.put("public", bytes, actual, limits.maxModelBytes);
           report = await evaluateCheckpoint({
             modelBytes: bytes,
-            modelPath: store.path("public", actual),
+            modelSha256: actual,
             evalSetPath: evalSet.path,
             evalSetSha256: evalSet.row.sha256,
             spec,
@@ -317,13 +288,20 @@ export class Evaluator {
       }
       if (!report) throw new Error("unreachable: no report");
       report.submission = { chainId, board, bountyId, submissionId: id, uri };
-      if (report.outcome === "scored" && report.fingerprint) {
-        const original = await this.findOriginal(chainId, bountyId, id, report.fingerprint.values);
+      if (report.outcome === "scored" && report.fingerprint && report.score !== undefined) {
+        const score = report.score;
+        const original = await this.findOriginal(
+          chainId,
+          bountyId,
+          id,
+          { fingerprint: report.fingerprint.values, score },
+          spec.metric,
+        );
         if (original) {
           report.outcome = "copy";
-          report.copyOf = original;
+          report.copyOf = original.submissionId;
           report.qualifies = false;
-          report.reason = `its outputs on the probe rows match those of earlier submission ${original} (within atol ${report.fingerprint.atol}, rtol ${report.fingerprint.rtol})`;
+          report.reason = copyReason(original, score, spec.metric);
         }
       }
       const { bytes: json, sha256 } = reportBytes(report);
@@ -384,27 +362,6 @@ export class Evaluator {
     if (uri === undefined) throw new Error(`submission ${submissionId} is not indexed yet`);
     return uri;
   }
-
-  private failedReport(
-    spec: Parameters<typeof evaluateCheckpoint>[0]["spec"],
-    failure: string,
-    reason: string,
-    checkpoint: { sha256: string; bytes: number },
-  ): EvaluationReport {
-    return {
-      format: "crowdtrain-evaluation-report",
-      version: 1,
-      outcome: "invalid",
-      failure,
-      reason,
-      checkpoint,
-      spec: specSummary(spec),
-      evalSet: {},
-      runtime: { onnxruntime: "not run", node: process.version, batchSize: 0 },
-      timings: {},
-      evaluatedAt: new Date().toISOString(),
-    };
-  }
 }
 
 /**
@@ -419,6 +376,7 @@ export function evaluatorFromEnv(
     | "ARTIFACTS_DIR"
     | "EVALUATOR_PRIVATE_KEY"
     | "EVAL_MEMORY_MB"
+    | "EVAL_ISOLATION"
     | "EVAL_TIMEOUT_MS"
     | "EVAL_FETCH_TIMEOUT_MS"
     | "EVAL_MAX_MODEL_BYTES"
@@ -434,6 +392,7 @@ export function evaluatorFromEnv(
   const sandbox = new Sandbox({
     memoryBytes: config.EVAL_MEMORY_MB * 1024 ** 2,
     timeoutMs: config.EVAL_TIMEOUT_MS,
+    isolation: config.EVAL_ISOLATION,
   });
   return new Evaluator({
     ...deps,

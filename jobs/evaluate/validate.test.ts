@@ -1,3 +1,4 @@
+import type { onnx as OnnxTypes } from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../../lib/spec.examples.js";
@@ -95,6 +96,7 @@ describe("validateModel accepts", () => {
       nodes: 1,
       initializerBytes: (8 * 4 + 4) * 4,
       ops: ["Gemm"],
+      fixed: {},
     });
   });
 
@@ -116,16 +118,21 @@ describe("validateModel accepts", () => {
     expect(validateModel(bytes, spec).opset).toBe(17);
   });
 
-  it("no random op and no control flow in the allow-list", () => {
-    for (const op of [
-      "If",
-      "Loop",
-      "Scan",
-      "RandomNormal",
-      "RandomUniformLike",
-      "Multinomial",
-      "Bernoulli",
-    ]) {
+  it("a fixed batch dim (as a plain torch.onnx.export writes), reported for the evaluator", () => {
+    const fixedBatch = edited((model) => {
+      graphOf(model).input = [valueInfo("features", "float32", [1, 8])];
+      graphOf(model).output = [valueInfo("logits", "float32", [1, 4])];
+    });
+    expect(validateModel(fixedBatch, spec).fixed).toEqual({ batch: 1 });
+    const inputOnly = edited((model) => {
+      graphOf(model).input = [valueInfo("features", "float32", [8, 8])];
+    });
+    expect(validateModel(inputOnly, spec).fixed).toEqual({ batch: 8 });
+  });
+
+  it("no random op and no loop in the allow-list; If is the one op with subgraphs", () => {
+    expect(ALLOWED_OPS.has("If")).toBe(true);
+    for (const op of ["Loop", "Scan", "RandomNormal", "RandomUniformLike", "Multinomial", "Bernoulli"]) {
       expect(ALLOWED_OPS.has(op)).toBe(false);
     }
   });
@@ -133,13 +140,9 @@ describe("validateModel accepts", () => {
 
 describe("validateModel rejects", () => {
   it("not_onnx: text, a truncated model, empty bytes, a protobuf without a graph", () => {
-    expectRejected(
-      notOnnx(),
-      "not_onnx",
-      /not an ONNX model, or is truncated or corrupt \(protobuf decode failed: .+\)/,
-    );
-    expectRejected(truncated(validClassifier(spec)), "not_onnx", /protobuf decode failed: .+/);
-    expectRejected(new Uint8Array(0), "not_onnx", /no IR version, no graph/);
+    expectRejected(notOnnx(), "not_onnx", /not an ONNX model, or is truncated or corrupt \(model: .+\)/);
+    expectRejected(truncated(validClassifier(spec)), "not_onnx", /truncated or corrupt \(model\.graph.+\)/);
+    expectRejected(new Uint8Array(0), "not_onnx", /the file is empty/);
     const noGraph = edited((model) => {
       model.graph = null;
     });
@@ -174,25 +177,39 @@ describe("validateModel rejects", () => {
     expectRejected(withOpsets([]), "opset", /no default-domain opset/);
   });
 
-  it("op: a random op, a custom-domain node, control flow, Dropout in training mode, local functions", () => {
-    expectRejected(disallowedOp(spec), "op", /op "RandomNormalLike", which is not allowed/);
+  it("op, nondeterministic, function: a random op, a custom-domain node, a loop, Dropout in training mode, local functions", () => {
+    expectRejected(
+      disallowedOp(spec),
+      "nondeterministic",
+      /uses the random op "RandomNormalLike"; a model's outputs must not depend on chance/,
+    );
     const customDomain = edited((model) => {
       const gemm = graphOf(model).node[0];
       if (gemm) gemm.domain = "com.microsoft";
     });
     expectRejected(customDomain, "op", /op "Gemm" of domain "com\.microsoft"/);
     const loop = edited((model) => {
-      graphOf(model).node.push({ ...node("If", ["cond"], ["unused"]), attribute: [] });
+      graphOf(model).node.push({ ...node("Loop", ["", "cond"], ["unused"]), attribute: [] });
     });
-    expectRejected(loop, "op", /op "If", which is not allowed/);
+    expectRejected(loop, "op", /op "Loop", which is not allowed/);
     const dropout = edited((model) => {
       graphOf(model).node.push(node("Dropout", ["logits", "", "training"], ["dropped"]));
     });
-    expectRejected(dropout, "op", /Dropout with a training_mode input/);
+    expectRejected(dropout, "nondeterministic", /Dropout with a training_mode input/);
     const functions = edited((model) => {
-      model.functions = [{ name: "MyGemm", domain: "local", node: [node("Gemm", ["a", "b"], ["c"])] }];
+      model.functions = [
+        {
+          name: "MyGemm",
+          domain: "local",
+          node: [node("RandomUniform", [], ["r"]), node("Gemm", ["a", "b"], ["c"])],
+        },
+      ];
     });
-    expectRejected(functions, "op", /local functions \(MyGemm\)/);
+    expectRejected(
+      functions,
+      "function",
+      /local functions \(local:MyGemm\).*Inside them: function "MyGemm": node "RandomUniform_r" uses the random op "RandomUniform"/,
+    );
   });
 
   it("subgraph: an allowed op carrying a GRAPH or GRAPHS attribute", () => {
@@ -278,14 +295,23 @@ describe("validateModel rejects", () => {
     );
   });
 
-  it("interface: a fixed batch dim, a wrong rank, an extra input, a renamed output, a missing shape", () => {
-    const fixedBatch = edited((model) => {
+  it("interface: batch dims that disagree, a wrong rank, an extra input, a renamed output, a missing shape", () => {
+    const disagree = edited((model) => {
       graphOf(model).input = [valueInfo("features", "float32", [1, 8])];
+      graphOf(model).output = [valueInfo("logits", "float32", [2, 4])];
     });
     expectRejected(
-      fixedBatch,
+      disagree,
       "interface",
-      /input "features" dim 0: the spec's dim is symbolic \("batch"\), the model fixes it to 1/,
+      /output "logits" dim 0 \(batch\) is fixed at 2, but the input's is 1/,
+    );
+    const outputOnly = edited((model) => {
+      graphOf(model).output = [valueInfo("logits", "float32", [1, 4])];
+    });
+    expectRejected(
+      outputOnly,
+      "interface",
+      /output "logits" dim 0 \(batch\) is fixed at 1, but the input's is symbolic/,
     );
     const rank = edited((model) => {
       graphOf(model).output = [valueInfo("logits", "float32", ["batch", 2, 2])];
@@ -345,5 +371,172 @@ describe("test checkpoints in onnxruntime", () => {
       const session = await ort.InferenceSession.create(Buffer.from(bytes));
       await session.release();
     }
+  });
+});
+
+/** A protobuf field: its tag (number, wire type 2) and a length-delimited payload. */
+function lengthField(number: number, payload: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  const varint = (v: number) => {
+    while (v >= 0x80) {
+      out.push((v & 0x7f) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    out.push(v);
+  };
+  varint(number * 8 + 2);
+  varint(payload.length);
+  return Uint8Array.from([...out, ...payload]);
+}
+
+const join = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
+
+describe("validateModel refuses encodings two decoders read differently (one file, one model)", () => {
+  const valid = validClassifier(spec);
+
+  it("a second graph field: protobufjs keeps the last, onnxruntime merges both", () => {
+    const evil = onnx.GraphProto.encode({ node: [node("RandomNormal", [], ["noise"])] }).finish();
+    const twoGraphs = join(valid, lengthField(7, evil));
+    expectRejected(twoGraphs, "non_canonical", /model\.graph appears more than once; it is a singular field/);
+  });
+
+  it("a repeated singular field deep inside (a node's op_type twice)", () => {
+    const model = decodeModel(valid);
+    const gemm = onnx.NodeProto.encode(graphOf(model).node[0] as OnnxTypes.NodeProto).finish();
+    const doubled = join(gemm, lengthField(4, new TextEncoder().encode("RandomNormal")));
+    graphOf(model).node = [];
+    const graph = join(onnx.GraphProto.encode(graphOf(model)).finish(), lengthField(1, doubled));
+    model.graph = null;
+    const evil = join(encodeModel(model), lengthField(7, graph));
+    expectRejected(evil, "non_canonical", /model\.graph\.node\[0\]\.op_type appears more than once/);
+  });
+
+  it("an unknown field, an undefined enum value, invalid UTF-8, both members of a oneof", () => {
+    expectRejected(join(valid, lengthField(99, new Uint8Array(4))), "non_canonical", /field number 99/);
+
+    const badEnum = edited((model) => {
+      const weights = graphOf(model).initializer[0];
+      if (weights) weights.dataLocation = 7 as OnnxTypes.TensorProto.DataLocation;
+    });
+    expectRejected(badEnum, "non_canonical", /data_location is 7, not a value its enum defines/);
+
+    const model = decodeModel(valid);
+    model.producerName = "\u00e9";
+    const utf8 = encodeModel(model);
+    const at = utf8.indexOf(0xc3);
+    utf8[at] = 0xff;
+    expectRejected(utf8, "non_canonical", /model\.producer_name is not valid UTF-8/);
+
+    const oneof = edited((m) => {
+      const dim = graphOf(m).input[0]?.type?.tensorType?.shape?.dim?.[0];
+      if (dim) {
+        dim.dimValue = 1;
+        dim.dimParam = "batch";
+      }
+    });
+    expectRejected(oneof, "non_canonical", /sets both dim_value and dim_param of one oneof/);
+  });
+
+  it("too_complex: more nodes than the limit (counted before decoding), or nesting too deep", () => {
+    const empty = lengthField(1, new Uint8Array(0)); // an empty NodeProto
+    const manyNodes = new Uint8Array(empty.length * 1000);
+    for (let i = 0; i < 1000; i++) manyNodes.set(empty, i * empty.length);
+    const bytes = lengthField(7, manyNodes);
+    const error = rejection(bytes, { ...GENEROUS, wire: { maxNodes: 999, maxDepth: 48 } });
+    expect(error.code).toBe("too_complex");
+    expect(error.message).toMatch(/more than 999 nodes/);
+  });
+
+  it("repeated scalars pass packed (protobufjs) or unpacked (C++ protobuf, as torch.onnx.export writes)", () => {
+    const model = decodeModel(valid);
+    const weights = graphOf(model).initializer[0] as OnnxTypes.TensorProto;
+    expect(weights.dims.length).toBe(2);
+    // The initializer again, its dims as two unpacked varint fields (tag 1, wire type 0).
+    const rest = onnx.TensorProto.encode({ ...weights, dims: [] }).finish();
+    const unpacked = join(Uint8Array.from([8, Number(weights.dims[0]), 8, Number(weights.dims[1])]), rest);
+    graphOf(model).initializer = graphOf(model).initializer.slice(1);
+    const graph = join(onnx.GraphProto.encode(graphOf(model)).finish(), lengthField(5, unpacked));
+    model.graph = null;
+    const bytes = join(encodeModel(model), lengthField(7, graph));
+    expect(validateModel(bytes, spec).initializerBytes).toBe((8 * 4 + 4) * 4);
+  });
+});
+
+describe("validateModel checks every depth: If branches", () => {
+  const T = onnx.AttributeProto.AttributeType;
+  const withBranch = (branch: OnnxTypes.IGraphProto) =>
+    edited((model) => {
+      graphOf(model).node.push({
+        ...node("If", ["cond"], ["chosen"]),
+        attribute: [
+          { name: "then_branch", type: T.GRAPH, g: branch },
+          {
+            name: "else_branch",
+            type: T.GRAPH,
+            g: { name: "else", node: [node("Identity", ["logits"], ["y"])] },
+          },
+        ],
+      });
+    });
+
+  it("accepts an If whose branches use allowed ops, and counts their nodes and ops", () => {
+    const summary = validateModel(
+      withBranch({ name: "then", node: [node("Relu", ["logits"], ["y"])] }),
+      spec,
+    );
+    expect(summary.nodes).toBe(4);
+    expect(summary.ops).toEqual(["Gemm", "Identity", "If", "Relu"]);
+  });
+
+  it("refuses a random op, a forbidden op or external data inside a branch, naming the path", () => {
+    expectRejected(
+      withBranch({ name: "then", node: [node("RandomUniform", [], ["y"])] }),
+      "nondeterministic",
+      /"then_branch" of node "If_chosen": node "RandomUniform_y" uses the random op/,
+    );
+    const nested = withBranch({
+      name: "then",
+      node: [
+        {
+          ...node("If", ["cond"], ["inner"]),
+          attribute: [
+            { name: "then_branch", type: T.GRAPH, g: { name: "deep", node: [node("Loop", [], ["y"])] } },
+          ],
+        },
+      ],
+    });
+    expectRejected(nested, "op", /"then_branch" of node "If_inner": node "Loop_y" uses op "Loop"/);
+    const external = withBranch({
+      name: "then",
+      node: [node("Identity", ["w"], ["y"])],
+      initializer: [
+        {
+          name: "w",
+          dims: [4],
+          dataType: onnx.TensorProto.DataType.FLOAT,
+          dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+          externalData: [{ key: "location", value: "/proc/self/fd/5" }],
+        },
+      ],
+    });
+    expectRejected(
+      external,
+      "external_data",
+      /"then_branch" of node "If_chosen": initializer "w" keeps its data/,
+    );
+  });
+
+  it("refuses a graph attribute on any op but If, and training_info graphs", () => {
+    const onRelu = edited((model) => {
+      graphOf(model).node.push({
+        ...node("Relu", ["logits"], ["r"]),
+        attribute: [{ name: "then_branch", type: T.GRAPH, g: { name: "x" } }],
+      });
+    });
+    expectRejected(onRelu, "subgraph", /only If's then_branch and else_branch may hold a graph/);
+    const training = edited((model) => {
+      model.trainingInfo = [{ algorithm: { name: "step", node: [node("Identity", ["a"], ["b"])] } }];
+    });
+    expectRejected(training, "subgraph", /training_info graphs/);
   });
 });

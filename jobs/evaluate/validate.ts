@@ -1,22 +1,33 @@
 /**
  * Static validation of an ONNX checkpoint against its bounty spec, before the
- * evaluator runs it: size caps, a protobuf that is a model, allowed opsets and
- * ops (deterministic standard ops only, no control flow, no custom domains or
- * model-local functions), no subgraphs, no external data, bounded initializers,
- * and the spec's interface (see lib/spec.ts for the conventions).
+ * evaluator runs it: size caps, a canonical encoding (wire.ts: one file, one
+ * model, whichever decoder reads it), a protobuf that is a model, allowed
+ * opsets and ops at every depth (deterministic standard ops only; `If` is the
+ * one op with subgraphs, and its branches are checked like the main graph; no
+ * loops, no custom domains, no model-local functions, no training info), no
+ * external data in any tensor at any depth, bounded initializers, and the
+ * spec's interface (see lib/spec.ts for the conventions). A model may fix the
+ * batch dim (and a language model the sequence dim) where the spec's is
+ * symbolic, as a plain `torch.onnx.export` does: the summary says so and the
+ * evaluator feeds it batches of exactly that shape.
  *
- * It cannot bound what a model allocates at run time (an Expand to a huge shape
- * passes): the evaluator still needs its own memory and time limits.
+ * It runs in the evaluation child (child.ts), never in the worker: decoding a
+ * hostile file can exhaust memory. It cannot bound what a model allocates at
+ * run time (an Expand to a huge shape passes): the child has memory and time
+ * limits for that.
  */
 import type { onnx as OnnxTypes } from "onnx-proto";
 import type { BountySpec, Dim, Dtype, TensorSpec } from "../../lib/spec.js";
 import { decodeModel, type ModelProto, onnx } from "../../ml/onnx.js";
+import { checkWireFormat, DEFAULT_WIRE_LIMITS, WireError, type WireLimits } from "./wire.js";
 
 export interface ModelLimits {
   /** Size of the `.onnx` bytes. */
   maxModelBytes: number;
   /** Sum over initializers, sparse initializers and tensor attributes (e.g. Constant) of their in-memory size. */
   maxInitializerBytes: number;
+  /** Nodes at every depth, and message nesting (wire.ts). */
+  wire?: WireLimits;
 }
 
 const MiB = 1024 * 1024;
@@ -30,8 +41,9 @@ export const OPSET_RANGE = { min: 7, max: 21 } as const;
 
 /**
  * Deterministic standard ops a small model needs. Left out on purpose: random
- * ops (RandomNormal*, RandomUniform*, Multinomial, Bernoulli), control flow
- * (If, Loop, Scan) and anything I/O-like or domain-specific. Dropout is allowed
+ * ops (RANDOM_OPS), loops (Loop, Scan: a loop's trip count is data, a compute
+ * bomb) and anything I/O-like or domain-specific. `If` is allowed: its two
+ * branches are checked like the main graph, at any depth. Dropout is allowed
  * only without its `training_mode` input (so it is the identity).
  */
 export const ALLOWED_OPS: ReadonlySet<string> = new Set([
@@ -99,6 +111,8 @@ export const ALLOWED_OPS: ReadonlySet<string> = new Set([
   "ConstantOfShape",
   "Constant",
   "Trilu",
+  // Control flow: branches only
+  "If",
   // Reductions
   "ReduceSum",
   "ReduceMean",
@@ -107,11 +121,28 @@ export const ALLOWED_OPS: ReadonlySet<string> = new Set([
   "ArgMax",
 ]);
 
+/** Ops whose output is random: a score must not depend on luck, so a model with one is refused. */
+export const RANDOM_OPS: ReadonlySet<string> = new Set([
+  "RandomNormal",
+  "RandomNormalLike",
+  "RandomUniform",
+  "RandomUniformLike",
+  "Multinomial",
+  "Bernoulli",
+]);
+
+/** The graph attributes each allowed op with subgraphs may carry. */
+const SUBGRAPH_ATTRIBUTES: Record<string, readonly string[]> = { If: ["then_branch", "else_branch"] };
+
 export type RejectionCode =
   | "not_onnx"
+  | "non_canonical"
   | "too_large"
+  | "too_complex"
   | "opset"
   | "op"
+  | "nondeterministic"
+  | "function"
   | "subgraph"
   | "initializers"
   | "external_data"
@@ -135,8 +166,14 @@ export interface ModelSummary {
   opset: number;
   nodes: number;
   initializerBytes: number;
-  /** Op types used, sorted, each once. */
+  /** Op types used at every depth, sorted, each once. */
   ops: string[];
+  /**
+   * Dims the model fixes where the spec's are symbolic (a plain `torch.onnx.export` fixes the
+   * batch dim at 1): the evaluator feeds batches of exactly this size, and pads a language model's
+   * sequences to this length (safe for a causal model, which the evaluator checks).
+   */
+  fixed: { batch?: number; sequence?: number };
 }
 
 type Int64 = number | { toString(): string };
@@ -228,25 +265,6 @@ interface Constant {
   sparse?: OnnxTypes.ISparseTensorProto;
 }
 
-/** Every constant tensor of the graph: initializers, sparse initializers and tensor attributes (Constant's value...). */
-function constantsOf(graph: OnnxTypes.IGraphProto): Constant[] {
-  const out: Constant[] = [];
-  for (const t of graph.initializer ?? []) out.push({ what: `initializer ${nameOf(t)}`, dense: t });
-  for (const t of graph.sparseInitializer ?? []) {
-    out.push({ what: `sparse initializer ${nameOf(t.values ?? {})}`, sparse: t });
-  }
-  for (const n of graph.node ?? []) {
-    for (const attr of n.attribute ?? []) {
-      const what = `attribute ${nameOf(attr)} of node ${nameOf(n)}`;
-      if (attr.t) out.push({ what, dense: attr.t });
-      for (const t of attr.tensors ?? []) out.push({ what, dense: t });
-      if (attr.sparseTensor) out.push({ what, sparse: attr.sparseTensor });
-      for (const t of attr.sparseTensors ?? []) out.push({ what, sparse: t });
-    }
-  }
-  return out;
-}
-
 function isExternal(t: OnnxTypes.ITensorProto | null | undefined): boolean {
   return t?.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t?.externalData?.length ?? 0) > 0;
 }
@@ -282,67 +300,129 @@ function checkOpsets(model: ModelProto): number {
   return opset;
 }
 
-function checkOps(nodes: readonly OnnxTypes.INodeProto[]): void {
-  for (const n of nodes) {
-    const domain = n.domain ?? "";
-    const op = n.opType ?? "";
-    const where = `node ${nameOf(n)}`;
-    if (!ALLOWED_DOMAINS.has(domain)) {
-      throw new ModelRejected(
-        "op",
-        `${where} uses op ${JSON.stringify(op)} of domain ${JSON.stringify(domain)}; only standard ONNX ops are allowed`,
-      );
-    }
-    if (!ALLOWED_OPS.has(op)) {
-      throw new ModelRejected(
-        "op",
-        `${where} uses op ${JSON.stringify(op)}, which is not allowed (random ops, control flow and ops outside the allow-list are refused)`,
-      );
-    }
-    // Dropout's third input, training_mode, would make it random.
-    if (op === "Dropout" && (n.input?.[2] ?? "") !== "") {
-      throw new ModelRejected(
-        "op",
-        `${where} is a Dropout with a training_mode input; only inference Dropout is allowed`,
-      );
+/** Everything one graph holds, at every depth: its nodes, its constants and its nested graphs. */
+interface Walked {
+  nodes: number;
+  ops: Set<string>;
+  initializerBytes: number;
+}
+
+function checkNode(n: OnnxTypes.INodeProto, where: string): void {
+  const domain = n.domain ?? "";
+  const op = n.opType ?? "";
+  const at = `${where}node ${nameOf(n)}`;
+  if (!ALLOWED_DOMAINS.has(domain)) {
+    throw new ModelRejected(
+      "op",
+      `${at} uses op ${JSON.stringify(op)} of domain ${JSON.stringify(domain)}; only standard ONNX ops are allowed`,
+    );
+  }
+  if (RANDOM_OPS.has(op)) {
+    throw new ModelRejected(
+      "nondeterministic",
+      `${at} uses the random op ${JSON.stringify(op)}; a model's outputs must not depend on chance`,
+    );
+  }
+  // Dropout's third input, training_mode, would make it random.
+  if (op === "Dropout" && (n.input?.[2] ?? "") !== "") {
+    throw new ModelRejected(
+      "nondeterministic",
+      `${at} is a Dropout with a training_mode input; only inference Dropout (the identity) is allowed`,
+    );
+  }
+  if (!ALLOWED_OPS.has(op)) {
+    throw new ModelRejected(
+      "op",
+      `${at} uses op ${JSON.stringify(op)}, which is not allowed (loops and ops outside the allow-list are refused)`,
+    );
+  }
+}
+
+/** The constant tensors of one node's attributes (Constant's value, ...). */
+function attributeConstants(n: OnnxTypes.INodeProto, where: string): Constant[] {
+  const out: Constant[] = [];
+  for (const attr of n.attribute ?? []) {
+    const what = `${where}attribute ${nameOf(attr)} of node ${nameOf(n)}`;
+    if (attr.t) out.push({ what, dense: attr.t });
+    for (const t of attr.tensors ?? []) out.push({ what, dense: t });
+    if (attr.sparseTensor) out.push({ what, sparse: attr.sparseTensor });
+    for (const t of attr.sparseTensors ?? []) out.push({ what, sparse: t });
+  }
+  return out;
+}
+
+function checkConstant({ what, dense, sparse }: Constant): number {
+  if (isExternal(dense) || isExternal(sparse?.values) || isExternal(sparse?.indices)) {
+    throw new ModelRejected(
+      "external_data",
+      `${what} keeps its data in an external file; a checkpoint must be a single self-contained .onnx file`,
+    );
+  }
+  if (dense?.segment || sparse?.values?.segment || sparse?.indices?.segment) {
+    throw new ModelRejected("initializers", `${what} is a segment of a tensor; whole tensors only`);
+  }
+  return dense ? tensorBytes(dense, what) : sparse ? sparseBytes(sparse, what) : 0;
+}
+
+/**
+ * Checks every node and constant of `graph` and, through `If` branches, of every graph nested in
+ * it; `where` prefixes messages with the path to a nested graph.
+ */
+function walkGraph(graph: OnnxTypes.IGraphProto, where: string, walked: Walked): void {
+  for (const t of graph.initializer ?? []) {
+    walked.initializerBytes += checkConstant({ what: `${where}initializer ${nameOf(t)}`, dense: t });
+  }
+  for (const t of graph.sparseInitializer ?? []) {
+    walked.initializerBytes += checkConstant({
+      what: `${where}sparse initializer ${nameOf(t.values ?? {})}`,
+      sparse: t,
+    });
+  }
+  for (const n of graph.node ?? []) {
+    walked.nodes++;
+    checkNode(n, where);
+    walked.ops.add(n.opType ?? "");
+    for (const constant of attributeConstants(n, where)) walked.initializerBytes += checkConstant(constant);
+    const branches = SUBGRAPH_ATTRIBUTES[n.opType ?? ""] ?? [];
+    const T = onnx.AttributeProto.AttributeType;
+    for (const attr of n.attribute ?? []) {
+      // List attributes (Constant's value_floats / value_ints) hold values too.
+      walked.initializerBytes += (attr.floats?.length ?? 0) * 4 + (attr.ints?.length ?? 0) * 8;
+      const graphs = [...(attr.g ? [attr.g] : []), ...(attr.graphs ?? [])];
+      if (graphs.length === 0 && attr.type !== T.GRAPH && attr.type !== T.GRAPHS) continue;
+      if (!branches.includes(attr.name ?? "") || attr.type !== T.GRAPH || graphs.length !== 1) {
+        throw new ModelRejected(
+          "subgraph",
+          `${where}node ${nameOf(n)} (${n.opType}) has a graph attribute ${nameOf(attr)}; ` +
+            "only If's then_branch and else_branch may hold a graph",
+        );
+      }
+      walkGraph(graphs[0] as OnnxTypes.IGraphProto, `${where}${nameOf(attr)} of node ${nameOf(n)}: `, walked);
     }
   }
 }
 
-function checkSubgraphs(nodes: readonly OnnxTypes.INodeProto[]): void {
-  const T = onnx.AttributeProto.AttributeType;
-  for (const n of nodes) {
-    for (const attr of n.attribute ?? []) {
-      if (attr.type === T.GRAPH || attr.type === T.GRAPHS || attr.g || (attr.graphs?.length ?? 0) > 0) {
-        throw new ModelRejected(
-          "subgraph",
-          `node ${nameOf(n)} (${n.opType}) has a graph attribute ${nameOf(attr)}; subgraphs are not allowed`,
-        );
+/** Model-local functions are refused; the message names the first forbidden op of each body too. */
+function refuseFunctions(model: ModelProto): void {
+  const functions = model.functions ?? [];
+  if (functions.length === 0) return;
+  const names = functions.map((fn) => `${fn.domain ?? ""}:${fn.name ?? ""}`).join(", ");
+  const inside: string[] = [];
+  for (const fn of functions) {
+    for (const n of fn.node ?? []) {
+      try {
+        checkNode(n, `function ${JSON.stringify(fn.name ?? "")}: `);
+      } catch (error) {
+        inside.push((error as Error).message);
+        break;
       }
     }
   }
-}
-
-function checkConstants(graph: OnnxTypes.IGraphProto): number {
-  const constants = constantsOf(graph);
-  for (const { what, dense, sparse } of constants) {
-    if (isExternal(dense) || isExternal(sparse?.values) || isExternal(sparse?.indices)) {
-      throw new ModelRejected(
-        "external_data",
-        `${what} keeps its data in an external file; a checkpoint must be a single self-contained .onnx file`,
-      );
-    }
-  }
-  let total = 0;
-  for (const { what, dense, sparse } of constants) {
-    total += dense ? tensorBytes(dense, what) : sparse ? sparseBytes(sparse, what) : 0;
-  }
-  // List attributes too (Constant's value_floats / value_ints).
-  for (const n of graph.node ?? []) {
-    for (const attr of n.attribute ?? [])
-      total += (attr.floats?.length ?? 0) * 4 + (attr.ints?.length ?? 0) * 8;
-  }
-  return total;
+  throw new ModelRejected(
+    "function",
+    `the model defines local functions (${names}); only standard ONNX ops are allowed, so export without ` +
+      `functions (torch.onnx.export's default)${inside.length ? `. Inside them: ${inside.join("; ")}` : ""}`,
+  );
 }
 
 function describeDim(dim: OnnxTypes.TensorShapeProto.IDimension): string {
@@ -351,7 +431,16 @@ function describeDim(dim: OnnxTypes.TensorShapeProto.IDimension): string {
   return "unknown";
 }
 
-function checkTensor(side: "input" | "output", expected: TensorSpec, got: OnnxTypes.IValueInfoProto): void {
+/** The spec dims a model may fix: the batch dim, and a language model's sequence dim. */
+const FIXABLE: Record<number, keyof ModelSummary["fixed"]> = { 0: "batch", 1: "sequence" };
+
+function checkTensor(
+  side: "input" | "output",
+  expected: TensorSpec,
+  got: OnnxTypes.IValueInfoProto,
+  fixed: ModelSummary["fixed"],
+  causal: boolean,
+): void {
   const where = `${side} ${JSON.stringify(expected.name)}`;
   const tensorType = got.type?.tensorType;
   if (!tensorType) {
@@ -385,15 +474,26 @@ function checkTensor(side: "input" | "output", expected: TensorSpec, got: OnnxTy
     const dim = dims[i] ?? {};
     if (dim.dimValue === null || dim.dimValue === undefined) return; // symbolic or unknown fits any spec dim
     const value = num(dim.dimValue);
-    if (typeof want === "string") {
+    if (typeof want === "number") {
+      if (value !== want)
+        throw new ModelRejected("interface", `${where} dim ${i}: expected ${want}, got ${value}`);
+      return;
+    }
+    const name = FIXABLE[i];
+    if (!name || (name === "sequence" && !causal) || !(value >= 1)) {
       throw new ModelRejected(
         "interface",
-        `${where} dim ${i}: the spec's dim is symbolic (${JSON.stringify(want)}), the model fixes it to ${value}; ` +
-          `it must be symbolic (a fixed ${want} size would break batching)`,
+        `${where} dim ${i}: the spec's dim is symbolic (${JSON.stringify(want)}), the model fixes it to ${value}; it must be symbolic`,
       );
     }
-    if (value !== want) {
-      throw new ModelRejected("interface", `${where} dim ${i}: expected ${want}, got ${value}`);
+    // The input fixes it; the output must agree (or leave it symbolic).
+    const known = fixed[name];
+    if (side === "input") fixed[name] = value;
+    else if (known !== value) {
+      throw new ModelRejected(
+        "interface",
+        `${where} dim ${i} (${name}) is fixed at ${value}, but the input's is ${known === undefined ? "symbolic" : known}`,
+      );
     }
   });
 }
@@ -402,6 +502,8 @@ function checkSide(
   side: "input" | "output",
   expected: readonly TensorSpec[],
   got: readonly OnnxTypes.IValueInfoProto[],
+  fixed: ModelSummary["fixed"],
+  causal: boolean,
 ): void {
   const wanted = expected.map((t) => t.name);
   const names = got.map((v) => v.name ?? "");
@@ -416,14 +518,15 @@ function checkSide(
     );
   }
   for (const tensor of expected) {
-    checkTensor(side, tensor, got.find((v) => v.name === tensor.name) ?? {});
+    checkTensor(side, tensor, got.find((v) => v.name === tensor.name) ?? {}, fixed, causal);
   }
 }
 
 /**
  * Checks `bytes` against `spec` and `limits` without running it, in this
- * order: size, protobuf decode, model shape, opsets, ops, subgraphs, external
- * data, initializer size, interface. Throws `ModelRejected` on the first
+ * order: size, canonical encoding and node count (wire.ts), protobuf decode,
+ * model shape, opsets, functions and training info, ops and constants at every
+ * depth, initializer size, interface. Throws `ModelRejected` on the first
  * failure; returns a summary otherwise.
  */
 export function validateModel(
@@ -437,6 +540,21 @@ export function validateModel(
       "too_large",
       `the model is ${formatBytes(bytes.length)} (${bytes.length} bytes); the cap is ${formatBytes(limits.maxModelBytes)} (${limits.maxModelBytes} bytes)`,
     );
+  }
+  if (bytes.length === 0) throw new ModelRejected("not_onnx", "the file is empty");
+
+  // One file, one model: refuse any encoding two decoders could read differently.
+  try {
+    checkWireFormat(bytes, limits.wire ?? DEFAULT_WIRE_LIMITS);
+  } catch (error) {
+    if (!(error instanceof WireError)) throw error;
+    if (error.code === "corrupt") {
+      throw new ModelRejected(
+        "not_onnx",
+        `the file is not an ONNX model, or is truncated or corrupt (${error.message})`,
+      );
+    }
+    throw new ModelRejected(error.code, `the file is not a canonical ONNX encoding: ${error.message}`);
   }
 
   let model: ModelProto;
@@ -460,23 +578,20 @@ export function validateModel(
   }
 
   const opset = checkOpsets(model);
-
-  if ((model.functions?.length ?? 0) > 0) {
-    const names = (model.functions ?? []).map((f) => f.name ?? "").join(", ");
+  refuseFunctions(model);
+  if ((model.trainingInfo?.length ?? 0) > 0) {
     throw new ModelRejected(
-      "op",
-      `the model defines local functions (${names}); only standard ONNX ops are allowed`,
+      "subgraph",
+      "the model carries training_info graphs; an inference model has none",
     );
   }
-  const nodes = graph.node ?? [];
-  checkOps(nodes);
-  checkSubgraphs(nodes);
 
-  const initializerBytes = checkConstants(graph);
-  if (initializerBytes > limits.maxInitializerBytes) {
+  const walked: Walked = { nodes: 0, ops: new Set(), initializerBytes: 0 };
+  walkGraph(graph, "", walked);
+  if (walked.initializerBytes > limits.maxInitializerBytes) {
     throw new ModelRejected(
       "initializers",
-      `the model's initializers hold ${formatBytes(initializerBytes)} (${initializerBytes} bytes); ` +
+      `the model's initializers hold ${formatBytes(walked.initializerBytes)} (${walked.initializerBytes} bytes); ` +
         `the cap is ${formatBytes(limits.maxInitializerBytes)} (${limits.maxInitializerBytes} bytes)`,
     );
   }
@@ -487,15 +602,18 @@ export function validateModel(
     ...(graph.sparseInitializer ?? []).map((t) => t.values?.name ?? ""),
   ]);
   const inputs = (graph.input ?? []).filter((v) => !constants.has(v.name ?? ""));
-  checkSide("input", spec.interface.inputs, inputs);
-  checkSide("output", spec.interface.outputs, graph.output ?? []);
+  const fixed: ModelSummary["fixed"] = {};
+  const causal = spec.task.type === "causal-lm";
+  checkSide("input", spec.interface.inputs, inputs, fixed, causal);
+  checkSide("output", spec.interface.outputs, graph.output ?? [], fixed, causal);
 
   return {
     bytes: bytes.length,
     irVersion,
     opset,
-    nodes: nodes.length,
-    initializerBytes,
-    ops: [...new Set(nodes.map((n) => n.opType ?? ""))].sort(),
+    nodes: walked.nodes,
+    initializerBytes: walked.initializerBytes,
+    ops: [...walked.ops].sort(),
+    fixed,
   };
 }

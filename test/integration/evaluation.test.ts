@@ -11,6 +11,8 @@
  * - publishing is idempotent: the job run twice, and a real worker process killed after
  *   broadcasting, leave exactly one evaluation on-chain.
  */
+import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq } from "drizzle-orm";
@@ -76,6 +78,7 @@ let bountyId: bigint;
 let evaluator: Evaluator;
 let indexer: Indexer;
 let workers: RunningWorkers | undefined;
+let evalSetRow: Awaited<ReturnType<typeof storeEvalSet>>;
 const evaluateQueue = () => createQueue(QUEUE.evaluate, connection, prefix);
 
 function newEvaluator(): Evaluator {
@@ -162,7 +165,8 @@ beforeAll(async () => {
 
   // The DAO stores its spec and private eval set, then proposes with their hashes; backers fund it.
   await registerSpec(db.handle.db, spec);
-  const evalSet = await storeEvalSet(db.handle.db, store, encodeEvalSet(heldOutSplit(spec)), { spec });
+  evalSetRow = await storeEvalSet(db.handle.db, store, encodeEvalSet(heldOutSplit(spec)), { spec });
+  const evalSet = evalSetRow;
   const trainers = [3, 4, 5, 6, 7, 8, 9];
   await c.approveAll([anvilAccount(1), ...trainers.map((i) => anvilAccount(i))]);
   const terms = onchainSpecTerms(spec);
@@ -203,6 +207,22 @@ afterAll(async () => {
   dir.remove();
 });
 
+/** Runs `npm run verify` (its script) with `args`; resolves its exit code and output. */
+function runVerify(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { command, args: nodeArgs } = nodeTs("scripts/verify.ts", ...args);
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      nodeArgs,
+      { env: { ...process.env, DEPLOYMENTS_DIR: dir.dir }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") reject(error);
+        else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
 function startEvaluatorWorker(): RunningWorkers {
   return startWorkers(
     { db: db.handle.db, chain: c.publicClient as never, log, evaluator },
@@ -235,14 +255,20 @@ describe("the evaluator on anvil", () => {
     expect(fromOnchainScore(sub.score)).toBeCloseTo(run.score as number, 9);
     expect(sub.reportHash).toBe(`0x${run.reportSha256}`);
 
-    // The report is stored under the hash published on-chain, and says what was measured.
+    // The report is stored under the hash published on-chain, and says what was measured: its
+    // deterministic part only, so anyone can recompute the hash. Timings stay in the database.
     const report = JSON.parse((await readArtifact(run.reportSha256 as string)).toString("utf8"));
     expect(report).toMatchObject({
+      version: 2,
       outcome: "scored",
       checkpoint: { sha256: sha256Hex(model) },
       evalSet: { samples: heldOutSplit(spec).count },
-      runtime: { onnxruntime: expect.stringMatching(/^\d+\.\d+/) },
+      checks: ["batch_independence"],
     });
+    expect(report).not.toHaveProperty("timings");
+    expect(report).not.toHaveProperty("evaluatedAt");
+    expect(report).not.toHaveProperty("runtime");
+    expect(run.report).toMatchObject({ runtime: { onnxruntime: expect.stringMatching(/^\d+\.\d+/) } });
     expect(report.fingerprint.values.length).toBeGreaterThan(0);
 
     // The indexer picks up EvaluationPublished: the score is in the index.
@@ -375,6 +401,55 @@ describe("the evaluator on anvil", () => {
     expect((await onchain(id)).verdict).toBe(1);
     expect(await publishedEvents(id)).toBe(1);
   }, 120_000);
+
+  it("npm run verify recomputes a published score from the chain and the revealed eval set; a wrong one differs", async () => {
+    // What an outsider has once the eval set is revealed: the spec, the eval set and its salt, the model.
+    const files = {
+      spec: path.join(dir.dir, "verify-spec.json"),
+      evalSet: path.join(dir.dir, "verify-eval-set.bin"),
+      model: path.join(dir.dir, "verify-model.onnx"),
+    };
+    await writeFile(files.spec, JSON.stringify(spec));
+    await writeFile(files.evalSet, encodeEvalSet(heldOutSplit(spec)));
+    await writeFile(files.model, model);
+    const verify = (submission: string, checkpoint = files.model) =>
+      runVerify([
+        "--bounty",
+        String(bountyId),
+        "--submission",
+        submission,
+        "--rpc-url",
+        anvil.url,
+        "--board",
+        c.board,
+        "--spec",
+        files.spec,
+        "--eval-set",
+        files.evalSet,
+        "--salt",
+        evalSetRow.salt,
+        "--checkpoint",
+        checkpoint,
+      ]);
+    const good = await verify(original);
+    expect(good.stdout).toMatch(new RegExp(`#${original}  match \\(accuracy 0\\.\\d+\\)`));
+    expect(good.stdout).toMatch(/verified: every published score matches/);
+    expect(good.code).toBe(0);
+
+    // A rogue evaluator key publishes a score the model does not get: verify names the fields.
+    const other = await trainReference(spec, { seed: 11 });
+    const rogue = await submit(9, other);
+    const account = anvilAccount(2);
+    await c.send(account, "publishEvaluation", [BigInt(rogue), 999_000_000n, `0x${"ab".repeat(32)}`]);
+    const otherFile = path.join(dir.dir, "verify-other.onnx");
+    await writeFile(otherFile, other);
+    const bad = await verify(rogue, otherFile);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(new RegExp(`#${rogue}  DIFFERS`));
+    expect(bad.stdout).toMatch(/score: published 0\.999, recomputed 0\.\d+/);
+    expect(bad.stdout).toMatch(/report hash: published 0xabab/);
+    expect(bad.stdout).toMatch(/NOT verified: 1 submission/);
+  });
 });
 
 async function readArtifact(sha256: string): Promise<Buffer> {
