@@ -9,6 +9,8 @@
  *   (also the program's cwd), `{bounty}` the bounty id. The same values are in
  *   the environment as CROWDTRAIN_SPEC, CROWDTRAIN_OUT, CROWDTRAIN_WORKDIR,
  *   CROWDTRAIN_BOUNTY (and CROWDTRAIN_SEED with --seed).
+ * - For a built-in text data set (`builtin:hindi`) the training split is
+ *   written to the work dir, its path in CROWDTRAIN_DATA (training-data.ts).
  * - Each stdout line that is a JSON object with a numeric `percent` (and
  *   optionally `step`, `loss`) is progress; every other line is logged.
  * - Exit 0 with a non-empty `{out}` file: success. Anything else fails the
@@ -26,6 +28,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { LeaseFailure } from "../util.js";
 import { type PlaceholderValues, renderCommand, splitCommandTemplate } from "./template.js";
+import { writeTrainingText } from "./training-data.js";
 import type { Progress, Trainer } from "./types.js";
 
 export interface CommandTrainerOptions {
@@ -73,7 +76,7 @@ export function createCommandTrainer(options: CommandTrainerOptions): Trainer {
 
   return {
     kind: "command",
-    async train({ lease, workDir, signal, onProgress, logger, seed }) {
+    async train({ lease, spec, workDir, signal, onProgress, logger, seed }) {
       signal.throwIfAborted();
       const values: PlaceholderValues = {
         spec: path.join(workDir, SPEC_FILE),
@@ -82,6 +85,7 @@ export function createCommandTrainer(options: CommandTrainerOptions): Trainer {
         bounty: lease.bounty.bountyId,
       };
       await writeFile(values.spec, `${JSON.stringify(lease.spec, null, 2)}\n`);
+      const data = await writeTrainingText(spec, workDir);
       const argv = renderCommand(words, values);
       const [program, ...args] = argv as [string, ...string[]];
 
@@ -94,6 +98,9 @@ export function createCommandTrainer(options: CommandTrainerOptions): Trainer {
         CROWDTRAIN_LEASE: lease.leaseId,
         ...(seed === undefined ? {} : { CROWDTRAIN_SEED: String(seed) }),
       };
+      // Only the agent says where the training text is, never an inherited variable.
+      if (data === undefined) delete env.CROWDTRAIN_DATA;
+      else env.CROWDTRAIN_DATA = data;
       for (const name of SECRET_ENV) delete env[name];
 
       const child = spawn(program, args, {
