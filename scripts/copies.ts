@@ -1,13 +1,13 @@
 /**
  * `npm run copies`: the copy-detection corpus (scripts/lib/copy-corpus.ts), printed as a table.
  * Exits 1 when any candidate is not as expected: a transformed copy not flagged, or a model trained
- * apart flagged; then the study of the tails (all pairs of seeds, many noise draws) must have no error
- * either. `--task classification|regression|causal-lm` (repeatable) runs some tasks only;
+ * apart flagged; then the study of the tails (all pairs of seeds, many noise draws) must miss no copy
+ * and flag no pair of seeds, except in a convex task, where seeds converge to one optimum (ADR 014). `--task classification|regression|causal-lm` (repeatable) runs some tasks only;
  * `--reduced` runs the test's smaller corpus.
  */
 import { parseArgs } from "node:util";
 import { TASK_TYPES, type TaskType } from "../lib/spec.js";
-import { corpusTable, runCopyCorpus, runCopyStudy, studyTable } from "./lib/copy-corpus.js";
+import { corpusTable, runCopyCorpus, runCopyStudy, studyHolds, studyTable } from "./lib/copy-corpus.js";
 
 const { values } = parseArgs({
   options: { task: { type: "string", multiple: true }, reduced: { type: "boolean", default: false } },
@@ -30,5 +30,4 @@ process.stdout.write(`${corpusTable(rows)}\n`);
 const study = values.reduced ? [] : await runCopyStudy({ tasks });
 if (study.length > 0) process.stdout.write(`\n${studyTable(study)}\n`);
 process.stdout.write(`(${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
-const studyOk = study.every((row) => row.pairsFlagged === 0 && row.copiesMissed === 0);
-process.exitCode = rows.every((row) => row.ok) && studyOk ? 0 : 1;
+process.exitCode = rows.every((row) => row.ok) && studyHolds(study) ? 0 : 1;

@@ -97,9 +97,8 @@ function errorText(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0]?.slice(0, 500) ?? "";
 }
 
-/** The eval set, its bytes checked against the committed sha256, decoded. */
-function loadEvalSet(bytes: Uint8Array, sha256: string): DatasetSplit {
-  const actual = createHash("sha256").update(bytes).digest("hex");
+/** The eval set, its bytes (of sha256 `actual`, hashed here if not given) checked against the committed sha256, decoded. */
+function loadEvalSet(bytes: Uint8Array, sha256: string, actual = sha256Of(bytes)): DatasetSplit {
   if (actual !== sha256) {
     throw new RunFailure("eval_set", `the eval set's sha256 is ${actual}, not the committed ${sha256}`);
   }
@@ -128,7 +127,11 @@ async function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
 export interface InProcessRequest extends Omit<RunRequest, "type" | "modelBytes" | "evalSetBytes"> {
   model: Uint8Array;
   evalSet: Uint8Array;
+  /** The sha256s of `model` and `evalSet` when already computed (the child hashes them as they arrive). */
+  received?: { modelSha256: string; evalSetSha256: string };
 }
+
+const sha256Of = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /**
  * One evaluation in this process: validate, check and decode the eval set, run, check, score. Throws
@@ -154,8 +157,35 @@ export async function evaluateInProcess(request: InProcessRequest): Promise<RunD
       throw error;
     }
   });
-  const modelSha256 = createHash("sha256").update(request.model).digest("hex");
-  const split = await timed("evalSetMs", () => loadEvalSet(request.evalSet, request.evalSetSha256));
+  const modelSha256 = request.received?.modelSha256 ?? sha256Of(request.model);
+  // onnxruntime builds the session on its own thread while this one checks and decodes the eval set.
+  // An eval-set problem is reported first: it is not the checkpoint's fault.
+  const loadStarted = performance.now();
+  const loading = createSession(request.model).then((session) => {
+    timings.loadMs = performance.now() - loadStarted;
+    return session;
+  });
+  loading.catch(() => {}); // handled below; until then a rejection must not count as unhandled
+  let split: DatasetSplit;
+  try {
+    split = await timed("evalSetMs", () =>
+      loadEvalSet(request.evalSet, request.evalSetSha256, request.received?.evalSetSha256),
+    );
+    checkEvalSetFits(request, split, model);
+  } catch (error) {
+    await loading.then((session) => session.release()).catch(() => {});
+    throw error;
+  }
+  const session = await loading;
+  try {
+    return await scoreAndCheck(request, session, split, model, modelSha256, timings, timed);
+  } finally {
+    await session.release();
+  }
+}
+
+/** The eval set is for the spec's task, and a model's fixed sequence length covers its sequences. */
+function checkEvalSetFits(request: InProcessRequest, split: DatasetSplit, model: ModelSummary): void {
   if (split.task !== request.spec.task.type) {
     throw new RunFailure(
       "eval_set",
@@ -172,12 +202,6 @@ export async function evaluateInProcess(request: InProcessRequest): Promise<RunD
       `the model fixes the sequence length at ${model.fixed.sequence} tokens; the eval set's sequences are ` +
         `${split.sequenceLength} tokens, so export it with a sequence dim of at least ${split.sequenceLength} (or a symbolic one)`,
     );
-  }
-  const session = await timed("loadMs", () => createSession(request.model));
-  try {
-    return await scoreAndCheck(request, session, split, model, modelSha256, timings, timed);
-  } finally {
-    await session.release();
   }
 }
 
@@ -284,17 +308,26 @@ async function scoreAndCheck(
   };
 }
 
-/** Reads exactly `size` bytes from a stream (a pipe the parent writes and closes). */
-async function readExactly(stream: Readable, size: number, what: string): Promise<Uint8Array> {
+/**
+ * Reads exactly `size` bytes from a stream (a pipe the parent writes and closes), hashing them as
+ * they arrive, so the hash costs no extra pass.
+ */
+async function readExactly(
+  stream: Readable,
+  size: number,
+  what: string,
+): Promise<{ bytes: Uint8Array; sha256: string }> {
   const bytes = new Uint8Array(size);
+  const hash = createHash("sha256");
   let at = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     if (at + chunk.length > size) throw new Error(`the ${what} is longer than the ${size} bytes announced`);
     bytes.set(chunk, at);
+    hash.update(chunk);
     at += chunk.length;
   }
   if (at !== size) throw new Error(`the ${what} ended after ${at} of ${size} bytes`);
-  return bytes;
+  return { bytes, sha256: hash.digest("hex") };
 }
 
 // As the child process: wait for one request, answer it, exit. The sandbox's bundle of this file
@@ -311,7 +344,12 @@ if (process.send && process.env.CROWDTRAIN_EVAL_CHILD === "1") {
         readExactly(createReadStream("", { fd: 4 }), request.evalSetBytes, "eval set"),
       ]);
       const receiveMs = performance.now() - started;
-      const done = await evaluateInProcess({ ...request, model, evalSet });
+      const done = await evaluateInProcess({
+        ...request,
+        model: model.bytes,
+        evalSet: evalSet.bytes,
+        received: { modelSha256: model.sha256, evalSetSha256: evalSet.sha256 },
+      });
       done.timings.receiveMs = receiveMs;
       return done;
     };

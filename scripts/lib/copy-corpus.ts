@@ -16,7 +16,12 @@
  * Every candidate passes the evaluator's validation and integrity checks (it would be scored).
  */
 import { evaluateInProcess } from "../../jobs/evaluate/child.js";
-import { COPY_DISTANCE, fingerprintDistance, fingerprintsMatch } from "../../jobs/evaluate/fingerprint.js";
+import {
+  CONVEX_TASKS,
+  COPY_DISTANCE,
+  fingerprintDistance,
+  fingerprintsMatch,
+} from "../../jobs/evaluate/fingerprint.js";
 import { DEFAULT_MODEL_LIMITS } from "../../jobs/evaluate/validate.js";
 import { sha256Hex } from "../../lib/hash.server.js";
 import { exampleSpecs } from "../../lib/spec.examples.js";
@@ -593,6 +598,14 @@ export async function runCopyStudy(
   return out;
 }
 
+/**
+ * Whether the study holds: no copy missed anywhere, and no pair of seeds flagged except in a convex
+ * task, whose seeds converge to one optimum (flagged pairs there are the convergent case of ADR 014).
+ */
+export function studyHolds(rows: readonly StudyRow[]): boolean {
+  return rows.every((r) => r.copiesMissed === 0 && (r.pairsFlagged === 0 || CONVEX_TASKS.has(r.task)));
+}
+
 /** The study as text: per task, the tails of both distributions and the errors at the threshold. */
 export function studyTable(rows: readonly StudyRow[]): string {
   const e = (v: number) => v.toExponential(2);
@@ -606,7 +619,7 @@ export function studyTable(rows: readonly StudyRow[]): string {
         `${r.task}: ${r.seedPairs.length} seed pairs: min ${e(Math.min(...r.seedPairs))}, p5 ${e(quantile(r.seedPairs, 0.05))}, ` +
         `median ${e(quantile(r.seedPairs, 0.5))}; ${r.noiseCopies.length} weight-noise 1e-2 copies: median ` +
         `${e(quantile(r.noiseCopies, 0.5))}, max ${e(Math.max(...r.noiseCopies))}; at ${COPY_DISTANCE[r.task]}: ` +
-        `${r.pairsFlagged} pairs flagged, ${r.copiesMissed} copies missed`,
+        `${r.pairsFlagged} pairs flagged${CONVEX_TASKS.has(r.task) && r.pairsFlagged > 0 ? " (convergent: a convex task's seeds reach one optimum; the later must beat the earlier by the margin)" : ""}, ${r.copiesMissed} copies missed`,
     )
     .join("\n");
 }
