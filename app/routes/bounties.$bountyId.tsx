@@ -2,11 +2,13 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Link, useLoaderData } from "@remix-run/react";
 import { BountyActions } from "~/components/BountyActions";
 import { CopyPolicy } from "~/components/CopyPolicy";
+import { VerifyCommand } from "~/components/VerifyCommand";
 import { formatTokenAmount, formatUtc, percentOf, shortHex, timeLeft } from "~/lib/format";
 import { useLiveUpdates } from "~/lib/use-live-updates";
 import { bountyDetail } from "~/models/bounty.server";
 import { bountyQueueStatus, type QueueStatus } from "~/models/queue.server";
 import { services } from "~/services.server";
+import { publicEnv } from "../../lib/env.server.js";
 import { fromOnchainScore } from "../../lib/spec.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -14,7 +16,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 ];
 
 /** GET /bounties/:bountyId: 400 for a malformed id, 404 for one the index does not hold. */
-export async function loader({ params }: LoaderFunctionArgs) {
+export async function loader({ params, request }: LoaderFunctionArgs) {
   const bountyId = params.bountyId ?? "";
   if (!/^[1-9]\d{0,77}$/.test(bountyId)) {
     throw json({ error: "a bounty id is a positive whole number" }, { status: 400 });
@@ -53,11 +55,12 @@ export async function loader({ params }: LoaderFunctionArgs) {
     timeline,
     // Time left is counted from this, not from each renderer's clock, so hydration sees the same text.
     now: Date.now(),
+    verify: { rpcUrl: publicEnv(config).rpcUrl, platformUrl: new URL(request.url).origin },
   });
 }
 
 export default function BountyPage() {
-  const { bountyId, name, bounty, token, spec, queue, submissions, timeline, now } =
+  const { bountyId, name, bounty, token, spec, queue, submissions, timeline, now, verify } =
     useLoaderData<typeof loader>();
   const pct = percentOf(bounty.raised, bounty.goal);
   const finalized = ["Fulfilled", "Failed", "Cancelled"].includes(bounty.status);
@@ -166,6 +169,12 @@ export default function BountyPage() {
         </p>
       )}
       {spec ? <CopyPolicy metric={spec.metric} /> : null}
+      <VerifyCommand
+        bountyId={bountyId}
+        rpcUrl={verify.rpcUrl}
+        platformUrl={verify.platformUrl}
+        revealed={["Fulfilled", "Failed", "Cancelled"].includes(bounty.status)}
+      />
       <section aria-labelledby="submissions-heading">
         <h2 id="submissions-heading">Submissions</h2>
         {submissions.length === 0 ? (

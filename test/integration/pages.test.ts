@@ -361,6 +361,11 @@ describe("the bounty page", () => {
     expect(page.html).toContain("11.024105568");
     expect(page.html).toMatch(/copy of #(<!-- -->)?1/);
     expect(page.html).toContain(`href="/artifacts/${"ab".repeat(32)}"`);
+    // How anyone re-checks the scores, and what counts as a copy.
+    expect(page.html).toMatch(
+      /npm run verify -- --bounty 26 --rpc-url http:\/\/[^ ]+( --board 0x[0-9a-fA-F]{40})? --platform http:\/\//,
+    );
+    expect(page.html).toContain("Copies and precedence");
     // Every step in order, on-chain ones with their transaction; contributions are not steps.
     const steps = [...page.html.matchAll(/<strong>(\w+)<\/strong> (<!-- -->)?(\w+)/g)].map(
       (m) => `${m[1]} ${m[3]}`,
