@@ -10,13 +10,16 @@ import { eq } from "drizzle-orm";
 import type { Hex } from "viem";
 import type { Database } from "../db/client.server.js";
 import { type EvalSetRow, evalSets } from "../db/schema/index.js";
+import { heldOutSplit, hindiSplitSentences, parseBuiltinUri } from "../ml/data.js";
 import {
   decodeEvalSet,
   EvalSetError,
+  encodeEvalSet,
   evalSetCommitment,
   evalSetFitsSpec,
   randomSalt,
 } from "../ml/evalset.js";
+import { alphabetOf, IMPORT_LIMITS, type ImportResult } from "../ml/import.js";
 import type { ArtifactStore } from "./artifacts.server.js";
 import { sha256Hex } from "./hash.server.js";
 import type { BountySpec } from "./spec.js";
@@ -87,4 +90,55 @@ export async function verifiedEvalSet(
     );
   }
   return { path, row };
+}
+
+/* ------------------------------------------------------------------------ */
+/* A DAO's own data (ml/import.ts) and the built-in demo data                */
+/* ------------------------------------------------------------------------ */
+
+// The web app reaches the import module through here, so it stays out of the browser bundle.
+export {
+  DATA_FORMATS,
+  type DataFormat,
+  DataImportError,
+  DEFAULT_HELD_OUT,
+  deriveAlphabet,
+  formatOfFileName,
+  IMPORT_LIMITS,
+  type ImportResult,
+  importDataset,
+  randomSplitSalt,
+} from "../ml/import.js";
+
+/**
+ * Stores imported data: the held-out part as the private eval set (as `storeEvalSet`: checked against
+ * `spec`, a fresh commitment salt) and then the training part publicly (served at /artifacts/<sha256>).
+ * Returns the eval set's row and the training part's sha256.
+ */
+export async function storeImportedData(
+  db: Database,
+  store: ArtifactStore,
+  imported: ImportResult,
+  options: { spec: BountySpec; specHash?: string },
+): Promise<{ row: EvalSetRow; trainingSha256: string }> {
+  const row = await storeEvalSet(db, store, encodeEvalSet(imported.heldOut), options);
+  const trainingSha256 = sha256Hex(imported.trainingFile);
+  await store.put("public", imported.trainingFile, trainingSha256, IMPORT_LIMITS.maxBytes);
+  return { row, trainingSha256 };
+}
+
+/**
+ * The eval-set bytes of a spec whose training data is built in (`builtin:`): the generator's held-out
+ * split. Anyone can regenerate it, so it is for demos only. Throws an Error naming the problem for a
+ * URI that is not built in or a data set of another task.
+ */
+export function builtinEvalSet(spec: BountySpec): Uint8Array {
+  return encodeEvalSet(heldOutSplit(spec));
+}
+
+/** The alphabet of a built-in corpus's training sentences (`builtin:hindi`), as `deriveAlphabet` makes one. */
+export function builtinAlphabet(uri: string): string {
+  const { name, params } = parseBuiltinUri(uri);
+  if (name !== "hindi") throw new Error(`builtin:${name} is not a text corpus`);
+  return alphabetOf(hindiSplitSentences(params.seed).train);
 }

@@ -3,6 +3,12 @@
  * where each validation problem is shown. The model interface is not typed by
  * hand: a task fixes its tensors' dtypes and shapes (see lib/spec.ts), so the
  * form asks only for their names. Browser-safe: the page and its action share it.
+ *
+ * The data come from one of three sources (`dataSourceOf`): the DAO's own data
+ * file (CSV, JSONL or text), split on the server into the private eval set and
+ * public training data (ml/import.ts, docs/data-import.md); a ready eval-set
+ * file (CTEVAL01) with a training data URI; or, with neither file, a built-in
+ * demo data set (`builtin:` URI), whose held-out split anyone can regenerate.
  */
 import { z } from "zod";
 import {
@@ -29,7 +35,26 @@ export const PROPOSE_LIMITS = {
   deliveryDays: { min: 1, max: 365 },
   /** BountyBoard.MAX_CHALLENGE_WINDOW is 30 days. */
   challengeHours: { min: 0, max: 720 },
+  /**
+   * Bytes of an uploaded data file or eval set: ml/import.ts's IMPORT_LIMITS.maxBytes (kept equal by the
+   * form's test), well below lib/evalsets.server.ts's EVAL_SET_MAX_BYTES (1 GiB).
+   */
+  uploadMaxBytes: 64 * 1024 * 1024,
+  /** The held-out share of a data file: ml/import.ts's IMPORT_LIMITS (kept equal by the form's test). */
+  heldOut: { min: 0.01, max: 0.5, default: 0.2 },
 };
+
+/** Formats of a DAO's data file; ml/import.ts's DATA_FORMATS (kept equal by the form's test). */
+export const DATA_FILE_FORMATS = ["csv", "jsonl", "text"] as const;
+export type DataFileFormat = (typeof DATA_FILE_FORMATS)[number];
+
+/** What the form may override in the spec: values that come from the DAO's data file. */
+export interface SpecOverrides {
+  /** A char tokenizer's alphabet, derived from the data (used when the alphabet field is empty). */
+  alphabet?: string;
+  /** The training data entries, when the platform publishes the training part. */
+  trainingData?: BountySpec["trainingData"];
+}
 
 const text = (form: FormData, name: string) => String(form.get(name) ?? "").trim();
 
@@ -40,7 +65,7 @@ const num = (form: FormData, name: string) => {
 };
 
 /** The spec the form describes, before validation (so every problem is found at once). */
-export function specFromForm(form: FormData): unknown {
+export function specFromForm(form: FormData, overrides: SpecOverrides = {}): unknown {
   const taskType = text(form, "taskType") as TaskType;
   const defaults = DEFAULT_TENSORS[taskType] ?? DEFAULT_TENSORS.classification;
   const inputName = text(form, "inputName") || defaults.input;
@@ -49,7 +74,8 @@ export function specFromForm(form: FormData): unknown {
   let inputs: unknown;
   let outputs: unknown;
   if (taskType === "causal-lm") {
-    const alphabet = String(form.get("alphabet") ?? "");
+    const typed = String(form.get("alphabet") ?? "");
+    const alphabet = typed === "" && overrides.alphabet !== undefined ? overrides.alphabet : typed;
     const size = Array.from(alphabet).length;
     task = {
       type: taskType,
@@ -85,7 +111,7 @@ export function specFromForm(form: FormData): unknown {
       minVramGb: num(form, "minVramGb"),
       maxTrainingMinutes: num(form, "maxTrainingMinutes"),
     },
-    trainingData: trainingUri ? [{ uri: trainingUri }] : [],
+    trainingData: overrides.trainingData ?? (trainingUri ? [{ uri: trainingUri }] : []),
   };
 }
 
@@ -143,9 +169,13 @@ export const termsSchema = z.object({
 });
 export type ProposeTerms = z.infer<typeof termsSchema>;
 
-/** Validates the whole form: the spec and the terms, every problem keyed by the field that shows it. */
+/**
+ * Validates the whole form: the spec and the terms, every problem keyed by the field that shows it.
+ * `overrides` supplies what the DAO's data file decides (see `SpecOverrides`).
+ */
 export function parseProposeForm(
   form: FormData,
+  overrides: SpecOverrides = {},
 ): { ok: true; spec: BountySpec; terms: ProposeTerms } | { ok: false; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const add = (field: string, message: string) => {
@@ -157,7 +187,13 @@ export function parseProposeForm(
   } else if (!metricsForTask(taskType as TaskType).includes(text(form, "metric") as MetricName)) {
     add("metric", `a ${taskType} bounty is scored by ${metricsForTask(taskType as TaskType).join(" or ")}`);
   }
-  const spec = bountySpecSchema.safeParse(specFromForm(form));
+  if (taskType === "causal-lm" && String(form.get("alphabet") ?? "") === "" && !overrides.alphabet) {
+    add(
+      "alphabet",
+      "type the alphabet, or leave it empty and upload a text corpus (or pick builtin:hindi) to use its characters",
+    );
+  }
+  const spec = bountySpecSchema.safeParse(specFromForm(form, overrides));
   if (!spec.success) {
     for (const issue of spec.error.issues) add(fieldOfSpecPath(issue.path, taskType), issue.message);
   }
@@ -175,4 +211,77 @@ export function parseProposeForm(
   }
   if (!spec.success || !terms.success || Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, spec: spec.data, terms: terms.data };
+}
+
+/** Where the bounty's data come from; see the module comment. */
+export type DataSource =
+  | {
+      kind: "upload";
+      file: File;
+      /** Undefined: from the file name (the server decides). */
+      format: DataFileFormat | undefined;
+      labelColumns: string[];
+      heldOutFraction: number;
+    }
+  | { kind: "evalSet"; file: File }
+  | { kind: "builtin"; uri: string };
+
+/** A chosen file (an empty one too: that is the DAO's mistake to be told); a form without one sends a nameless, empty part. */
+const fileField = (form: FormData, name: string) => {
+  const value = form.get(name);
+  if (!(value instanceof Blob)) return undefined;
+  const named = "name" in value && typeof value.name === "string" && value.name !== "";
+  return value.size > 0 || named ? (value as File) : undefined;
+};
+
+/** The data source the form chose, from which files it carries; problems keyed by field. */
+export function dataSourceOf(
+  form: FormData,
+): { ok: true; source: DataSource } | { ok: false; errors: FieldErrors } {
+  const dataFile = fileField(form, "dataFile");
+  const evalSet = fileField(form, "evalSet");
+  if (dataFile && evalSet) {
+    return {
+      ok: false,
+      errors: { dataFile: "upload your data file or a ready eval-set file, not both" },
+    };
+  }
+  if (evalSet) return { ok: true, source: { kind: "evalSet", file: evalSet } };
+  if (!dataFile) {
+    const uri = text(form, "trainingDataUri");
+    if (uri.startsWith("builtin:")) return { ok: true, source: { kind: "builtin", uri } };
+    return {
+      ok: false,
+      errors: {
+        dataFile:
+          "upload your data file (CSV, JSONL or text), or use a built-in demo data set or a ready eval set below",
+      },
+    };
+  }
+  const errors: FieldErrors = {};
+  const format = text(form, "dataFormat");
+  if (format !== "" && !(DATA_FILE_FORMATS as readonly string[]).includes(format)) {
+    errors.dataFormat = `the format is one of ${DATA_FILE_FORMATS.join(", ")}, or empty to go by the file name`;
+  }
+  const { min, max } = PROPOSE_LIMITS.heldOut;
+  const share = text(form, "heldOut");
+  const heldOutFraction = share === "" ? PROPOSE_LIMITS.heldOut.default : Number(share);
+  if (!(heldOutFraction >= min && heldOutFraction <= max)) {
+    errors.heldOut = `the held-out share is a number from ${min} to ${max}, such as 0.2 for 20%`;
+  }
+  const labelColumns = text(form, "labelColumn")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    source: {
+      kind: "upload",
+      file: dataFile,
+      format: format === "" ? undefined : (format as DataFileFormat),
+      labelColumns,
+      heldOutFraction,
+    },
+  };
 }

@@ -16,23 +16,55 @@ import { TxStatus } from "~/components/TxStatus";
 import { ConnectorList, NetworkGuard } from "~/components/WalletButton";
 import { parseAmount, shortHex } from "~/lib/format";
 import { usePlatform } from "~/lib/platform";
-import { DEFAULT_TENSORS, type FieldErrors, PROPOSE_LIMITS, parseProposeForm } from "~/lib/propose-form";
+import {
+  DATA_FILE_FORMATS,
+  DEFAULT_TENSORS,
+  dataSourceOf,
+  type FieldErrors,
+  PROPOSE_LIMITS,
+  parseProposeForm,
+  type SpecOverrides,
+} from "~/lib/propose-form";
 import { requireCsrf, requireRole, requireUser } from "~/lib/session.server";
 import { useTransaction } from "~/lib/use-transaction";
 import { boardErrorsAbi } from "~/lib/wallet-errors";
 import { platformContracts } from "~/models/deployment.server";
+import {
+  builtinAlphabet,
+  builtinEvalSet,
+  type DataFormat,
+  DataImportError,
+  deriveAlphabet,
+  formatOfFileName,
+  type ImportResult,
+  importDataset,
+  randomSplitSalt,
+  sha256Hex,
+  storeEvalSet,
+  storeImportedData,
+} from "~/models/eval-set.server";
 import { services } from "~/services.server";
 import { bountyBoardAbi } from "../../contracts/abi.js";
-import { EVAL_SET_MAX_BYTES, storeEvalSet } from "../../lib/evalsets.server.js";
 import { exampleSpecs } from "../../lib/spec.examples.js";
-import { metricsForTask, onchainSpecTerms, TASK_TYPES, type TaskType } from "../../lib/spec.js";
+import {
+  type BountySpec,
+  bountySpecSchema,
+  metricsForTask,
+  onchainSpecTerms,
+  TASK_TYPES,
+  type TaskType,
+} from "../../lib/spec.js";
 import { registerSpec } from "../../lib/specs.server.js";
 import { EvalSetError } from "../../ml/evalset.js";
 
 export const meta: MetaFunction = () => [{ title: "Propose a bounty · Crowdtrain" }];
 
-/** Eval sets uploaded from the browser; larger ones go through `npm run evalset -- register`. */
-const UPLOAD_MAX_BYTES = Math.min(EVAL_SET_MAX_BYTES, 64 * 1024 * 1024);
+/**
+ * Data files and eval sets uploaded from the browser; larger ones go through `npm run evalset`.
+ * The page's code takes it from the form module: whatever it used of lib/evalsets.server.ts would pull
+ * that module, and with it ml/import.ts's CSV parser (which needs Node's Buffer), into the browser.
+ */
+const { uploadMaxBytes: UPLOAD_MAX_BYTES } = PROPOSE_LIMITS;
 
 /** GET /propose: signed-in accounts only; the form is for DAOs (checked again on submit and on-chain). */
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -61,7 +93,20 @@ type ActionData =
         targetScore: string;
         direction: 0 | 1;
       };
+      /** The DAO's data file, when it was split here: the published training part and the counts. */
+      imported: ImportedSummary | null;
     };
+
+/** What the page shows of an imported data file once it is split and stored. */
+interface ImportedSummary {
+  fileName: string;
+  format: DataFormat;
+  trainingUrl: string;
+  trainingSha256: string;
+  trainingFileName: string;
+  rows: ImportResult["rows"];
+  classes: string[] | null;
+}
 
 const invalid = (errors: FieldErrors, status = 400) => json<ActionData>({ ok: false, errors }, { status });
 
@@ -82,9 +127,10 @@ export async function action({ request }: ActionFunctionArgs) {
       : await request.formData();
   } catch (error) {
     if (error instanceof MaxPartSizeExceededError) {
+      const field = error.field === "dataFile" ? "dataFile" : "evalSet";
       return invalid(
         {
-          evalSet: `upload at most ${UPLOAD_MAX_BYTES / 2 ** 20} MiB here; use npm run evalset for larger sets`,
+          [field]: `upload at most ${UPLOAD_MAX_BYTES / 2 ** 20} MiB here; for larger ${field === "dataFile" ? "data, sample it, or split it with npm run evalset -- import" : "sets use npm run evalset -- register"}`,
         },
         413,
       );
@@ -94,10 +140,54 @@ export async function action({ request }: ActionFunctionArgs) {
   requireCsrf(request, user, form);
   await requireRole(user.address, "DAO_ROLE");
 
-  const parsed = parseProposeForm(form);
-  if (!parsed.ok) return invalid(parsed.errors);
-  const { spec, terms } = parsed;
-  const { db, chain, artifacts, config } = await services();
+  // What the data decide before the spec can be checked: the file's format, and the alphabet of a
+  // corpus when the DAO left it empty. The split salt is fresh per submission and never kept.
+  const dataErrors: FieldErrors = {};
+  const source = dataSourceOf(form);
+  if (!source.ok) Object.assign(dataErrors, source.errors);
+  const overrides: SpecOverrides = {};
+  const deriveFromData = form.get("taskType") === "causal-lm" && String(form.get("alphabet") ?? "") === "";
+  let upload: { bytes: Uint8Array; name: string; format: DataFormat; salt: Uint8Array } | undefined;
+  if (source.ok && source.source.kind === "upload") {
+    const { file, heldOutFraction } = source.source;
+    const format = source.source.format ?? formatOfFileName(file.name);
+    if (!format) {
+      dataErrors.dataFormat = `choose the format: the file name "${file.name}" does not end in .csv, .jsonl or .txt`;
+    } else {
+      upload = {
+        bytes: new Uint8Array(await file.arrayBuffer()),
+        name: file.name,
+        format,
+        salt: randomSplitSalt(),
+      };
+      // A placeholder until the training part is published (its address depends on its bytes).
+      overrides.trainingData = [{ uri: "crowdtrain:training-part" }];
+      if (deriveFromData) {
+        try {
+          overrides.alphabet = deriveAlphabet(upload.bytes, { format, salt: upload.salt, heldOutFraction });
+        } catch (error) {
+          if (!(error instanceof DataImportError)) throw error;
+          dataErrors.dataFile = error.message;
+        }
+      }
+    }
+  } else if (source.ok && source.source.kind === "builtin" && deriveFromData) {
+    try {
+      overrides.alphabet = builtinAlphabet(source.source.uri);
+    } catch (error) {
+      dataErrors.trainingDataUri = `${(error as Error).message}; type the alphabet`;
+    }
+  }
+  const parsed = parseProposeForm(form, overrides);
+  if (!parsed.ok || Object.keys(dataErrors).length > 0) {
+    const errors = { ...(parsed.ok ? {} : parsed.errors), ...dataErrors };
+    // The alphabet was to come from the data file, whose problem is shown beside it.
+    if (dataErrors.dataFile && deriveFromData) delete errors.alphabet;
+    return invalid(errors);
+  }
+  const { terms } = parsed;
+  let spec: BountySpec = parsed.spec;
+  const { db, chain, artifacts, config, log } = await services();
   const { board } = await platformContracts(db.db, config.CHAIN_ID);
   if (!board) return invalid({ token: "the board is not deployed on this chain yet" }, 503);
 
@@ -122,25 +212,78 @@ export async function action({ request }: ActionFunctionArgs) {
   };
   const goal = units("goal");
   const bond = units("bond");
-  const file = form.get("evalSet");
-  if (!(file instanceof Blob) || file.size === 0) {
-    errors.evalSet = "choose the eval-set file (CTEVAL01, built with npm run evalset -- build)";
-  }
-  if (Object.keys(errors).length > 0 || !(file instanceof Blob)) return invalid(errors);
 
+  // The eval set, from the source the form chose (all checked before anything is stored).
+  let evalSetBytes: Uint8Array | undefined;
+  let imported: ImportResult | undefined;
+  if (source.ok && source.source.kind === "upload" && upload) {
+    try {
+      imported = importDataset(upload.bytes, spec.task, {
+        format: upload.format,
+        salt: upload.salt,
+        heldOutFraction: source.source.heldOutFraction,
+        labelColumns: source.source.labelColumns,
+      });
+    } catch (error) {
+      if (!(error instanceof DataImportError)) throw error;
+      errors.dataFile = error.message;
+    }
+  } else if (source.ok && source.source.kind === "evalSet") {
+    evalSetBytes = new Uint8Array(await source.source.file.arrayBuffer());
+  } else if (source.ok && source.source.kind === "builtin") {
+    try {
+      evalSetBytes = builtinEvalSet(spec);
+    } catch (error) {
+      errors.trainingDataUri = (error as Error).message;
+    }
+  }
+  if (Object.keys(errors).length > 0) return invalid(errors);
+
+  let summary: ImportedSummary | null = null;
+  if (imported && upload) {
+    // The training part is published by the platform: the spec names it by address and sha256.
+    const trainingSha256 = sha256Hex(imported.trainingFile);
+    const trainingUrl = `${config.PUBLIC_URL ?? new URL(request.url).origin}/artifacts/${trainingSha256}`;
+    const published = bountySpecSchema.safeParse({
+      ...spec,
+      trainingData: [
+        { uri: trainingUrl, sha256: trainingSha256, description: trainingDescription(upload.name, imported) },
+      ],
+    });
+    if (!published.success) {
+      const issues = published.error.issues.map((issue) => issue.message).join("; ");
+      return invalid({ dataFile: `the published training data does not fit the spec: ${issues}` });
+    }
+    spec = published.data;
+    summary = {
+      fileName: upload.name,
+      format: imported.format,
+      trainingUrl,
+      trainingSha256,
+      trainingFileName: trainingFileName(upload.name, imported.format),
+      rows: imported.rows,
+      classes: imported.classes ?? null,
+    };
+  }
   const { specHash, metricId, targetScore, direction } = onchainSpecTerms(spec);
   let commitment: Hex;
   try {
-    const row = await storeEvalSet(db.db, artifacts, new Uint8Array(await file.arrayBuffer()), {
-      spec,
-      specHash,
-    });
+    const row = imported
+      ? (await storeImportedData(db.db, artifacts, imported, { spec, specHash })).row
+      : await storeEvalSet(db.db, artifacts, evalSetBytes ?? new Uint8Array(), { spec, specHash });
     commitment = row.commitment as Hex;
   } catch (error) {
-    if (error instanceof EvalSetError) return invalid({ evalSet: error.message });
+    if (error instanceof EvalSetError)
+      return invalid(imported ? { dataFile: error.message } : { evalSet: error.message });
     throw error;
   }
   await registerSpec(db.db, spec);
+  if (summary) {
+    log.info(
+      { specHash, commitment, format: summary.format, rows: summary.rows, training: summary.trainingSha256 },
+      "data file split into an eval set and training data",
+    );
+  }
   return json<ActionData>({
     ok: true,
     create: {
@@ -156,7 +299,33 @@ export async function action({ request }: ActionFunctionArgs) {
       targetScore: targetScore.toString(),
       direction,
     },
+    imported: summary,
   });
+}
+
+const FORMAT_EXTENSION: Record<DataFormat, string> = { csv: "csv", jsonl: "jsonl", text: "txt" };
+
+/** The download name of the training part: the data file's name with `-train`. */
+function trainingFileName(fileName: string, format: DataFormat): string {
+  const stem =
+    fileName
+      .replace(/\.[^./\\]*$/, "")
+      .replace(/[^\w.-]+/g, "-")
+      .slice(0, 80) || "data";
+  return `${stem}-train.${FORMAT_EXTENSION[format]}`;
+}
+
+/** The spec's description of a published training part (at most the spec's 2000 characters). */
+function trainingDescription(fileName: string, imported: ImportResult): string {
+  const { rows, classes } = imported;
+  let text =
+    `The public training part of ${JSON.stringify(fileName.slice(0, 100))} (${imported.format}): ` +
+    `${rows.train} of its ${rows.total} rows; the other ${rows.heldOut}, chosen by a secret salt, are the private eval set.`;
+  if (classes) {
+    const ids = ` Class ids: ${classes.map((name, id) => `${id} = ${name}`).join(", ")}.`;
+    text += ids.length <= 2000 - text.length ? ids : " Class ids: the label names in sorted order.";
+  }
+  return text;
 }
 
 function Field({
@@ -259,14 +428,13 @@ export default function Propose() {
           </Field>
           {taskType === "causal-lm" ? (
             <>
-              <Field name="alphabet" label="Alphabet (characters, each once)" errors={errors}>
-                {(p) => (
-                  <textarea
-                    {...p}
-                    rows={2}
-                    defaultValue={exampleSpecs["causal-lm"].task.tokenizer.alphabet}
-                  />
-                )}
+              <Field
+                name="alphabet"
+                label="Alphabet (characters, each once)"
+                errors={errors}
+                hint="leave empty to use the characters of your data file's training part (or of builtin:hindi)"
+              >
+                {(p) => <textarea {...p} rows={2} defaultValue="" />}
               </Field>
               <Field name="contextLength" label="Context length (tokens)" errors={errors}>
                 {(p) => <input {...p} inputMode="numeric" defaultValue="64" />}
@@ -320,11 +488,6 @@ export default function Propose() {
               />
             )}
           </Field>
-          <Field name="trainingDataUri" label="Training data URI" errors={errors}>
-            {(p) => (
-              <input {...p} key={`data-${taskType}`} defaultValue={example.trainingData[0]?.uri ?? ""} />
-            )}
-          </Field>
         </fieldset>
         <fieldset>
           <legend>Resources</legend>
@@ -370,12 +533,78 @@ export default function Propose() {
           </Field>
         </fieldset>
         <fieldset>
-          <legend>Private eval set</legend>
+          <legend>Your data</legend>
+          <p className="muted" style={{ gridColumn: "1 / -1", margin: 0 }}>
+            Upload the data the model is for. A secret random share of its rows (20% unless you say otherwise)
+            becomes the private eval set: stored here, committed on-chain, revealed after the bounty ends. The
+            other rows are published as the bounty's training data.
+          </p>
+          <Field
+            name="dataFile"
+            label="Data file (CSV, JSONL or text)"
+            errors={errors}
+            hint={
+              taskType === "causal-lm"
+                ? `a text corpus, one document per line, or JSONL {"text": …}; at most ${UPLOAD_MAX_BYTES / 2 ** 20} MiB`
+                : `CSV with a header row (the label: a column named label or target, else the last), or JSONL {"features": […], "${taskType === "regression" ? "target" : "label"}": …}; at most ${UPLOAD_MAX_BYTES / 2 ** 20} MiB`
+            }
+          >
+            {(p) => <input {...p} type="file" accept=".csv,.jsonl,.ndjson,.txt,.text" />}
+          </Field>
+          <Field name="dataFormat" label="Format" errors={errors}>
+            {(p) => (
+              <select {...p} defaultValue="">
+                <option value="">from the file name</option>
+                {DATA_FILE_FORMATS.map((f) => (
+                  <option key={f} value={f}>
+                    {f}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          {taskType === "causal-lm" ? null : (
+            <Field
+              name="labelColumn"
+              label="Label column (CSV, optional)"
+              errors={errors}
+              hint={
+                taskType === "regression"
+                  ? "the target columns' names, separated by commas; default: the last columns"
+                  : "its name in the header; default: label, target, or the last column"
+              }
+            >
+              {(p) => <input {...p} key={`label-${taskType}`} defaultValue="" spellCheck={false} />}
+            </Field>
+          )}
+          <Field
+            name="heldOut"
+            label="Held-out share"
+            errors={errors}
+            hint={`${PROPOSE_LIMITS.heldOut.min} to ${PROPOSE_LIMITS.heldOut.max}: the share of rows kept private`}
+          >
+            {(p) => (
+              <input {...p} inputMode="decimal" defaultValue={String(PROPOSE_LIMITS.heldOut.default)} />
+            )}
+          </Field>
+        </fieldset>
+        <fieldset>
+          <legend>Or: a built-in demo data set, or a ready eval set</legend>
+          <Field
+            name="trainingDataUri"
+            label="Training data URI"
+            errors={errors}
+            hint="used without a data file; builtin: data are generated, so anyone can regenerate the held-out rows: demo only"
+          >
+            {(p) => (
+              <input {...p} key={`data-${taskType}`} defaultValue={example.trainingData[0]?.uri ?? ""} />
+            )}
+          </Field>
           <Field
             name="evalSet"
             label="Eval-set file (CTEVAL01)"
             errors={errors}
-            hint={`at most ${UPLOAD_MAX_BYTES / 2 ** 20} MiB here; build one with npm run evalset -- build`}
+            hint={`optional with builtin: data; at most ${UPLOAD_MAX_BYTES / 2 ** 20} MiB; build one with npm run evalset`}
           >
             {(p) => <input {...p} type="file" />}
           </Field>
@@ -394,6 +623,7 @@ export default function Propose() {
         <CreateBounty
           key={actionData.create.specHash + actionData.create.evalSetCommitment}
           create={actionData.create}
+          imported={actionData.imported}
         />
       ) : null}
     </>
@@ -403,7 +633,7 @@ export default function Propose() {
 type CreateArgs = Extract<ActionData, { ok: true }>["create"];
 
 /** Signs createBounty once the spec and eval set are stored, then waits for the index and opens the bounty. */
-function CreateBounty({ create }: { create: CreateArgs }) {
+function CreateBounty({ create, imported }: { create: CreateArgs; imported: ImportedSummary | null }) {
   const config = useConfig();
   const navigate = useNavigate();
   const { contracts } = usePlatform();
@@ -476,9 +706,42 @@ function CreateBounty({ create }: { create: CreateArgs }) {
     <section className="card" aria-labelledby="create-heading">
       <h2 id="create-heading">Sign the proposal</h2>
       <p className="muted">
-        Spec <code>{shortHex(create.specHash, 10, 6)}</code> and eval-set commitment{" "}
-        <code>{shortHex(create.evalSetCommitment, 10, 6)}</code> are stored.
+        The spec and the private eval set are stored; your wallet signs these into createBounty.
       </p>
+      <dl className="facts">
+        <dt>Spec hash</dt>
+        <dd>
+          <code>{create.specHash}</code>
+        </dd>
+        <dt>Eval-set commitment</dt>
+        <dd>
+          <code>{create.evalSetCommitment}</code>
+        </dd>
+        {imported ? (
+          <>
+            <dt>Private eval set</dt>
+            <dd>
+              {imported.rows.heldOut} of the {imported.rows.total} rows of {imported.fileName}, chosen by a
+              secret salt
+            </dd>
+            <dt>Public training data</dt>
+            <dd>
+              <a href={imported.trainingUrl} download={imported.trainingFileName}>
+                Download {imported.trainingFileName}
+              </a>{" "}
+              ({imported.rows.train} rows; sha256{" "}
+              <code>{shortHex(`0x${imported.trainingSha256}`, 10, 6)}</code>), published at{" "}
+              <code>{imported.trainingUrl}</code> and named in the spec
+            </dd>
+            {imported.classes ? (
+              <>
+                <dt>Class ids</dt>
+                <dd>{imported.classes.map((name, id) => `${id} = ${name}`).join(", ")}</dd>
+              </>
+            ) : null}
+          </>
+        ) : null}
+      </dl>
       {status === "connected" ? (
         <>
           <NetworkGuard />
