@@ -28,15 +28,15 @@ import { parseArgs } from "node:util";
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { bountyBoardAbi } from "../contracts/abi.js";
 import {
-  DEFAULT_BATCH_SIZE,
   type EvaluationReport,
   evaluateCheckpoint,
   failedReport,
   hashedReport,
   reportBytes,
 } from "../jobs/evaluate/evaluate-checkpoint.js";
+import { fetchCheckpointBytes } from "../jobs/evaluate/fetch.js";
 import { copyReason, type EarlierScore, findCopyOf } from "../jobs/evaluate/precedence.js";
-import { DEFAULT_SANDBOX_LIMITS, Sandbox } from "../jobs/evaluate/sandbox.js";
+import { Sandbox } from "../jobs/evaluate/sandbox.js";
 import { boardAddress, VERDICT } from "../lib/board.server.js";
 import { createChainClient, readDeployment } from "../lib/chain.server.js";
 import { envOrExit, envSchema } from "../lib/env.server.js";
@@ -97,7 +97,15 @@ try {
 }
 
 const env = envOrExit(
-  envSchema.pick({ DEPLOYMENTS_DIR: true, EVAL_ISOLATION: true, EVAL_MAX_MODEL_BYTES: true }),
+  envSchema.pick({
+    DEPLOYMENTS_DIR: true,
+    EVAL_ISOLATION: true,
+    EVAL_MAX_MODEL_BYTES: true,
+    EVAL_FETCH_TIMEOUT_MS: true,
+    EVAL_MEMORY_MB: true,
+    EVAL_TIMEOUT_MS: true,
+    EVAL_BATCH_SIZE: true,
+  }),
 );
 const rpcUrl = values["rpc-url"] ?? process.env.RPC_URL ?? "http://127.0.0.1:8545";
 const chain = createChainClient(rpcUrl);
@@ -202,14 +210,38 @@ async function submissionsOf(board: Address): Promise<Published[]> {
   return out.sort((a, b) => (a.submissionId < b.submissionId ? -1 : 1));
 }
 
+/**
+ * A checkpoint's bytes, looked for as the evaluator does: `--checkpoint`, else the platform's
+ * content-addressed store (by the on-chain hash), else its URI from public addresses only; every
+ * download capped in size and time (fetch.ts).
+ */
 async function checkpointOf(sub: Published): Promise<Uint8Array | { unavailable: string }> {
   if (values.checkpoint && sub.submissionId === onlySubmission) return readFileSync(values.checkpoint);
+  const caps = { maxBytes: env.EVAL_MAX_MODEL_BYTES, timeoutMs: env.EVAL_FETCH_TIMEOUT_MS };
+  const stored = `${platform}/artifacts/${sub.checkpointHash.slice(2).toLowerCase()}`;
+  // The platform is the one this command's user named: its address may be local.
+  const fromPlatform = await fetchCheckpointBytes(stored, { ...caps, allowAddress: () => true }).catch(
+    (error: unknown) => error as Error,
+  );
+  if (fromPlatform instanceof Uint8Array) return fromPlatform;
+  const fromUri = await fetchCheckpointBytes(sub.uri, caps).catch((error: unknown) => error as Error);
+  if (fromUri instanceof Uint8Array) return fromUri;
+  return { unavailable: `${stored}: ${fromPlatform.message}; ${sub.uri}: ${fromUri.message}` };
+}
+
+/** A published report from the platform, if it serves it and its bytes hash to `reportHash`. */
+async function publishedReport(reportHash: Hex): Promise<EvaluationReport | undefined> {
+  const url = `${platform}/artifacts/${reportHash.slice(2).toLowerCase()}`;
+  const bytes = await fetchCheckpointBytes(url, {
+    maxBytes: 64 * 1024 ** 2,
+    timeoutMs: env.EVAL_FETCH_TIMEOUT_MS,
+    allowAddress: () => true,
+  }).catch(() => undefined);
+  if (!bytes || `0x${sha256Hex(bytes)}` !== reportHash.toLowerCase()) return undefined;
   try {
-    const response = await fetch(sub.uri, { signal: AbortSignal.timeout(120_000) });
-    if (!response.ok) return { unavailable: `${sub.uri} answered HTTP ${response.status}` };
-    return new Uint8Array(await response.arrayBuffer());
-  } catch (error) {
-    return { unavailable: `${sub.uri}: ${(error as Error).message}` };
+    return JSON.parse(new TextDecoder().decode(bytes)) as EvaluationReport;
+  } catch {
+    return undefined;
   }
 }
 
@@ -247,7 +279,12 @@ const spec = await specOf(bounty.specHash);
 say(`  spec      ${bounty.specHash} ✓ (${spec.name}: ${spec.metric.name}, target ${spec.metric.target})`);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), "crowdtrain-verify-"));
-const sandbox = new Sandbox({ ...DEFAULT_SANDBOX_LIMITS, isolation: env.EVAL_ISOLATION });
+// The same limits and batch size as the platform's worker reads from the same variables.
+const sandbox = new Sandbox({
+  memoryBytes: env.EVAL_MEMORY_MB * 1024 ** 2,
+  timeoutMs: env.EVAL_TIMEOUT_MS,
+  isolation: env.EVAL_ISOLATION,
+});
 let failures = 0;
 try {
   const evalSet = await evalSetOf(bounty.evalSetCommitment, dir);
@@ -261,6 +298,19 @@ try {
   for (const sub of wanted) {
     const id = String(sub.submissionId);
     const checkpointSha = sub.checkpointHash.slice(2).toLowerCase();
+    if (onlySubmission !== undefined && sub.submissionId !== onlySubmission) {
+      // Checking one submission: earlier ones count for precedence as published (their own run of
+      // this command checks them); their fingerprints come from their published reports.
+      const published = sub.verdict === "Scored" ? await publishedReport(sub.reportHash) : undefined;
+      if (published?.fingerprint && published.score !== undefined) {
+        earlier.push({ submissionId: id, fingerprint: published.fingerprint.values, score: published.score });
+      } else if (sub.verdict === "Scored") {
+        say(
+          `  #${id}  (earlier, scored) its report is unavailable: its precedence is not taken into account`,
+        );
+      }
+      continue;
+    }
     let report: EvaluationReport;
     const bytes = await checkpointOf(sub);
     if (!(bytes instanceof Uint8Array)) {
@@ -286,7 +336,7 @@ try {
         spec,
         sandbox,
         limits: { maxModelBytes: env.EVAL_MAX_MODEL_BYTES, maxInitializerBytes: env.EVAL_MAX_MODEL_BYTES },
-        batchSize: DEFAULT_BATCH_SIZE,
+        batchSize: env.EVAL_BATCH_SIZE,
         evalSetCommitment: bounty.evalSetCommitment,
       });
     }
@@ -319,9 +369,7 @@ try {
       );
     }
     if (`0x${sha256}` !== sub.reportHash.toLowerCase()) {
-      const published = await fetch(`${platform}/artifacts/${sub.reportHash.slice(2)}`)
-        .then((r) => (r.ok ? r.json() : undefined))
-        .catch(() => undefined);
+      const published = await publishedReport(sub.reportHash);
       const field = published ? firstDifference(published, hashedReport(report)) : undefined;
       problems.push(
         `report hash: published ${sub.reportHash}, recomputed 0x${sha256}${field ? ` (first difference: ${field})` : ""}`,

@@ -41,9 +41,8 @@ import {
   failedReport,
   type Outcome,
   reportBytes,
-  specSummary,
 } from "./evaluate-checkpoint.js";
-import { FetchFailure, fetchCheckpointBytes } from "./fetch.js";
+import { type FetchCheckpointOptions, FetchFailure, fetchCheckpointBytes } from "./fetch.js";
 import { type CopyFinding, copyReason, type EarlierScore, findCopyOf } from "./precedence.js";
 import { Publisher, type PublishResult } from "./publisher.js";
 import { Sandbox } from "./sandbox.js";
@@ -61,6 +60,8 @@ export interface EvaluatorOptions {
   batchSize?: number;
   /** Fetching a checkpoint over http(s): timeout and size limit. */
   fetchTimeoutMs?: number;
+  /** TESTS ONLY: name resolution and non-public addresses the fetcher may use (fetch.ts). */
+  fetch?: Pick<FetchCheckpointOptions, "lookup" | "allowAddress">;
   /** Publisher RPC retry settings (tests shorten them). */
   retries?: number;
   retryDelayMs?: number;
@@ -80,8 +81,6 @@ export type EvaluationResult = {
   reportSha256?: string;
   copyOf?: string;
 } & Partial<PublishResult>;
-
-const ARTIFACT_PATH = /\/artifacts\/([0-9a-f]{64})$/;
 
 export class Evaluator {
   constructor(readonly options: EvaluatorOptions) {}
@@ -113,15 +112,23 @@ export class Evaluator {
    * Fetches a checkpoint: from the platform's store when it holds it, else over http(s) from public
    * addresses only (fetch.ts: no internal addresses, redirects checked, size and time capped).
    */
-  private async fetchCheckpoint(uri: string, maxBytes: number): Promise<Uint8Array> {
+  /**
+   * The checkpoint's bytes: the platform's content-addressed store when it holds the on-chain hash
+   * (whatever host the URI names: the bytes are what the trainer committed to), else the URI over
+   * http(s) from public addresses only (fetch.ts). `npm run verify` looks in the same two places.
+   */
+  private async fetchCheckpoint(uri: string, checkpointSha: string, maxBytes: number): Promise<Uint8Array> {
     const { store } = this.options;
-    const local = ARTIFACT_PATH.exec(uri.split(/[?#]/)[0] ?? "")?.[1];
-    if (local && (await store.has("public", local))) {
+    if (await store.has("public", checkpointSha)) {
       const chunks: Buffer[] = [];
-      for await (const chunk of store.read("public", local)) chunks.push(chunk as Buffer);
+      for await (const chunk of store.read("public", checkpointSha)) chunks.push(chunk as Buffer);
       return new Uint8Array(Buffer.concat(chunks));
     }
-    return fetchCheckpointBytes(uri, { maxBytes, timeoutMs: this.options.fetchTimeoutMs ?? 60_000 });
+    return fetchCheckpointBytes(uri, {
+      maxBytes,
+      timeoutMs: this.options.fetchTimeoutMs ?? 60_000,
+      ...this.options.fetch,
+    });
   }
 
   private async run(chainId: number, submissionId: string): Promise<EvaluationRunRow | undefined> {
@@ -132,11 +139,6 @@ export class Evaluator {
     return row;
   }
 
-  /**
-   * The earliest earlier scored submission of the bounty that the candidate copies (ADR 014): their
-   * fingerprints match (distance within the task's threshold) and the candidate's score does not beat
-   * the earlier one's by the spec's minimum improvement. The earlier submission has precedence.
-   */
   /**
    * The earliest earlier scored submission of the bounty that `candidate` copies (precedence.ts), by
    * submission id. An earlier submission still being evaluated keeps precedence: this throws, and
@@ -245,7 +247,7 @@ export class Evaluator {
       let report: EvaluationReport | undefined;
       let bytes: Uint8Array | undefined;
       try {
-        bytes = await this.fetchCheckpoint(uri, limits.maxModelBytes);
+        bytes = await this.fetchCheckpoint(uri, checkpointSha, limits.maxModelBytes);
       } catch (error) {
         if (!(error instanceof FetchFailure) || !error.permanent) throw error;
         report = failedReport(spec, "fetch", error.message, {

@@ -43,8 +43,9 @@ export interface FetchCheckpointOptions {
   /** Name resolution; default the system resolver (dns.lookup, as for any connection). */
   lookup?: Resolve;
   /**
-   * TEST ONLY: addresses to accept although they are not public (tests serve from loopback).
-   * Production code never passes it, and nothing reads it from the environment.
+   * Addresses to accept although they are not public: for tests (serving from loopback) and for
+   * `npm run verify` fetching from the platform its user named (often a local one). The evaluator
+   * never passes it, and nothing reads it from the environment.
    */
   allowAddress?: (address: string) => boolean;
 }

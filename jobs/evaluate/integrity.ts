@@ -3,23 +3,31 @@
  * honest about the task: each states something an honest model cannot do, and
  * tests it by running the model on inputs built for the purpose.
  *
- * `ModelRunner` turns "these rows" into onnxruntime calls of the shape the
- * model accepts: batches of the evaluator's size, or of exactly the size a
- * model fixes (a plain `torch.onnx.export` fixes it at 1; the last batch is
- * filled with copies of its first row, whose outputs are dropped), and a
- * language model's sequences right-padded to the length it fixes (positions
- * past the eval set's width are dropped; a causal model's earlier outputs
- * cannot depend on them, and the causality check makes sure).
+ * A model must not be able to tell a check from scoring, so every onnxruntime
+ * call has the same shape: exactly `batch` rows, where `batch` is the size a
+ * model fixes (a plain `torch.onnx.export` fixes it at 1) or else the
+ * evaluator's batch size, capped at half the eval set so that there are always
+ * two batches to swap rows between. A call with fewer rows to run is filled
+ * with other real rows of the eval set (whose outputs are dropped), never with
+ * copies. A language model's sequences are right-padded to the length it fixes
+ * (outputs past the eval set's width are dropped; a causal model's earlier
+ * outputs cannot depend on them, and the causality check makes sure).
  *
- * The checks (`TASK_CHECKS`, one list per task type; a new task adds its own):
+ * The checks (`TASK_CHECKS`, one list per task type; a new task adds its own)
+ * compare outputs against the ones the scoring pass produced for the same rows
+ * (`Watched`), so a model that behaves one way while scored and another way
+ * while checked is caught:
  * - every task, `batch_dependent`: a row's outputs must not depend on the other
- *   rows of its batch. A model that reads across the batch could copy answers
- *   from a neighbouring row (overlapping sentences) or normalise over the test
- *   set. Checked by running the same rows next to other companions.
+ *   rows of its batch or on its position in it. A model that reads across the
+ *   batch could copy answers from a neighbouring row (overlapping sentences) or
+ *   normalise over the test set. Checked on every row of the first two scoring
+ *   batches, each run again at another position beside other companions.
  * - causal-lm, `non_causal`: the logits at position t must not depend on
  *   tokens after t. Checked on PROBE_SEQUENCES rows: for each tested position
- *   p, every token after p is replaced (with a fixed pseudo-random choice), and
- *   the logits at 0..p must stay as they were.
+ *   p, every token after p is replaced, once by another real row's tokens
+ *   (natural text, with its own length and padding) and once by random real
+ *   tokens, and the logits at 0..p must stay as scored. Variants share their
+ *   batches with real rows, natural and random ones never in the same batch.
  * Outputs "stay as they were" within |a - b| <= ATOL + RTOL * |b|: float32
  * kernels may sum in another order for another batch, at most a few ulps
  * (1e-6 relative); a model that reads what it must not moves logits by far
@@ -55,32 +63,32 @@ export type Rows = Float32Array | BigInt64Array;
 export type Infer = (data: Rows, dims: number[]) => Promise<{ data: Float32Array; dims: readonly number[] }>;
 
 export interface RunnerShape {
-  /** A batch size the model fixes, or undefined: batches of `batchSize`. */
+  /** A batch size the model fixes, or undefined: batches of `batchSize` (at most half the eval set). */
   fixedBatch?: number;
   /** A sequence length a language model fixes, or undefined. */
   fixedSequence?: number;
   batchSize: number;
 }
 
-/** Runs a model over rows in the eval set's layout; see the module comment. */
+/** Runs a model over rows in the eval set's layout, every call `batch` rows; see the module comment. */
 export class ModelRunner {
   /** Input values per row (features, or tokens of the eval set's width). */
   readonly inWidth: number;
   /** Output values per row, in the eval set's layout. */
   readonly outWidth: number;
-  /** Rows per onnxruntime call. */
+  /** Rows in every onnxruntime call. */
   readonly batch: number;
   /** Values per row of the model's input (a language model's fixed sequence length, or inWidth). */
   private readonly modelWidth: number;
-  private readonly fixedBatch: number | undefined;
+  /** Real rows that fill up a call, in a fixed spread order. */
+  private fillers = 0;
 
   constructor(
     readonly split: DatasetSplit,
     private readonly infer: Infer,
     shape: RunnerShape,
   ) {
-    this.fixedBatch = shape.fixedBatch;
-    this.batch = shape.fixedBatch ?? shape.batchSize;
+    this.batch = shape.fixedBatch ?? Math.max(1, Math.min(shape.batchSize, Math.floor(split.count / 2)));
     if (split.task === "causal-lm") {
       this.inWidth = split.sequenceLength;
       this.outWidth = split.sequenceLength * split.vocabSize;
@@ -99,6 +107,11 @@ export class ModelRunner {
     return data.subarray(start * this.inWidth, (start + count) * this.inWidth);
   }
 
+  /** The eval set's rows at `indices`, in that order (copies). */
+  pick(indices: readonly number[]): Rows {
+    return concatRows(indices.map((i) => this.rows(i, 1)));
+  }
+
   /** The model's output expected for `count` rows: dims as the spec's interface has them. */
   private expectedDims(count: number): number[] {
     const s = this.split;
@@ -108,8 +121,8 @@ export class ModelRunner {
   }
 
   /**
-   * Outputs for `rows` (any count), in order, `outWidth` values per row. Throws RunnerOutputError when
-   * the model's output has another type or shape than the spec's.
+   * Outputs for `rows` (any count), in order, `outWidth` values per row, in calls of exactly `batch`
+   * rows. Throws RunnerOutputError when the model's output has another type or shape than the spec's.
    */
   async run(
     rows: Rows,
@@ -126,32 +139,35 @@ export class ModelRunner {
     return out;
   }
 
-  /** One call: `n` rows, filled up to a fixed batch and padded to a fixed sequence length. */
+  /** One call: `n` rows, filled up with other real rows to `batch`, padded to a fixed sequence length. */
   private async runBatch(rows: Rows, n: number): Promise<Float32Array> {
-    const size = this.fixedBatch ?? n;
-    const input = this.modelInput(rows, n, size);
-    const want = this.expectedDims(size);
-    const result = await this.infer(input, [size, this.modelWidth]);
+    const input = this.modelInput(rows, n);
+    const want = this.expectedDims(this.batch);
+    const result = await this.infer(input, [this.batch, this.modelWidth]);
     if (result.dims.join(",") !== want.join(",")) {
       throw new RunnerOutputError(
-        `the output is [${result.dims.join(", ")}] for an input of [${size}, ${this.modelWidth}], not [${want.join(", ")}]`,
+        `the output is [${result.dims.join(", ")}] for an input of [${this.batch}, ${this.modelWidth}], not [${want.join(", ")}]`,
       );
     }
     return this.evalLayout(result.data, n);
   }
 
-  /** The model's input: `n` rows, then copies of the first up to `size`, each padded to the model's width. */
-  private modelInput(rows: Rows, n: number, size: number): Rows {
-    if (size === n && this.modelWidth === this.inWidth) return rows;
+  /** The model's input: `n` rows, then real rows of the eval set up to `batch`, each padded to the model's width. */
+  private modelInput(rows: Rows, n: number): Rows {
+    if (n === this.batch && this.modelWidth === this.inWidth) return rows;
     const s = this.split;
+    const size = this.batch;
     const out: Rows =
       rows instanceof BigInt64Array
         ? new BigInt64Array(size * this.modelWidth)
         : new Float32Array(size * this.modelWidth);
     if (out instanceof BigInt64Array && s.task === "causal-lm") out.fill(BigInt(s.padTokenId));
     for (let r = 0; r < size; r++) {
-      const from = r < n ? r : 0;
-      const row = rows.subarray(from * this.inWidth, (from + 1) * this.inWidth);
+      // Fillers walk the eval set by a stride coprime with nothing in particular: spread, fixed.
+      const row =
+        r < n
+          ? rows.subarray(r * this.inWidth, (r + 1) * this.inWidth)
+          : this.rows((this.fillers++ * 7_919) % s.count, 1);
       (out as Float32Array).set(row as Float32Array, r * this.modelWidth);
     }
     return out;
@@ -188,11 +204,13 @@ export function firstDifference(a: Float32Array, b: Float32Array): number {
   return -1;
 }
 
-/** What a check needs: the runner and the outputs of the first batch, as the scoring pass computed them. */
+/** Outputs of the scoring pass for some rows, by row index (`outWidth` values each). */
+export type Watched = ReadonlyMap<number, Float32Array>;
+
+/** What a check needs: the runner and the scoring pass's outputs of the rows it asked to watch. */
 export interface CheckContext {
   runner: ModelRunner;
-  /** Row indices of the first scored batch and their outputs (outWidth values per row). */
-  firstBatch: { rows: number; output: Float32Array };
+  watched: Watched;
 }
 
 export interface TaskCheck {
@@ -201,6 +219,8 @@ export interface TaskCheck {
   code: IntegrityCode;
   /** What an honest model cannot do, in one sentence (for docs and reports). */
   rule: string;
+  /** Rows whose scoring outputs the check compares with (the scoring pass keeps them). */
+  watch(runner: ModelRunner): number[];
   check(context: CheckContext): Promise<void>;
 }
 
@@ -217,6 +237,17 @@ function* integers(seed: number): Generator<number, never> {
   }
 }
 
+/** `items` in a fixed pseudo-random order. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  const rng = integers(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.next().value % (i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
 /** Concatenates rows (copies). */
 function concatRows(parts: Rows[]): Rows {
   const total = parts.reduce((sum, p) => sum + p.length, 0);
@@ -229,93 +260,131 @@ function concatRows(parts: Rows[]): Rows {
   return out;
 }
 
+/** The scoring output of `row`; a check only asks for rows it watched. */
+function scored(watched: Watched, row: number): Float32Array {
+  const output = watched.get(row);
+  if (!output) throw new Error(`row ${row} was not watched`);
+  return output;
+}
+
 export const batchIndependence: TaskCheck = {
   name: "batch_independence",
   code: "batch_dependent",
-  rule: "a row's outputs do not depend on the other rows of its batch",
-  async check({ runner, firstBatch }) {
-    const { split } = runner;
-    const kept = Math.floor(firstBatch.rows / 2);
-    if (runner.batch < 2 || kept < 1) return; // one row per call: nothing to read across
-    // The first half of the first batch again, now beside other rows: the next rows of the eval set
-    // if it has them, else the first half reversed.
-    const companions = firstBatch.rows - kept;
-    const others =
-      split.count >= firstBatch.rows + companions
-        ? runner.rows(firstBatch.rows, companions)
-        : reversedRows(runner, 0, companions);
-    const again = await runner.run(concatRows([runner.rows(0, kept), others]));
-    const before = firstBatch.output.subarray(0, kept * runner.outWidth);
-    const at = firstDifference(again.subarray(0, kept * runner.outWidth), before);
-    if (at >= 0) {
-      const row = Math.floor(at / runner.outWidth);
-      throw new IntegrityFailure(
-        "batch_dependent",
-        `row ${row}'s output changed when the other rows of its batch changed (value ${at % runner.outWidth}: ` +
-          `${before[at]} became ${again[at]}); a row's outputs must depend on that row alone`,
-      );
+  rule: "a row's outputs depend on that row alone, not on the other rows of its batch or its place in it",
+  watch(runner) {
+    // The first two scoring batches (the batch is at most half the eval set, so both are full).
+    return runner.batch < 2 ? [] : Array.from({ length: 2 * runner.batch }, (_, i) => i);
+  },
+  async check({ runner, watched }) {
+    const b = runner.batch;
+    if (b < 2) return; // one row per call: nothing to read across
+    // Two new batches, each half of batch A and half of batch B, shuffled: every row at another
+    // position, beside other companions.
+    const a = Array.from({ length: b }, (_, i) => i);
+    const bRows = a.map((i) => b + i);
+    const mixes = [
+      shuffled([...a.filter((i) => i % 2 === 0), ...bRows.filter((i) => i % 2 === 1)], 1),
+      shuffled([...a.filter((i) => i % 2 === 1), ...bRows.filter((i) => i % 2 === 0)], 2),
+    ];
+    for (const mix of mixes) {
+      const again = await runner.run(runner.pick(mix));
+      mix.forEach((row, k) => {
+        const before = scored(watched, row);
+        const at = firstDifference(again.subarray(k * runner.outWidth, (k + 1) * runner.outWidth), before);
+        if (at >= 0) {
+          throw new IntegrityFailure(
+            "batch_dependent",
+            `row ${row}'s output changed when it moved to another place in its batch, beside other rows ` +
+              `(value ${at}: ${before[at]} became ${again[k * runner.outWidth + at]}); a row's outputs must depend on that row alone`,
+          );
+        }
+      });
     }
   },
 };
 
-function reversedRows(runner: ModelRunner, start: number, count: number): Rows {
-  const parts: Rows[] = [];
-  for (let r = start + count - 1; r >= start; r--) parts.push(runner.rows(r, 1));
-  return concatRows(parts);
+/** The causality check's rows: PROBE_SEQUENCES of them, spread over the set. */
+function causalRows(runner: ModelRunner): number[] {
+  const count = Math.min(PROBE_SEQUENCES, runner.split.count);
+  return Array.from({ length: count }, (_, k) => Math.floor((k * runner.split.count) / count));
 }
 
 export const causality: TaskCheck = {
   name: "causality",
   code: "non_causal",
   rule: "the logits at position t depend only on tokens 0..t, never on later tokens",
-  async check({ runner }) {
+  watch(runner) {
+    return runner.split.task === "causal-lm" ? causalRows(runner) : [];
+  },
+  async check({ runner, watched }) {
     const { split } = runner;
     if (split.task !== "causal-lm") return;
     const width = split.sequenceLength;
     const vocab = split.vocabSize;
     const rng = integers(0x5eed);
     const next = () => rng.next().value;
-    // Rows: PROBE_SEQUENCES of them spread over the set; positions: all, or MAX_PROBE_POSITIONS spread.
-    const rows = Array.from({ length: Math.min(PROBE_SEQUENCES, split.count) }, (_, k) =>
-      Math.floor((k * split.count) / Math.min(PROBE_SEQUENCES, split.count)),
-    );
+    const rows = causalRows(runner);
     const tested = Math.min(MAX_PROBE_POSITIONS, width - 1);
     const positions = Array.from({ length: tested }, (_, k) => Math.floor((k * (width - 1)) / tested));
+    interface Variant {
+      row: number;
+      p: number;
+      tokens: BigInt64Array;
+    }
+    const natural: Variant[] = [];
+    const random: Variant[] = [];
     for (const [index, row] of rows.entries()) {
-      const original = runner.rows(row, 1);
-      // Two variants per position: the suffix of another real row (natural text, its own length and
-      // padding), and random real tokens (no padding at all). A model cannot tell a test from data.
+      const original = runner.rows(row, 1) as BigInt64Array;
       const donorRow =
         rows.length > 1 ? (rows[(index + 1) % rows.length] as number) : (row + 1) % split.count;
       const donor = runner.rows(donorRow, 1) as BigInt64Array;
-      const variants: Rows[] = [];
       for (const p of positions) {
-        const natural = original.slice() as BigInt64Array;
-        natural.set(donor.subarray(p + 1), p + 1);
-        const random = original.slice() as BigInt64Array;
+        const spliced = original.slice();
+        spliced.set(donor.subarray(p + 1), p + 1);
+        natural.push({ row, p, tokens: spliced });
+        const noise = original.slice();
         for (let t = p + 1; t < width; t++) {
           // Another real token than the one there (never padding), so the suffix surely changes.
           let token = next() % vocab;
-          if (token === split.padTokenId || BigInt(token) === random[t]) token = (token + 1) % vocab;
+          if (token === split.padTokenId || BigInt(token) === noise[t]) token = (token + 1) % vocab;
           if (token === split.padTokenId) token = (token + 1) % vocab;
-          random[t] = BigInt(token);
+          noise[t] = BigInt(token);
         }
-        variants.push(natural, random);
+        random.push({ row, p, tokens: noise });
       }
-      const base = await runner.run(original);
-      const changed = await runner.run(concatRows(variants));
-      for (let k = 0; k < variants.length; k++) {
-        const p = positions[Math.floor(k / 2)] as number;
-        const upTo = (p + 1) * vocab;
-        const offset = k * runner.outWidth;
-        const at = firstDifference(changed.subarray(offset, offset + upTo), base.subarray(0, upTo));
-        if (at >= 0) {
-          throw new IntegrityFailure(
-            "non_causal",
-            `the logits at position ${Math.floor(at / vocab)} of row ${row} changed when only tokens after position ${p} ` +
-              `changed (token ${at % vocab}: ${base[at]} became ${changed[offset + at]}); a causal LM must not read the future`,
-          );
-        }
+    }
+    // At most half of each call is variants; real rows of the set fill the rest.
+    const perCall = Math.max(1, Math.ceil(runner.batch / 2));
+    const realRows = shuffled(
+      Array.from({ length: split.count }, (_, i) => i),
+      3,
+    );
+    let nextReal = 0;
+    for (const kind of [natural, random]) {
+      for (let from = 0; from < kind.length; from += perCall) {
+        const group = kind.slice(from, from + perCall);
+        const fill = runner.batch - group.length;
+        const reals = Array.from({ length: fill }, () => realRows[nextReal++ % realRows.length] as number);
+        const slots = shuffled([...group.map((_, i) => -1 - i), ...reals], from + 7);
+        const input = concatRows(
+          slots.map((slot) => (slot < 0 ? (group[-1 - slot] as Variant).tokens : runner.rows(slot, 1))),
+        );
+        const output = await runner.run(input);
+        slots.forEach((slot, k) => {
+          if (slot >= 0) return;
+          const { row, p } = group[-1 - slot] as Variant;
+          const upTo = (p + 1) * vocab;
+          const base = scored(watched, row);
+          const offset = k * runner.outWidth;
+          const at = firstDifference(output.subarray(offset, offset + upTo), base.subarray(0, upTo));
+          if (at >= 0) {
+            throw new IntegrityFailure(
+              "non_causal",
+              `the logits at position ${Math.floor(at / vocab)} of row ${row} changed when only tokens after position ${p} ` +
+                `changed (token ${at % vocab}: ${base[at]} became ${output[offset + at]}); a causal LM must not read the future`,
+            );
+          }
+        });
       }
     }
   },

@@ -12,9 +12,9 @@
  * - Inputs: the child never opens a path. The checkpoint's bytes arrive on its
  *   stdin, the eval set's on fd 4 (pipes the parent writes, streaming), after
  *   a request on the IPC channel.
- * - The child is one bundle (esbuild, built once per process into the system
- *   temp directory) with onnxruntime-node as its only outside module, so it
- *   needs nothing of the project's tree at run time.
+ * - The child is one bundle (esbuild, built once per process into a private
+ *   0700 temporary directory) with onnxruntime-node as its only outside module,
+ *   so it needs nothing of the project's tree at run time.
  * - Memory: the child starts under `prlimit --data` (RLIMIT_DATA: its heap and
  *   anonymous mappings, where onnxruntime allocates) and a V8 heap limit; the
  *   resident size of its process tree is also watched and killed past the limit.
@@ -31,15 +31,16 @@
  * from reading files the platform's user can read.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { createReadStream, rmSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import type { BountySpec } from "../../lib/spec.js";
 import type { RunDone, RunReply, RunRequest } from "./child.js";
+import { FINGERPRINT_SIZE } from "./fingerprint.js";
 import type { ModelLimits } from "./validate.js";
 
 export type Isolation = "bwrap" | "none";
@@ -102,7 +103,7 @@ function packageRoot(name: string, from: string): string {
 }
 
 export interface ChildRuntime {
-  /** The bundle (CommonJS), content-addressed in the system temp directory. */
+  /** The bundle (CommonJS), in this process's private temporary directory. */
   bundle: string;
   /** Packages the bundle requires at run time, by name: their directories. */
   packages: Record<string, string>;
@@ -128,19 +129,12 @@ export function childRuntime(): Promise<ChildRuntime> {
     });
     const code = result.outputFiles[0]?.contents;
     if (!code) throw new Error("esbuild produced no bundle for the evaluation child");
-    const digest = createHash("sha256").update(code).digest("hex").slice(0, 16);
-    const dir = path.join(os.tmpdir(), `crowdtrain-eval-child-${digest}`);
+    // A private directory (mode 0700) of this process: no other user can plant or swap the bundle, as
+    // one could in a shared, predictably named one. Removed when the process exits.
+    const dir = await mkdtemp(path.join(os.tmpdir(), "crowdtrain-eval-child-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     const bundle = path.join(dir, "child.cjs");
-    const exists = await stat(bundle).then(
-      (s) => s.size === code.length,
-      () => false,
-    );
-    if (!exists) {
-      await mkdir(dir, { recursive: true, mode: 0o755 });
-      const partial = `${bundle}.${process.pid}.tmp`;
-      await writeFile(partial, code, { mode: 0o444 });
-      await rename(partial, bundle);
-    }
+    await writeFile(bundle, code, { mode: 0o444, flag: "wx" });
     const ortRoot = packageRoot("onnxruntime-node", import.meta.url);
     const commonRoot = packageRoot("onnxruntime-common", path.join(ortRoot, "package.json"));
     return { bundle, packages: { "onnxruntime-node": ortRoot, "onnxruntime-common": commonRoot } };
@@ -315,6 +309,43 @@ export interface SandboxRun {
 
 const V8_OOM = /heap out of memory|Reached heap limit|Allocation failed/i;
 
+/**
+ * The shape of a child's answer. The child is walled off, but it runs hostile input: the worker
+ * trusts no field of its answer it has not checked (a fingerprint is compared with every later
+ * submission's, so its size is bounded too).
+ */
+const finite = z.number().finite();
+const runDoneSchema = z.object({
+  type: z.literal("done"),
+  modelSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  model: z.object({
+    bytes: z.number().int().min(0),
+    irVersion: finite,
+    opset: z.number().int(),
+    nodes: z.number().int().min(0),
+    initializerBytes: z.number().min(0),
+    ops: z.array(z.string().max(128)).max(1_000),
+    fixed: z.object({
+      batch: z.number().int().min(1).optional(),
+      sequence: z.number().int().min(1).optional(),
+    }),
+  }),
+  result: z.object({
+    samples: z.number().int().min(0),
+    values: z.record(z.string().max(64), finite),
+    tokens: z.number().int().min(0).optional(),
+  }),
+  fingerprint: z.array(finite).max(FINGERPRINT_SIZE + 16),
+  checks: z.array(z.string().max(64)).max(16),
+  timings: z.record(z.string().max(64), finite),
+  batches: z.number().int().min(0),
+});
+const errorReplySchema = z.object({
+  type: z.literal("error"),
+  code: z.string().max(64),
+  message: z.string().max(2_000),
+});
+
 export class Sandbox {
   private spare: Promise<Child> | undefined;
   private closed = false;
@@ -381,8 +412,14 @@ export class Sandbox {
             .on("error", () => {})
             .pipe(evalSetPipe);
       });
-      if (reply?.type === "done") return reply;
-      if (reply?.type === "error") throw new EvaluationFailure(reply.code, reply.message);
+      if (reply !== undefined) {
+        const done = runDoneSchema.safeParse(reply);
+        if (done.success) return done.data as RunDone;
+        const error = errorReplySchema.safeParse(reply);
+        if (error.success)
+          throw new EvaluationFailure(error.data.code as SandboxFailureCode, error.data.message);
+        throw new EvaluationFailure("crash", "the evaluation process answered something malformed");
+      }
       const { code, signal } = await child.exited;
       const limitMiB = Math.round(memoryBytes / 1024 ** 2);
       if (killedFor === "timeout") {

@@ -540,3 +540,36 @@ describe("validateModel checks every depth: If branches", () => {
     expectRejected(training, "subgraph", /training_info graphs/);
   });
 });
+
+describe("validateModel refuses varints protobufjs reads out of step", () => {
+  /** A valid classifier whose first initializer's data_type (field 2, an int32) is written as `varint`. */
+  function withDataType(varint: number[]): Uint8Array {
+    const model = decodeModel(validClassifier(spec));
+    const weights = graphOf(model).initializer[0] as OnnxTypes.TensorProto;
+    const rest = onnx.TensorProto.encode({ ...weights, dataType: undefined }).finish();
+    graphOf(model).initializer = graphOf(model).initializer.slice(1);
+    const graph = join(
+      onnx.GraphProto.encode(graphOf(model)).finish(),
+      lengthField(5, join(rest, Uint8Array.from([0x10, ...varint]))),
+    );
+    model.graph = null;
+    return join(encodeModel(model), lengthField(7, graph));
+  }
+
+  it("accepts the minimal encoding (FLOAT = 1 in one byte)", () => {
+    expect(validateModel(withDataType([1]), spec).initializerBytes).toBe((8 * 4 + 4) * 4);
+  });
+
+  it("refuses a padded varint (1 as 0x81 0x80 0x80 0x00) and a 7-byte varint in an int32 field", () => {
+    expectRejected(
+      withDataType([0x81, 0x80, 0x80, 0x00]),
+      "non_canonical",
+      /data_type: a varint is padded with zero bytes/,
+    );
+    expectRejected(
+      withDataType([0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]),
+      "non_canonical",
+      /data_type: a 7-byte varint where a 32-bit value is read/,
+    );
+  });
+});

@@ -12,7 +12,10 @@
  * - a singular field appears at most once, and at most one member of a oneof is set;
  * - enum fields hold a defined value;
  * - strings are valid UTF-8 (protobufjs would replace bad bytes, C++ keeps them);
- * - varints are at most 10 bytes; no groups.
+ * - varints are minimal (no padding bytes), and those protobufjs reads as 32-bit (tags, lengths,
+ *   int32 and enum fields) have at most 5 bytes, or exactly 10 for a sign-extended negative int32:
+ *   protobufjs reads the first 5 bytes of such a varint and skips exactly 5 more, so a 7-byte one would
+ *   make it read the rest of the file out of step with every other decoder; no groups.
  * Repeated scalars may be packed or not (both decoders accept both).
  *
  * The walk allocates nothing per field, so a file of 32 million empty nodes is
@@ -44,7 +47,8 @@ export interface WireLimits {
 
 export const DEFAULT_WIRE_LIMITS: WireLimits = { maxNodes: 200_000, maxDepth: 48 };
 
-type Scalar = "varint" | "float" | "double";
+/** `varint`: a 64-bit integer; `int32`: a 32-bit one (protobufjs reads it in at most 10 bytes, see above). */
+type Scalar = "varint" | "int32" | "float" | "double";
 type Kind = Scalar | "string" | "bytes" | { message: string } | { enum: readonly number[] };
 interface Field {
   name: string;
@@ -133,10 +137,10 @@ const SCHEMAS: Record<string, Schema> = {
   },
   TensorProto: {
     1: f("dims", "varint", rep),
-    2: f("data_type", "varint"),
+    2: f("data_type", "int32"),
     3: f("segment", msg("TensorProto.Segment")),
     4: f("float_data", "float", rep),
-    5: f("int32_data", "varint", rep),
+    5: f("int32_data", "int32", rep),
     6: f("string_data", "bytes", rep),
     7: f("int64_data", "varint", rep),
     8: f("name", "string"),
@@ -167,11 +171,11 @@ const SCHEMAS: Record<string, Schema> = {
     8: f("sparse_tensor_type", msg("TypeProto.SparseTensor"), { oneof: "value" }),
     6: f("denotation", "string"),
   },
-  "TypeProto.Tensor": { 1: f("elem_type", "varint"), 2: f("shape", msg("TensorShapeProto")) },
+  "TypeProto.Tensor": { 1: f("elem_type", "int32"), 2: f("shape", msg("TensorShapeProto")) },
   "TypeProto.Sequence": { 1: f("elem_type", msg("TypeProto")) },
-  "TypeProto.Map": { 1: f("key_type", "varint"), 2: f("value_type", msg("TypeProto")) },
+  "TypeProto.Map": { 1: f("key_type", "int32"), 2: f("value_type", msg("TypeProto")) },
   "TypeProto.Optional": { 1: f("elem_type", msg("TypeProto")) },
-  "TypeProto.SparseTensor": { 1: f("elem_type", "varint"), 2: f("shape", msg("TensorShapeProto")) },
+  "TypeProto.SparseTensor": { 1: f("elem_type", "int32"), 2: f("shape", msg("TensorShapeProto")) },
   FunctionProto: {
     1: f("name", "string"),
     4: f("input", "string", rep),
@@ -187,6 +191,7 @@ const SCHEMAS: Record<string, Schema> = {
 const WIRE = { varint: 0, fixed64: 1, length: 2, startGroup: 3, endGroup: 4, fixed32: 5 } as const;
 const SCALAR_WIRE: Record<Scalar, number> = {
   varint: WIRE.varint,
+  int32: WIRE.varint,
   float: WIRE.fixed32,
   double: WIRE.fixed64,
 };
@@ -198,22 +203,42 @@ interface Walk {
   nodes: number;
 }
 
-/** Reads a varint at `at`; returns its value (as a number: exact up to 2^53, enough for lengths and tags) and end. */
-function varint(walk: Walk, at: number, end: number, where: string): [number, number] {
-  let value = 0;
-  let scale = 1;
+/**
+ * Reads a minimal varint at `at`: its value and end. `width` 32 is a varint protobufjs reads as 32
+ * bits (a tag, a length, an int32 or an enum): at most 5 bytes, or 10 for a negative int32.
+ */
+function varint(walk: Walk, at: number, end: number, where: string, width: 32 | 64 = 64): [bigint, number] {
+  let value = 0n;
   for (let i = 0; i < 10; i++) {
     if (at + i >= end) throw new WireError("corrupt", `${where}: a varint runs past the end of its message`);
     const byte = walk.bytes[at + i] as number;
-    value += (byte & 0x7f) * scale;
-    scale *= 128;
-    if (byte < 0x80) return [value, at + i + 1];
+    value |= BigInt(byte & 0x7f) << BigInt(7 * i);
+    if (byte < 0x80) {
+      const length = i + 1;
+      if (length > 1 && byte === 0) {
+        throw new WireError("non_canonical", `${where}: a varint is padded with zero bytes (not minimal)`);
+      }
+      if (width === 32 && length > 5 && !(length === 10 && BigInt.asIntN(64, value) < 0n)) {
+        throw new WireError(
+          "non_canonical",
+          `${where}: a ${length}-byte varint where a 32-bit value is read (protobufjs would lose its place in the file)`,
+        );
+      }
+      return [value, at + length];
+    }
   }
   throw new WireError("corrupt", `${where}: a varint is longer than 10 bytes`);
 }
 
+/** A 32-bit-read varint (a tag or a length) as a number. */
+function varint32(walk: Walk, at: number, end: number, where: string): [number, number] {
+  const [value, after] = varint(walk, at, end, where, 32);
+  if (value > 0xffffffffn) throw new WireError("corrupt", `${where}: a tag or length over 32 bits`);
+  return [Number(value), after];
+}
+
 /** The low 32 bits of a varint read as a number, as a protobuf int32 field holds them (enums). */
-const int32Of = (value: number) => Number(BigInt.asIntN(32, BigInt(value)));
+const int32Of = (value: bigint) => Number(BigInt.asIntN(32, value));
 
 function walkMessage(
   walk: Walk,
@@ -241,7 +266,7 @@ function walkMessage(
   const counts = new Map<number, number>();
   let at = start;
   while (at < end) {
-    const [tag, afterTag] = varint(walk, at, end, path);
+    const [tag, afterTag] = varint32(walk, at, end, path);
     const number = Math.floor(tag / 8);
     const wire = tag % 8;
     const field = schema[number];
@@ -300,7 +325,7 @@ function walkField(
     }
   };
   const lengthDelimited = (): [number, number] => {
-    const [length, after] = varint(walk, at, end, where);
+    const [length, after] = varint32(walk, at, end, where);
     if (after + length > end) {
       throw new WireError("corrupt", `${where} claims ${length} bytes, past the end of its message`);
     }
@@ -327,7 +352,7 @@ function walkField(
   if (typeof kind === "object") {
     // An enum: a defined value, one varint.
     expect(WIRE.varint);
-    const [value, after] = varint(walk, at, end, where);
+    const [value, after] = varint(walk, at, end, where, 32);
     if (!kind.enum.includes(int32Of(value))) {
       throw new WireError("non_canonical", `${where} is ${int32Of(value)}, not a value its enum defines`);
     }
@@ -337,16 +362,17 @@ function walkField(
   if (field.repeated && wire === WIRE.length) {
     // Packed: a run of scalars.
     const [from, to] = lengthDelimited();
-    if (kind === "varint") {
+    if (kind === "varint" || kind === "int32") {
       let p = from;
-      while (p < to) p = varint(walk, p, to, where)[1];
+      while (p < to) p = varint(walk, p, to, where, kind === "int32" ? 32 : 64)[1];
     } else if ((to - from) % (kind === "float" ? 4 : 8) !== 0) {
       throw new WireError("corrupt", `${where} is a packed run whose length is not a whole number of values`);
     }
     return to;
   }
   expect(scalarWire);
-  if (kind === "varint") return varint(walk, at, end, where)[1];
+  if (kind === "varint" || kind === "int32")
+    return varint(walk, at, end, where, kind === "int32" ? 32 : 64)[1];
   const size = kind === "float" ? 4 : 8;
   if (at + size > end) throw new WireError("corrupt", `${where} runs past the end of its message`);
   return at + size;

@@ -13,6 +13,8 @@
  */
 import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq } from "drizzle-orm";
@@ -79,6 +81,10 @@ let evaluator: Evaluator;
 let indexer: Indexer;
 let workers: RunningWorkers | undefined;
 let evalSetRow: Awaited<ReturnType<typeof storeEvalSet>>;
+/** Where the tests serve checkpoints "from elsewhere": a loopback address the test evaluator treats as public. */
+const PUBLIC_HOST = "127.0.0.2";
+let elsewhere: Server;
+const servedElsewhere = new Map<string, Uint8Array>();
 const evaluateQueue = () => createQueue(QUEUE.evaluate, connection, prefix);
 
 function newEvaluator(): Evaluator {
@@ -93,6 +99,11 @@ function newEvaluator(): Evaluator {
     log,
     // Small enough for hugeInitializers to cross it cheaply, large enough for every real model here.
     limits: { maxModelBytes: 1024 ** 2, maxInitializerBytes: 64 * 1024 },
+    // checkpoints.test is a "public" host served on 127.0.0.2 (loopback); nothing else is let through.
+    fetch: {
+      lookup: async (host) => (host === "checkpoints.test" ? [PUBLIC_HOST] : []),
+      allowAddress: (address) => address === PUBLIC_HOST,
+    },
     retries: 2,
     retryDelayMs: 50,
   });
@@ -100,19 +111,25 @@ function newEvaluator(): Evaluator {
 
 /** Stores `bytes` as a public artifact and submits `claimedHash` (default: their hash) with its URI. */
 const claimed = new Set<number>();
-async function submit(trainer: number, bytes: Uint8Array, claimedHash?: string): Promise<string> {
+async function submit(
+  trainer: number,
+  bytes: Uint8Array,
+  claimedHash?: string,
+  from: "store" | "elsewhere" = "store",
+): Promise<string> {
   const account = anvilAccount(trainer);
   if (!claimed.has(trainer)) {
     await c.send(account, "claim", [bountyId]);
     claimed.add(trainer);
   }
   const sha = sha256Hex(bytes);
-  await store.put("public", bytes, sha, 1024 ** 3);
-  const hash = await c.send(account, "submitCheckpoint", [
-    bountyId,
-    `0x${claimedHash ?? sha}`,
-    `http://127.0.0.1:1/artifacts/${sha}`,
-  ]);
+  let uri = `http://127.0.0.1:1/artifacts/${sha}`;
+  if (from === "store") await store.put("public", bytes, sha, 1024 ** 3);
+  else {
+    servedElsewhere.set(`/${sha}.onnx`, bytes);
+    uri = `http://checkpoints.test:${(elsewhere.address() as AddressInfo).port}/${sha}.onnx`;
+  }
+  const hash = await c.send(account, "submitCheckpoint", [bountyId, `0x${claimedHash ?? sha}`, uri]);
   const receipt = await c.publicClient.getTransactionReceipt({ hash });
   const [event] = parseEventLogs({
     abi: bountyBoardAbi,
@@ -197,9 +214,15 @@ beforeAll(async () => {
     queues: { [QUEUE.evaluate]: evaluateQueue() },
   });
   evaluator = newEvaluator();
+  elsewhere = createServer((request, response) => {
+    const bytes = servedElsewhere.get(request.url ?? "");
+    response.writeHead(bytes ? 200 : 404).end(bytes);
+  });
+  await new Promise<void>((resolve) => elsewhere.listen(0, PUBLIC_HOST, resolve));
 }, 120_000);
 
 afterAll(async () => {
+  elsewhere?.close();
   await workers?.close(5_000);
   await evaluator?.options.sandbox.close();
   connection?.disconnect();
@@ -304,7 +327,13 @@ describe("the evaluator on anvil", () => {
 
   it("gives every bad checkpoint an invalid verdict with its reason, and goes on to the next job", async () => {
     const valid = bad.validClassifier(spec);
-    const cases: { name: string; bytes: Uint8Array; claimedHash?: string; reason: RegExp }[] = [
+    const cases: {
+      name: string;
+      bytes: Uint8Array;
+      claimedHash?: string;
+      uri?: "elsewhere";
+      reason: RegExp;
+    }[] = [
       { name: "not ONNX", bytes: bad.notOnnx(), reason: /not an ONNX model/ },
       { name: "truncated", bytes: bad.truncated(valid), reason: /truncated or corrupt/ },
       { name: "wrong input name", bytes: bad.wrongInputName(spec), reason: /input/ },
@@ -315,16 +344,25 @@ describe("the evaluator on anvil", () => {
       { name: "disallowed op", bytes: bad.disallowedOp(spec), reason: /RandomNormalLike/ },
       { name: "memory hog", bytes: bad.memoryHog(spec, 8), reason: /memory|allocat/i },
       {
-        name: "hash mismatch",
+        // Not in the store under the claimed hash: fetched from its URI, a loopback address.
+        name: "unknown hash, loopback URI",
         bytes: valid,
         claimedHash: "ab".repeat(32),
-        reason: /sha256 .* not the on-chain/,
+        reason: /resolves to 127\.0\.0\.1, a loopback address; only public addresses are fetched/,
+      },
+      {
+        // Fetched from a public address, its bytes are not what the trainer committed to.
+        name: "hash mismatch",
+        bytes: valid,
+        claimedHash: "cd".repeat(32),
+        uri: "elsewhere",
+        reason: /^the sha256 of the bytes at the checkpoint URI is not the on-chain checkpoint hash (cd){32}$/,
       },
     ];
     const ids: string[] = [];
     // Two submissions per trainer account on top of earlier ones (at most five each).
     for (const [i, item] of cases.entries())
-      ids.push(await submit(6 + (i % 4), item.bytes, item.claimedHash));
+      ids.push(await submit(6 + (i % 4), item.bytes, item.claimedHash, item.uri));
     const last = await submit(3, valid);
     await index();
     await waitUntil(
@@ -430,6 +468,9 @@ describe("the evaluator on anvil", () => {
         evalSetRow.salt,
         "--checkpoint",
         checkpoint,
+        // No platform serves reports here: earlier submissions' precedence is skipped, and said so.
+        "--platform",
+        "http://127.0.0.1:1",
       ]);
     const good = await verify(original);
     expect(good.stdout).toMatch(new RegExp(`#${original}  match \\(accuracy 0\\.\\d+\\)`));
