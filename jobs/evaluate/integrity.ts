@@ -23,7 +23,8 @@
  *   normalise over the test set. Checked on every row of the first two scoring
  *   batches, each run again at another position beside other companions.
  * - causal-lm, `non_causal`: the logits at position t must not depend on
- *   tokens after t. Checked on PROBE_SEQUENCES rows: for each tested position
+ *   tokens after t. Checked on PROBE_SEQUENCES rows at (nearly) every position
+ *   and on up to SAMPLED_SEQUENCES more at a few positions: for each tested position
  *   p, every token after p is replaced, once by another real row's tokens
  *   (natural text, with its own length and padding) and once by random real
  *   tokens, and the logits at 0..p must stay as scored. Variants share their
@@ -39,9 +40,16 @@ import type { DatasetSplit } from "../../ml/data.js";
 /** Tolerances of "the same output" (see the module comment). */
 export const INTEGRITY_ATOL = 1e-4;
 export const INTEGRITY_RTOL = 1e-4;
-/** Causal LMs: rows tested, and at most this many positions each. */
+/**
+ * Causal LMs: PROBE_SEQUENCES rows tested at up to MAX_PROBE_POSITIONS positions each, and up to
+ * SAMPLED_SEQUENCES more rows (all of a small eval set) at SAMPLED_POSITIONS positions each, so a
+ * model that reads the future only on some rows is caught too: if it does so on a share f of the
+ * rows, it escapes with odds (1 - f)^SAMPLED_SEQUENCES.
+ */
 export const PROBE_SEQUENCES = 4;
 export const MAX_PROBE_POSITIONS = 64;
+export const SAMPLED_SEQUENCES = 256;
+export const SAMPLED_POSITIONS = 2;
 
 export type IntegrityCode = "batch_dependent" | "non_causal";
 
@@ -303,10 +311,32 @@ export const batchIndependence: TaskCheck = {
   },
 };
 
-/** The causality check's rows: PROBE_SEQUENCES of them, spread over the set. */
-function causalRows(runner: ModelRunner): number[] {
-  const count = Math.min(PROBE_SEQUENCES, runner.split.count);
-  return Array.from({ length: count }, (_, k) => Math.floor((k * runner.split.count) / count));
+/**
+ * The causality check's plan: rows with the positions tested in each. PROBE_SEQUENCES rows spread
+ * over the set get up to MAX_PROBE_POSITIONS positions; up to SAMPLED_SEQUENCES others (every other
+ * row of a small set) get SAMPLED_POSITIONS positions drawn at random (deterministically).
+ */
+function causalPlan(runner: ModelRunner): { row: number; positions: number[] }[] {
+  const { count } = runner.split;
+  const width = runner.split.task === "causal-lm" ? runner.split.sequenceLength : 0;
+  if (width < 2) return [];
+  const full = Math.min(PROBE_SEQUENCES, count);
+  const fullRows = Array.from({ length: full }, (_, k) => Math.floor((k * count) / full));
+  const tested = Math.min(MAX_PROBE_POSITIONS, width - 1);
+  const allPositions = Array.from({ length: tested }, (_, k) => Math.floor((k * (width - 1)) / tested));
+  const plan = fullRows.map((row) => ({ row, positions: allPositions }));
+  const others = Array.from({ length: count }, (_, i) => i).filter((i) => !fullRows.includes(i));
+  const sampled = shuffled(others, 4)
+    .slice(0, SAMPLED_SEQUENCES)
+    .sort((a, b) => a - b);
+  const rng = integers(0xca5a1);
+  for (const row of sampled) {
+    const positions = new Set<number>();
+    while (positions.size < Math.min(SAMPLED_POSITIONS, width - 1))
+      positions.add(rng.next().value % (width - 1));
+    plan.push({ row, positions: [...positions].sort((a, b) => a - b) });
+  }
+  return plan;
 }
 
 export const causality: TaskCheck = {
@@ -314,7 +344,7 @@ export const causality: TaskCheck = {
   code: "non_causal",
   rule: "the logits at position t depend only on tokens 0..t, never on later tokens",
   watch(runner) {
-    return runner.split.task === "causal-lm" ? causalRows(runner) : [];
+    return causalPlan(runner).map(({ row }) => row);
   },
   async check({ runner, watched }) {
     const { split } = runner;
@@ -323,9 +353,7 @@ export const causality: TaskCheck = {
     const vocab = split.vocabSize;
     const rng = integers(0x5eed);
     const next = () => rng.next().value;
-    const rows = causalRows(runner);
-    const tested = Math.min(MAX_PROBE_POSITIONS, width - 1);
-    const positions = Array.from({ length: tested }, (_, k) => Math.floor((k * (width - 1)) / tested));
+    const plan = causalPlan(runner);
     interface Variant {
       row: number;
       p: number;
@@ -333,10 +361,11 @@ export const causality: TaskCheck = {
     }
     const natural: Variant[] = [];
     const random: Variant[] = [];
-    for (const [index, row] of rows.entries()) {
+    for (const [index, { row, positions }] of plan.entries()) {
       const original = runner.rows(row, 1) as BigInt64Array;
+      // The suffix donor: another planned row (natural text, its own length and padding).
       const donorRow =
-        rows.length > 1 ? (rows[(index + 1) % rows.length] as number) : (row + 1) % split.count;
+        plan.length > 1 ? (plan[(index + 1) % plan.length]?.row as number) : (row + 1) % split.count;
       const donor = runner.rows(donorRow, 1) as BigInt64Array;
       for (const p of positions) {
         const spliced = original.slice();

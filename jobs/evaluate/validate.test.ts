@@ -246,7 +246,8 @@ describe("validateModel rejects", () => {
     expect(error.message).toMatch(/hold 9\.8 KiB \(10000 bytes\); the cap is 4\.0 KiB \(4096 bytes\)/);
     expect(validateModel(hugeInitializers(spec, 4096), spec, small).initializerBytes).toBe(4096);
 
-    // 2^27 float32 declared by dims: 512 MiB once loaded, although the file is tiny.
+    // 2^27 float32 declared by dims, none stored (onnxruntime would drop it unused, or fill it):
+    // a tensor must store exactly the values its dims declare. So must a string tensor.
     const declared = edited((model) => {
       graphOf(model).initializer.push({
         name: "lazy",
@@ -254,10 +255,27 @@ describe("validateModel rejects", () => {
         dataType: onnx.TensorProto.DataType.FLOAT,
       });
     });
-    expectRejected(declared, "initializers", /\(536871056 bytes\); the cap is 256\.0 MiB/);
+    expectRejected(
+      declared,
+      "initializers",
+      /initializer "lazy" declares 134217728 values \(dims \[134217728\]\) but stores 0/,
+    );
+    const strings = edited((model) => {
+      graphOf(model).initializer.push({
+        name: "names",
+        dims: [1e9],
+        dataType: onnx.TensorProto.DataType.STRING,
+      });
+    });
+    expectRejected(strings, "initializers", /initializer "names" declares 1000000000 values/);
 
     const typed = edited((model) => {
-      graphOf(model).initializer.push({ name: "ids", dims: [1000], int64Data: new Array(1000).fill(1) });
+      graphOf(model).initializer.push({
+        name: "ids",
+        dims: [1000],
+        dataType: onnx.TensorProto.DataType.INT64,
+        int64Data: new Array(1000).fill(1),
+      });
     });
     expect(rejection(typed, small).message).toMatch(/\(8144 bytes\)/);
 
@@ -442,9 +460,19 @@ describe("validateModel refuses encodings two decoders read differently (one fil
     const manyNodes = new Uint8Array(empty.length * 1000);
     for (let i = 0; i < 1000; i++) manyNodes.set(empty, i * empty.length);
     const bytes = lengthField(7, manyNodes);
-    const error = rejection(bytes, { ...GENEROUS, wire: { maxNodes: 999, maxDepth: 48 } });
+    const error = rejection(bytes, { ...GENEROUS, wire: { maxNodes: 999, maxItems: 1e6, maxDepth: 48 } });
     expect(error.code).toBe("too_complex");
     expect(error.message).toMatch(/more than 999 nodes/);
+    // Value infos (or any message, repeated value or string) count too: a decoder allocates for each.
+    const emptyInput = lengthField(11, new Uint8Array(0));
+    const manyInputs = new Uint8Array(emptyInput.length * 1000);
+    for (let i = 0; i < 1000; i++) manyInputs.set(emptyInput, i * emptyInput.length);
+    const items = rejection(lengthField(7, manyInputs), {
+      ...GENEROUS,
+      wire: { maxNodes: 999, maxItems: 999, maxDepth: 48 },
+    });
+    expect(items.code).toBe("too_complex");
+    expect(items.message).toMatch(/more than 999 messages, repeated values and strings/);
   });
 
   it("repeated scalars pass packed (protobufjs) or unpacked (C++ protobuf, as torch.onnx.export writes)", () => {

@@ -235,18 +235,45 @@ function dimsProduct(dims: readonly Int64[] | null | undefined, what: string): n
   return product;
 }
 
-/** In-memory size of a tensor: the largest of what it stores and what its dims declare. */
+/**
+ * In-memory size of a tensor, once checked that it stores exactly the values its dims declare:
+ * onnxruntime silently drops an unused initializer whose data does not fit its dims, so a mismatch
+ * would be a tensor nobody sized (e.g. a string tensor declaring 1e9 empty strings).
+ */
 function tensorBytes(t: OnnxTypes.ITensorProto, what: string): number {
-  const stored = Math.max(
-    t.rawData?.length ?? 0,
-    (t.floatData?.length ?? 0) * 4,
-    (t.int32Data?.length ?? 0) * 4,
-    (t.int64Data?.length ?? 0) * 8,
-    (t.doubleData?.length ?? 0) * 8,
-    (t.uint64Data?.length ?? 0) * 8,
-    (t.stringData ?? []).reduce((sum, s) => sum + s.length, 0),
-  );
-  return Math.max(stored, dimsProduct(t.dims, what) * itemBytes(t.dataType));
+  const declared = dimsProduct(t.dims, what);
+  const type = t.dataType ?? 0;
+  if (ITEM_BYTES[type] === undefined) {
+    throw new ModelRejected(
+      "initializers",
+      `${what} has data type ${type}, which a checkpoint's constants may not use`,
+    );
+  }
+  const raw = t.rawData?.length ?? 0;
+  let stored: number;
+  if (raw > 0) {
+    if (type === DataType.STRING)
+      throw new ModelRejected("initializers", `${what} is a string tensor in raw_data`);
+    stored = raw / (ITEM_BYTES[type] as number);
+  } else {
+    const pairs = type === DataType.COMPLEX64 || type === DataType.COMPLEX128 ? 2 : 1;
+    stored =
+      ((t.floatData?.length ?? 0) +
+        (t.int32Data?.length ?? 0) +
+        (t.int64Data?.length ?? 0) +
+        (t.doubleData?.length ?? 0) +
+        (t.uint64Data?.length ?? 0) +
+        (t.stringData?.length ?? 0)) /
+      pairs;
+  }
+  if (stored !== declared) {
+    throw new ModelRejected(
+      "initializers",
+      `${what} declares ${declared} values (dims [${(t.dims ?? []).map(num).join(", ")}]) but stores ${stored}`,
+    );
+  }
+  const strings = (t.stringData ?? []).reduce((sum, s) => sum + Math.max(1, s.length), 0);
+  return Math.max(raw, strings, declared * (itemBytes(type) || 1));
 }
 
 /** A sparse tensor becomes dense when loaded: count its dense size too. */

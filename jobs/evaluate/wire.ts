@@ -18,9 +18,12 @@
  *   make it read the rest of the file out of step with every other decoder; no groups.
  * Repeated scalars may be packed or not (both decoders accept both).
  *
- * The walk allocates nothing per field, so a file of 32 million empty nodes is
- * counted and refused (`limits.maxNodes`) before the decoder would build 32
- * million objects. Nesting is bounded too (`limits.maxDepth`).
+ * The walk allocates nothing per field, so a file of 32 million empty nodes (or
+ * value infos, or packed integers) is counted and refused before the decoder
+ * would build 32 million objects: `limits.maxNodes` bounds the nodes,
+ * `limits.maxItems` everything a decoder allocates a slot for (messages,
+ * repeated values, strings). Large tensors belong in `raw_data`, which is one
+ * item. Nesting is bounded too (`limits.maxDepth`).
  */
 
 /**
@@ -41,11 +44,13 @@ export class WireError extends Error {
 export interface WireLimits {
   /** NodeProtos in the whole file, at every depth. */
   maxNodes: number;
+  /** Messages, repeated values and strings in the whole file: what a decoder allocates a slot for. */
+  maxItems: number;
   /** Message nesting depth. */
   maxDepth: number;
 }
 
-export const DEFAULT_WIRE_LIMITS: WireLimits = { maxNodes: 200_000, maxDepth: 48 };
+export const DEFAULT_WIRE_LIMITS: WireLimits = { maxNodes: 200_000, maxItems: 4_000_000, maxDepth: 48 };
 
 /** `varint`: a 64-bit integer; `int32`: a 32-bit one (protobufjs reads it in at most 10 bytes, see above). */
 type Scalar = "varint" | "int32" | "float" | "double";
@@ -201,6 +206,19 @@ interface Walk {
   bytes: Uint8Array;
   limits: WireLimits;
   nodes: number;
+  items: number;
+}
+
+/** Counts `n` more decoded items; too_complex past the limit. */
+function count(walk: Walk, n: number): void {
+  walk.items += n;
+  if (walk.items > walk.limits.maxItems) {
+    throw new WireError(
+      "too_complex",
+      `the model holds more than ${walk.limits.maxItems} messages, repeated values and strings; the limit is ` +
+        `${walk.limits.maxItems} (large tensors belong in raw_data)`,
+    );
+  }
 }
 
 /**
@@ -254,6 +272,7 @@ function walkMessage(
       `${path}: messages nest more than ${walk.limits.maxDepth} deep; the limit is ${walk.limits.maxDepth}`,
     );
   }
+  count(walk, 1);
   if (type === "NodeProto" && ++walk.nodes > walk.limits.maxNodes) {
     throw new WireError(
       "too_complex",
@@ -340,6 +359,7 @@ function walkField(
   if (kind === "string" || kind === "bytes") {
     expect(WIRE.length);
     const [from, to] = lengthDelimited();
+    count(walk, 1);
     if (kind === "string") {
       try {
         utf8.decode(walk.bytes.subarray(from, to));
@@ -364,13 +384,17 @@ function walkField(
     const [from, to] = lengthDelimited();
     if (kind === "varint" || kind === "int32") {
       let p = from;
-      while (p < to) p = varint(walk, p, to, where, kind === "int32" ? 32 : 64)[1];
+      while (p < to) {
+        p = varint(walk, p, to, where, kind === "int32" ? 32 : 64)[1];
+        count(walk, 1);
+      }
     } else if ((to - from) % (kind === "float" ? 4 : 8) !== 0) {
       throw new WireError("corrupt", `${where} is a packed run whose length is not a whole number of values`);
-    }
+    } else count(walk, (to - from) / (kind === "float" ? 4 : 8));
     return to;
   }
   expect(scalarWire);
+  if (field.repeated) count(walk, 1);
   if (kind === "varint" || kind === "int32")
     return varint(walk, at, end, where, kind === "int32" ? 32 : 64)[1];
   const size = kind === "float" ? 4 : 8;
@@ -386,7 +410,7 @@ export function checkWireFormat(
   bytes: Uint8Array,
   limits: WireLimits = DEFAULT_WIRE_LIMITS,
 ): { nodes: number } {
-  const walk: Walk = { bytes, limits, nodes: 0 };
+  const walk: Walk = { bytes, limits, nodes: 0, items: 0 };
   walkMessage(walk, "ModelProto", 0, bytes.length, "model", 0);
   return { nodes: walk.nodes };
 }
