@@ -7,8 +7,8 @@ export function CopyPolicy({ metric }: { metric: BountySpec["metric"] }) {
       <h2 id="copies-heading">Copies and precedence</h2>
       <p>
         Every checkpoint's outputs on probe rows of the eval set are compared with those of each earlier
-        submission, allowing for rescaled or shifted outputs, temperature and smoothing. A checkpoint that
-        matches an earlier one is disqualified as its copy unless its {metric.name} is{" "}
+        submission, allowing for rescaled or shifted outputs, per-class offsets, temperature and smoothing. A
+        checkpoint that matches an earlier one is disqualified as its copy unless its {metric.name} is{" "}
         {minImprovementText(metric)} than the earlier one's: the earlier submission has precedence.
       </p>
       <p>

@@ -123,7 +123,9 @@ describe("fingerprintDistance", () => {
   const fp = (rows: Float32Array[]) => fingerprintOf(split, (r) => rows[r] as Float32Array);
   const original = fp(own);
 
-  it("is 0 for the same outputs, and for outputs shifted, scaled, tempered or smoothed", () => {
+  it("is 0 for the same outputs, and for outputs shifted, scaled, tempered or smoothed", {
+    timeout: 30_000,
+  }, () => {
     expect(fingerprintDistance(original, original)).toBe(0);
     const transforms: [string, (row: Float32Array) => Float32Array][] = [
       ["+ 7", (row) => row.map((v) => v + 7)],
@@ -139,6 +141,34 @@ describe("fingerprintDistance", () => {
       const distance = fingerprintDistance(fp(own.map(transform)), original);
       expect({ name, small: (distance as number) < 1e-4 }).toEqual({ name, small: true });
     }
+  });
+
+  it("is 0 for outputs with a constant added per class, before or after temperature and smoothing", {
+    timeout: 30_000,
+  }, () => {
+    // A fixed offset per class (random signs), as a copier would add to the logits: a log-prior shift.
+    const rng = createRng(11);
+    const offsets = (amplitude: number) =>
+      Float32Array.from({ length: 10 }, () => (rng.next() < 0.5 ? -amplitude : amplitude));
+    const [small, half, one] = [offsets(0.1), offsets(0.5), offsets(1)];
+    const plus = (row: Float32Array, o: Float32Array) => row.map((v, j) => v + (o[j] as number));
+    const transforms: [string, (row: Float32Array) => Float32Array][] = [
+      ["offsets ±0.1", (row) => plus(row, small)],
+      ["offsets ±0.5", (row) => plus(row, half)],
+      ["offsets ±1", (row) => plus(row, one)],
+      ["offsets ±1 then × 0.7", (row) => plus(row, one).map((v) => v * 0.7)],
+      ["offsets ±1 then temperature 1.3, smoothing 1e-2", (row) => smooth(plus(row, one), 1e-2, 1.3)],
+      ["offsets ±0.5 then temperature 0.8, smoothing 5e-3", (row) => smooth(plus(row, half), 5e-3, 0.8)],
+      ["smoothing 1e-2 then offsets ±1", (row) => plus(smooth(row, 1e-2), one)],
+    ];
+    for (const [name, transform] of transforms) {
+      const distance = fingerprintDistance(fp(own.map(transform)), original);
+      expect({ name, small: (distance as number) < 1e-4 }).toEqual({ name, small: true });
+    }
+    // The offsets explain a per-class shift, not a model that differs row by row.
+    const far = fp(perturbed(own, 0.05, 3).map((row) => smooth(plus(row, one), 1e-2, 1.3)));
+    expect(fingerprintDistance(far, original)).toBeGreaterThan(0.03);
+    expect(fingerprintsMatch(far, original)).toBe(false);
   });
 
   it("grows with how much the outputs differ, and is not fooled by a rescaling on top", () => {

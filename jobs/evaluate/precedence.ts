@@ -46,7 +46,7 @@ export function copyReason(found: CopyFinding, score: number, metric: BountySpec
   return (
     `copy_of #${n}: its outputs on the probe rows match those of earlier submission ${n} ` +
     `(distance ${found.distance.toPrecision(3)} ≤ ${found.threshold} once temperature, ` +
-    `smoothing, shifts and scaling are fitted) and its ${metric.name} ${score} does not beat ` +
+    `smoothing, per-class offsets, shifts and scaling are fitted) and its ${metric.name} ${score} does not beat ` +
     `${found.score} by the minimum improvement ${minImprovementOver(metric, found.score).toPrecision(3)}`
   );
 }

@@ -10,8 +10,9 @@
  *   models, a bigram language model, other hidden sizes);
  * - copy (must match): a byte copy, re-exported bytes, a renamed and reordered
  *   graph, identity and add-zero wrappers, weight noise up to 1e-2 relative,
- *   logit scaling ×0.5..×2, temperature, ε-smoothing up to 1e-2, output shifts
- *   and scalings of a regressor, and combinations.
+ *   logit scaling ×0.5..×2, temperature, ε-smoothing up to 1e-2, per-class logit
+ *   offsets ±0.1..±1 (before or after the smoothing), output shifts and scalings
+ *   of a regressor, and combinations.
  *
  * Every candidate passes the evaluator's validation and integrity checks (it would be scored).
  */
@@ -204,6 +205,19 @@ function columnShift(bytes: Uint8Array, output: string, shifts: number[]): Uint8
   return wrapped(bytes, output, (inner, out) => ({
     nodes: [node("Add", [inner, "wrap_shift"], [out])],
     initializers: [tensor("wrap_shift", [shifts.length], Float32Array.from(shifts))],
+  }));
+}
+
+/**
+ * logits + b: a fixed offset per class (a log-prior shift), amplitude `amplitude` with random signs
+ * (fixed seed). It moves the argmax only where two classes are within 2·amplitude of each other.
+ */
+function classOffsets(bytes: Uint8Array, output: string, classes: number, amplitude: number): Uint8Array {
+  const rng = createRng(OFFSET_SEED);
+  const offsets = Float32Array.from({ length: classes }, () => (rng.next() < 0.5 ? -amplitude : amplitude));
+  return wrapped(bytes, output, (inner, out) => ({
+    nodes: [node("Add", [inner, "wrap_offsets"], [out])],
+    initializers: [tensor("wrap_offsets", [classes], offsets)],
   }));
 }
 
@@ -408,6 +422,8 @@ async function windowLmWithHidden(spec: BountySpec, hidden: number, seed: number
 /* ------------------------------------------------------------------------ */
 
 const ORIGINAL_SEED = 1;
+/** The seed of the class offsets' signs. */
+const OFFSET_SEED = 7;
 
 function candidatesOf(spec: BountySpec, original: Uint8Array, reduced: boolean): Candidate[] {
   const task = spec.task;
@@ -473,6 +489,28 @@ function candidatesOf(spec: BountySpec, original: Uint8Array, reduced: boolean):
     if (!reduced) {
       copy("weight noise 1e-2, temperature 0.8, ε-smoothing 5e-3", () =>
         smoothed(weightNoise(original, 1e-2, 5), output, 5e-3, classes, 0.8),
+      );
+    }
+    // A per-class constant added to the logits (a log-prior shift), alone and before or after the
+    // temperature and the smoothing.
+    for (const amplitude of reduced ? [0.5] : [0.1, 0.5, 1]) {
+      copy(`class offsets ±${amplitude}`, () => classOffsets(original, output, classes, amplitude));
+    }
+    copy("class offsets ±1, then temperature 1.3, ε-smoothing 1e-2", () =>
+      smoothed(classOffsets(original, output, classes, 1), output, 1e-2, classes, 1.3),
+    );
+    if (!reduced) {
+      copy("class offsets ±0.5, then temperature 0.8, ε-smoothing 5e-3", () =>
+        smoothed(classOffsets(original, output, classes, 0.5), output, 5e-3, classes, 0.8),
+      );
+      copy("ε-smoothing 1e-2, then class offsets ±0.5", () =>
+        classOffsets(smoothed(original, output, 1e-2, classes), output, classes, 0.5),
+      );
+      copy("class offsets ±0.5, then logits × 1.25", () =>
+        affineOutput(classOffsets(original, output, classes, 0.5), output, 1.25, 0),
+      );
+      copy("weight noise 1e-2, class offsets ±1", () =>
+        classOffsets(weightNoise(original, 1e-2, 6), output, classes, 1),
       );
     }
   }
@@ -545,7 +583,13 @@ export interface StudyRow {
  * (which must).
  */
 export async function runCopyStudy(
-  options: { tasks?: readonly TaskType[]; seeds?: number; draws?: number } = {},
+  options: {
+    tasks?: readonly TaskType[];
+    seeds?: number;
+    draws?: number;
+    /** The noise seed of the first draw (1000; another value gives other draws). */
+    firstDraw?: number;
+  } = {},
 ): Promise<StudyRow[]> {
   const tasks = options.tasks ?? (["classification", "regression", "causal-lm"] as const);
   const out: StudyRow[] = [];
@@ -582,7 +626,7 @@ export async function runCopyStudy(
     const noiseCopies: number[] = [];
     for (const [i, model] of models.slice(0, 4).entries()) {
       for (let draw = 0; draw < draws; draw++) {
-        const copy = await fingerprintOf(weightNoise(model, 1e-2, 1_000 + draw));
+        const copy = await fingerprintOf(weightNoise(model, 1e-2, (options.firstDraw ?? 1_000) + draw));
         noiseCopies.push(fingerprintDistance(copy, fingerprints[i] as number[]) ?? Number.NaN);
       }
     }

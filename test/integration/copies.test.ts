@@ -1,7 +1,8 @@
 /**
  * The copy-detection corpus, reduced (scripts/lib/copy-corpus.ts; `npm run copies` runs it whole):
- * for each built-in task, every transformed copy of the original is flagged and no model trained
- * apart from it is, through the evaluator's own run and fingerprint code.
+ * for each built-in task, every transformed copy of the original (per-class logit offsets included)
+ * is flagged and no model trained apart from it is, through the evaluator's own run and fingerprint
+ * code.
  */
 import { describe, expect, it } from "vitest";
 import { corpusTable, runCopyCorpus } from "../../scripts/lib/copy-corpus.js";
@@ -15,6 +16,12 @@ describe("copy detection corpus", () => {
       const of = rows.filter((row) => row.task === task);
       expect(of.some((row) => row.kind === "copy")).toBe(true);
       expect(of.some((row) => row.kind === "independent")).toBe(true);
+    }
+    // A constant added to each class's logits (alone, and before temperature and smoothing) is a copy.
+    for (const task of ["classification", "causal-lm"] as const) {
+      const offsets = rows.filter((row) => row.task === task && row.candidate.startsWith("class offsets"));
+      expect(offsets.length).toBeGreaterThanOrEqual(2);
+      expect(offsets.every((row) => row.kind === "copy" && row.flagged)).toBe(true);
     }
   });
 });
