@@ -159,7 +159,9 @@ describe("task checks", () => {
     );
     const error = await failure(evaluate(blobsClassifierSpec, peeker));
     expect(error.code).toBe("batch_dependent");
-    expect(error.message).toMatch(/row \d+'s output changed when it moved to another place in its batch, beside other rows/);
+    expect(error.message).toMatch(
+      /row \d+'s output changed when it moved to another place in its batch, beside other rows/,
+    );
   });
 
   it("honest models pass every check of their task", async () => {

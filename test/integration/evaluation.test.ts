@@ -356,7 +356,8 @@ describe("the evaluator on anvil", () => {
         bytes: valid,
         claimedHash: "cd".repeat(32),
         uri: "elsewhere",
-        reason: /^the sha256 of the bytes at the checkpoint URI is not the on-chain checkpoint hash (cd){32}$/,
+        reason:
+          /^the sha256 of the bytes at the checkpoint URI is not the on-chain checkpoint hash (cd){32}$/,
       },
     ];
     const ids: string[] = [];
