@@ -491,7 +491,7 @@ describe("the evaluator on anvil", () => {
     expect(bad.stdout).toMatch(/score: published 0\.999, recomputed 0\.\d+/);
     expect(bad.stdout).toMatch(/report hash: published 0xabab/);
     expect(bad.stdout).toMatch(/NOT verified: 1 submission/);
-  });
+  }, 240_000);
 });
 
 async function readArtifact(sha256: string): Promise<Buffer> {
