@@ -8,6 +8,8 @@ export default defineConfig({
   resolve: { alias: { "~": path.resolve(import.meta.dirname, "app") } },
   test: {
     setupFiles: ["test/setup/console.ts"],
+    // ONNX Runtime's telemetry off in every test process, whatever imports it (ml/ort-telemetry-off.ts).
+    env: { ORT_DISABLE_TELEMETRY: "1" },
     projects: [
       {
         extends: true,

@@ -20,7 +20,6 @@ import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import * as ort from "onnxruntime-node";
 import { evaluateCheckpoint, reportBytes } from "../jobs/evaluate/evaluate-checkpoint.js";
 import { Sandbox } from "../jobs/evaluate/sandbox.js";
 import { sha256Hex, sha256HexYielding } from "../lib/hash.server.js";
@@ -29,6 +28,7 @@ import { type BountySpec, bountySpecSchema } from "../lib/spec.js";
 import type { ClassificationSplit } from "../ml/data.js";
 import { encodeEvalSet } from "../ml/evalset.js";
 import { buildModel, encodeModel, node, tensor, valueInfo } from "../ml/onnx.js";
+import * as ort from "../ml/ort.js";
 import { createRng } from "../ml/random.js";
 
 const { values } = parseArgs({

@@ -1,4 +1,3 @@
-import { InferenceSession, Tensor } from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import {
   buildModel,
@@ -11,6 +10,7 @@ import {
   tensor,
   valueInfo,
 } from "./onnx.js";
+import { InferenceSession, Tensor } from "./ort.js";
 
 describe("onnx helpers", () => {
   it("build a model that onnxruntime runs, with symbolic dims", async () => {

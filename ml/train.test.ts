@@ -1,5 +1,4 @@
 import type { onnx as OnnxTypes } from "onnx-proto";
-import { InferenceSession, Tensor } from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../lib/spec.examples.js";
 import type { BountySpec } from "../lib/spec.js";
@@ -11,6 +10,7 @@ import {
   splitInput,
 } from "./data.js";
 import { decodeModel } from "./onnx.js";
+import { InferenceSession, Tensor } from "./ort.js";
 import { type TrainedModel, type TrainProgress, trainReference, trainReferenceModel } from "./train.js";
 
 interface Trained {

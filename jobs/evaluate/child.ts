@@ -21,11 +21,11 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
-import * as ort from "onnxruntime-node";
 import type { BountySpec } from "../../lib/spec.js";
 import type { DatasetSplit } from "../../ml/data.js";
 import { decodeEvalSet } from "../../ml/evalset.js";
 import { createScorer, type ScoreResult } from "../../ml/metrics.js";
+import * as ort from "../../ml/ort.js";
 import { finishFingerprint, probeRows, rowFingerprint } from "./fingerprint.js";
 import {
   type IntegrityCode,
@@ -47,6 +47,11 @@ export interface RunRequest {
   type: "run";
   spec: BountySpec;
   batchSize: number;
+  /**
+   * onnxruntime's intra-op threads. The sealed child has no /proc or /sys to count the machine's
+   * cores (onnxruntime would fall back to one), so the parent says how many there are.
+   */
+  threads?: number;
   limits: ModelLimits;
   /** Bytes of the checkpoint the parent writes to fd 0. */
   modelBytes: number;
@@ -81,6 +86,9 @@ export interface RunDone {
 
 export type RunReply = RunDone | { type: "error"; code: FailureCode; message: string };
 
+/** Bytes per read of the eval set's pipe: large reads, few callbacks (the parent writes as large). */
+export const PIPE_CHUNK = 1024 * 1024;
+
 const MEMORY_ERROR = /bad_alloc|failed to allocate|out of memory|allocation failed|cannot allocate/i;
 
 export class RunFailure extends Error {
@@ -108,11 +116,12 @@ function loadEvalSet(bytes: Uint8Array, sha256: string, actual = sha256Of(bytes)
   }
 }
 
-async function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
+async function createSession(bytes: Uint8Array, threads?: number): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(bytes, {
       graphOptimizationLevel: "all",
       executionMode: "sequential",
+      ...(threads !== undefined && { intraOpNumThreads: threads }),
     });
   } catch (error) {
     const message = errorText(error);
@@ -160,7 +169,7 @@ export async function evaluateInProcess(request: InProcessRequest): Promise<RunD
   // onnxruntime builds the session on its own thread while this one checks and decodes the eval set.
   // An eval-set problem is reported first: it is not the checkpoint's fault.
   const loadStarted = performance.now();
-  const loading = createSession(request.model).then((session) => {
+  const loading = createSession(request.model, request.threads).then((session) => {
     timings.loadMs = performance.now() - loadStarted;
     return session;
   });
@@ -350,7 +359,11 @@ if (process.send && process.env.CROWDTRAIN_EVAL_CHILD === "1") {
       // Both inputs arrive at once: the model on stdin, the eval set on fd 4.
       const [model, evalSet] = await Promise.all([
         readExactly(process.stdin, request.modelBytes, "checkpoint"),
-        readExactly(createReadStream("", { fd: 4 }), request.evalSetBytes, "eval set"),
+        readExactly(
+          createReadStream("", { fd: 4, highWaterMark: PIPE_CHUNK }),
+          request.evalSetBytes,
+          "eval set",
+        ),
       ]);
       const receiveMs = performance.now() - started;
       const done = await evaluateInProcess({

@@ -17,10 +17,11 @@
  * and eval set give the same hashed report on any machine, so anyone can
  * recompute it (`npm run verify`).
  */
-import * as ort from "onnxruntime-node";
+
 import { sha256Hex, sha256HexYielding } from "../../lib/hash.server.js";
 import { type BountySpec, canonicalJson, specHash, toOnchainScore } from "../../lib/spec.js";
 import { primaryMetric } from "../../ml/metrics.js";
+import * as ort from "../../ml/ort.js";
 import type { RunDone } from "./child.js";
 import { COPY_DISTANCE, FINGERPRINT_FORMAT, FINGERPRINT_SIZE, PROBE_ROWS } from "./fingerprint.js";
 import { EvaluationFailure, type Sandbox } from "./sandbox.js";

@@ -24,7 +24,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 async function sealed(script: string): Promise<Record<string, unknown>> {
   const rt = await childRuntime();
   const result = spawnSync("bwrap", [...bwrapArgs(rt), process.execPath, "-e", script], {
-    env: {} as NodeJS.ProcessEnv, // as the sandbox spawns it
+    env: { ORT_DISABLE_TELEMETRY: "1" } as unknown as NodeJS.ProcessEnv, // as the sandbox spawns it
     encoding: "utf8",
     timeout: 20_000,
   });
@@ -68,9 +68,9 @@ describe("the sealed child", () => {
       }));`;
     const out = await sealed(probe);
     for (const p of paths) expect([p, (out.seen as Record<string, string>)[p]]).toEqual([p, "ENOENT"]);
-    // The sandbox gives bwrap no environment; bwrap adds only the working directory's PWD.
+    // The sandbox gives bwrap only the telemetry switch; bwrap adds the working directory's PWD.
     expect(out).toMatchObject({ cwd: "/sandbox", cwdFiles: [], env: { PWD: "/sandbox" } });
-    expect(Object.keys(out.env as object)).toEqual(["PWD"]);
+    expect(Object.keys(out.env as object).sort()).toEqual(["ORT_DISABLE_TELEMETRY", "PWD"]);
     expect(out.root).toEqual(["bin", "lib", "lib64", "opt", "sandbox", "usr"]);
     expect(out.opt).toEqual(["child.cjs", "node_modules"]);
     expect(out.modules).toEqual(["onnxruntime-common", "onnxruntime-node"]);

@@ -39,7 +39,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { BountySpec } from "../../lib/spec.js";
-import type { RunDone, RunReply, RunRequest } from "./child.js";
+import { PIPE_CHUNK, type RunDone, type RunReply, type RunRequest } from "./child.js";
 import { FINGERPRINT_SIZE } from "./fingerprint.js";
 import type { ModelLimits } from "./validate.js";
 
@@ -246,8 +246,9 @@ async function startChild(limits: SandboxLimits): Promise<Child> {
   const [file, ...args] = command;
   const child = spawn(file as string, args, {
     ...(cwd && { cwd }),
-    // Nothing: no keys, no database URL, no paths (node adds only its IPC channel's fd).
-    env: {} as NodeJS.ProcessEnv,
+    // No keys, no database URL, no paths (node adds only its IPC channel's fd); only the switch that
+    // keeps onnxruntime's telemetry off (ml/ort-telemetry-off.ts; the child has no network anyway).
+    env: { ORT_DISABLE_TELEMETRY: "1" } as unknown as NodeJS.ProcessEnv,
     stdio: ["pipe", "ignore", "pipe", "ipc", "pipe"],
     serialization: "advanced",
   });
@@ -403,12 +404,13 @@ export class Sandbox {
           modelBytes: request.model.length,
           evalSetBytes,
           evalSetSha256: request.evalSetSha256,
+          threads: os.availableParallelism(),
         } satisfies RunRequest);
         // Streamed: the worker never holds the eval set, and never blocks on a large write.
         child.process.stdin?.end(request.model);
         const evalSetPipe = child.process.stdio[4] as NodeJS.WritableStream | null;
         if (evalSetPipe)
-          createReadStream(request.evalSetPath)
+          createReadStream(request.evalSetPath, { highWaterMark: PIPE_CHUNK })
             .on("error", () => {})
             .pipe(evalSetPipe);
       });

@@ -1,9 +1,9 @@
 import type { onnx as OnnxTypes } from "onnx-proto";
-import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../../lib/spec.examples.js";
 import type { BountySpec } from "../../lib/spec.js";
 import { decodeModel, encodeModel, type ModelProto, node, onnx, tensor, valueInfo } from "../../ml/onnx.js";
+import * as ort from "../../ml/ort.js";
 import { trainReference } from "../../ml/train.js";
 import {
   disallowedOp,
