@@ -147,7 +147,9 @@ export function childRuntime(): Promise<ChildRuntime> {
 
 /** bubblewrap's arguments for a process that sees only the system's /usr and node. */
 function baseBwrapArgs(): string[] {
-  const args = ["--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"];
+  // No --new-session: the child is spawned detached (a new session and process group, no terminal),
+  // so that killing its group reaches bwrap's inner processes too.
+  const args = ["--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr"];
   // Debian's merged /usr: /lib, /lib64 and /bin are links into it.
   for (const link of ["lib", "lib64", "bin"]) args.push("--symlink", `usr/${link}`, `/${link}`);
   // node itself, if it lives outside /usr (nvm, a tarball install): its directory, read-only.
@@ -251,6 +253,9 @@ async function startChild(limits: SandboxLimits): Promise<Child> {
     env: { ORT_DISABLE_TELEMETRY: "1" } as unknown as NodeJS.ProcessEnv,
     stdio: ["pipe", "ignore", "pipe", "ipc", "pipe"],
     serialization: "advanced",
+    // Its own session and process group: killGroup reaches every process bwrap starts, even one that
+    // a kill of bwrap alone would orphan (--die-with-parent races a kill right after the spawn).
+    detached: true,
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -279,6 +284,21 @@ async function startChild(limits: SandboxLimits): Promise<Child> {
   };
   void exited.then(cleanup);
   return { process: child, ready, exited, stderr: () => stderr, cleanup };
+}
+
+/**
+ * Kills a child's whole process group, then lets go of its pipes and IPC channel, so that nothing
+ * it leaves keeps this process alive.
+ */
+function killGroup(child: Child): void {
+  const pid = child.process.pid;
+  try {
+    if (pid !== undefined) process.kill(-pid, "SIGKILL");
+  } catch {
+    child.process.kill("SIGKILL"); // the group is gone already, or was never made
+  }
+  if (child.process.connected) child.process.disconnect();
+  for (const stream of child.process.stdio) stream?.destroy();
 }
 
 /** Resident memory of a process and all its descendants in bytes (Linux), or undefined when unreadable. */
@@ -373,7 +393,7 @@ export class Sandbox {
     try {
       await child.ready;
     } catch (error) {
-      child.process.kill("SIGKILL");
+      killGroup(child);
       throw error;
     }
 
@@ -382,7 +402,7 @@ export class Sandbox {
     let killedFor: "timeout" | "memory" | undefined;
     const kill = (why: "timeout" | "memory") => {
       killedFor ??= why;
-      child.process.kill("SIGKILL");
+      killGroup(child);
     };
     const timer = setTimeout(() => kill("timeout"), timeoutMs);
     const watch = setInterval(() => {
@@ -440,7 +460,7 @@ export class Sandbox {
     } finally {
       clearTimeout(timer);
       clearInterval(watch);
-      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
+      killGroup(child);
       void this.warm(); // the next run's child
     }
   }
@@ -452,7 +472,7 @@ export class Sandbox {
     this.spare = undefined;
     const child = await spare?.catch(() => undefined);
     if (child) {
-      child.process.kill("SIGKILL");
+      killGroup(child);
       await child.exited;
       await child.cleanup();
     }

@@ -230,18 +230,16 @@ afterAll(async () => {
   dir.remove();
 });
 
-/** Runs `npm run verify` (its script) with `args`; resolves its exit code and output. */
-function runVerify(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs `npm run verify` (its script) with `args`; resolves its exit code (or signal) and output. */
+function runVerify(args: string[]): Promise<{ code: number | string | null; stdout: string; stderr: string }> {
   const { command, args: nodeArgs } = nodeTs("scripts/verify.ts", ...args);
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     execFile(
       command,
       nodeArgs,
-      { env: { ...process.env, DEPLOYMENTS_DIR: dir.dir }, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== "number") reject(error);
-        else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-      },
+      { env: { ...process.env, DEPLOYMENTS_DIR: dir.dir }, timeout: 120_000, killSignal: "SIGKILL" },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (error.code ?? error.signal ?? "failed") : 0, stdout, stderr }),
     );
   });
 }
@@ -476,7 +474,7 @@ describe("the evaluator on anvil", () => {
     const good = await verify(original);
     expect(good.stdout).toMatch(new RegExp(`#${original}  match \\(accuracy 0\\.\\d+\\)`));
     expect(good.stdout).toMatch(/verified: every published score matches/);
-    expect(good.code).toBe(0);
+    expect(good.code, `${good.stdout}\n${good.stderr}`).toBe(0);
 
     // A rogue evaluator key publishes a score the model does not get: verify names the fields.
     const other = await trainReference(spec, { seed: 11 });
@@ -486,7 +484,7 @@ describe("the evaluator on anvil", () => {
     const otherFile = path.join(dir.dir, "verify-other.onnx");
     await writeFile(otherFile, other);
     const bad = await verify(rogue, otherFile);
-    expect(bad.code).toBe(1);
+    expect(bad.code, `${bad.stdout}\n${bad.stderr}`).toBe(1);
     expect(bad.stdout).toMatch(new RegExp(`#${rogue}  DIFFERS`));
     expect(bad.stdout).toMatch(/score: published 0\.999, recomputed 0\.\d+/);
     expect(bad.stdout).toMatch(/report hash: published 0xabab/);
