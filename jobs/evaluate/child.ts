@@ -11,7 +11,9 @@
  * - the child sends `{ type: "ready" }` once onnxruntime is loaded;
  * - the parent sends one `RunRequest` and writes the checkpoint's bytes to the
  *   child's stdin (fd 0) and the eval set's to fd 4, then closes both: the
- *   child never opens a path;
+ *   child never opens a path. The parent hashes the eval set as it streams it
+ *   and then sends `{ type: "evalSetChecked", sha256 }`: the trusted side
+ *   vouches for the bytes, on its own core, while this one receives them;
  * - the child answers with one `RunReply` and exits.
  *
  * onnxruntime gets the very bytes that were validated. The eval set is read,
@@ -334,18 +336,18 @@ async function readExactly(
   stream: Readable,
   size: number,
   what: string,
-): Promise<{ bytes: Uint8Array; sha256: string }> {
+  hash?: ReturnType<typeof createHash>,
+): Promise<Uint8Array> {
   const bytes = new Uint8Array(size);
-  const hash = createHash("sha256");
   let at = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     if (at + chunk.length > size) throw new Error(`the ${what} is longer than the ${size} bytes announced`);
     bytes.set(chunk, at);
-    hash.update(chunk);
+    hash?.update(chunk);
     at += chunk.length;
   }
   if (at !== size) throw new Error(`the ${what} ended after ${at} of ${size} bytes`);
-  return { bytes, sha256: hash.digest("hex") };
+  return bytes;
 }
 
 // As the child process: wait for one request, answer it, exit. The sandbox's bundle of this file
@@ -354,23 +356,31 @@ if (process.send && process.env.CROWDTRAIN_EVAL_CHILD === "1") {
   const send = (reply: RunReply | { type: "ready" }) =>
     new Promise<void>((resolve) => process.send?.(reply, undefined, {}, () => resolve()));
   process.once("message", (request: RunRequest) => {
+    // The parent's word on the eval set's hash, sent once it has streamed the whole file.
+    const evalSetChecked = new Promise<string>((resolve) => {
+      process.on("message", (message: { type?: string; sha256?: unknown }) => {
+        if (message?.type === "evalSetChecked" && typeof message.sha256 === "string") resolve(message.sha256);
+      });
+    });
     const receive = async (): Promise<RunDone> => {
       const started = performance.now();
-      // Both inputs arrive at once: the model on stdin, the eval set on fd 4.
+      // Both inputs arrive at once: the model on stdin (hashed here, for the report), the eval set on fd 4.
+      const modelHash = createHash("sha256");
       const [model, evalSet] = await Promise.all([
-        readExactly(process.stdin, request.modelBytes, "checkpoint"),
+        readExactly(process.stdin, request.modelBytes, "checkpoint", modelHash),
         readExactly(
           createReadStream("", { fd: 4, highWaterMark: PIPE_CHUNK }),
           request.evalSetBytes,
           "eval set",
         ),
       ]);
+      const evalSetSha256 = await evalSetChecked;
       const receiveMs = performance.now() - started;
       const done = await evaluateInProcess({
         ...request,
-        model: model.bytes,
-        evalSet: evalSet.bytes,
-        received: { modelSha256: model.sha256, evalSetSha256: evalSet.sha256 },
+        model,
+        evalSet,
+        received: { modelSha256: modelHash.digest("hex"), evalSetSha256 },
       });
       done.timings.receiveMs = receiveMs;
       return done;

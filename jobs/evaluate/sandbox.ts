@@ -31,6 +31,7 @@
  * from reading files the platform's user can read.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { createReadStream, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -428,11 +429,21 @@ export class Sandbox {
         } satisfies RunRequest);
         // Streamed: the worker never holds the eval set, and never blocks on a large write.
         child.process.stdin?.end(request.model);
+        // The eval set is hashed here as it streams (1 MiB a turn), and the child told its sha256 at
+        // the end: this process, not the one running the model, vouches for the bytes.
         const evalSetPipe = child.process.stdio[4] as NodeJS.WritableStream | null;
-        if (evalSetPipe)
+        if (evalSetPipe) {
+          const hash = createHash("sha256");
           createReadStream(request.evalSetPath, { highWaterMark: PIPE_CHUNK })
             .on("error", () => {})
+            .on("data", (chunk) => hash.update(chunk))
+            .on("end", () => {
+              if (child.process.connected) {
+                child.process.send({ type: "evalSetChecked", sha256: hash.digest("hex") }, () => {});
+              }
+            })
             .pipe(evalSetPipe);
+        }
       });
       if (reply !== undefined) {
         const done = runDoneSchema.safeParse(reply);
