@@ -30,8 +30,8 @@ import { bountyBoardAbi } from "../contracts/abi.js";
 import {
   type EvaluationReport,
   evaluateCheckpoint,
-  failedReport,
   hashedReport,
+  hashMismatchReport,
   reportBytes,
 } from "../jobs/evaluate/evaluate-checkpoint.js";
 import { fetchCheckpointBytes } from "../jobs/evaluate/fetch.js";
@@ -321,12 +321,7 @@ try {
       continue;
     }
     if (sha256Hex(bytes) !== checkpointSha) {
-      report = failedReport(
-        spec,
-        "hash_mismatch",
-        `the sha256 of the bytes at the checkpoint URI is not the on-chain checkpoint hash ${checkpointSha}`,
-        { sha256: checkpointSha, bytes: 0 },
-      );
+      report = hashMismatchReport(spec, checkpointSha);
     } else {
       report = await evaluateCheckpoint({
         modelBytes: bytes,

@@ -209,6 +209,20 @@ export function failedReport(
   };
 }
 
+/**
+ * The report of bytes that do not hash to the on-chain checkpoint hash. It names only the on-chain
+ * hash: nothing of what was fetched (its hash or size would tell about whatever the URI reached). The
+ * evaluator and `npm run verify` both write it, so their report hashes agree.
+ */
+export function hashMismatchReport(spec: BountySpec, checkpointSha256: string): EvaluationReport {
+  return failedReport(
+    spec,
+    "hash_mismatch",
+    `the sha256 of the bytes at the checkpoint URI is not the on-chain checkpoint hash ${checkpointSha256}`,
+    { sha256: checkpointSha256, bytes: 0 },
+  );
+}
+
 /** The hashed part of a report: everything but UNHASHED_FIELDS. */
 export function hashedReport(
   report: EvaluationReport,

@@ -39,6 +39,7 @@ import {
   type EvaluationReport,
   evaluateCheckpoint,
   failedReport,
+  hashMismatchReport,
   type Outcome,
   reportBytes,
 } from "./evaluate-checkpoint.js";
@@ -265,12 +266,7 @@ export class Evaluator {
             { submissionId: id, bountyId, expected: checkpointSha, actual, bytes: bytes.length },
             "checkpoint hash mismatch",
           );
-          report = failedReport(
-            spec,
-            "hash_mismatch",
-            `the sha256 of the bytes at the checkpoint URI is not the on-chain checkpoint hash ${checkpointSha}`,
-            { sha256: checkpointSha, bytes: 0 },
-          );
+          report = hashMismatchReport(spec, checkpointSha);
         } else {
           // Archive it under its hash (a copy from elsewhere is kept with the platform's own).
           await store.put("public", bytes, actual, limits.maxModelBytes);

@@ -231,7 +231,9 @@ afterAll(async () => {
 });
 
 /** Runs `npm run verify` (its script) with `args`; resolves its exit code (or signal) and output. */
-function runVerify(args: string[]): Promise<{ code: number | string | null; stdout: string; stderr: string }> {
+function runVerify(
+  args: string[],
+): Promise<{ code: number | string | null; stdout: string; stderr: string }> {
   const { command, args: nodeArgs } = nodeTs("scripts/verify.ts", ...args);
   return new Promise((resolve) => {
     execFile(
