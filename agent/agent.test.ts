@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CompleteBody, FailBody, HeartbeatBody, LeaseView } from "../lib/pool-api.js";
 import { blobsClassifierSpec } from "../lib/spec.examples.js";
 import { type AgentOptions, exitCodeOf, heartbeatOf, runAgent } from "./agent.js";
-import type { BountyRef, ChainOps, ClaimResult, SubmitResult } from "./chain.js";
+import type { BountyRef, ChainOps, ClaimResult, RecoveredCommit, SubmitResult } from "./chain.js";
 import { type CallOptions, PoolApiError, type PoolClient } from "./client.js";
 import type { TrainContext, Trainer } from "./trainers/types.js";
 import { LeaseFailure, sleep } from "./util.js";
@@ -20,6 +20,7 @@ import { LeaseFailure, sleep } from "./util.js";
 const logger = pino({ level: "silent" });
 const TRAINER: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const CLAIM_TX: Hex = `0x${"aa".repeat(32)}`;
+const COMMIT_TX: Hex = `0x${"cc".repeat(32)}`;
 const SUBMIT_TX: Hex = `0x${"bb".repeat(32)}`;
 const ONNX = new TextEncoder().encode("fake onnx bytes");
 const ONNX_SHA = createHash("sha256").update(ONNX).digest("hex");
@@ -140,7 +141,13 @@ class FakeChain implements ChainOps {
 
   async submitCheckpoint(ref: BountyRef, checkpointHash: Hex, uri: string): Promise<SubmitResult> {
     this.submissions.push({ ref, checkpointHash, uri });
-    return { submissionId: 1n, txHash: SUBMIT_TX, alreadySubmitted: false };
+    return { submissionId: 1n, commitTx: COMMIT_TX, revealTx: SUBMIT_TX, alreadySubmitted: false };
+  }
+
+  recovered = 0;
+  async recoverCommits(): Promise<RecoveredCommit[]> {
+    this.recovered++;
+    return [];
   }
 }
 
@@ -211,7 +218,7 @@ describe("heartbeatOf", () => {
 });
 
 describe("runAgent", () => {
-  it("runs a lease end to end: heartbeat with progress, claim, train, upload, submit, complete", async () => {
+  it("runs a lease end to end: heartbeat with progress, claim, train, upload, commit and reveal, complete", async () => {
     const api = new FakeApi();
     const chain = new FakeChain();
     const trainer = steadyTrainer();
@@ -237,6 +244,8 @@ describe("runAgent", () => {
       { chainId: 31337, bountyId: BigInt(lease.bounty.bountyId), board: lease.bounty.board },
     ]);
     expect(chain.submissions).toEqual([{ ref: chain.claims[0], checkpointHash: `0x${ONNX_SHA}`, uri }]);
+    // The commits an earlier run left unrevealed are looked for once, before any lease.
+    expect(chain.recovered).toBe(1);
     expect(api.of("upload")).toEqual([
       { op: "upload", leaseId: lease.leaseId, sha256: ONNX_SHA, size: ONNX.length },
     ]);

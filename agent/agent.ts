@@ -1,7 +1,8 @@
 /**
  * The pool agent's loop, independent of the CLI: long-poll for leases and run
- * each one (claim on-chain, train while heartbeating, upload, submit on-chain,
- * complete), with `concurrency` leases at once. The platform client, the
+ * each one (claim on-chain, train while heartbeating, upload, commit and
+ * reveal on-chain, complete), with `concurrency` leases at once. At start it
+ * reveals the commits an earlier run left unrevealed (chain.ts). The platform client, the
  * chain and the trainer are injected, so tests and integrations drive it
  * directly.
  *
@@ -203,6 +204,28 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
     }
   }
 
+  // Commits an earlier run saved but did not reveal (it crashed in between): reveal them before new work.
+  if (!polling.signal.aborted) {
+    try {
+      const recovered = await chain.recoverCommits(logger);
+      if (recovered.length > 0) {
+        logger.info(
+          {
+            event: "agent.recovered",
+            revealed: recovered.filter((r) => r.result).length,
+            failed: recovered.filter((r) => r.error).length,
+          },
+          "commits of an earlier run handled",
+        );
+      }
+    } catch (error) {
+      logger.warn(
+        { event: "agent.recover-failed", err: errorMessage(error) },
+        "could not check for unrevealed commits",
+      );
+    }
+  }
+
   /** Retries an idempotent call on transient errors. */
   const withRetries = async <T>(
     what: string,
@@ -363,7 +386,8 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
         "checkpoint uploaded",
       );
 
-      // 5. On-chain submission.
+      // 5. On-chain submission: commit (the salt saved on disk first), its receipt, then the reveal in a later
+      // block. The artifact stays private to this pool until the reveal is on-chain.
       signal.throwIfAborted();
       const submitted = await abortable(
         chain.submitCheckpoint(ref, `0x${sha256}`, artifact.uri, log),
@@ -373,16 +397,23 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
         {
           event: "lease.submitted",
           submissionId: submitted.submissionId.toString(),
-          txHash: submitted.txHash,
+          commitTx: submitted.commitTx,
+          revealTx: submitted.revealTx,
           alreadySubmitted: submitted.alreadySubmitted,
         },
-        submitted.alreadySubmitted ? "checkpoint was already submitted" : "checkpoint submitted on-chain",
+        submitted.alreadySubmitted
+          ? "checkpoint was already revealed"
+          : "checkpoint committed and revealed on-chain",
       );
 
       // 6. Complete.
       signal.throwIfAborted();
       await stopHeartbeats();
-      const body = { checkpointSha256: sha256, checkpointUri: artifact.uri, submissionTx: submitted.txHash };
+      const body = {
+        checkpointSha256: sha256,
+        checkpointUri: artifact.uri,
+        submissionTx: submitted.revealTx ?? submitted.commitTx,
+      };
       // Still taking work: the completion also leases the next job, saving a poll.
       const more = !once && !polling.signal.aborted;
       next = await withRetries("complete", log, signal, () =>

@@ -1,7 +1,12 @@
 /**
  * The agent's on-chain side, from the trainer's own key: claim a bounty
- * (approving the bond first when needed) and submit a checkpoint, each
- * idempotent so a lease retried after a crash does not claim or submit twice.
+ * (approving the bond first when needed) and submit a checkpoint by commit
+ * and reveal (protocol v2, ADR 016): `commitCheckpoint` with
+ * keccak256(abi.encode(hash, trainer, salt)), its receipt, then
+ * `revealCheckpoint` in a later block. The salt is saved on disk before the
+ * commit is sent (commits.ts), so a crash in between still reveals after a
+ * restart. Each step is idempotent so a lease retried after a crash does not
+ * claim, commit or reveal twice.
  *
  * Every transaction is simulated first (a revert is decoded into the board's
  * custom error with its arguments, before any gas is spent), sent, and waited
@@ -35,7 +40,9 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { bountyBoardAbi } from "../contracts/abi.js";
 import { BOND_STATE, BOUNTY_STATUS, VERDICT } from "../lib/board.server.js";
+import { checkpointCommitment } from "../lib/commitment.js";
 import type { LeaseView } from "../lib/pool-api.js";
+import { type CommitRecord, CommitStore, newSalt } from "./commits.js";
 import { LeaseFailure } from "./util.js";
 
 /** OpenZeppelin's token errors, so a bond transfer that reverts inside the token is decoded too. */
@@ -156,10 +163,21 @@ export interface ClaimResult {
 }
 
 export interface SubmitResult {
+  /** The submission id, fixed by the commit: its precedence. */
   submissionId: bigint;
-  /** Undefined when the checkpoint was already submitted by this trainer (a retried lease). */
-  txHash?: Hex;
+  /** The commit's transaction; undefined when an earlier attempt had committed already. */
+  commitTx?: Hex;
+  /** The reveal's transaction; undefined when the checkpoint was already revealed by this trainer. */
+  revealTx?: Hex;
+  /** True when this trainer had already revealed the checkpoint (a retried lease): nothing was sent. */
   alreadySubmitted: boolean;
+}
+
+/** A commit found on disk at start-up and what became of it. */
+export interface RecoveredCommit {
+  record: CommitRecord;
+  result?: SubmitResult;
+  error?: string;
 }
 
 /** What the agent does on-chain; `createChain` implements it over JSON-RPC, tests fake it. */
@@ -167,7 +185,13 @@ export interface ChainOps {
   /** The trainer's address. */
   readonly trainer: Address;
   ensureClaim(ref: BountyRef, logger: Logger): Promise<ClaimResult>;
+  /**
+   * Commits to the checkpoint (its salt saved on disk first), waits for the commit's receipt, then reveals it
+   * in a later block. Idempotent: a retry finds the saved commit and only does what is left.
+   */
   submitCheckpoint(ref: BountyRef, checkpointHash: Hex, uri: string, logger: Logger): Promise<SubmitResult>;
+  /** Reveals the commits an earlier run saved but did not reveal (a crash in between); run at start-up. */
+  recoverCommits(logger: Logger): Promise<RecoveredCommit[]>;
 }
 
 export interface ChainOptions {
@@ -180,12 +204,15 @@ export interface ChainOptions {
   timeoutMs?: number;
   /** How long to wait for a receipt (default 3 min). */
   receiptTimeoutMs?: number;
+  /** Where the commitments' salts are kept until their reveal is mined (see commits.ts). */
+  commitsDir: string;
 }
 
 const ANVIL_CHAIN_ID = 31337;
 
 export function createChain(options: ChainOptions): ChainOps {
   const account = privateKeyToAccount(options.privateKey);
+  const store = new CommitStore(options.commitsDir);
   const timeout = options.timeoutMs ?? 15_000;
   const transport: Transport = options.rpcUrl.startsWith("ws")
     ? webSocket(options.rpcUrl, { timeout })
@@ -251,9 +278,16 @@ export function createChain(options: ChainOptions): ChainOps {
     call: { address: Address; abi: Abi; functionName: string; args: readonly unknown[] },
     logger: Logger,
     bindings: Record<string, unknown>,
+    blockTag: "latest" | "pending" = "latest",
   ) => {
-    const { request } = await c.publicClient.simulateContract({ ...call, account });
-    const hash = await c.wallet.writeContract(request as Parameters<typeof c.wallet.writeContract>[0]);
+    const { request } = await c.publicClient.simulateContract({ ...call, account, blockTag });
+    // Estimated on the same block as the simulation (a reveal reverts on its commit's block).
+    const gas = await c.publicClient.estimateContractGas({ ...call, account, blockTag } as Parameters<
+      typeof c.publicClient.estimateContractGas
+    >[0]);
+    const hash = await c.wallet.writeContract({ ...request, gas } as Parameters<
+      typeof c.wallet.writeContract
+    >[0]);
     logger.info({ event: `chain.${action}.sent`, txHash: hash, ...bindings }, `${action} transaction sent`);
     const receipt = await c.publicClient.waitForTransactionReceipt({
       hash,
@@ -371,51 +405,205 @@ export function createChain(options: ChainOptions): ChainOps {
     submitCheckpoint(ref, checkpointHash, uri, logger) {
       return wrap("submitCheckpoint", async () => {
         const c = await onChain(ref);
-        const board = { address: ref.board, abi: boardAbi } as const;
-        const existingId = await c.publicClient.readContract({
-          ...board,
-          functionName: "submissionOf",
-          args: [ref.bountyId, checkpointHash],
-        });
-        if (existingId !== 0n) {
-          const submission = await c.publicClient.readContract({
-            ...board,
-            functionName: "getSubmission",
-            args: [existingId],
-          });
-          if (getAddress(submission.trainer) !== account.address) {
+        const key = {
+          chainId: ref.chainId,
+          board: ref.board,
+          bountyId: ref.bountyId.toString(),
+          trainer: account.address,
+          checkpointHash,
+        };
+        let record = await store.find(key);
+        // Someone else's reveal of this checkpoint: ours would be its copy unless our commit came first.
+        const holder = await holderOf(c, ref, checkpointHash);
+        if (holder) {
+          if (holder.trainer === account.address) {
+            logger.info(
+              { event: "chain.submit.exists", submissionId: holder.id.toString(), checkpointHash },
+              "checkpoint already revealed by this trainer",
+            );
+            if (record) await store.remove(record);
+            return { submissionId: holder.id, alreadySubmitted: true };
+          }
+          const ours = record?.submissionId ? BigInt(record.submissionId) : undefined;
+          if (ours === undefined || ours > holder.id) {
             throw new LeaseFailure(
-              `checkpoint ${checkpointHash} was already submitted to bounty ${ref.bountyId} by ${submission.trainer} (submission ${existingId})`,
+              `checkpoint ${checkpointHash} was already revealed to bounty ${ref.bountyId} by ${holder.trainer} (submission ${holder.id}) after an earlier commit`,
               true,
             );
           }
-          logger.info(
-            { event: "chain.submit.exists", submissionId: existingId.toString(), checkpointHash },
-            "checkpoint already submitted by this trainer",
-          );
-          return { submissionId: existingId, alreadySubmitted: true };
         }
-        return serially(async () => {
-          const { hash, receipt } = await send(
-            c,
-            "submitCheckpoint",
-            { ...board, functionName: "submitCheckpoint", args: [ref.bountyId, checkpointHash, uri] },
-            logger,
-            { checkpointHash },
-          );
-          const [event] = parseEventLogs({
-            abi: bountyBoardAbi,
-            eventName: "CheckpointSubmitted",
-            logs: receipt.logs,
-          });
-          if (!event)
-            throw new LeaseFailure(
-              `submitCheckpoint transaction ${hash} emitted no CheckpointSubmitted`,
-              true,
-            );
-          return { submissionId: event.args.submissionId, txHash: hash, alreadySubmitted: false };
-        });
+        if (!record) {
+          const salt = newSalt();
+          record = {
+            ...key,
+            uri,
+            salt,
+            commitment: checkpointCommitment(checkpointHash, account.address, salt),
+            createdAt: new Date().toISOString(),
+          };
+          // Durable before the commit is sent: a crash after it can still reveal.
+          await store.save(record);
+        }
+        return commitAndReveal(c, ref, record, logger);
       });
     },
+
+    async recoverCommits(logger) {
+      const results: RecoveredCommit[] = [];
+      for (const record of await store.list()) {
+        if (getAddress(record.trainer) !== account.address) continue;
+        const ref = {
+          chainId: record.chainId,
+          bountyId: BigInt(record.bountyId),
+          board: getAddress(record.board),
+        };
+        const log = logger.child({ bountyId: record.bountyId, checkpointHash: record.checkpointHash });
+        try {
+          const c = await connect();
+          if (c.chainId !== ref.chainId) continue; // another chain's commit: left for an agent on that chain
+          const code = await c.publicClient.getCode({ address: ref.board });
+          if (!code || code === "0x") {
+            // The board is gone (a dev chain was reset): nothing can reveal this commit any more.
+            log.warn(
+              { event: "chain.recover.no-board", board: ref.board },
+              "dropping a commit to a board that is gone",
+            );
+            await store.remove(record);
+            continue;
+          }
+          const result = await wrap("revealCheckpoint", () => commitAndReveal(c, ref, record, log));
+          log.info(
+            {
+              event: "chain.recover.revealed",
+              submissionId: result.submissionId.toString(),
+              txHash: result.revealTx,
+            },
+            "revealed a commit left by an earlier run",
+          );
+          results.push({ record, result });
+        } catch (error) {
+          const failure =
+            error instanceof LeaseFailure
+              ? error
+              : new LeaseFailure(describeChainError(error, "reveal").reason, true);
+          log.warn(
+            { event: "chain.recover.failed", err: failure.message, retryable: failure.retryable },
+            "could not reveal a commit left by an earlier run",
+          );
+          // Final errors (the bounty closed) end the record; the rest are tried again at the next start.
+          if (!failure.retryable) await store.remove(record);
+          results.push({ record, error: failure.message });
+        }
+      }
+      return results;
+    },
   };
+
+  /** The submission holding `checkpointHash` on the bounty (the earliest commit that revealed it), if any. */
+  async function holderOf(c: Clients, ref: BountyRef, checkpointHash: Hex) {
+    const board = { address: ref.board, abi: boardAbi } as const;
+    const id = await c.publicClient.readContract({
+      ...board,
+      functionName: "submissionOf",
+      args: [ref.bountyId, checkpointHash],
+    });
+    if (id === 0n) return undefined;
+    const sub = await c.publicClient.readContract({ ...board, functionName: "getSubmission", args: [id] });
+    return { id, trainer: getAddress(sub.trainer) };
+  }
+
+  /**
+   * Commits `record` (unless its commit is already on-chain), waits for the receipt, then reveals it in a later
+   * block (unless already revealed), and forgets the record once the reveal is mined. A reveal period that is
+   * over, a bounty no longer Funded, or an earlier commit of another trainer revealing the same checkpoint end
+   * the record for good (a `LeaseFailure` that is not retryable for the first two).
+   */
+  async function commitAndReveal(
+    c: Clients,
+    ref: BountyRef,
+    record: CommitRecord,
+    logger: Logger,
+  ): Promise<SubmitResult> {
+    const board = { address: ref.board, abi: boardAbi } as const;
+    const bindings = { checkpointHash: record.checkpointHash };
+    return serially(async () => {
+      const committed = () =>
+        c.publicClient.readContract({
+          ...board,
+          functionName: "submissionOfCommitment",
+          args: [ref.bountyId, record.commitment],
+        });
+      let [submissionId, committedAt] = await committed();
+      let commitTx: Hex | undefined;
+      if (submissionId === 0n) {
+        const { hash, receipt } = await send(
+          c,
+          "commitCheckpoint",
+          { ...board, functionName: "commitCheckpoint", args: [ref.bountyId, record.commitment] },
+          logger,
+          bindings,
+        );
+        const [event] = parseEventLogs({
+          abi: bountyBoardAbi,
+          eventName: "CheckpointCommitted",
+          logs: receipt.logs,
+        });
+        if (!event)
+          throw new LeaseFailure(`commitCheckpoint transaction ${hash} emitted no CheckpointCommitted`, true);
+        submissionId = event.args.submissionId;
+        [, committedAt] = await committed();
+        commitTx = hash;
+        await store.save({ ...record, submissionId: submissionId.toString(), commitTx: hash });
+      }
+      const sub = await c.publicClient.readContract({
+        ...board,
+        functionName: "getSubmission",
+        args: [submissionId],
+      });
+      if (sub.revealedAt !== 0) {
+        await store.remove(record);
+        return { submissionId, alreadySubmitted: commitTx === undefined, ...(commitTx && { commitTx }) };
+      }
+      const [bounty, block] = await Promise.all([
+        c.publicClient.readContract({ ...board, functionName: "getBounty", args: [ref.bountyId] }),
+        c.publicClient.getBlock({ blockTag: "latest" }),
+      ]);
+      const deadline = committedAt + BigInt(bounty.revealPeriod);
+      if (block.timestamp >= deadline) {
+        await store.remove(record);
+        throw new LeaseFailure(
+          `the reveal period of submission ${submissionId} ended at ${deadline}: the commit can no longer be revealed`,
+          true,
+        );
+      }
+      const holder = await holderOf(c, ref, record.checkpointHash);
+      if (holder && holder.id < submissionId && holder.trainer !== account.address) {
+        // Revealing would make this submission a copy of an earlier commit: leave it unrevealed.
+        await store.remove(record);
+        throw new LeaseFailure(
+          `checkpoint ${record.checkpointHash} was revealed by ${holder.trainer} under the earlier submission ${holder.id}; submission ${submissionId} stays unrevealed`,
+          true,
+        );
+      }
+      // The reveal must land in a later block than the commit: simulate and estimate it on the pending block.
+      const call = {
+        ...board,
+        functionName: "revealCheckpoint",
+        args: [ref.bountyId, record.checkpointHash, record.uri, record.salt],
+      } as const;
+      const { hash: revealTx } = await send(
+        c,
+        "revealCheckpoint",
+        call,
+        logger,
+        {
+          ...bindings,
+          submissionId: submissionId.toString(),
+        },
+        "pending",
+      );
+      await store.remove(record);
+      return { submissionId, alreadySubmitted: false, revealTx, ...(commitTx && { commitTx }) };
+    });
+  }
 }

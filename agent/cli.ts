@@ -61,10 +61,15 @@ async function main(): Promise<number> {
     trainer = createReferenceTrainer();
   }
   const client = createPoolClient({ apiUrl: config.apiUrl, token: config.token });
-  const chain = createChain({ rpcUrl: config.rpcUrl, privateKey: config.trainerKey });
+  const stateDir = config.stateDir ?? path.join(os.homedir(), ".crowdtrain-agent");
+  const chain = createChain({
+    rpcUrl: config.rpcUrl,
+    privateKey: config.trainerKey,
+    commitsDir: path.join(stateDir, "commits"),
+  });
   // Only the RPC host: hosted RPC URLs often carry an API key in their path or query.
   const rpcHost = new URL(config.rpcUrl).host;
-  logger.info({ event: "agent.config", apiUrl: config.apiUrl, rpcHost, workDir }, "configuration");
+  logger.info({ event: "agent.config", apiUrl: config.apiUrl, rpcHost, workDir, stateDir }, "configuration");
 
   const result = await runAgent(
     {

@@ -20,6 +20,8 @@ export interface AgentConfig {
   command?: string;
   /** Undefined: a fresh temp dir. */
   workDir?: string;
+  /** Undefined: ~/.crowdtrain-agent. Holds the salts of commits not yet revealed: keep it across restarts. */
+  stateDir?: string;
   concurrency: number;
   once: boolean;
   seed?: number;
@@ -35,6 +37,7 @@ const OPTIONS = {
   trainer: { flag: "trainer", env: "POOL_TRAINER", type: "string" },
   command: { flag: "command", env: "POOL_TRAINER_COMMAND", type: "string" },
   workDir: { flag: "work-dir", env: "POOL_WORK_DIR", type: "string" },
+  stateDir: { flag: "state-dir", env: "POOL_STATE_DIR", type: "string" },
   concurrency: { flag: "concurrency", env: "POOL_CONCURRENCY", type: "string" },
   once: { flag: "once", env: "POOL_ONCE", type: "boolean" },
   seed: { flag: "seed", env: "POOL_SEED", type: "string" },
@@ -45,7 +48,7 @@ export const USAGE = `Usage: npm run pool-agent -- [options]     (or: crowdtrain
 
 Runs a Crowdtrain pool agent: leases training jobs for this pool, claims each
 bounty on-chain from the trainer's key, trains, uploads the ONNX checkpoint,
-submits it on-chain and reports back. Every option can also be given by the
+commits to it on-chain, reveals it in a later block and reports back. Every option can also be given by the
 environment variable in brackets; a flag wins over its variable.
 
   --api-url <url>        platform URL [POOL_API_URL] (default http://127.0.0.1:3000)
@@ -57,6 +60,8 @@ environment variable in brackets; a flag wins over its variable.
                          [POOL_TRAINER_COMMAND] (required with --trainer command);
                          placeholders {spec} {out} {workdir} {bounty}; no shell
   --work-dir <dir>       where per-lease work dirs go [POOL_WORK_DIR] (default: a new temp dir)
+  --state-dir <dir>      durable state: the salts of checkpoint commits until their reveal is mined, so
+                         a restart still reveals them [POOL_STATE_DIR] (default ~/.crowdtrain-agent)
   --concurrency <n>      leases run in parallel, 1-64 [POOL_CONCURRENCY] (default 1)
   --once                 exit after one lease: 0 if it completed, 1 if not [POOL_ONCE=1]
   --seed <n>             seed passed to the trainer [POOL_SEED]
@@ -120,6 +125,7 @@ const configSchema = z.object({
   trainer: z.enum(TRAINER_KINDS, { error: `must be ${TRAINER_KINDS.join(" or ")}` }).default("reference"),
   command: z.string().optional(),
   workDir: z.string().trim().min(1, "cannot be empty").optional(),
+  stateDir: z.string().trim().min(1, "cannot be empty").optional(),
   concurrency: wholeNumber(1, 64).default(1),
   once: flagSchema.default(false),
   seed: wholeNumber(0, 2 ** 32 - 1).optional(),

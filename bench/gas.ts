@@ -33,18 +33,28 @@ import type { HDAccount } from "viem/accounts";
 import { anvil as anvilChain } from "viem/chains";
 import { bountyBoardAbi, testTokenAbi } from "../contracts/abi.js";
 import { boardAddress } from "../lib/board.server.js";
+import { checkpointCommitment, createBountyArgs } from "../lib/board-client.server.js";
 import { anvilAccount, DEV_TOKEN, deployContracts } from "../lib/deploy.server.js";
 import { permitTypedData } from "../lib/permit.js";
+import { evalSetCommitment } from "../ml/evalset.js";
 import { freePort } from "../scripts/lib/processes.js";
 import { startAnvil } from "../scripts/lib/services.js";
 
-const TARGETS = { fundFirst: 100_000, fundRepeat: 80_000, refund: 60_000 } as const;
+/** Issue 18's targets; commit + reveal against v1's submitCheckpoint (173,650) + 30,000. */
+const V1_SUBMIT_CHECKPOINT = 173_650;
+const TARGETS = {
+  fundFirst: 80_000,
+  fundRepeat: 62_000,
+  refund: 48_000,
+  commitAndReveal: V1_SUBMIT_CHECKPOINT + 30_000,
+} as const;
 const NEW_SLOT = 22_100;
 const usd = (amount: string) => parseUnits(amount, DEV_TOKEN.decimals);
 
 const dao = anvilAccount(1);
 const evaluator = anvilAccount(2);
-const [backer1, backer2, backer3, trainer, spender] = [3, 4, 5, 6, 7].map(anvilAccount) as [
+const [backer1, backer2, backer3, trainer, spender, trainer2] = [3, 4, 5, 6, 7, 8].map(anvilAccount) as [
+  HDAccount,
   HDAccount,
   HDAccount,
   HDAccount,
@@ -78,27 +88,32 @@ try {
       args: [spenderAddress, maxUint256],
     });
 
-  for (const account of [backer1, backer2, trainer]) await gas(await approve(account, board));
+  for (const account of [backer1, backer2, trainer, trainer2]) await gas(await approve(account, board));
 
+  const evalSet = { sha256: keccak256(stringToHex("eval set")), salt: keccak256(stringToHex("salt")) };
   async function createBounty(): Promise<bigint> {
     const now = (await publicClient.getBlock()).timestamp;
-    const params = {
-      token,
-      goal: usd("1000"),
-      fundingDeadline: now + 7n * 86_400n,
-      deliveryDeadline: now + 30n * 86_400n,
-      specHash: keccak256(stringToHex("spec")),
-      evalSetCommitment: keccak256(stringToHex("eval set + salt")),
-      metricId: stringToHex("accuracy", { size: 32 }),
-      targetScore: 800_000_000_000_000_000n,
-      direction: 0,
-      bond: usd("10"),
-      challengeWindow: 86_400,
-    } as const;
     const hash = await wallet(dao).writeContract({
       ...boardCall(dao),
       functionName: "createBounty",
-      args: [params],
+      args: createBountyArgs({
+        token,
+        goal: usd("1000"),
+        fundingDeadline: now + 7n * 86_400n,
+        deliveryDeadline: now + 30n * 86_400n,
+        specHash: keccak256(stringToHex("spec")),
+        evalSetCommitment: evalSetCommitment(evalSet.sha256, evalSet.salt),
+        metricId: stringToHex("accuracy", { size: 32 }),
+        targetScore: 800_000_000n,
+        direction: 0,
+        bond: usd("10"),
+        arbiter: dao.address,
+        disputeBond: usd("5"),
+        challengeWindow: 86_400,
+        revealPeriod: 86_400,
+        evaluationPeriod: 86_400,
+        verificationPeriod: 2 * 86_400,
+      }),
     });
     const used = await gas(hash);
     figures.createBounty ??= used;
@@ -153,45 +168,75 @@ try {
     }),
   );
 
-  figures.claim = await gas(
-    await wallet(trainer).writeContract({ ...boardCall(trainer), functionName: "claim", args: [id] }),
-  );
-  figures.submitCheckpoint = await gas(
-    await wallet(trainer).writeContract({
-      ...boardCall(trainer),
-      functionName: "submitCheckpoint",
-      args: [id, keccak256(stringToHex("checkpoint")), "crowdtrain://artifacts/sha256/ab12"],
-    }),
-  );
-  figures.publishEvaluation = await gas(
-    await wallet(evaluator).writeContract({
-      ...boardCall(evaluator),
-      functionName: "publishEvaluation",
-      args: [1n, 900_000_000_000_000_000n, keccak256(stringToHex("report"))],
-    }),
-  );
+  const send = async (account: HDAccount, functionName: string, args: readonly unknown[]) =>
+    gas(
+      await wallet(account).writeContract({
+        ...boardCall(account),
+        functionName: functionName as never,
+        args: args as never,
+      }),
+    );
+  const latestSubmission = async () =>
+    (await publicClient.readContract({ address: board, abi: bountyBoardAbi, functionName: "counts" }))[1];
+
+  figures.claim = await send(trainer, "claim", [id]);
+  const checkpoint = keccak256(stringToHex("checkpoint"));
+  const salt = keccak256(stringToHex("trainer's salt"));
+  figures.commitCheckpoint = await send(trainer, "commitCheckpoint", [
+    id,
+    checkpointCommitment(checkpoint, trainer.address, salt),
+  ]);
+  const first = await latestSubmission();
+  figures.revealCheckpoint = await send(trainer, "revealCheckpoint", [
+    id,
+    checkpoint,
+    "crowdtrain://artifacts/sha256/ab12",
+    salt,
+  ]);
+  figures.commitAndReveal = figures.commitCheckpoint + figures.revealCheckpoint;
+  figures.publishEvaluation = await send(evaluator, "publishEvaluation", [
+    first,
+    900_000_000n,
+    keccak256(stringToHex("report")),
+  ]);
+  // A second trainer's copy, found by the evaluator.
+  await send(trainer2, "claim", [id]);
+  const copy = keccak256(stringToHex("a near copy"));
+  await send(trainer2, "commitCheckpoint", [id, checkpointCommitment(copy, trainer2.address, salt)]);
+  const second = await latestSubmission();
+  await send(trainer2, "revealCheckpoint", [id, copy, "crowdtrain://artifacts/sha256/cd34", salt]);
+  figures.disqualifySubmission = await send(evaluator, "disqualifySubmission", [
+    second,
+    keccak256(stringToHex("copy report")),
+    first,
+  ]);
+  // A dispute of the score, rejected by the arbiter: its bond goes to the trainer.
+  figures.dispute = await send(backer1, "dispute", [first, keccak256(stringToHex("my verify output"))]);
+  figures.resolveDispute = await send(dao, "resolveDispute", [
+    1n,
+    false,
+    false,
+    0n,
+    keccak256(stringToHex("arbiter's report")),
+  ]);
+  figures.withdrawDisputeBond = await send(trainer, "withdrawDisputeBond", [1n, trainer.address]);
   await testClient.increaseTime({ seconds: 86_400 });
   await testClient.mine({ blocks: 1 });
-  figures.finalize = await gas(
-    await wallet(trainer).writeContract({ ...boardCall(trainer), functionName: "finalize", args: [id] }),
-  );
-  figures.withdrawPayout = await gas(
-    await wallet(trainer).writeContract({
-      ...boardCall(trainer),
-      functionName: "withdrawPayout",
-      args: [id],
-    }),
-  );
-  figures.depositRevenue = await gas(
-    await wallet(trainer).writeContract({
-      ...boardCall(trainer),
-      functionName: "depositRevenue",
-      args: [id, usd("50")],
-    }),
-  );
-  figures.claimRevenue = await gas(
-    await wallet(backer1).writeContract({ ...boardCall(backer1), functionName: "claimRevenue", args: [id] }),
-  );
+  figures.finalize = await send(trainer, "finalize", [id]);
+  figures.revealEvalSet = await send(dao, "revealEvalSet", [
+    id,
+    evalSet.sha256,
+    evalSet.salt,
+    "crowdtrain://e",
+  ]);
+  await testClient.increaseTime({ seconds: 2 * 86_400 });
+  await testClient.mine({ blocks: 1 });
+  figures.unlockPayout = await send(trainer, "unlockPayout", [id]);
+  figures.withdrawPayout = await send(trainer, "withdrawPayout", [id, trainer.address]);
+  figures.withdrawBond = await send(trainer, "withdrawBond", [id, trainer.address]);
+  figures.forfeitBond = await send(backer1, "forfeitBond", [id, trainer2.address]);
+  figures.depositRevenue = await send(trainer, "depositRevenue", [id, usd("50")]);
+  figures.claimRevenue = await send(backer1, "claimRevenue", [id, backer1.address]);
 
   // Failed path: refunds.
   const failed = await createBounty();
@@ -203,7 +248,11 @@ try {
     await wallet(backer1).writeContract({ ...boardCall(backer1), functionName: "finalize", args: [failed] }),
   );
   figures.refund = await gas(
-    await wallet(backer1).writeContract({ ...boardCall(backer1), functionName: "refund", args: [failed] }),
+    await wallet(backer1).writeContract({
+      ...boardCall(backer1),
+      functionName: "refund",
+      args: [failed, backer1.address],
+    }),
   );
 
   // The floor: the token's own transferFrom, as a standalone transaction under the same conditions
@@ -228,10 +277,24 @@ try {
     ["fund: repeat contribution", figures.fundRepeat ?? 0, `target ≤ ${TARGETS.fundRepeat}`],
     ["fundWithPermit (first contribution)", figures.fundWithPermit ?? 0, ""],
     ["claim (bond posted)", figures.claim ?? 0, ""],
-    ["submitCheckpoint", figures.submitCheckpoint ?? 0, ""],
+    ["commitCheckpoint", figures.commitCheckpoint ?? 0, ""],
+    ["revealCheckpoint", figures.revealCheckpoint ?? 0, ""],
+    [
+      "commitCheckpoint + revealCheckpoint",
+      figures.commitAndReveal ?? 0,
+      `target ≤ ${TARGETS.commitAndReveal} (v1 submitCheckpoint ${V1_SUBMIT_CHECKPOINT} + 30000)`,
+    ],
     ["publishEvaluation (new best)", figures.publishEvaluation ?? 0, ""],
-    ["finalize (fulfilled)", figures.finalize ?? 0, ""],
+    ["disqualifySubmission (a copy)", figures.disqualifySubmission ?? 0, ""],
+    ["dispute (bond posted)", figures.dispute ?? 0, ""],
+    ["resolveDispute (rejected)", figures.resolveDispute ?? 0, ""],
+    ["withdrawDisputeBond", figures.withdrawDisputeBond ?? 0, ""],
+    ["finalize (to Verifying)", figures.finalize ?? 0, ""],
+    ["revealEvalSet", figures.revealEvalSet ?? 0, ""],
+    ["unlockPayout", figures.unlockPayout ?? 0, ""],
     ["withdrawPayout", figures.withdrawPayout ?? 0, ""],
+    ["withdrawBond", figures.withdrawBond ?? 0, ""],
+    ["forfeitBond (to the backers)", figures.forfeitBond ?? 0, ""],
     ["refund", figures.refund ?? 0, `target ≤ ${TARGETS.refund}`],
     ["depositRevenue", figures.depositRevenue ?? 0, ""],
     ["claimRevenue", figures.claimRevenue ?? 0, ""],
@@ -258,7 +321,8 @@ try {
       targets_met:
         (figures.fundFirst ?? Infinity) <= TARGETS.fundFirst &&
         (figures.fundRepeat ?? Infinity) <= TARGETS.fundRepeat &&
-        (figures.refund ?? Infinity) <= TARGETS.refund,
+        (figures.refund ?? Infinity) <= TARGETS.refund &&
+        (figures.commitAndReveal ?? Infinity) <= TARGETS.commitAndReveal,
     })}\n`,
   );
 } finally {

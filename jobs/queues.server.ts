@@ -15,7 +15,7 @@ export const QUEUE = {
   dispatch: "dispatch",
   /** A checkpoint was submitted: score it (the evaluator). */
   evaluate: "evaluate",
-  /** A bounty was finalized: tell its DAO, backers and trainers (in-app notifications). */
+  /** A bounty was finalized, its payout unlocked, or a verdict disputed: tell those concerned (in-app notifications). */
   notify: "notify",
   /** Repeating (a job scheduler): finalize the bounties that are due (jobs/keeper/). */
   keeper: "keeper",
@@ -28,6 +28,7 @@ export const JOB = {
   dispatchBounty: "dispatch-bounty",
   evaluateSubmission: "evaluate-submission",
   bountyFinalized: "bounty-finalized",
+  disputeOpened: "dispute-opened",
   finalizeDue: "finalize-due",
 } as const;
 
@@ -44,13 +45,20 @@ export function syncDeploymentJobId(deployment: Deployment) {
 }
 
 /**
- * `bounty-finalized` on the notify queue: the indexer's BountyFinalized effect (jobs/indexer/decode.ts),
- * with the status's name. Cancelled comes from a BountyCancelled producer, should one be added.
+ * `bounty-finalized` on the notify queue, with the status the bounty moved to (jobs/indexer/decode.ts):
+ * Verifying or Failed (BountyFinalized), Fulfilled (PayoutUnlocked), Cancelled (BountyCancelled).
  */
 export const bountyFinalizedPayload = z.object({
   chainId: z.number().int().positive(),
   bountyId: z.string().regex(/^\d+$/, "must be a decimal bounty id"),
-  status: z.enum(["Fulfilled", "Failed", "Cancelled"]),
+  status: z.enum(["Verifying", "Fulfilled", "Failed", "Cancelled"]),
+});
+
+/** `dispute-opened` on the notify queue: the indexer's DisputeOpened effect. */
+export const disputeOpenedPayload = z.object({
+  chainId: z.number().int().positive(),
+  bountyId: z.string().regex(/^\d+$/, "must be a decimal bounty id"),
+  disputeId: z.string().regex(/^\d+$/, "must be a decimal dispute id"),
 });
 
 export type BountyFinalizedPayload = z.infer<typeof bountyFinalizedPayload>;

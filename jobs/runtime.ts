@@ -13,7 +13,7 @@ import type { Evaluator } from "./evaluate/evaluator.server.js";
 import type { Keeper } from "./keeper/keeper.server.js";
 import { dispatchBounty } from "./processors/dispatch-bounty.js";
 import { evaluateSubmission } from "./processors/evaluate-submission.js";
-import { notifyBountyFinalized } from "./processors/notify-bounty-finalized.js";
+import { notifyBountyFinalized, notifyDisputeOpened } from "./processors/notify-bounty-finalized.js";
 import { syncDeployment } from "./processors/sync-deployment.js";
 import { JOB, QUEUE, type QueueName } from "./queues.server.js";
 
@@ -57,6 +57,7 @@ function processors(deps: WorkerDeps): Partial<Record<QueueName, Processor>> {
     }),
     [QUEUE.notify]: async (job: Job) => {
       if (job.name === JOB.bountyFinalized) return notifyBountyFinalized(job.data, deps);
+      if (job.name === JOB.disputeOpened) return notifyDisputeOpened(job.data, deps);
       throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.notify}`);
     },
     ...(deps.keeper && {

@@ -2,17 +2,23 @@
  * Content-addressed artifact store on local disk: a file is named by the
  * sha256 of its bytes, so the same checkpoint uploaded twice is stored once and
  * a name always means the same bytes. Two areas:
- * - `public/`: checkpoints and evaluation reports, served at /artifacts/<sha256>;
+ * - `public/`: checkpoints and evaluation reports, served at /artifacts/<sha256>. A checkpoint a pool uploaded
+ *   (`owners/` records which pools did) is gated: served to everyone only once a submission revealed its hash
+ *   on-chain (`isCheckpointRevealed`), before that only to the pools that uploaded it; the evaluator reads the
+ *   store directly. So nobody can copy a checkpoint between its upload and its reveal (ADR 016).
  * - `private/`: eval sets, never served (only their commitment is public until reveal).
  * A deployment that outgrows one machine swaps this for an S3-compatible store
  * behind the same three calls (put, has, read).
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { eq } from "drizzle-orm";
+import type { Database } from "../db/client.server.js";
+import { submissions } from "../db/schema/index.js";
 
 export type ArtifactArea = "public" | "private";
 
@@ -48,6 +54,40 @@ export class ArtifactStore {
     } catch {
       return undefined;
     }
+  }
+
+  /** Records that `poolId` uploaded checkpoint `sha256` (it may read it back before the reveal). */
+  async addOwner(sha256: string, poolId: string): Promise<void> {
+    const file = this.ownerPath(sha256, poolId);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, "");
+  }
+
+  /** Whether any pool uploaded `sha256`: a checkpoint, gated until its reveal. */
+  async hasOwners(sha256: string): Promise<boolean> {
+    if (!isSha256(sha256)) return false;
+    try {
+      await stat(path.join(this.dir, "owners", sha256.slice(0, 2), sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether `poolId` uploaded checkpoint `sha256`. */
+  async isOwner(sha256: string, poolId: string): Promise<boolean> {
+    try {
+      await stat(this.ownerPath(sha256, poolId));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private ownerPath(sha256: string, poolId: string): string {
+    if (!isSha256(sha256)) throw new Error(`not a sha256: ${sha256}`);
+    // Pool ids are the platform's own; hex-encoded so no id can name another path.
+    return path.join(this.dir, "owners", sha256.slice(0, 2), sha256, Buffer.from(poolId).toString("hex"));
   }
 
   read(area: ArtifactArea, sha256: string): Readable {
@@ -102,4 +142,18 @@ export class ArtifactStore {
       throw error;
     }
   }
+}
+
+/**
+ * Whether a checkpoint's reveal is on-chain: the index holds a submission that revealed this hash (on any
+ * chain; the hash is the bytes'). Until then the checkpoint is not served publicly.
+ */
+export async function isCheckpointRevealed(db: Database, sha256: string): Promise<boolean> {
+  if (!isSha256(sha256)) return false;
+  const [row] = await db
+    .select({ submissionId: submissions.submissionId })
+    .from(submissions)
+    .where(eq(submissions.checkpointHash, `0x${sha256}`))
+    .limit(1);
+  return row !== undefined;
 }

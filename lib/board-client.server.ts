@@ -12,9 +12,11 @@ import {
   defineChain,
   getAddress,
   type Hash,
+  type Hex,
   http,
   type LocalAccount,
   maxUint256,
+  parseEventLogs,
   parseSignature,
   parseUnits,
   type TransactionReceipt,
@@ -24,8 +26,58 @@ import {
 import { bountyBoardAbi, testTokenAbi } from "../contracts/abi.js";
 import { boardAddress } from "./board.server.js";
 import type { Deployment } from "./chain.server.js";
+import { checkpointCommitment, randomSalt } from "./commitment.js";
 import { ANVIL_CHAIN_ID, DEV_TOKEN } from "./deploy.server.js";
 import { permitTypedData } from "./permit.js";
+
+export { checkpointCommitment, randomSalt };
+
+/** `BountyBoard.CreateBountyParams`. */
+export interface CreateBountyParams {
+  token: Address;
+  goal: bigint;
+  fundingDeadline: bigint;
+  deliveryDeadline: bigint;
+  specHash: Hex;
+  evalSetCommitment: Hex;
+  metricId: Hex;
+  targetScore: bigint;
+  direction: number;
+  bond: bigint;
+  challengeWindow: number;
+  arbiter: Address;
+  disputeBond: bigint;
+  revealPeriod: number;
+  evaluationPeriod: number;
+  verificationPeriod: number;
+  allowOverfunding: boolean;
+}
+
+/** The periods the demo and the tests give a bounty unless they say otherwise: an hour each. */
+export const DEV_BOUNTY_PERIODS = {
+  challengeWindow: 3_600,
+  revealPeriod: 3_600,
+  evaluationPeriod: 3_600,
+  verificationPeriod: 3_600,
+} as const;
+
+/**
+ * `createBounty` arguments for dev chains: `params` completed with no bond or dispute bond, an hour for each
+ * period (DEV_BOUNTY_PERIODS), no overfunding, and the board's highest fee accepted (`maxFeeBps`).
+ */
+export function createBountyArgs(
+  params: Omit<
+    CreateBountyParams,
+    keyof typeof DEV_BOUNTY_PERIODS | "bond" | "disputeBond" | "allowOverfunding"
+  > &
+    Partial<CreateBountyParams>,
+  maxFeeBps = 1_000,
+): readonly [CreateBountyParams, number] {
+  return [
+    { bond: 0n, disputeBond: 0n, allowOverfunding: false, ...DEV_BOUNTY_PERIODS, ...params },
+    maxFeeBps,
+  ];
+}
 
 /** An amount of the dev test token (ctUSD, 6 decimals) in base units: `usd(12.5)`. */
 export const usd = (amount: string | number) => parseUnits(String(amount), DEV_TOKEN.decimals);
@@ -133,6 +185,37 @@ export function boardClients(rpcUrl: string, deployment: Deployment) {
     return send(backer, "fundWithPermit", [bountyId, amount, deadline, Number(v), r, s]);
   }
 
+  /**
+   * A trainer's checkpoint on-chain, as the pool agent does it: `commitCheckpoint` with a fresh salt, its receipt,
+   * then `revealCheckpoint` in the next block. Returns the submission id (its precedence) and both hashes.
+   */
+  async function commitAndReveal(
+    trainer: LocalAccount,
+    bountyId: bigint,
+    checkpointHash: Hex,
+    uri: string,
+    salt: Hex = randomSalt(),
+  ): Promise<{ submissionId: bigint; commitTx: Hash; revealTx: Hash; salt: Hex }> {
+    const commitTx = await commit(trainer, bountyId, checkpointHash, salt);
+    const receipt = await publicClient.getTransactionReceipt({ hash: commitTx });
+    const [event] = parseEventLogs({
+      abi: bountyBoardAbi,
+      eventName: "CheckpointCommitted",
+      logs: receipt.logs,
+    });
+    if (!event) throw new Error(`commitCheckpoint ${commitTx} emitted no CheckpointCommitted`);
+    const revealTx = await send(trainer, "revealCheckpoint", [bountyId, checkpointHash, uri, salt]);
+    return { submissionId: event.args.submissionId, commitTx, revealTx, salt };
+  }
+
+  /** `commitCheckpoint` of (checkpointHash, trainer, salt), mined. */
+  function commit(trainer: LocalAccount, bountyId: bigint, checkpointHash: Hex, salt: Hex): Promise<Hash> {
+    return send(trainer, "commitCheckpoint", [
+      bountyId,
+      checkpointCommitment(checkpointHash, trainer.address, salt),
+    ]);
+  }
+
   /** How many bounties the board holds (the id of the newest one). */
   async function bountyCount(): Promise<bigint> {
     const [bounties] = await publicClient.readContract({
@@ -156,6 +239,8 @@ export function boardClients(rpcUrl: string, deployment: Deployment) {
     send,
     approveAll,
     fundWithPermit,
+    commit,
+    commitAndReveal,
     bountyCount,
   };
 }

@@ -33,7 +33,14 @@ import {
   type WalletClient,
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
-import { bountyBoardAbi, bountyBoardBytecode, testTokenAbi, testTokenBytecode } from "../contracts/abi.js";
+import {
+  bountyBoardAbi,
+  bountyBoardBytecode,
+  bountyLogicAbi,
+  bountyLogicBytecode,
+  testTokenAbi,
+  testTokenBytecode,
+} from "../contracts/abi.js";
 import { BOARD_ROLES, type BoardRole } from "./board.server.js";
 import {
   type BoardSettings,
@@ -42,6 +49,7 @@ import {
   readDeployment,
 } from "./chain.server.js";
 import { DEFAULT_PLATFORM_FEE_BPS, deploymentFile, type Env, MAX_PLATFORM_FEE_BPS } from "./env.server.js";
+import { METRIC_NAMES, METRICS, metricIdOf, onchainDirection, toOnchainScore } from "./spec.js";
 
 /** anvil's default mnemonic: its ten prefunded accounts. Never valid outside dev chains. */
 export const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
@@ -85,6 +93,85 @@ export interface DeployOptions {
   feeRecipient?: Address | undefined;
   /** Platform fee for new bounties, in basis points (0..1000). Default: 250. */
   platformFeeBps?: number | undefined;
+  /**
+   * The board's parameter bounds (`setLimits`), each field overriding the default: DEV_BOARD_LIMITS on anvil (short
+   * minimums, so the demo and the tests run in minutes), the contract's own elsewhere.
+   */
+  limits?: Partial<BoardLimits> | undefined;
+}
+
+/** `BountyBoard.Limits`, in seconds. */
+export interface BoardLimits {
+  minChallengeWindow: number;
+  minRevealPeriod: number;
+  minEvaluationPeriod: number;
+  minVerificationPeriod: number;
+  maxFundingPeriod: number;
+  maxDeliveryPeriod: number;
+  arbitrationPeriod: number;
+}
+
+const DAY = 86_400;
+
+/** The limits the BountyBoard's constructor sets (a real chain keeps them unless configured). */
+export const CONTRACT_BOARD_LIMITS: BoardLimits = {
+  minChallengeWindow: DAY,
+  minRevealPeriod: DAY,
+  minEvaluationPeriod: DAY,
+  minVerificationPeriod: 2 * DAY,
+  maxFundingPeriod: 180 * DAY,
+  maxDeliveryPeriod: 365 * DAY,
+  arbitrationPeriod: 7 * DAY,
+};
+
+/**
+ * The limits of dev chains: every minimum at the contract's floor (60 s) so the demo, the tests and a person at
+ * the browser can walk a bounty through reveal, evaluation, disputes and verification in minutes.
+ */
+export const DEV_BOARD_LIMITS: BoardLimits = {
+  minChallengeWindow: 60,
+  minRevealPeriod: 60,
+  minEvaluationPeriod: 60,
+  minVerificationPeriod: 60,
+  maxFundingPeriod: 730 * DAY,
+  maxDeliveryPeriod: 730 * DAY,
+  arbitrationPeriod: 60,
+};
+
+/** The limits to set on `chainId`: the defaults of that chain with `overrides` applied; undefined to keep the contract's. */
+export function resolveBoardLimits(
+  chainId: number,
+  overrides: Partial<BoardLimits> | undefined,
+): BoardLimits | undefined {
+  const defined = Object.fromEntries(
+    Object.entries(overrides ?? {}).filter(([, value]) => value !== undefined),
+  ) as Partial<BoardLimits>;
+  if (chainId !== ANVIL_CHAIN_ID && Object.keys(defined).length === 0) return undefined;
+  return { ...(chainId === ANVIL_CHAIN_ID ? DEV_BOARD_LIMITS : CONTRACT_BOARD_LIMITS), ...defined };
+}
+
+/**
+ * The `setMetric` arguments of every metric the platform scores with, from lib/spec.ts METRICS (the one table):
+ * the range scaled like scores (1e9), an unbounded maximum as int128's maximum.
+ */
+export function boardMetrics(): {
+  name: string;
+  metricId: Hex;
+  direction: 0 | 1;
+  min: bigint;
+  max: bigint;
+}[] {
+  const INT128_MAX = 2n ** 127n - 1n;
+  return METRIC_NAMES.map((name) => {
+    const { direction, min, max } = METRICS[name];
+    return {
+      name,
+      metricId: metricIdOf(name),
+      direction: onchainDirection(direction),
+      min: toOnchainScore(min),
+      max: Number.isFinite(max) ? toOnchainScore(max) : INT128_MAX,
+    };
+  });
 }
 
 /** The BountyBoard options of `deployContracts`, from the parsed configuration. */
@@ -221,7 +308,9 @@ export async function isLive(publicClient: PublicClient, deployment: Deployment)
 
 /** The contracts this version deploys on `chainId`; a deployment file missing one is redeployed. */
 export function requiredContracts(chainId: number): string[] {
-  return chainId === ANVIL_CHAIN_ID ? ["TestToken", "BountyBoard"] : ["BountyBoard"];
+  return chainId === ANVIL_CHAIN_ID
+    ? ["TestToken", "BountyLogic", "BountyBoard"]
+    : ["BountyLogic", "BountyBoard"];
 }
 
 /**
@@ -319,15 +408,46 @@ export async function deployContracts(options: DeployOptions): Promise<DeployRes
   // Step: the bounty board. The deployer administers it while it allowlists tokens and grants roles, then hands
   // the admin role over when another admin is configured.
   const settings = resolveBoardSettings(chain.id, deployer, options, allowedTokens);
+  // The board calls a linked library (BountyLogic, ADR 016): deploy it, then write its address into the board's
+  // bytecode with solc's own linker (a dev tool, loaded only when deploying).
+  const logicHash = await wallet.deployContract({ abi: bountyLogicAbi, bytecode: bountyLogicBytecode });
+  const logic = (await deployed("BountyLogic", logicHash)).address;
+  const { default: linker } = await import("solc/linker.js");
+  const boardBytecode = linker.linkBytecode(bountyBoardBytecode, {
+    "contracts/src/BountyLogic.sol:BountyLogic": logic,
+  }) as Hex;
   const boardHash = await wallet.deployContract({
     abi: bountyBoardAbi,
-    bytecode: bountyBoardBytecode,
+    bytecode: boardBytecode,
     args: [deployer, settings.feeRecipient, settings.feeBps],
   });
   const board = (await deployed("BountyBoard", boardHash)).address;
   log(
     `BountyBoard deployed at ${board} in ${boardHash} (fee ${settings.feeBps} bps to ${settings.feeRecipient})`,
   );
+
+  // The metrics bounties may be scored with (lib/spec.ts METRICS) and the parameter bounds.
+  for (const metric of boardMetrics()) {
+    const hash = await wallet.writeContract({
+      address: board,
+      abi: bountyBoardAbi,
+      functionName: "setMetric",
+      args: [metric.metricId, metric.direction, metric.min, metric.max],
+    });
+    await mined(`registering the metric ${metric.name}`, hash);
+  }
+  log(`BountyBoard: metrics ${METRIC_NAMES.join(", ")} registered`);
+  const limits = resolveBoardLimits(chain.id, options.limits);
+  if (limits) {
+    const hash = await wallet.writeContract({
+      address: board,
+      abi: bountyBoardAbi,
+      functionName: "setLimits",
+      args: [limits],
+    });
+    await mined("setting the board's limits", hash);
+    log(`BountyBoard: limits ${JSON.stringify(limits)}`);
+  }
 
   for (const token of settings.allowedTokens) {
     const hash = await wallet.writeContract({

@@ -418,6 +418,7 @@ async function main() {
           TRAINER_PRIVATE_KEY: demo.pool.trainerKey,
           RPC_URL: rpcUrl,
           POOL_WORK_DIR: path.join(dataDir, "pool-agent"),
+          POOL_STATE_DIR: path.join(dataDir, "pool-agent-state"),
           POOL_CONCURRENCY: String(DEMO_POOL.maxLeases),
           POOL_SEED: "1",
         },

@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The contracts TypeScript uses. Add a name here when a new one is needed off-chain. */
-export const EXPORTED_CONTRACTS = ["TestToken", "BountyBoard"] as const;
+export const EXPORTED_CONTRACTS = ["TestToken", "BountyLogic", "BountyBoard"] as const;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -31,12 +31,21 @@ export function renderAbiModule(outDir = path.join(root, "contracts/out")): stri
       "",
     );
     parts.push(`export const ${lowerFirst(name)}Bytecode = "${artifact.bytecode.object}" as const;`, "");
+    // A contract calling a linked library (BountyBoard -> BountyLogic) has placeholders in its bytecode; where
+    // they are, per library, so lib/link.ts can write the library's address in before deploying.
+    const links = artifact.bytecode.linkReferences as Record<string, Record<string, unknown>>;
+    if (Object.keys(links).length > 0) {
+      parts.push(
+        `export const ${lowerFirst(name)}LinkReferences = ${JSON.stringify(links, null, 2)} as const;`,
+        "",
+      );
+    }
   }
   return parts.join("\n");
 }
 
 export function buildContracts() {
-  execFileSync(path.join(root, "node_modules/.bin/forge"), ["build", "--quiet"], {
+  execFileSync(path.join(root, "node_modules/.bin/forge"), ["build", "--quiet", "contracts/src"], {
     cwd: root,
     stdio: "inherit",
   });

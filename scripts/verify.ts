@@ -6,7 +6,7 @@
  *                     [--checkpoint m.onnx] [--from-block B]
  *
  * 1. Reads the chain: the bounty's spec hash and eval-set commitment, and each submission's
- *    checkpoint hash, URI (from its CheckpointSubmitted event), verdict, score and report hash.
+ *    checkpoint hash and URI (from its CheckpointRevealed event), verdict, score and report hash.
  * 2. Gets the spec (`--spec`, or the platform's GET /api/specs?hash=), and checks its hash.
  * 3. Gets the revealed eval set (`--eval-set` + `--salt`, or the platform's GET /eval-sets/:commitment,
  *    served once the bounty is finalized), and recomputes the commitment.
@@ -37,7 +37,7 @@ import {
 import { fetchCheckpointBytes } from "../jobs/evaluate/fetch.js";
 import { copyReason, type EarlierScore, findCopyOf } from "../jobs/evaluate/precedence.js";
 import { Sandbox } from "../jobs/evaluate/sandbox.js";
-import { boardAddress, VERDICT } from "../lib/board.server.js";
+import { boardAddress, DUPLICATE_REPORT, VERDICT } from "../lib/board.server.js";
 import { createChainClient, readDeployment } from "../lib/chain.server.js";
 import { envOrExit, envSchema } from "../lib/env.server.js";
 import { sha256Hex } from "../lib/hash.server.js";
@@ -179,12 +179,15 @@ interface Published {
   reportHash: Hex;
 }
 
-/** Every submission of the bounty, in precedence order, with what the chain says of it. */
+/**
+ * Every revealed submission of the bounty, in precedence order (commit order: the submission id), with what the
+ * chain says of it. Commits never revealed have no checkpoint to check.
+ */
 async function submissionsOf(board: Address): Promise<Published[]> {
   const events = await chain.getContractEvents({
     address: board,
     abi: bountyBoardAbi,
-    eventName: "CheckpointSubmitted",
+    eventName: "CheckpointRevealed",
     args: { bountyId },
     fromBlock,
     toBlock: "latest",
@@ -201,7 +204,7 @@ async function submissionsOf(board: Address): Promise<Published[]> {
     out.push({
       submissionId,
       uri: event.args.uri as string,
-      checkpointHash: sub.checkpointHash,
+      checkpointHash: event.args.checkpointHash as Hex,
       verdict: VERDICT[sub.verdict] ?? String(sub.verdict),
       score: sub.score,
       reportHash: sub.reportHash,
@@ -298,6 +301,13 @@ try {
   for (const sub of wanted) {
     const id = String(sub.submissionId);
     const checkpointSha = sub.checkpointHash.slice(2).toLowerCase();
+    if (sub.reportHash.toLowerCase() === DUPLICATE_REPORT) {
+      // The board disqualified it itself: an earlier commit revealed the same checkpoint. No report to check.
+      if (onlySubmission === undefined || sub.submissionId === onlySubmission) {
+        say(`  #${id}  disqualified by the board: an earlier commit revealed the same checkpoint`);
+      }
+      continue;
+    }
     if (onlySubmission !== undefined && sub.submissionId !== onlySubmission) {
       // Checking one submission: earlier ones count for precedence as published (their own run of
       // this command checks them); their fingerprints come from their published reports.

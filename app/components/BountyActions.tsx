@@ -1,7 +1,11 @@
 /**
  * The wallet actions of a bounty page: fund (allowance, permit or approve + fund),
- * finalize when due, refund a failed bounty, withdraw the payout, claim revenue,
- * and for trainers claim the bounty and submit a checkpoint. What is offered is
+ * finalize when due, unlock the payout after the verification period, refund a
+ * failed bounty, withdraw the payout, the bond or a dispute's money, claim revenue
+ * (every withdrawal to a recipient, the connected account by default); for
+ * trainers claim the bounty, commit a checkpoint and reveal it; for anyone dispute
+ * a verdict (approving the dispute bond) or dismiss a dispute past its deadline;
+ * for the arbiter resolve disputes; for the DAO reveal the eval set. What is offered is
  * read from the chain for the connected account, so a button only shows when
  * the contract would accept it; every call is still simulated first and its
  * revert explained (see useTransaction). Browser-only behaviour, server-rendered
@@ -9,7 +13,18 @@
  */
 import { useRevalidator } from "@remix-run/react";
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { type Address, erc20Abi, type Hex, parseSignature, zeroAddress } from "viem";
+import {
+  type Address,
+  encodeAbiParameters,
+  erc20Abi,
+  type Hex,
+  isAddress,
+  keccak256,
+  parseSignature,
+  stringToHex,
+  toHex,
+  zeroAddress,
+} from "viem";
 import { useAccount, useBlock, useReadContracts, useSignTypedData } from "wagmi";
 import { formatAmount, parseAmount } from "~/lib/format";
 import { usePlatform } from "~/lib/platform";
@@ -18,6 +33,7 @@ import { boardErrorsAbi } from "~/lib/wallet-errors";
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import { BOND_STATE, BOUNTY_STATUS } from "../../lib/board-enums.js";
 import { permitTypedData } from "../../lib/permit.js";
+import { toOnchainScore } from "../../lib/spec.js";
 import { TxStatus } from "./TxStatus";
 import { ConnectorList, NetworkGuard } from "./WalletButton";
 
@@ -54,7 +70,45 @@ const PERMIT_TTL_S = 3_600n;
  * `refreshKey` changes when the page's indexed data does (the page polls while the bounty is live): the
  * chain reads are then refreshed too, so the offered actions follow the bounty's progress.
  */
-export function BountyActions({ bountyId, refreshKey }: { bountyId: string; refreshKey: string }) {
+/** What the page knows from the index that the actions need. */
+export interface BountyActionsData {
+  /** For the DAO only (signed in): what revealing the eval set takes. */
+  evalSetReveal: { sha256: string; salt: string; uri: string } | null;
+  /** Submissions with a verdict (disputable when their window is open). */
+  submissions: { submissionId: string; verdict: string }[];
+  openDisputes: { disputeId: string; submissionId: string; deadline: string }[];
+  /** Closed disputes whose money is not withdrawn: the disputer's, or the trainer's when rejected. */
+  settledDisputes: {
+    disputeId: string;
+    outcome: string;
+    disputer: string;
+    trainer: string | null;
+    amount: string;
+  }[];
+}
+
+/** A commit waiting for its reveal, kept in the browser (its salt is the trainer's secret until then). */
+interface PendingCommit {
+  checkpointHash: Hex;
+  uri: string;
+  salt: Hex;
+}
+const commitKey = (board: Address, bountyId: bigint, account: Address) =>
+  `crowdtrain:commit:${board}:${bountyId}:${account}`.toLowerCase();
+function loadCommit(key: string): PendingCommit | null {
+  try {
+    const raw = window.localStorage.getItem(key);
+    return raw ? (JSON.parse(raw) as PendingCommit) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function BountyActions({
+  bountyId,
+  refreshKey,
+  ...data
+}: { bountyId: string; refreshKey: string } & BountyActionsData) {
   const { contracts } = usePlatform();
   const { address, status } = useAccount();
   if (!contracts.board) return <p className="muted">The board's address is not known yet.</p>;
@@ -72,6 +126,7 @@ export function BountyActions({ bountyId, refreshKey }: { bountyId: string; refr
       board={contracts.board}
       account={address}
       refreshKey={refreshKey}
+      data={data}
     />
   );
 }
@@ -81,11 +136,13 @@ function ConnectedActions({
   board,
   account,
   refreshKey,
+  data,
 }: {
   bountyId: bigint;
   board: Address;
   account: Address;
   refreshKey: string;
+  data: BountyActionsData;
 }) {
   const revalidator = useRevalidator();
   const { state, run, busy } = useTransaction();
@@ -95,6 +152,17 @@ function ConnectedActions({
   const [checkpointUri, setCheckpointUri] = useState("");
   const [checkpointHash, setCheckpointHash] = useState<Hex | null>(null);
   const [checkpointError, setCheckpointError] = useState<string | null>(null);
+  // Every withdrawal names a recipient: the connected account unless another is given.
+  const [recipientText, setRecipientText] = useState("");
+  const recipient = (recipientText.trim() || account) as Address;
+  const recipientError = recipientText.trim() && !isAddress(recipientText.trim()) ? "Not an address." : null;
+  const pendingKey = commitKey(board, bountyId, account);
+  const [pending, setPending] = useState<PendingCommit | null>(null);
+  useEffect(() => setPending(loadCommit(pendingKey)), [pendingKey]);
+  const [disputeSubmission, setDisputeSubmission] = useState("");
+  const [disputeReason, setDisputeReason] = useState("");
+  const [formError, setFormError] = useState<string | null>(null);
+  const [ruling, setRuling] = useState<Record<string, { choice: string; score: string; report: string }>>({});
 
   const boardRead = { address: board, abi: bountyBoardAbi } as const;
   const chainState = useReadContracts({
@@ -106,6 +174,7 @@ function ConnectedActions({
       { ...boardRead, functionName: "getClaim", args: [bountyId, account] },
       { ...boardRead, functionName: "finalizableAt", args: [bountyId] },
       { ...boardRead, functionName: "balanceOf", args: [account, bountyId] },
+      { ...boardRead, functionName: "unlockAt", args: [bountyId] },
     ],
   });
   const bounty = chainState.data?.[0]?.result;
@@ -147,7 +216,7 @@ function ConnectedActions({
       </p>
     );
   }
-  const [, refundableR, payoutR, revenueR, claimR, finalizableR, sharesR] = chainState.data ?? [];
+  const [, refundableR, payoutR, revenueR, claimR, finalizableR, sharesR, unlockR] = chainState.data ?? [];
   const [decimalsR, symbolR, balanceR, allowanceR, domainR, nonceR] = tokenState.data ?? [];
   const decimals = decimalsR?.result ?? 18;
   const symbol = symbolR?.result ?? "tokens";
@@ -174,6 +243,17 @@ function ConnectedActions({
     (status === "Funding" && now >= bounty.fundingDeadline) ||
     (status === "Funded" && finalizableAt !== 0n && now >= finalizableAt);
   const deliveryOpen = status === "Funded" && now < bounty.deliveryDeadline;
+  const unlockAt = unlockR?.result ?? 0n;
+  const canUnlock = status === "Verifying" && unlockAt !== 0n && now >= unlockAt && bounty.openDisputes === 0;
+  const ended = status === "Fulfilled" || status === "Failed";
+  const bondBack =
+    ended && claim !== undefined && BOND_STATE[claim.bondState] === "Posted" && claim.bond > 0n;
+  const isArbiter = bounty.arbiter.toLowerCase() === account.toLowerCase();
+  const mine = (who: string | null) => who !== null && who.toLowerCase() === account.toLowerCase();
+  const myDisputeMoney = data.settledDisputes.filter((d) =>
+    d.outcome === "Rejected" ? mine(d.trainer) : mine(d.disputer),
+  );
+  const canDispute = (status === "Funded" || status === "Verifying") && data.submissions.length > 0;
 
   const after = async (ok: boolean) => {
     if (ok) {
@@ -245,6 +325,7 @@ function ConnectedActions({
   }
 
   const simple = (step: string, functionName: string, args: readonly unknown[], note: string) => async () => {
+    if (recipientError && args.includes(recipient)) return setFormError(`Recipient: ${recipientError}`);
     const ok = await run(async (tx) => {
       await tx.send(step, { ...boardRead, abi: boardErrorsAbi, functionName, args });
       return note;
@@ -268,7 +349,7 @@ function ConnectedActions({
         functionName: "claim",
         args: [bountyId],
       });
-      return "Claimed: you can now submit checkpoints until the delivery deadline.";
+      return "Claimed: you can now commit checkpoints until the delivery deadline.";
     });
     await after(ok);
   }
@@ -282,24 +363,114 @@ function ConnectedActions({
     setCheckpointHash(`0x${hex}`);
   }
 
+  /** Reveals a committed checkpoint (a later block than its commit), then forgets its salt. */
+  async function reveal(tx: Parameters<Parameters<typeof run>[0]>[0], commit: PendingCommit) {
+    await tx.send("Revealing the checkpoint", {
+      ...boardRead,
+      abi: boardErrorsAbi,
+      functionName: "revealCheckpoint",
+      args: [bountyId, commit.checkpointHash, commit.uri, commit.salt],
+    });
+    window.localStorage.removeItem(pendingKey);
+    setPending(null);
+  }
+
   async function submitCheckpoint(event: FormEvent) {
     event.preventDefault();
     if (!checkpointHash)
-      return setCheckpointError("Choose the ONNX checkpoint file: its sha256 is submitted.");
+      return setCheckpointError("Choose the ONNX checkpoint file: its sha256 is committed, then revealed.");
     if (!/^(https?|ipfs|ar):\/\/\S+$/.test(checkpointUri.trim())) {
       return setCheckpointError(
         "Give the URL evaluators download the checkpoint from (https://…, ipfs://…).",
       );
     }
     setCheckpointError(null);
+    const salt = toHex(crypto.getRandomValues(new Uint8Array(32)));
+    const commit: PendingCommit = { checkpointHash, uri: checkpointUri.trim(), salt };
+    const commitment = keccak256(
+      encodeAbiParameters(
+        [{ type: "bytes32" }, { type: "address" }, { type: "bytes32" }],
+        [checkpointHash, account, salt],
+      ),
+    );
     const ok = await run(async (tx) => {
-      await tx.send("Submitting the checkpoint", {
+      // Kept before committing: a reveal that fails later can be retried from this browser.
+      window.localStorage.setItem(pendingKey, JSON.stringify(commit));
+      setPending(commit);
+      await tx.send("Committing the checkpoint", {
         ...boardRead,
         abi: boardErrorsAbi,
-        functionName: "submitCheckpoint",
-        args: [bountyId, checkpointHash, checkpointUri.trim()],
+        functionName: "commitCheckpoint",
+        args: [bountyId, commitment],
       });
-      return "Checkpoint submitted: it will be evaluated on the private set.";
+      await reveal(tx, commit);
+      return "Checkpoint committed and revealed: it will be evaluated on the private set.";
+    });
+    await after(ok);
+  }
+
+  async function revealPending() {
+    if (!pending) return;
+    const ok = await run(async (tx) => {
+      await reveal(tx, pending);
+      return "Checkpoint revealed: it will be evaluated on the private set.";
+    });
+    await after(ok);
+  }
+
+  async function openDispute(event: FormEvent) {
+    event.preventDefault();
+    if (!disputeSubmission) return setFormError("Choose the submission whose verdict you dispute.");
+    if (!disputeReason.trim()) return setFormError("Say why (for example the output of npm run verify).");
+    setFormError(null);
+    const bond = bounty?.disputeBond ?? 0n;
+    const ok = await run(async (tx) => {
+      if (bond > allowance) {
+        await tx.send("Approving the dispute bond", {
+          address: token,
+          abi: erc20Abi,
+          functionName: "approve",
+          args: [board, bond],
+        });
+      }
+      await tx.send("Disputing", {
+        ...boardRead,
+        abi: boardErrorsAbi,
+        functionName: "dispute",
+        args: [BigInt(disputeSubmission), keccak256(stringToHex(disputeReason.trim()))],
+      });
+      return `Disputed submission #${disputeSubmission}: the arbiter rules on it.`;
+    });
+    if (ok) setDisputeReason("");
+    await after(ok);
+  }
+
+  async function resolve(disputeId: string) {
+    const r = ruling[disputeId] ?? { choice: "reject", score: "", report: "" };
+    if (!r.report.trim()) return setFormError(`Dispute #${disputeId}: give the reasons for the ruling.`);
+    let corrected = 0n;
+    if (r.choice === "correct") {
+      const value = Number(r.score);
+      if (r.score.trim() === "" || !Number.isFinite(value)) {
+        return setFormError(`Dispute #${disputeId}: give the corrected score.`);
+      }
+      corrected = toOnchainScore(value);
+    }
+    setFormError(null);
+    const ok = await run(async (tx) => {
+      await tx.send("Resolving the dispute", {
+        ...boardRead,
+        abi: boardErrorsAbi,
+        functionName: "resolveDispute",
+        args: [
+          BigInt(disputeId),
+          r.choice !== "reject",
+          r.choice === "disqualify",
+          corrected,
+          keccak256(stringToHex(r.report.trim())),
+        ],
+      });
+      return `Dispute #${disputeId} resolved.`;
     });
     await after(ok);
   }
@@ -352,7 +523,7 @@ function ConnectedActions({
           <button
             type="button"
             disabled={busy}
-            onClick={simple("Refunding", "refund", [bountyId], `Refunded ${show(refundable)}.`)}
+            onClick={simple("Refunding", "refund", [bountyId, recipient], `Refunded ${show(refundable)}.`)}
           >
             Refund {show(refundable)}
           </button>
@@ -364,7 +535,7 @@ function ConnectedActions({
             onClick={simple(
               "Withdrawing the payout",
               "withdrawPayout",
-              [bountyId],
+              [bountyId, recipient],
               `Withdrew ${show(payout)}.`,
             )}
           >
@@ -378,11 +549,90 @@ function ConnectedActions({
             onClick={simple(
               "Claiming revenue",
               "claimRevenue",
-              [bountyId],
+              [bountyId, recipient],
               `Claimed ${show(revenue)} of revenue.`,
             )}
           >
             Claim revenue {show(revenue)}
+          </button>
+        ) : null}
+        {canUnlock ? (
+          <button
+            type="button"
+            disabled={busy}
+            onClick={simple(
+              "Unlocking the payout",
+              "unlockPayout",
+              [bountyId],
+              "Payout unlocked: the bounty is fulfilled.",
+            )}
+          >
+            Unlock payout
+          </button>
+        ) : null}
+        {data.evalSetReveal && status === "Verifying" ? (
+          <button
+            type="button"
+            disabled={busy}
+            onClick={simple(
+              "Revealing the eval set",
+              "revealEvalSet",
+              [bountyId, data.evalSetReveal.sha256, data.evalSetReveal.salt, data.evalSetReveal.uri],
+              "Eval set revealed: the verification period has started.",
+            )}
+          >
+            Reveal eval set
+          </button>
+        ) : null}
+        {bondBack ? (
+          <button
+            type="button"
+            disabled={busy}
+            onClick={simple(
+              "Withdrawing the bond",
+              "withdrawBond",
+              [bountyId, recipient],
+              `Withdrew your bond of ${show(claim?.bond ?? 0n)}.`,
+            )}
+          >
+            Withdraw bond {show(claim?.bond ?? 0n)}
+          </button>
+        ) : null}
+        {myDisputeMoney.map((d) => (
+          <button
+            key={d.disputeId}
+            type="button"
+            disabled={busy}
+            onClick={simple(
+              "Withdrawing the dispute bond",
+              "withdrawDisputeBond",
+              [BigInt(d.disputeId), recipient],
+              `Withdrew ${show(BigInt(d.amount))} from dispute #${d.disputeId}.`,
+            )}
+          >
+            Withdraw {show(BigInt(d.amount))} from dispute #{d.disputeId}
+          </button>
+        ))}
+        {data.openDisputes
+          .filter((d) => now >= BigInt(d.deadline))
+          .map((d) => (
+            <button
+              key={d.disputeId}
+              type="button"
+              disabled={busy}
+              onClick={simple(
+                "Dismissing the dispute",
+                "expireDispute",
+                [BigInt(d.disputeId)],
+                `Dispute #${d.disputeId} dismissed: the verdict stands.`,
+              )}
+            >
+              Dismiss expired dispute #{d.disputeId}
+            </button>
+          ))}
+        {pending && status === "Funded" ? (
+          <button type="button" disabled={busy} onClick={revealPending}>
+            Reveal committed checkpoint {pending.checkpointHash.slice(2, 10)}…
           </button>
         ) : null}
         {deliveryOpen && !claimed ? (
@@ -415,7 +665,7 @@ function ConnectedActions({
             />
           </div>
           <button type="submit" disabled={busy}>
-            Submit checkpoint
+            Commit and reveal checkpoint
           </button>
           {checkpointError ? (
             <span role="alert" className="field-error">
@@ -423,6 +673,107 @@ function ConnectedActions({
             </span>
           ) : null}
         </form>
+      ) : null}
+      {refundable > 0n || payout > 0n || revenue > 0n || bondBack || myDisputeMoney.length > 0 ? (
+        <div className="field">
+          <label htmlFor="recipient">Send withdrawals to</label>
+          <input
+            id="recipient"
+            name="recipient"
+            autoComplete="off"
+            placeholder={account}
+            value={recipientText}
+            onChange={(e) => setRecipientText(e.target.value)}
+            aria-invalid={recipientError ? true : undefined}
+          />
+          {recipientError ? <span className="field-error">{recipientError}</span> : null}
+        </div>
+      ) : null}
+      {canDispute ? (
+        <form onSubmit={openDispute} className="inline-form" noValidate aria-label="Dispute a verdict">
+          <div className="field">
+            <label htmlFor="dispute-submission">Dispute the verdict on</label>
+            <select
+              id="dispute-submission"
+              value={disputeSubmission}
+              onChange={(e) => setDisputeSubmission(e.target.value)}
+            >
+              <option value="">choose a submission</option>
+              {data.submissions.map((sub) => (
+                <option key={sub.submissionId} value={sub.submissionId}>
+                  #{sub.submissionId} ({sub.verdict})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="dispute-reason">Why</label>
+            <input
+              id="dispute-reason"
+              value={disputeReason}
+              onChange={(e) => setDisputeReason(e.target.value)}
+              placeholder="npm run verify says…"
+            />
+          </div>
+          <button type="submit" disabled={busy}>
+            Dispute{bounty.disputeBond > 0n ? ` (bond ${show(bounty.disputeBond)})` : ""}
+          </button>
+        </form>
+      ) : null}
+      {isArbiter
+        ? data.openDisputes
+            .filter((d) => now < BigInt(d.deadline))
+            .map((d) => {
+              const r = ruling[d.disputeId] ?? { choice: "reject", score: "", report: "" };
+              const set = (patch: Partial<typeof r>) =>
+                setRuling((all) => ({ ...all, [d.disputeId]: { ...r, ...patch } }));
+              return (
+                <fieldset key={d.disputeId} className="inline-form">
+                  <legend>
+                    Rule on dispute #{d.disputeId} (submission #{d.submissionId})
+                  </legend>
+                  <div className="field">
+                    <label htmlFor={`ruling-${d.disputeId}`}>Ruling</label>
+                    <select
+                      id={`ruling-${d.disputeId}`}
+                      value={r.choice}
+                      onChange={(e) => set({ choice: e.target.value })}
+                    >
+                      <option value="reject">Reject: the verdict stands</option>
+                      <option value="disqualify">Uphold: disqualify the submission</option>
+                      <option value="correct">Uphold: correct its score</option>
+                    </select>
+                  </div>
+                  {r.choice === "correct" ? (
+                    <div className="field">
+                      <label htmlFor={`score-${d.disputeId}`}>Corrected score</label>
+                      <input
+                        id={`score-${d.disputeId}`}
+                        inputMode="decimal"
+                        value={r.score}
+                        onChange={(e) => set({ score: e.target.value })}
+                      />
+                    </div>
+                  ) : null}
+                  <div className="field">
+                    <label htmlFor={`report-${d.disputeId}`}>Reasons</label>
+                    <input
+                      id={`report-${d.disputeId}`}
+                      value={r.report}
+                      onChange={(e) => set({ report: e.target.value })}
+                    />
+                  </div>
+                  <button type="button" disabled={busy} onClick={() => void resolve(d.disputeId)}>
+                    Resolve dispute #{d.disputeId}
+                  </button>
+                </fieldset>
+              );
+            })
+        : null}
+      {formError ? (
+        <p role="alert" className="field-error">
+          {formError}
+        </p>
       ) : null}
       <TxStatus state={state} />
     </div>

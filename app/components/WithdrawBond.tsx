@@ -9,8 +9,9 @@ import { TxStatus } from "./TxStatus";
 
 /**
  * A trainer's "withdraw bond" for one claim, shown to the trainer's own connected wallet only. The
- * contract returns a bond once one of the trainer's checkpoints was scored; the simulation says so when
- * it is not yet the case. Once the bond is withdrawn the page reloads its data every second until the
+ * contract returns a bond once the bounty ended, when one of the trainer's checkpoints was scored (or
+ * left unevaluated) and none was a copy or disqualified by an upheld dispute; the simulation says so
+ * when it is not yet the case. Once the bond is withdrawn the page reloads its data every second until the
  * indexer has seen it, and the row, now "Returned", no longer shows this button.
  */
 export function WithdrawBond({ trainer, bountyId }: { trainer: string; bountyId: string }) {
@@ -28,7 +29,8 @@ export function WithdrawBond({ trainer, bountyId }: { trainer: string; bountyId:
         address: board as `0x${string}`,
         abi: boardErrorsAbi,
         functionName: "withdrawBond",
-        args: [BigInt(bountyId)],
+        // To the connected trainer's own address (the bounty page lets one choose another recipient).
+        args: [BigInt(bountyId), address as `0x${string}`],
       });
       return "Bond withdrawn.";
     });

@@ -41,7 +41,18 @@ describe("parseProposeForm", () => {
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect({ ...parsed.spec, trainingData: [] }).toEqual({ ...blobsClassifierSpec, trainingData: [] });
-    expect(parsed.terms).toEqual({ ...terms, fundingDays: 7, deliveryDays: 14, challengeHours: 24 });
+    expect(parsed.terms).toEqual({
+      ...terms,
+      fundingDays: 7,
+      deliveryDays: 14,
+      challengeHours: 24,
+      arbiter: "",
+      disputeBond: "0",
+      revealHours: 24,
+      evaluationHours: 24,
+      verificationHours: 48,
+      allowOverfunding: false,
+    });
   });
 
   it("makes a char-level language model's vocabulary from its alphabet", () => {

@@ -35,6 +35,8 @@ export const PROPOSE_LIMITS = {
   deliveryDays: { min: 1, max: 365 },
   /** BountyBoard.MAX_CHALLENGE_WINDOW is 30 days. */
   challengeHours: { min: 0, max: 720 },
+  /** Reveal, evaluation and verification periods (the board's limits() set the real minimums, 30 d max). */
+  periodHours: { min: 1, max: 720 },
   /**
    * Bytes of an uploaded data file or eval set: ml/import.ts's IMPORT_LIMITS.maxBytes (kept equal by the
    * form's test), well below lib/evalsets.server.ts's EVAL_SET_MAX_BYTES (1 GiB).
@@ -166,6 +168,19 @@ export const termsSchema = z.object({
   fundingDays: wholeNumber("funding period", PROPOSE_LIMITS.fundingDays),
   deliveryDays: wholeNumber("delivery period", PROPOSE_LIMITS.deliveryDays),
   challengeHours: wholeNumber("challenge window", PROPOSE_LIMITS.challengeHours),
+  /** Who resolves disputes; empty: the DAO itself (never an evaluator, checked on submit and on-chain). */
+  arbiter: z
+    .string()
+    .trim()
+    .regex(/^(0x[0-9a-fA-F]{40})?$/, {
+      error: "arbiter must be a 0x-prefixed address, or empty for your own",
+    })
+    .default(""),
+  disputeBond: tokenAmount("dispute bond", true).default("0"),
+  revealHours: wholeNumber("reveal period", PROPOSE_LIMITS.periodHours).default(24),
+  evaluationHours: wholeNumber("evaluation period", PROPOSE_LIMITS.periodHours).default(24),
+  verificationHours: wholeNumber("verification period", PROPOSE_LIMITS.periodHours).default(48),
+  allowOverfunding: z.preprocess((v) => v === "on" || v === "true" || v === true, z.boolean()).default(false),
 });
 export type ProposeTerms = z.infer<typeof termsSchema>;
 

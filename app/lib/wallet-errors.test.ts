@@ -8,6 +8,7 @@ import {
   zeroAddress,
 } from "viem";
 import { describe, expect, it } from "vitest";
+import { bountyBoardAbi } from "../../contracts/abi.js";
 import { boardErrorsAbi, explainWalletError } from "./wallet-errors";
 
 const board = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -43,10 +44,27 @@ describe("explainWalletError", () => {
     );
   });
 
-  it("shows an unexplained custom error with its arguments", () => {
+  it("explains every board error as a sentence, never as its bare name", () => {
     const explained = explainWalletError(revert("BountyBoard_BadUri", [0n]));
     expect(explained).toMatchObject({ kind: "revert", errorName: "BountyBoard_BadUri" });
-    expect(explained.message).toContain("BountyBoard_BadUri(0)");
+    expect(explained.message).toBe("The address must be 1 to 512 bytes long.");
+    const errors = bountyBoardAbi.filter(
+      (item): item is Extract<(typeof bountyBoardAbi)[number], { type: "error" }> =>
+        item.type === "error" && item.name.startsWith("BountyBoard_"),
+    );
+    for (const error of errors) {
+      const args = error.inputs.map((input) =>
+        input.type === "string"
+          ? "x"
+          : input.type === "address"
+            ? "0x0000000000000000000000000000000000000001"
+            : input.type === "bytes32"
+              ? `0x${"11".repeat(32)}`
+              : 1n,
+      );
+      const message = explainWalletError(revert(error.name, args)).message;
+      expect(message, error.name).not.toContain("would revert");
+    }
   });
 
   it("recognises a rejected signature however deep it is wrapped", () => {

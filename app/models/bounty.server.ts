@@ -6,6 +6,8 @@ import { type Database, queryRows } from "../../db/client.server.js";
 import {
   boardEvents,
   bounties,
+  disputes,
+  evalSets,
   evaluationRuns,
   indexerState,
   leases,
@@ -320,7 +322,9 @@ export const TIMELINE_STEPS = [
   "leased",
   "checkpoint",
   "evaluated",
+  "disputed",
   "finalized",
+  "verified",
   "paid",
 ] as const;
 export type TimelineStep = (typeof TIMELINE_STEPS)[number];
@@ -329,11 +333,17 @@ export type TimelineStep = (typeof TIMELINE_STEPS)[number];
 const STEP_OF_EVENT: Record<string, TimelineStep> = {
   BountyCreated: "proposed",
   BountyFunded: "funded",
-  CheckpointSubmitted: "checkpoint",
+  CheckpointCommitted: "checkpoint",
+  CheckpointRevealed: "checkpoint",
   EvaluationPublished: "evaluated",
   SubmissionDisqualified: "evaluated",
+  BestSubmissionChanged: "evaluated",
+  DisputeOpened: "disputed",
+  DisputeResolved: "disputed",
   BountyFinalized: "finalized",
   BountyCancelled: "finalized",
+  EvalSetRevealed: "verified",
+  PayoutUnlocked: "verified",
   PayoutWithdrawn: "paid",
   Refunded: "paid",
 };
@@ -350,20 +360,47 @@ export interface TimelineEntry {
   args: Record<string, unknown>;
 }
 
+/**
+ * A submission as the bounty page shows it: committed (`revealedAt` null: the checkpoint is still secret),
+ * then revealed (hash, URI, reveal transaction), then its verdict. `txHash` is the commit's transaction.
+ */
 export interface SubmissionRow {
   submissionId: string;
   trainer: string;
-  checkpointHash: string;
-  uri: string;
-  submittedAt: string;
+  commitment: string;
+  committedAt: string;
+  checkpointHash: string | null;
+  uri: string | null;
+  revealedAt: string | null;
+  revealTx: string | null;
   verdict: string;
   score: string | null;
   txHash: string;
+  /** The board's copy verdict: the earlier submission this one copies. */
+  copyOf: string | null;
   outcome: string | null;
   reason: string | null;
-  copyOf: string | null;
   reportSha256: string | null;
 }
+
+/** A dispute of a submission's verdict, with its bond, the arbiter's deadline and its ruling. */
+export type DisputeRow = Pick<
+  typeof disputes.$inferSelect,
+  | "disputeId"
+  | "submissionId"
+  | "disputer"
+  | "bond"
+  | "reasonHash"
+  | "openedAt"
+  | "deadline"
+  | "outcome"
+  | "score"
+  | "reportHash"
+  | "reward"
+  | "resolveTx"
+  | "withdrawn"
+  | "txHash"
+>;
 
 /** A bounty's token: symbol and decimals are null until the indexer has read them from the token. */
 export interface BountyToken {
@@ -378,6 +415,7 @@ export interface BountyDetail {
   token: BountyToken;
   spec: BountySpec | undefined;
   submissions: SubmissionRow[];
+  disputes: DisputeRow[];
   timeline: TimelineEntry[];
 }
 
@@ -392,21 +430,24 @@ export async function bountyDetail(
     .from(bounties)
     .where(and(eq(bounties.chainId, chainId), eq(bounties.bountyId, bountyId)));
   if (!bounty) return undefined;
-  const [spec, subs, events, leaseRows, [token]] = await Promise.all([
+  const [spec, subs, disputeRows, events, leaseRows, [token]] = await Promise.all([
     findSpec(db, bounty.specHash),
     db
       .select({
         submissionId: submissions.submissionId,
         trainer: submissions.trainer,
+        commitment: submissions.commitment,
+        committedAt: submissions.committedAt,
         checkpointHash: submissions.checkpointHash,
         uri: submissions.uri,
-        submittedAt: submissions.submittedAt,
+        revealedAt: submissions.revealedAt,
+        revealTx: submissions.revealTx,
         verdict: submissions.verdict,
         score: submissions.score,
         txHash: submissions.txHash,
+        copyOf: sql<string | null>`coalesce(${submissions.copyOf}, ${evaluationRuns.copyOf})`,
         outcome: evaluationRuns.outcome,
         reason: evaluationRuns.reason,
-        copyOf: evaluationRuns.copyOf,
         reportSha256: evaluationRuns.reportSha256,
       })
       .from(submissions)
@@ -424,6 +465,27 @@ export async function bountyDetail(
           : sql`${submissions.score} desc nulls last`,
         asc(submissions.submissionId),
       )
+      .limit(200),
+    db
+      .select({
+        disputeId: disputes.disputeId,
+        submissionId: disputes.submissionId,
+        disputer: disputes.disputer,
+        bond: disputes.bond,
+        reasonHash: disputes.reasonHash,
+        openedAt: disputes.openedAt,
+        deadline: disputes.deadline,
+        outcome: disputes.outcome,
+        score: disputes.score,
+        reportHash: disputes.reportHash,
+        reward: disputes.reward,
+        resolveTx: disputes.resolveTx,
+        withdrawn: disputes.withdrawn,
+        txHash: disputes.txHash,
+      })
+      .from(disputes)
+      .where(and(eq(disputes.chainId, chainId), eq(disputes.bountyId, bountyId)))
+      .orderBy(asc(disputes.disputeId))
       .limit(200),
     db
       .select()
@@ -477,8 +539,53 @@ export async function bountyDetail(
     token: { address: bounty.token, symbol: token?.symbol ?? null, decimals: token?.decimals ?? null },
     spec,
     submissions: subs,
+    disputes: disputeRows,
     timeline,
   };
+}
+
+/**
+ * What the bounty's DAO needs to reveal its eval set on-chain (`revealEvalSet(bountyId, sha256, salt,
+ * uri)`): the stored sha256 and salt of its commitment. Only for `account` being the DAO of the earliest
+ * indexed bounty carrying the commitment (commitments are public: a later bounty reusing one cannot
+ * make its DAO the owner), once that bounty was finalized, and only while the eval set is not yet
+ * revealed on-chain. Undefined otherwise: the salt never leaves the server for anyone else.
+ */
+export async function evalSetRevealFor(
+  db: Database,
+  chainId: number,
+  bountyId: string,
+  account: string,
+): Promise<{ sha256: `0x${string}`; salt: `0x${string}` } | undefined> {
+  const [bounty] = await db
+    .select({
+      dao: bounties.dao,
+      commitment: bounties.evalSetCommitment,
+      finalizedAt: bounties.finalizedAt,
+      revealedAt: bounties.evalSetRevealedAt,
+    })
+    .from(bounties)
+    .where(and(eq(bounties.chainId, chainId), eq(bounties.bountyId, bountyId)));
+  if (!bounty || bounty.finalizedAt === null || bounty.revealedAt !== null) return undefined;
+  if (bounty.dao.toLowerCase() !== account.toLowerCase()) return undefined;
+  const [first] = await db
+    .select({ bountyId: bounties.bountyId })
+    .from(bounties)
+    .where(
+      and(
+        eq(bounties.chainId, chainId),
+        sql`lower(${bounties.evalSetCommitment}) = ${bounty.commitment.toLowerCase()}`,
+      ),
+    )
+    .orderBy(asc(bounties.createdBlock), asc(bounties.bountyId))
+    .limit(1);
+  if (first?.bountyId !== bountyId) return undefined;
+  const [row] = await db
+    .select({ sha256: evalSets.sha256, salt: evalSets.salt })
+    .from(evalSets)
+    .where(eq(evalSets.commitment, bounty.commitment.toLowerCase()));
+  if (!row) return undefined;
+  return { sha256: `0x${row.sha256}`, salt: row.salt as `0x${string}` };
 }
 
 /* ------------------------------------------------------------------------ */
@@ -512,9 +619,10 @@ function platformTotals(db: Database, chainId: number): Promise<TotalsAsOf> {
   const value = db
     .select({
       bounties: count(),
-      funded: sql<number>`count(*) filter (where ${bounties.status} in ('Funded', 'Fulfilled'))`.mapWith(
-        Number,
-      ),
+      funded:
+        sql<number>`count(*) filter (where ${bounties.status} in ('Funded', 'Verifying', 'Fulfilled'))`.mapWith(
+          Number,
+        ),
       backers: sql<number>`coalesce(sum(${bounties.backerCount}), 0)`.mapWith(Number),
       submissions:
         sql<number>`(select count(*) from ${submissions} where ${submissions.chainId} = ${chainId})`.mapWith(

@@ -1,7 +1,9 @@
 /**
  * PUT /api/pool/leases/:leaseId/artifact: the checkpoint's bytes, with their sha256 in x-content-sha256.
  * Only for the pool's own active lease; streamed to disk, refused past ARTIFACT_MAX_BYTES (413) or when
- * the bytes do not hash to the declared sha256 (400). Answers the URI to submit on-chain.
+ * the bytes do not hash to the declared sha256 (400). Answers the URI to reveal on-chain. The pool is recorded
+ * as its owner first, so /artifacts/<sha256> serves it to this pool's token only until a submission revealed it
+ * on-chain, then to everyone (ADR 016).
  */
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { ArtifactError, isSha256 } from "../../lib/artifacts.server.js";
@@ -24,6 +26,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   await leaseCall(() => services.dispatcher.assertActiveLease(pool, params.leaseId ?? ""));
   if (!request.body) throw apiError(400, "the body is empty: send the checkpoint bytes");
   try {
+    // Owner first: the bytes are never in the store ungated.
+    await services.artifacts.addOwner(sha256, pool.id);
     const stored = await services.artifacts.put("public", request.body, sha256, limit);
     const base = services.config.PUBLIC_URL ?? new URL(request.url).origin;
     return Response.json({ ...stored, uri: `${base}/artifacts/${stored.sha256}` }, { status: 201 });

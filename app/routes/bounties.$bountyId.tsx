@@ -4,8 +4,9 @@ import { BountyActions } from "~/components/BountyActions";
 import { CopyPolicy } from "~/components/CopyPolicy";
 import { VerifyCommand } from "~/components/VerifyCommand";
 import { formatTokenAmount, formatUtc, percentOf, shortHex, timeLeft } from "~/lib/format";
+import { currentUser } from "~/lib/session.server";
 import { useLiveUpdates } from "~/lib/use-live-updates";
-import { bountyDetail } from "~/models/bounty.server";
+import { bountyDetail, evalSetRevealFor } from "~/models/bounty.server";
 import { bountyQueueStatus, type QueueStatus } from "~/models/queue.server";
 import { services } from "~/services.server";
 import { publicEnv } from "../../lib/env.server.js";
@@ -26,7 +27,15 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
   if (!detail) throw json({ error: `no bounty ${bountyId} on chain ${config.CHAIN_ID}` }, { status: 404 });
   // Queue position and training progress come from Redis; the page still renders without them.
   const queue: QueueStatus | null = await bountyQueueStatus(bountyId).catch(() => null);
-  const { bounty, spec, submissions, timeline, token } = detail;
+  const { bounty, spec, submissions, disputes, timeline, token } = detail;
+  // The DAO, signed in, gets what revealing its eval set on-chain takes (its salt): nobody else does.
+  const user =
+    bounty.finalizedAt !== null && !bounty.evalSetRevealedAt ? await currentUser(request) : undefined;
+  const reveal = user ? await evalSetRevealFor(db.db, config.CHAIN_ID, bountyId, user.address) : undefined;
+  const origin = new URL(request.url).origin;
+  const score = (value: string | null) => (value === null ? null : fromOnchainScore(BigInt(value)));
+  const iso = (seconds: string | null) =>
+    seconds === null ? null : new Date(Number(seconds) * 1000).toISOString();
   return json({
     bountyId,
     name: spec?.name ?? `Bounty #${bountyId}`,
@@ -43,14 +52,43 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
       targetScore: bounty.targetScore,
       evalSetCommitment: bounty.evalSetCommitment,
       specHash: bounty.specHash,
+      arbiter: bounty.arbiter,
+      bond: bounty.bond,
+      disputeBond: bounty.disputeBond,
+      challengeWindow: bounty.challengeWindow,
+      revealPeriod: bounty.revealPeriod,
+      evaluationPeriod: bounty.evaluationPeriod,
+      verificationPeriod: bounty.verificationPeriod,
+      allowOverfunding: bounty.allowOverfunding,
+      feeBps: bounty.feeBps,
+      bestSubmissionId: bounty.bestSubmissionId,
+      finalizedAt: bounty.finalizedAt,
+      evalSetRevealedAt: iso(bounty.evalSetRevealedAt),
+      evalSetSha256: bounty.evalSetSha256,
+      evalSetUri: bounty.evalSetUri,
+      unlockAt: bounty.unlockAt,
+      openDisputes: bounty.openDisputes,
+      payout: bounty.payout,
+      fee: bounty.fee,
     },
+    evalSetReveal: reveal
+      ? { ...reveal, uri: `${origin}/eval-sets/${bounty.evalSetCommitment.toLowerCase()}` }
+      : null,
+    disputes: disputes.map((d) => ({
+      ...d,
+      score: score(d.score),
+      openedAt: iso(d.openedAt) as string,
+      deadlineIso: iso(d.deadline) as string,
+    })),
     token: { tokenSymbol: token.symbol, tokenDecimals: token.decimals },
     spec: spec ?? null,
     queue,
     submissions: submissions.map((s) => ({
       ...s,
-      score: s.score === null ? null : fromOnchainScore(BigInt(s.score)),
-      submittedAt: new Date(Number(s.submittedAt) * 1000).toISOString(),
+      score: score(s.score),
+      state: submissionState(s, bounty, Math.floor(Date.now() / 1000)),
+      committedAt: iso(s.committedAt) as string,
+      revealedAt: iso(s.revealedAt),
     })),
     timeline,
     // Time left is counted from this, not from each renderer's clock, so hydration sees the same text.
@@ -59,11 +97,49 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
   });
 }
 
+/**
+ * A submission's state in words (docs/decisions/016-protocol-v2.md): Committed (its checkpoint still
+ * secret), Unrevealed (its reveal period passed), Pending (revealed, awaiting its evaluation), Unevaluated
+ * (its evaluation period passed: it cannot win, its trainer's bond is returned), Scored or Disqualified.
+ */
+function submissionState(
+  s: { revealedAt: string | null; committedAt: string; verdict: string },
+  bounty: { revealPeriod: number; evaluationPeriod: number },
+  nowS: number,
+): string {
+  if (s.revealedAt === null) {
+    return nowS >= Number(s.committedAt) + bounty.revealPeriod ? "Unrevealed" : "Committed";
+  }
+  if (s.verdict === "Pending" && nowS >= Number(s.revealedAt) + bounty.evaluationPeriod) return "Unevaluated";
+  return s.verdict;
+}
+
+const period = (seconds: number) =>
+  seconds % 86_400 === 0
+    ? `${seconds / 86_400} d`
+    : seconds % 3_600 === 0
+      ? `${seconds / 3_600} h`
+      : `${Math.round(seconds / 60)} min`;
+
 export default function BountyPage() {
-  const { bountyId, name, bounty, token, spec, queue, submissions, timeline, now, verify } =
-    useLoaderData<typeof loader>();
+  const {
+    bountyId,
+    name,
+    bounty,
+    token,
+    spec,
+    queue,
+    submissions,
+    disputes,
+    evalSetReveal,
+    timeline,
+    now,
+    verify,
+  } = useLoaderData<typeof loader>();
   const pct = percentOf(bounty.raised, bounty.goal);
   const finalized = ["Fulfilled", "Failed", "Cancelled"].includes(bounty.status);
+  // The eval set is public once revealed on-chain, or once every bounty using it ended.
+  const evalSetPublic = bounty.evalSetRevealedAt !== null || finalized;
   useLiveUpdates(!finalized);
   return (
     <>
@@ -81,7 +157,9 @@ export default function BountyPage() {
             ? timeLeft(bounty.fundingDeadline, now)
             : bounty.status === "Funded"
               ? `delivery ${timeLeft(bounty.deliveryDeadline, now)}`
-              : "closed"}
+              : bounty.status === "Verifying" && bounty.unlockAt
+                ? `verification period: payout unlocks ${timeLeft(bounty.unlockAt, now) === "ended" ? "now" : `in ${timeLeft(bounty.unlockAt, now).replace(" left", "")}`}`
+                : "closed"}
         </p>
         <progress className="funding" max={100} value={pct} aria-label="raised against goal" />
         <p className="muted">
@@ -90,11 +168,58 @@ export default function BountyPage() {
           <code title={bounty.token}>{shortHex(bounty.token)}</code>)
         </p>
       </section>
+      {bounty.status === "Verifying" ? (
+        <section aria-labelledby="verification-heading" className="card">
+          <h2 id="verification-heading">Verification period</h2>
+          <p>
+            Submission #{bounty.bestSubmissionId} won.{" "}
+            {bounty.evalSetRevealedAt ? (
+              <>
+                The DAO revealed the eval set at{" "}
+                <time dateTime={bounty.evalSetRevealedAt}>{formatUtc(bounty.evalSetRevealedAt)}</time>: anyone
+                can re-run the evaluation and dispute a score until the payout unlocks.
+              </>
+            ) : (
+              <>
+                The DAO has not revealed the eval set yet; without a reveal the payout unlocks at the reveal
+                deadline.
+              </>
+            )}
+          </p>
+          {bounty.unlockAt ? (
+            <p>
+              Payout unlocks at{" "}
+              <time dateTime={new Date(Number(bounty.unlockAt) * 1000).toISOString()}>
+                {formatUtc(new Date(Number(bounty.unlockAt) * 1000).toISOString())}
+              </time>{" "}
+              ({timeLeft(bounty.unlockAt, now)})
+              {bounty.openDisputes > 0 ? `, once its ${bounty.openDisputes} open dispute(s) are settled` : ""}
+              .
+            </p>
+          ) : null}
+        </section>
+      ) : null}
       <section aria-labelledby="actions-heading" className="card">
         <h2 id="actions-heading">Take part</h2>
         <BountyActions
           bountyId={bountyId}
           refreshKey={`${bounty.status}:${bounty.raised}:${timeline.length}`}
+          evalSetReveal={evalSetReveal}
+          submissions={submissions
+            .filter((s) => s.verdict !== "Pending")
+            .map((s) => ({ submissionId: s.submissionId, verdict: s.verdict }))}
+          openDisputes={disputes
+            .filter((d) => d.outcome === "Open")
+            .map((d) => ({ disputeId: d.disputeId, submissionId: d.submissionId, deadline: d.deadline }))}
+          settledDisputes={disputes
+            .filter((d) => d.outcome !== "Open" && !d.withdrawn)
+            .map((d) => ({
+              disputeId: d.disputeId,
+              outcome: d.outcome,
+              disputer: d.disputer,
+              trainer: submissions.find((s) => s.submissionId === d.submissionId)?.trainer ?? null,
+              amount: (BigInt(d.bond) + BigInt(d.reward)).toString(),
+            }))}
         />
       </section>
       {queue && (queue.state === "waiting" || queue.state === "leased") ? (
@@ -152,11 +277,12 @@ export default function BountyPage() {
             </dd>
             <dt>Eval set</dt>
             <dd>
-              {finalized ? (
+              {evalSetPublic ? (
                 <a href={`/eval-sets/${bounty.evalSetCommitment}`}>revealed: download with its salt</a>
               ) : (
                 <>
-                  private until finalized; commitment <code>{shortHex(bounty.evalSetCommitment, 10, 6)}</code>
+                  private until the DAO reveals it after finalization; commitment{" "}
+                  <code>{shortHex(bounty.evalSetCommitment, 10, 6)}</code>
                 </>
               )}
             </dd>
@@ -168,17 +294,46 @@ export default function BountyPage() {
           The spec of this bounty ({shortHex(bounty.specHash, 10, 6)}) is not registered.
         </p>
       )}
+      <section aria-labelledby="terms-heading">
+        <h2 id="terms-heading">Terms</h2>
+        <dl className="facts">
+          <dt>Arbiter</dt>
+          <dd>
+            <code title={bounty.arbiter}>{shortHex(bounty.arbiter)}</code> resolves disputes
+          </dd>
+          <dt>Bonds</dt>
+          <dd>
+            trainer {formatTokenAmount(bounty.bond, token)}, dispute{" "}
+            {formatTokenAmount(bounty.disputeBond, token)}
+          </dd>
+          <dt>Periods</dt>
+          <dd>
+            reveal {period(bounty.revealPeriod)}, evaluation {period(bounty.evaluationPeriod)}, challenge
+            window {period(bounty.challengeWindow)}, verification {period(bounty.verificationPeriod)}
+          </dd>
+          <dt>Funding</dt>
+          <dd>
+            {bounty.allowOverfunding
+              ? "continues past the goal until the funding deadline"
+              : "stops at the goal"}
+            ; platform fee {bounty.feeBps / 100}%
+            {bounty.payout !== null && bounty.fee !== null
+              ? ` (payout ${formatTokenAmount(bounty.payout, token)}, fee ${formatTokenAmount(bounty.fee, token)})`
+              : ""}
+          </dd>
+        </dl>
+      </section>
       {spec ? <CopyPolicy metric={spec.metric} /> : null}
       <VerifyCommand
         bountyId={bountyId}
         rpcUrl={verify.rpcUrl}
         platformUrl={verify.platformUrl}
-        revealed={["Fulfilled", "Failed", "Cancelled"].includes(bounty.status)}
+        revealed={evalSetPublic}
       />
       <section aria-labelledby="submissions-heading">
         <h2 id="submissions-heading">Submissions</h2>
         {submissions.length === 0 ? (
-          <p>No checkpoint submitted yet.</p>
+          <p>No checkpoint committed yet.</p>
         ) : (
           <div className="table-scroll">
             <table>
@@ -187,8 +342,9 @@ export default function BountyPage() {
                   <th scope="col">#</th>
                   <th scope="col">Score</th>
                   <th scope="col">Trainer</th>
-                  <th scope="col">Submitted</th>
-                  <th scope="col">Verdict</th>
+                  <th scope="col">Committed</th>
+                  <th scope="col">Revealed</th>
+                  <th scope="col">State</th>
                   <th scope="col">Report</th>
                 </tr>
               </thead>
@@ -203,14 +359,78 @@ export default function BountyPage() {
                       </Link>
                     </td>
                     <td>
-                      <time dateTime={s.submittedAt}>{formatUtc(s.submittedAt)}</time>
+                      <time dateTime={s.committedAt} title={`commit ${s.txHash}`}>
+                        {formatUtc(s.committedAt)}
+                      </time>
                     </td>
                     <td>
-                      {s.verdict}
-                      {s.outcome === "copy" ? <span className="flag"> copy of #{s.copyOf}</span> : null}
+                      {s.revealedAt ? (
+                        <time dateTime={s.revealedAt} title={`reveal ${s.revealTx ?? ""}`}>
+                          {formatUtc(s.revealedAt)}
+                        </time>
+                      ) : (
+                        <span className="muted">not yet</span>
+                      )}
+                    </td>
+                    <td>
+                      {s.state}
+                      {s.copyOf ? <span className="flag"> copy of #{s.copyOf}</span> : null}
                       {s.outcome === "invalid" ? <span className="muted"> ({s.reason})</span> : null}
                     </td>
                     <td>{s.reportSha256 ? <a href={`/artifacts/${s.reportSha256}`}>report</a> : "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="disputes-heading">
+        <h2 id="disputes-heading">Disputes</h2>
+        {disputes.length === 0 ? (
+          <p className="muted">
+            No dispute. Anyone may dispute a verdict during its challenge window, and any verdict during the
+            verification period, posting a bond of {formatTokenAmount(bounty.disputeBond, token)}.
+          </p>
+        ) : (
+          <div className="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Dispute</th>
+                  <th scope="col">Submission</th>
+                  <th scope="col">Disputer</th>
+                  <th scope="col">Bond</th>
+                  <th scope="col">Arbiter's deadline</th>
+                  <th scope="col">Outcome</th>
+                </tr>
+              </thead>
+              <tbody>
+                {disputes.map((d) => (
+                  <tr key={d.disputeId}>
+                    <td title={`reason ${d.reasonHash}`}>#{d.disputeId}</td>
+                    <td>#{d.submissionId}</td>
+                    <td>
+                      <code title={d.disputer}>{shortHex(d.disputer)}</code>
+                    </td>
+                    <td>{formatTokenAmount(d.bond, token)}</td>
+                    <td>
+                      <time dateTime={d.deadlineIso}>{formatUtc(d.deadlineIso)}</time>
+                      {d.outcome === "Open" ? (
+                        <span className="muted"> ({timeLeft(d.deadline, now)})</span>
+                      ) : null}
+                    </td>
+                    <td>
+                      {d.outcome}
+                      {d.outcome === "Corrected" && d.score !== null ? ` to ${d.score}` : ""}
+                      {d.reward !== "0" ? ` (reward ${formatTokenAmount(d.reward, token)})` : ""}
+                      {d.resolveTx ? (
+                        <span className="muted">
+                          {" "}
+                          in <code title={d.resolveTx}>{shortHex(d.resolveTx, 10, 6)}</code>
+                        </span>
+                      ) : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -9,10 +9,12 @@
  * - 200: the file as an attachment, its salt, sha256 and commitment in `x-eval-set-*` headers; with
  *   `?format=json`, those and its size, task and sample count as JSON with a `download` link.
  *
- * Revealed means: at least one indexed bounty carries the commitment and EVERY such bounty is finalized
- * (Fulfilled, Failed or Cancelled). Commitments are public on-chain, so "any one of them is finalized"
- * would let any DAO leak a live bounty's eval set by creating a bounty with the same commitment and
- * cancelling it at once.
+ * Revealed means: a bounty's DAO revealed it on-chain (EvalSetRevealed: the salt and sha256 are public
+ * from then on, and the verification period needs the bytes), or at least one indexed bounty carries the
+ * commitment and EVERY such bounty ended (Fulfilled, Failed or Cancelled). Commitments are public
+ * on-chain, so "any one of them ended" would let any DAO leak a live bounty's eval set by creating a
+ * bounty with the same commitment and cancelling it at once; an on-chain reveal needs the salt, which
+ * only the DAO that stored the eval set can fetch (app/models/bounty.server.ts, evalSetRevealFor).
  */
 import { Readable } from "node:stream";
 import type { LoaderFunctionArgs } from "@remix-run/node";
@@ -40,7 +42,7 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
   const row = await evalSetOf(db.db, commitment);
   if (!row) throw apiError(404, `no eval set has the commitment ${commitment}`);
   if (!(await isRevealed(db.db, commitment))) {
-    throw apiError(403, "this eval set is private: it is revealed once the bounty is finalized");
+    throw apiError(403, "this eval set is private: its DAO reveals it once the bounty is finalized");
   }
 
   // Revealed bytes under a commitment never change (the commitment binds their sha256), and once
@@ -92,12 +94,15 @@ async function evalSetOf(db: Database, commitment: string): Promise<EvalSetRow |
   return row;
 }
 
-/** Whether every indexed bounty with `commitment` (and there is at least one) is finalized. */
+/** Whether it was revealed on-chain, or every indexed bounty with `commitment` (at least one) ended. */
 async function isRevealed(db: Database, commitment: string): Promise<boolean> {
   const [result] = await db
-    .select({ allFinalized: sql<boolean | null>`bool_and(${inArray(bounties.status, [...FINALIZED])})` })
+    .select({
+      allFinalized: sql<boolean | null>`bool_and(${inArray(bounties.status, [...FINALIZED])})`,
+      revealedOnChain: sql<boolean | null>`bool_or(${bounties.evalSetRevealedAt} is not null)`,
+    })
     .from(bounties)
     .where(sql`lower(${bounties.evalSetCommitment}) = ${commitment}`);
   // bool_and over no rows is null: no bounty uses this eval set (yet), so it stays private.
-  return result?.allFinalized === true;
+  return result?.revealedOnChain === true || result?.allFinalized === true;
 }

@@ -45,6 +45,7 @@ import {
 } from "~/models/eval-set.server";
 import { services } from "~/services.server";
 import { bountyBoardAbi } from "../../contracts/abi.js";
+import { BOARD_ROLES } from "../../lib/board.server.js";
 import { exampleSpecs } from "../../lib/spec.examples.js";
 import {
   type BountySpec,
@@ -73,7 +74,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
     () => true,
     () => false,
   );
-  return { address: user.address, isDao };
+  // The fee the DAO accepts is the one shown here: createBounty reverts if it rose since (maxFeeBps).
+  const { db, chain, config } = await services();
+  const { board } = await platformContracts(db.db, config.CHAIN_ID);
+  const feeBps = board
+    ? await chain
+        .readContract({ address: board, abi: bountyBoardAbi, functionName: "feeConfig" })
+        .then(([bps]) => bps)
+        .catch(() => null)
+    : null;
+  return { address: user.address, isDao, feeBps };
 }
 
 type ActionData =
@@ -87,6 +97,12 @@ type ActionData =
         fundingSeconds: number;
         deliverySeconds: number;
         challengeWindow: number;
+        arbiter: Address;
+        disputeBond: string;
+        revealPeriod: number;
+        evaluationPeriod: number;
+        verificationPeriod: number;
+        allowOverfunding: boolean;
         specHash: Hex;
         evalSetCommitment: Hex;
         metricId: Hex;
@@ -204,14 +220,38 @@ export async function action({ request }: ActionFunctionArgs) {
   ]);
   if (!allowed || decimals === undefined) return invalid({ token: `the board does not accept ${token}` });
   const errors: FieldErrors = {};
-  const units = (field: "goal" | "bond") => {
-    const value = parseAmount(terms[field], decimals, { allowZero: field === "bond" });
+  const units = (field: "goal" | "bond" | "disputeBond") => {
+    const value = parseAmount(terms[field], decimals, { allowZero: field !== "goal" });
     if (typeof value === "string") errors[field] = value;
     else if (value >= 2n ** 128n) errors[field] = `${field} is too large`;
     return typeof value === "string" ? 0n : value;
   };
   const goal = units("goal");
   const bond = units("bond");
+  const disputeBond = units("disputeBond");
+  // The arbiter (the DAO itself by default) may not be an evaluator: whoever scores may not judge disputes.
+  const arbiter = terms.arbiter ? getAddress(terms.arbiter) : getAddress(user.address);
+  const [arbiterIsEvaluator, limits] = await Promise.all([
+    chain.readContract({
+      address: board,
+      abi: bountyBoardAbi,
+      functionName: "hasRole",
+      args: [BOARD_ROLES.EVALUATOR_ROLE, arbiter],
+    }),
+    chain.readContract({ address: board, abi: bountyBoardAbi, functionName: "limits" }),
+  ]);
+  if (arbiterIsEvaluator) {
+    errors.arbiter = `${arbiter} is an evaluator: pick an arbiter who does not score (your own address, a Safe or a Timelock)`;
+  }
+  const minimum = (field: string, hours: number, minSeconds: number, what: string) => {
+    if (hours * 3_600 < minSeconds) {
+      errors[field] = `the board requires a ${what} of at least ${Math.ceil(minSeconds / 3_600)} h`;
+    }
+  };
+  minimum("challengeHours", terms.challengeHours, limits.minChallengeWindow, "challenge window");
+  minimum("revealHours", terms.revealHours, limits.minRevealPeriod, "reveal period");
+  minimum("evaluationHours", terms.evaluationHours, limits.minEvaluationPeriod, "evaluation period");
+  minimum("verificationHours", terms.verificationHours, limits.minVerificationPeriod, "verification period");
 
   // The eval set, from the source the form chose (all checked before anything is stored).
   let evalSetBytes: Uint8Array | undefined;
@@ -293,6 +333,12 @@ export async function action({ request }: ActionFunctionArgs) {
       fundingSeconds: terms.fundingDays * 86_400,
       deliverySeconds: terms.deliveryDays * 86_400,
       challengeWindow: terms.challengeHours * 3_600,
+      arbiter,
+      disputeBond: disputeBond.toString(),
+      revealPeriod: terms.revealHours * 3_600,
+      evaluationPeriod: terms.evaluationHours * 3_600,
+      verificationPeriod: terms.verificationHours * 3_600,
+      allowOverfunding: terms.allowOverfunding,
       specHash,
       evalSetCommitment: commitment,
       metricId,
@@ -373,7 +419,7 @@ function Field({
 }
 
 export default function Propose() {
-  const { address, isDao } = useLoaderData<typeof loader>();
+  const { address, isDao, feeBps } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const { contracts, user } = usePlatform();
@@ -533,6 +579,46 @@ export default function Propose() {
           </Field>
         </fieldset>
         <fieldset>
+          <legend>Disputes and verification</legend>
+          <Field
+            name="arbiter"
+            label="Arbiter (address)"
+            errors={errors}
+            hint="resolves disputes; empty: your own address (a Safe or Timelock is better); never an evaluator"
+          >
+            {(p) => <input {...p} placeholder={address} spellCheck={false} />}
+          </Field>
+          <Field name="disputeBond" label="Dispute bond (whole tokens)" errors={errors}>
+            {(p) => <input {...p} inputMode="decimal" defaultValue="0" />}
+          </Field>
+          <Field
+            name="revealHours"
+            label="Reveal period (hours)"
+            errors={errors}
+            hint="for a trainer to reveal a committed checkpoint, and for you to reveal the eval set after finalization"
+          >
+            {(p) => <input {...p} inputMode="numeric" defaultValue="24" />}
+          </Field>
+          <Field name="evaluationHours" label="Evaluation period (hours)" errors={errors}>
+            {(p) => <input {...p} inputMode="numeric" defaultValue="24" />}
+          </Field>
+          <Field
+            name="verificationHours"
+            label="Verification period (hours)"
+            errors={errors}
+            hint="after the eval set's reveal, anyone may re-check the scores and dispute before the payout unlocks"
+          >
+            {(p) => <input {...p} inputMode="numeric" defaultValue="48" />}
+          </Field>
+          <Field name="allowOverfunding" label="Allow funding past the goal" errors={errors}>
+            {(p) => <input {...p} type="checkbox" />}
+          </Field>
+          <p className="muted" style={{ gridColumn: "1 / -1", margin: 0 }}>
+            Platform fee: {feeBps === null ? "unknown (the board is not reachable)" : `${feeBps / 100}%`} of
+            what the bounty raises, taken when the payout unlocks. Your proposal accepts at most this fee.
+          </p>
+        </fieldset>
+        <fieldset>
           <legend>Your data</legend>
           <p className="muted" style={{ gridColumn: "1 / -1", margin: 0 }}>
             Upload the data the model is for. A secret random share of its rows (20% unless you say otherwise)
@@ -624,6 +710,7 @@ export default function Propose() {
           key={actionData.create.specHash + actionData.create.evalSetCommitment}
           create={actionData.create}
           imported={actionData.imported}
+          maxFeeBps={feeBps ?? 0}
         />
       ) : null}
     </>
@@ -633,7 +720,15 @@ export default function Propose() {
 type CreateArgs = Extract<ActionData, { ok: true }>["create"];
 
 /** Signs createBounty once the spec and eval set are stored, then waits for the index and opens the bounty. */
-function CreateBounty({ create, imported }: { create: CreateArgs; imported: ImportedSummary | null }) {
+function CreateBounty({
+  create,
+  imported,
+  maxFeeBps,
+}: {
+  create: CreateArgs;
+  imported: ImportedSummary | null;
+  maxFeeBps: number;
+}) {
   const config = useConfig();
   const navigate = useNavigate();
   const { contracts } = usePlatform();
@@ -667,7 +762,15 @@ function CreateBounty({ create, imported }: { create: CreateArgs; imported: Impo
             direction: create.direction,
             bond: BigInt(create.bond),
             challengeWindow: create.challengeWindow,
+            arbiter: create.arbiter,
+            disputeBond: BigInt(create.disputeBond),
+            revealPeriod: create.revealPeriod,
+            evaluationPeriod: create.evaluationPeriod,
+            verificationPeriod: create.verificationPeriod,
+            allowOverfunding: create.allowOverfunding,
           },
+          // The fee shown on the form: the call reverts if the board's rose since.
+          maxFeeBps,
         ],
       });
       let bountyId: string | undefined;

@@ -33,7 +33,20 @@ export const bounties = pgTable(
     direction: text("direction").notNull(),
     bond: amount("bond").notNull(),
     challengeWindow: integer("challenge_window").notNull(),
+    /** Resolves the bounty's disputes (never an evaluator). */
+    arbiter: text("arbiter").notNull(),
+    /** What a disputer posts. */
+    disputeBond: amount("dispute_bond").notNull(),
+    /** Seconds a commit has to be revealed, and the DAO, after finalization, to reveal the eval set. */
+    revealPeriod: integer("reveal_period").notNull(),
+    /** Seconds the evaluator has to publish a verdict after a reveal. */
+    evaluationPeriod: integer("evaluation_period").notNull(),
+    /** Seconds after the eval set's reveal during which anyone may re-check and dispute before the payout unlocks. */
+    verificationPeriod: integer("verification_period").notNull(),
+    /** Whether funding goes on past the goal until the funding deadline. */
+    allowOverfunding: boolean("allow_overfunding").notNull(),
     feeBps: integer("fee_bps").notNull(),
+    /** Funding, Funded, Verifying, Fulfilled, Failed or Cancelled (BOUNTY_STATUS). */
     status: text("status").notNull(),
     raised: amount("raised").notNull(),
     backerCount: integer("backer_count").notNull(),
@@ -47,6 +60,23 @@ export const bounties = pgTable(
      * (see `bestMarginSql` in jobs/indexer/store.ts, which derives it from lib/spec.ts' METRICS).
      */
     bestMargin: doublePrecision("best_margin"),
+    /** Block time of the first BountyFinalized (the board's `finalizedAt`); null until then. */
+    finalizedAt: amount("finalized_at"),
+    /** The eval set's on-chain reveal (EvalSetRevealed): when, its sha256, salt and URI. */
+    evalSetRevealedAt: amount("eval_set_revealed_at"),
+    evalSetSha256: text("eval_set_sha256"),
+    evalSetSalt: text("eval_set_salt"),
+    evalSetUri: text("eval_set_uri"),
+    /**
+     * When a finalized bounty's payout unlocks, disputes aside: the eval set's reveal + verification period,
+     * or finalization + reveal period without a reveal in time (the board's `unlockAt`). Null before.
+     */
+    unlockAt: amount("unlock_at"),
+    /** Disputes of the bounty's submissions the arbiter has not ruled on (they block finalize and unlock). */
+    openDisputes: integer("open_disputes").notNull().default(0),
+    /** From PayoutUnlocked: the winner's payout and the platform fee; null before the unlock. */
+    payout: amount("payout"),
+    fee: amount("fee"),
     createdBlock: bigint("created_block", { mode: "number" }).notNull(),
     createdTx: text("created_tx").notNull(),
   },
@@ -74,7 +104,10 @@ export const bounties = pgTable(
   ],
 );
 
-/** One row per Contributed event. */
+/**
+ * One row per contribution: a share mint (`Transfer` from the zero address; shares are minted 1:1 with
+ * what the board received). `raisedAfter` is the running total, recomputed with the bounty's aggregates.
+ */
 export const contributions = pgTable(
   "contributions",
   {
@@ -82,7 +115,7 @@ export const contributions = pgTable(
     bountyId: amount("bounty_id").notNull(),
     backer: text("backer").notNull(),
     amount: amount("amount").notNull(),
-    raisedAfter: amount("raised_after").notNull(),
+    raisedAfter: amount("raised_after"),
   },
   (t) => [
     primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),
@@ -141,7 +174,14 @@ export const claims = pgTable(
   ],
 );
 
-/** A checkpoint submitted to a bounty, with its verdict once published. */
+/**
+ * A submission: created by its commit (CheckpointCommitted; the event columns are the commit's, and ids
+ * follow commit order, which decides ties and copies), filled in by its reveal (CheckpointRevealed:
+ * checkpoint hash, URI, time and transaction, null until then) and its latest verdict. Reveal and verdict
+ * fields are recomputed from the event rows, so a rolled-back reveal or verdict leaves no trace.
+ * `verdict` is the board's: Pending (committed, or revealed and awaiting evaluation), Scored or
+ * Disqualified; "unrevealed" and "unevaluated" follow from the bounty's periods and the chain's time.
+ */
 export const submissions = pgTable(
   "submissions",
   {
@@ -149,17 +189,66 @@ export const submissions = pgTable(
     submissionId: amount("submission_id").notNull(),
     bountyId: amount("bounty_id").notNull(),
     trainer: text("trainer").notNull(),
-    checkpointHash: text("checkpoint_hash").notNull(),
-    uri: text("uri").notNull(),
-    submittedAt: amount("submitted_at").notNull(),
+    /** keccak256(abi.encode(checkpointHash, trainer, salt)). */
+    commitment: text("commitment").notNull(),
+    /** Block time of the commit. */
+    committedAt: amount("committed_at").notNull(),
+    checkpointHash: text("checkpoint_hash"),
+    uri: text("uri"),
+    revealedAt: amount("revealed_at"),
+    revealTx: text("reveal_tx"),
+    revealBlock: bigint("reveal_block", { mode: "number" }),
     verdict: text("verdict").notNull(),
     score: amount("score"),
     reportHash: text("report_hash"),
+    /** The earlier submission this one copies (a disqualified copy); null otherwise. */
+    copyOf: amount("copy_of"),
   },
   (t) => [
     primaryKey({ columns: [t.chainId, t.submissionId] }),
     index("submissions_bounty_score_idx").on(t.chainId, t.bountyId, t.score.desc()),
     index("submissions_block_idx").on(t.chainId, t.blockNumber),
+    index("submissions_checkpoint_idx").on(t.chainId, t.checkpointHash),
+  ],
+);
+
+/**
+ * A dispute of a submission's verdict (DisputeOpened; the event columns are the opening's). Its outcome,
+ * the arbiter's score and report, the reward and whether its money was withdrawn are recomputed from
+ * DisputeResolved / DisputeBondWithdrawn rows. `outcome`: Open, Rejected, Upheld (disqualified),
+ * Corrected (new score) or Expired (dismissed past its deadline), as DISPUTE_OUTCOME names them.
+ */
+export const disputes = pgTable(
+  "disputes",
+  {
+    ...eventColumns(),
+    disputeId: amount("dispute_id").notNull(),
+    bountyId: amount("bounty_id").notNull(),
+    submissionId: amount("submission_id").notNull(),
+    disputer: text("disputer").notNull(),
+    bond: amount("bond").notNull(),
+    reasonHash: text("reason_hash").notNull(),
+    /** Block time of the opening. */
+    openedAt: amount("opened_at").notNull(),
+    /** The arbiter rules before this time; after it, anyone may expire the dispute (dismissed). */
+    deadline: amount("deadline").notNull(),
+    outcome: text("outcome").notNull(),
+    score: amount("score"),
+    reportHash: text("report_hash"),
+    /** Paid to the disputer out of the trainer's bond when upheld with a disqualification. */
+    reward: amount("reward").notNull(),
+    resolveTx: text("resolve_tx"),
+    resolvedAt: amount("resolved_at"),
+    /** Whether the dispute's money (bond and reward) was withdrawn, by whom and to whom. */
+    withdrawn: boolean("withdrawn").notNull(),
+    withdrawTx: text("withdraw_tx"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chainId, t.disputeId] }),
+    index("disputes_bounty_idx").on(t.chainId, t.bountyId),
+    index("disputes_submission_idx").on(t.chainId, t.submissionId),
+    index("disputes_block_idx").on(t.chainId, t.blockNumber),
+    index("disputes_open_idx").on(t.chainId, t.outcome, t.deadline),
   ],
 );
 
@@ -175,6 +264,8 @@ export const evaluations = pgTable(
     reportHash: text("report_hash").notNull(),
     qualifies: boolean("qualifies").notNull(),
     best: boolean("best").notNull(),
+    /** A disqualified copy: the earlier submission it copies (null for other reasons and for scores). */
+    copyOf: amount("copy_of"),
   },
   (t) => [
     primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),
@@ -184,7 +275,12 @@ export const evaluations = pgTable(
   ],
 );
 
-/** PayoutWithdrawn, Refunded, RevenueDeposited, RevenueClaimed: one row per event. */
+/**
+ * Money moved by the board, one row per event: `payout` (PayoutWithdrawn), `refund` (Refunded),
+ * `revenue_deposit` (RevenueDeposited, also a forfeited bond shared out), `revenue_claim`
+ * (RevenueClaimed), `bond_return` (BondReturned), `dispute_bond` (DisputeBondWithdrawn). `account` is
+ * whose money it is; `recipient` where a withdrawal sent it (null for deposits).
+ */
 export const payments = pgTable(
   "payments",
   {
@@ -193,6 +289,7 @@ export const payments = pgTable(
     bountyId: amount("bounty_id").notNull(),
     account: text("account").notNull(),
     amount: amount("amount").notNull(),
+    recipient: text("recipient"),
   },
   (t) => [
     primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),

@@ -19,6 +19,11 @@ export const boardEvents = pgTable(
     eventName: text("event_name").notNull(),
     bountyId: numeric("bounty_id", { precision: 78, scale: 0 }),
     args: jsonb("args").notNull(),
+    /**
+     * The block's timestamp, read for the events whose time the board keeps but does not emit (a commit, a
+     * finalization, a dispute's opening and resolution, the eval set's reveal); null for the others.
+     */
+    blockTime: numeric("block_time", { precision: 78, scale: 0 }),
   },
   (t) => [
     primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),

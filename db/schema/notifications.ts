@@ -14,6 +14,14 @@ export const NOTIFICATION_KINDS = [
   "bounty-fulfilled",
   "bounty-failed",
   "bounty-cancelled",
+  /** The leading trainer of a bounty in its verification period: the payout unlocks after it. */
+  "payout-pending",
+  /** The DAO of a bounty in its verification period: reveal the eval set so anyone can re-check scores. */
+  "eval-set-reveal",
+  /** A trainer whose submission's verdict was disputed. */
+  "submission-disputed",
+  /** The bounty's arbiter: a dispute waits for a ruling. */
+  "dispute-to-resolve",
 ] as const;
 
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];

@@ -1,13 +1,17 @@
 /**
- * The evaluator worker's job: a submitted checkpoint → an on-chain verdict.
+ * The evaluator worker's job: a revealed checkpoint → an on-chain verdict.
  *
- * 1. Re-read the submission and its bounty on-chain (the event's block may be gone).
+ * 1. Re-read the submission and its bounty on-chain (the event's block may be gone). Nothing is done for a
+ *    submission the board takes no verdict on: not revealed, already disqualified (the board itself
+ *    disqualifies a later commit revealing an earlier one's checkpoint, DUPLICATE_REPORT), its bounty no
+ *    longer Funded, or its evaluation period (from the reveal) over: skipped and logged.
  * 2. Resume: a run with a report goes straight to publishing (never evaluated twice).
  * 3. Check the stored eval set against the bounty's on-chain commitment.
  * 4. Fetch the checkpoint (the platform store, or http(s) with a size limit and a timeout)
  *    and check its sha256 against the on-chain checkpoint hash.
  * 5. Validate, run in the sandbox, score (evaluate-checkpoint.ts).
- * 6. Copy check: outputs matching an earlier submission's to the same bounty make it a copy.
+ * 6. Copy check: outputs matching an earlier submission's (earlier by commit: a lower submission id) to the
+ *    same bounty make it a copy, published as `disqualifySubmission(id, report, copyOf)`.
  * 7. Store the report (content-addressed, public) and publish: publishEvaluation for a score,
  *    disqualifySubmission for a copy or an invalid checkpoint (publisher.ts: once, idempotent).
  *
@@ -27,7 +31,7 @@ import { bountyBoardAbi } from "../../contracts/abi.js";
 import type { Database } from "../../db/client.server.js";
 import { deployments, type EvaluationRunRow, evaluationRuns, submissions } from "../../db/schema/index.js";
 import { ArtifactStore } from "../../lib/artifacts.server.js";
-import { VERDICT } from "../../lib/board.server.js";
+import { BOUNTY_STATUS, VERDICT } from "../../lib/board.server.js";
 import type { Env } from "../../lib/env.server.js";
 import { EvalSetMismatch, verifiedEvalSet } from "../../lib/evalsets.server.js";
 import { sha256HexYielding } from "../../lib/hash.server.js";
@@ -120,6 +124,7 @@ export class Evaluator {
    */
   private async fetchCheckpoint(uri: string, checkpointSha: string, maxBytes: number): Promise<Uint8Array> {
     const { store } = this.options;
+    // The store first: a pool's upload is not served until its reveal is indexed; the evaluator reads it here.
     if (await store.has("public", checkpointSha)) {
       const chunks: Buffer[] = [];
       for await (const chunk of store.read("public", checkpointSha)) chunks.push(chunk as Buffer);
@@ -141,20 +146,25 @@ export class Evaluator {
   }
 
   /**
-   * The earliest earlier scored submission of the bounty that `candidate` copies (precedence.ts), by
-   * submission id. An earlier submission still being evaluated keeps precedence: this throws, and
-   * BullMQ retries once it is done.
+   * The earliest earlier scored submission of the bounty that `candidate` copies (precedence.ts). Precedence
+   * is commit order, i.e. the submission id. Earlier submissions are taken from the index and checked on-chain:
+   * a commit not revealed (yet) has nothing to copy from, one disqualified on-chain (e.g. a duplicate of an
+   * earlier commit's checkpoint) is no original, and one still awaiting its verdict within its evaluation
+   * period keeps precedence: this throws, and BullMQ retries once it is done.
    */
   private async findOriginal(
+    board: Address,
     chainId: number,
     bountyId: string,
     submissionId: string,
     candidate: { fingerprint: number[]; score: number },
     metric: BountySpec["metric"],
+    now: bigint,
+    evaluationPeriod: bigint,
   ): Promise<CopyFinding | undefined> {
-    const { db } = this.options;
+    const { db, chain } = this.options;
     const earlier = await db
-      .select({ submissionId: submissions.submissionId, verdict: submissions.verdict })
+      .selectDistinct({ submissionId: submissions.submissionId })
       .from(submissions)
       .where(
         and(
@@ -175,11 +185,22 @@ export class Evaluator {
         ),
       );
     const byId = new Map(runs.map((run) => [run.submissionId, run]));
+    const ids = earlier.map((row) => row.submissionId).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     const scored: EarlierScore[] = [];
-    for (const { submissionId: id, verdict } of earlier) {
+    for (const id of ids) {
       const run = byId.get(id);
       if (!run?.outcome) {
-        if (verdict === "Pending") throw new Error(`waiting for the evaluation of earlier submission ${id}`);
+        const sub = await chain.readContract({
+          address: board,
+          abi: bountyBoardAbi,
+          functionName: "getSubmission",
+          args: [BigInt(id)],
+        });
+        const awaiting =
+          sub.revealedAt !== 0 &&
+          VERDICT[sub.verdict] === "Pending" &&
+          now < BigInt(sub.revealedAt) + evaluationPeriod;
+        if (awaiting) throw new Error(`waiting for the evaluation of earlier submission ${id}`);
         continue;
       }
       if (run.outcome === "scored" && run.fingerprint && run.score !== null) {
@@ -187,6 +208,25 @@ export class Evaluator {
       }
     }
     return findCopyOf(candidate, scored, metric);
+  }
+
+  /**
+   * Whether the board still takes a verdict on the submission: revealed, Pending, its bounty Funded and its
+   * evaluation period (from the reveal) not over at the latest block. Returns why not, or undefined.
+   */
+  private closedReason(
+    sub: { revealedAt: number; verdict: number },
+    bounty: { status: number; evaluationPeriod: number },
+    now: bigint,
+  ): { reason: string; deadline?: bigint } | undefined {
+    if (sub.revealedAt === 0) return { reason: "not revealed on-chain" };
+    if (VERDICT[sub.verdict] !== "Pending") return { reason: `already ${VERDICT[sub.verdict]} on-chain` };
+    if (BOUNTY_STATUS[bounty.status] !== "Funded") {
+      return { reason: `its bounty is ${BOUNTY_STATUS[bounty.status] ?? bounty.status}, no longer Funded` };
+    }
+    const deadline = BigInt(sub.revealedAt) + BigInt(bounty.evaluationPeriod);
+    if (now >= deadline) return { reason: `its evaluation period ended at ${deadline}`, deadline };
+    return undefined;
   }
 
   async evaluate(input: EvaluateSubmissionInput): Promise<EvaluationResult> {
@@ -208,8 +248,28 @@ export class Evaluator {
     }
     const bountyId = String(sub.bountyId);
     const id = String(submissionId);
+    const [bounty, block] = await Promise.all([
+      chain.readContract({
+        address: board,
+        abi: bountyBoardAbi,
+        functionName: "getBounty",
+        args: [BigInt(sub.bountyId)],
+      }),
+      chain.getBlock({ blockTag: "latest" }),
+    ]);
 
     let run = await this.run(chainId, id);
+    const closed = this.closedReason(sub, bounty, block.timestamp);
+    if (closed && !run?.txHash) {
+      // Nothing of ours is in flight: the board takes no verdict (a duplicate the board disqualified itself,
+      // another evaluator's verdict, an unrevealed commit, or the evaluation period is over).
+      const level = closed.deadline !== undefined ? "warn" : "info";
+      log[level](
+        { submissionId: id, bountyId, reason: closed.reason, event: "evaluation.skipped" },
+        `submission not evaluated: ${closed.reason}`,
+      );
+      return { outcome: "invalid", reason: closed.reason, publish: "skipped" };
+    }
     if (!run) {
       await db.insert(evaluationRuns).values({ chainId, submissionId: id, bountyId }).onConflictDoNothing();
       run = (await this.run(chainId, id)) as EvaluationRunRow;
@@ -219,18 +279,7 @@ export class Evaluator {
       .set({ attempts: sql`${evaluationRuns.attempts} + 1`, updatedAt: sql`now()` })
       .where(and(eq(evaluationRuns.chainId, chainId), eq(evaluationRuns.submissionId, id)));
 
-    if (!run.outcome && VERDICT[sub.verdict] !== "Pending") {
-      // Someone published a verdict without us (another evaluator): nothing to do.
-      return { outcome: "invalid", reason: `already ${VERDICT[sub.verdict]} on-chain`, publish: "skipped" };
-    }
-
     if (!run.outcome || !run.reportSha256) {
-      const bounty = await chain.readContract({
-        address: board,
-        abi: bountyBoardAbi,
-        functionName: "getBounty",
-        args: [sub.bountyId],
-      });
       const spec = await findSpec(db, bounty.specHash);
       if (!spec) throw new Error(`the spec ${bounty.specHash} of bounty ${bountyId} is not registered`);
       let evalSet: Awaited<ReturnType<typeof verifiedEvalSet>>;
@@ -241,8 +290,20 @@ export class Evaluator {
           log.error({ bountyId, err: error.message }, "eval set check failed");
         throw error;
       }
-      const checkpointSha = sub.checkpointHash.slice(2).toLowerCase();
-      const uri = await this.submissionUri(chainId, id, input.uri);
+      const { uri, checkpointHash } = await this.revealed(chainId, id, input.uri);
+      // The index took the hash from the CheckpointRevealed event; the board confirms it is this submission's.
+      const holder = await chain.readContract({
+        address: board,
+        abi: bountyBoardAbi,
+        functionName: "submissionOf",
+        args: [BigInt(sub.bountyId), checkpointHash],
+      });
+      if (holder !== submissionId) {
+        throw new Error(
+          `the board does not hold checkpoint ${checkpointHash} for submission ${id} (it holds ${holder})`,
+        );
+      }
+      const checkpointSha = checkpointHash.slice(2).toLowerCase();
       const limits = this.options.limits ?? DEFAULT_MODEL_LIMITS;
       const started = performance.now();
       let report: EvaluationReport | undefined;
@@ -289,11 +350,14 @@ export class Evaluator {
       if (report.outcome === "scored" && report.fingerprint && report.score !== undefined) {
         const score = report.score;
         const original = await this.findOriginal(
+          board,
           chainId,
           bountyId,
           id,
           { fingerprint: report.fingerprint.values, score },
           spec.metric,
+          block.timestamp,
+          BigInt(bounty.evaluationPeriod),
         );
         if (original) {
           report.outcome = "copy";
@@ -334,11 +398,34 @@ export class Evaluator {
     }
 
     const reportHash = `0x${run.reportSha256}` as Hex;
+    if (!run.txHash) {
+      // Evaluating took time: the period may have closed meanwhile (a publish would only revert).
+      const latest = await chain.getBlock({ blockTag: "latest" });
+      const late = this.closedReason(sub, bounty, latest.timestamp);
+      if (late?.deadline !== undefined) {
+        log.warn(
+          { submissionId: id, bountyId, reason: late.reason, event: "evaluation.late" },
+          `verdict not published: ${late.reason}`,
+        );
+        return {
+          outcome: run.outcome as Outcome,
+          reason: late.reason,
+          reportSha256: run.reportSha256 as string,
+          publish: "skipped",
+        };
+      }
+    }
     const published = await this.publisher(board).publish(
       run,
       run.outcome === "scored"
         ? { kind: "score", submissionId, score: BigInt(run.onchainScore ?? "0"), reportHash }
-        : { kind: "disqualify", submissionId, reportHash },
+        : {
+            kind: "disqualify",
+            submissionId,
+            reportHash,
+            // A copy names the earlier submission it copies; any other disqualification passes 0.
+            copyOf: run.outcome === "copy" && run.copyOf ? BigInt(run.copyOf) : 0n,
+          },
     );
     return {
       outcome: run.outcome as Outcome,
@@ -351,14 +438,21 @@ export class Evaluator {
   }
 
   /** The checkpoint URI: from the index (the event), else the job's payload. */
-  private async submissionUri(chainId: number, submissionId: string, fallback?: string): Promise<string> {
+  /** A revealed submission's URI and checkpoint hash, as the indexer took them from its CheckpointRevealed event. */
+  private async revealed(
+    chainId: number,
+    submissionId: string,
+    fallbackUri?: string,
+  ): Promise<{ uri: string; checkpointHash: Hex }> {
     const [row] = await this.options.db
-      .select({ uri: submissions.uri })
+      .select({ uri: submissions.uri, checkpointHash: submissions.checkpointHash })
       .from(submissions)
       .where(and(eq(submissions.chainId, chainId), eq(submissions.submissionId, submissionId)));
-    const uri = row?.uri ?? fallback;
-    if (uri === undefined) throw new Error(`submission ${submissionId} is not indexed yet`);
-    return uri;
+    const uri = row?.uri ?? fallbackUri;
+    if (uri === undefined || !row?.checkpointHash) {
+      throw new Error(`submission ${submissionId} is not indexed as revealed yet`);
+    }
+    return { uri, checkpointHash: row.checkpointHash as Hex };
   }
 }
 

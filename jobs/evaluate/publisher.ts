@@ -36,7 +36,8 @@ import type { Logger } from "../../lib/logger.server.js";
 
 export type Verdict =
   | { kind: "score"; submissionId: bigint; score: bigint; reportHash: Hex }
-  | { kind: "disqualify"; submissionId: bigint; reportHash: Hex };
+  /** `copyOf`: the earlier submission a copy copies; 0 for any other reason (an invalid checkpoint). */
+  | { kind: "disqualify"; submissionId: bigint; reportHash: Hex; copyOf: bigint };
 
 export interface PublisherOptions {
   db: Database;
@@ -129,7 +130,7 @@ export class Publisher {
         : encodeFunctionData({
             abi: bountyBoardAbi,
             functionName: "disqualifySubmission",
-            args: [verdict.submissionId, verdict.reportHash],
+            args: [verdict.submissionId, verdict.reportHash, verdict.copyOf],
           });
     return { to: this.options.board, data };
   }

@@ -9,6 +9,7 @@ import type {
   bounties,
   claims,
   contributions,
+  disputes,
   effectsOutbox,
   evaluations,
   payments,
@@ -27,9 +28,16 @@ export interface Batch {
   shareTransfers: Insert<typeof shareTransfers>[];
   claims: Insert<typeof claims>[];
   submissions: Insert<typeof submissions>[];
+  disputes: Insert<typeof disputes>[];
   evaluations: Insert<typeof evaluations>[];
   payments: Insert<typeof payments>[];
   effects: Insert<typeof effectsOutbox>[];
+  /**
+   * DisputeBondWithdrawn rows, whose event names the dispute but not its bounty: the store fills in the
+   * bounty (from the batch's or the index's DisputeOpened) on the board event and the payment, and
+   * touches it.
+   */
+  disputeWithdrawals: { disputeId: string; boardEvent: number; payment: number }[];
   /** Bounty ids whose aggregates must be recomputed. */
   touchedBounties: Set<string>;
   /** Whether roles or the token allowlist changed. */
@@ -55,9 +63,11 @@ export function emptyBatch(): Batch {
     shareTransfers: [],
     claims: [],
     submissions: [],
+    disputes: [],
     evaluations: [],
     payments: [],
     effects: [],
+    disputeWithdrawals: [],
     touchedBounties: new Set(),
     touchedConfig: false,
     tokens: new Set(),
@@ -94,6 +104,39 @@ const EVENTS_BY_TOPIC = new Map(
     .map((item) => [toEventSelector(item), [item]] as const),
 );
 
+/**
+ * Events whose time the board keeps (a commit's, a finalization's, a dispute's opening and ruling, the eval
+ * set's reveal) but does not emit: the indexer reads their blocks' timestamps and passes them to
+ * {@link decodeLogs}, which stores them as the event row's `blockTime`.
+ */
+export const TIMED_EVENTS = [
+  "CheckpointCommitted",
+  "BountyFinalized",
+  "DisputeOpened",
+  "DisputeResolved",
+  "EvalSetRevealed",
+  "PayoutUnlocked",
+] as const;
+
+const TIMED_TOPICS = new Set(
+  [...EVENTS_BY_TOPIC]
+    .filter(([, [item]]) => (TIMED_EVENTS as readonly string[]).includes(item.name))
+    .map(([t]) => t),
+);
+
+/** The blocks of `logs` holding an event of {@link TIMED_EVENTS}, whose timestamps decodeLogs needs. */
+export function blocksNeedingTime(logs: Log[]): number[] {
+  const blocks = new Set<number>();
+  for (const log of logs) {
+    if (log.blockNumber !== null && log.topics[0] && TIMED_TOPICS.has(log.topics[0])) {
+      blocks.add(Number(log.blockNumber));
+    }
+  }
+  return [...blocks];
+}
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
 /** Decodes the board's logs; logs of other contracts or unknown topics are skipped. */
 function decodeBoardLogs(logs: Log[]) {
   const decoded: ReturnType<typeof parseEventLogs<typeof bountyBoardAbi>> = [];
@@ -106,7 +149,15 @@ function decodeBoardLogs(logs: Log[]) {
   return decoded;
 }
 
-export function decodeLogs(chainId: number, logs: Log[]): Batch {
+/**
+ * Decodes a range's logs into rows. `blockTimes` holds the timestamps of the blocks
+ * {@link blocksNeedingTime} named; an event of {@link TIMED_EVENTS} in a block without one throws.
+ */
+export function decodeLogs(
+  chainId: number,
+  logs: Log[],
+  blockTimes: ReadonlyMap<number, bigint> = new Map(),
+): Batch {
   const batch = emptyBatch();
   for (const log of decodeBoardLogs(logs)) {
     if (log.transactionHash === null || log.logIndex === null || log.blockNumber === null || !log.blockHash) {
@@ -122,11 +173,18 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
     const args = log.args as Record<string, unknown>;
     const bountyId =
       "bountyId" in args ? String(args.bountyId) : log.eventName === "Transfer" ? String(args.id) : undefined;
+    const timed = (TIMED_EVENTS as readonly string[]).includes(log.eventName);
+    const time = timed ? blockTimes.get(where.blockNumber) : undefined;
+    if (timed && time === undefined) {
+      throw new Error(`no timestamp for block ${where.blockNumber} (${log.eventName} needs it)`);
+    }
+    const blockTime = time === undefined ? null : String(time);
     batch.boardEvents.push({
       ...where,
       eventName: log.eventName,
       bountyId: bountyId ?? null,
       args: jsonArgs(args),
+      blockTime,
     });
     if (bountyId) batch.touchedBounties.add(bountyId);
 
@@ -148,6 +206,13 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
           direction: SCORE_DIRECTION[p.direction] ?? String(p.direction),
           bond: String(p.bond),
           challengeWindow: p.challengeWindow,
+          arbiter: p.arbiter,
+          disputeBond: String(p.disputeBond),
+          revealPeriod: p.revealPeriod,
+          evaluationPeriod: p.evaluationPeriod,
+          verificationPeriod: p.verificationPeriod,
+          allowOverfunding: p.allowOverfunding,
+          openDisputes: 0,
           feeBps: log.args.feeBps,
           status: "Funding",
           raised: "0",
@@ -158,15 +223,6 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
         batch.tokens.add(log.args.token);
         break;
       }
-      case "Contributed":
-        batch.contributions.push({
-          ...where,
-          bountyId: String(log.args.bountyId),
-          backer: log.args.backer,
-          amount: String(log.args.amount),
-          raisedAfter: String(log.args.raised),
-        });
-        break;
       case "Transfer":
         batch.shareTransfers.push({
           ...where,
@@ -175,6 +231,15 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
           to: log.args.receiver,
           amount: String(log.args.amount),
         });
+        // A contribution is a share mint: shares are minted 1:1 with what the board received.
+        if (log.args.sender === ZERO_ADDRESS) {
+          batch.contributions.push({
+            ...where,
+            bountyId: String(log.args.id),
+            backer: log.args.receiver,
+            amount: String(log.args.amount),
+          });
+        }
         break;
       case "BountyFunded":
         batch.effects.push({
@@ -195,17 +260,20 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
           bondState: "Posted",
         });
         break;
-      case "CheckpointSubmitted":
+      case "CheckpointCommitted":
         batch.submissions.push({
           ...where,
           submissionId: String(log.args.submissionId),
           bountyId: String(log.args.bountyId),
           trainer: log.args.trainer,
-          checkpointHash: log.args.checkpointHash,
-          uri: text(log.args.uri),
-          submittedAt: String(log.args.submittedAt),
+          commitment: log.args.commitment,
+          committedAt: blockTime as string,
           verdict: "Pending",
         });
+        break;
+      case "CheckpointRevealed":
+        // The submission's reveal fields are recomputed from this event row (store.ts); the checkpoint is
+        // now public, so it is evaluated.
         batch.effects.push({
           chainId,
           jobId: effectId("evaluate", where),
@@ -243,6 +311,70 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
           reportHash: log.args.reportHash,
           qualifies: false,
           best: false,
+          copyOf: log.args.copyOf === 0n ? null : String(log.args.copyOf),
+        });
+        break;
+      case "DisputeOpened":
+        batch.disputes.push({
+          ...where,
+          disputeId: String(log.args.disputeId),
+          bountyId: String(log.args.bountyId),
+          submissionId: String(log.args.submissionId),
+          disputer: log.args.disputer,
+          bond: String(log.args.bond),
+          reasonHash: log.args.reasonHash,
+          openedAt: blockTime as string,
+          deadline: String(log.args.deadline),
+          outcome: "Open",
+          reward: "0",
+          withdrawn: false,
+        });
+        batch.effects.push({
+          chainId,
+          jobId: effectId("disputed", where),
+          queue: QUEUE.notify,
+          name: JOB.disputeOpened,
+          payload: {
+            chainId,
+            bountyId: String(log.args.bountyId),
+            disputeId: String(log.args.disputeId),
+          },
+          blockNumber: where.blockNumber,
+        });
+        break;
+      case "DisputeBondWithdrawn":
+        batch.disputeWithdrawals.push({
+          disputeId: String(log.args.disputeId),
+          boardEvent: batch.boardEvents.length - 1,
+          payment: batch.payments.length,
+        });
+        batch.payments.push({
+          ...where,
+          kind: "dispute_bond",
+          bountyId: "0", // filled in by the store from the dispute
+          account: log.args.account,
+          amount: String(log.args.amount),
+          recipient: log.args.to,
+        });
+        break;
+      case "BondReturned":
+        batch.payments.push({
+          ...where,
+          kind: "bond_return",
+          bountyId: String(log.args.bountyId),
+          account: log.args.trainer,
+          amount: String(log.args.amount),
+          recipient: log.args.to,
+        });
+        break;
+      case "PayoutUnlocked":
+        batch.effects.push({
+          chainId,
+          jobId: effectId("unlocked", where),
+          queue: QUEUE.notify,
+          name: JOB.bountyFinalized,
+          payload: { chainId, bountyId: String(log.args.bountyId), status: "Fulfilled" },
+          blockNumber: where.blockNumber,
         });
         break;
       case "BountyCancelled":
@@ -277,6 +409,7 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
           bountyId: String(log.args.bountyId),
           account: log.args.winner,
           amount: String(log.args.amount),
+          recipient: log.args.to,
         });
         break;
       case "Refunded":
@@ -286,6 +419,7 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
           bountyId: String(log.args.bountyId),
           account: log.args.backer,
           amount: String(log.args.amount),
+          recipient: log.args.to,
         });
         break;
       case "RevenueDeposited":
@@ -304,6 +438,7 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
           bountyId: String(log.args.bountyId),
           account: log.args.account,
           amount: String(log.args.amount),
+          recipient: log.args.to,
         });
         break;
       case "TokenAllowlistUpdated":
@@ -315,7 +450,8 @@ export function decodeLogs(chainId: number, logs: Log[]): Batch {
         batch.touchedConfig = true;
         break;
       default:
-        // Recorded in board_events only (fees, bonds, cancellations: read through the aggregates).
+        // Recorded in board_events only (fees, forfeits, best changes, the eval set's reveal, limits, metrics,
+        // pauses): read through the aggregates.
         break;
     }
   }

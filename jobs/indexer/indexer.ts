@@ -27,7 +27,7 @@ import type { Queue } from "bullmq";
 import { type Address, BlockNotFoundError, type Log, type PublicClient } from "viem";
 import type { Database } from "../../db/client.server.js";
 import type { Logger } from "../../lib/logger.server.js";
-import { decodeLogs } from "./decode.js";
+import { blocksNeedingTime, decodeLogs } from "./decode.js";
 import {
   backfillBestMargins,
   type Cursor,
@@ -172,6 +172,8 @@ export class Indexer {
     const keepFrom = Math.max(0, head - this.o.reorgWindow);
     const numbers = new Set<number>([from, to]);
     for (let n = Math.max(from, keepFrom); n <= to; n++) numbers.add(n);
+    // And of the blocks whose time an event needs (a commit's, a finalization's...: see TIMED_EVENTS).
+    for (const n of blocksNeedingTime(logs)) numbers.add(n);
     const headers = await this.headers([...numbers]);
     const last = headers.get(to) as { hash: string; parentHash: string };
     // The chain moved under us if the range does not continue the cursor, or a log's block is not the one
@@ -185,9 +187,10 @@ export class Indexer {
       });
     if (moved) return { events: 0, atHead: false };
     const blocks = [...headers].map(([number, header]) => ({ number, hash: header.hash }));
+    const times = new Map([...headers].map(([number, header]) => [number, header.timestamp]));
 
     const t1 = performance.now();
-    const batch = decodeLogs(chainId, logs);
+    const batch = decodeLogs(chainId, logs, times);
     const t2 = performance.now();
     const tokens = await this.readTokens(await tokensWithoutMetadata(db, chainId, [...batch.tokens]));
     const tTokens = performance.now();
@@ -272,15 +275,21 @@ export class Indexer {
     });
   }
 
-  /** Headers (hash, parent hash) of `numbers`, read a few at a time. */
-  private async headers(numbers: number[]): Promise<Map<number, { hash: string; parentHash: string }>> {
-    const out = new Map<number, { hash: string; parentHash: string }>();
+  /** Headers (hash, parent hash, timestamp) of `numbers`, read a few at a time. */
+  private async headers(
+    numbers: number[],
+  ): Promise<Map<number, { hash: string; parentHash: string; timestamp: bigint }>> {
+    const out = new Map<number, { hash: string; parentHash: string; timestamp: bigint }>();
     for (let i = 0; i < numbers.length; i += 16) {
       const chunk = numbers.slice(i, i + 16);
       const read = await Promise.all(chunk.map((n) => this.o.chain.getBlock({ blockNumber: BigInt(n) })));
       read.forEach((block, k) => {
         if (!block.hash) throw new Error(`block ${chunk[k]} has no hash yet`);
-        out.set(chunk[k] as number, { hash: block.hash, parentHash: block.parentHash });
+        out.set(chunk[k] as number, {
+          hash: block.hash,
+          parentHash: block.parentHash,
+          timestamp: block.timestamp,
+        });
       });
     }
     return out;

@@ -20,6 +20,7 @@ import {
   bounties,
   claims,
   contributions,
+  disputes,
   effectsOutbox,
   evaluations,
   indexedBlocks,
@@ -45,7 +46,11 @@ type Exec = Database | Tx;
  */
 async function insertChunked(db: Exec, table: PgTable, rows: Record<string, unknown>[]) {
   if (rows.length === 0) return;
-  const columns = Object.entries(getTableColumns(table)).filter(([key]) => key in (rows[0] as object));
+  // Every column any row sets: rows of one table differ in their optional fields (a disqualification's
+  // copyOf, a payment's recipient), and a column missing from the first row must not be dropped for all.
+  const keys = new Set<string>();
+  for (const row of rows) for (const key in row) keys.add(key);
+  const columns = Object.entries(getTableColumns(table)).filter(([key]) => keys.has(key));
   for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
     const chunk = rows.slice(i, i + CHUNK_ROWS);
     const arrays = columns.map(([key, column]) => {
@@ -69,7 +74,16 @@ async function insertChunked(db: Exec, table: PgTable, rows: Record<string, unkn
 }
 
 /** The tables of rows derived from single events: each row carries its chain id and block number. */
-const EVENT_TABLES = [boardEvents, contributions, shareTransfers, claims, submissions, evaluations, payments];
+const EVENT_TABLES = [
+  boardEvents,
+  contributions,
+  shareTransfers,
+  claims,
+  submissions,
+  disputes,
+  evaluations,
+  payments,
+];
 
 export interface Cursor {
   block: number;
@@ -137,12 +151,14 @@ export interface WriteBatch {
 export async function writeBatch(db: Database, w: WriteBatch): Promise<void> {
   const { chainId, batch } = w;
   await db.transaction(async (tx) => {
+    await resolveDisputeWithdrawals(tx, chainId, batch);
     await insertChunked(tx, boardEvents, batch.boardEvents);
     await insertChunked(tx, bounties, batch.bounties);
     await insertChunked(tx, contributions, batch.contributions);
     await insertChunked(tx, shareTransfers, batch.shareTransfers);
     await insertChunked(tx, claims, batch.claims);
     await insertChunked(tx, submissions, batch.submissions);
+    await insertChunked(tx, disputes, batch.disputes);
     await insertChunked(tx, evaluations, batch.evaluations);
     await insertChunked(tx, payments, batch.payments);
     await insertChunked(tx, effectsOutbox, batch.effects);
@@ -160,6 +176,34 @@ export async function writeBatch(db: Database, w: WriteBatch): Promise<void> {
       .where(and(eq(indexedBlocks.chainId, chainId), lt(indexedBlocks.number, w.keepFrom)));
     await w.beforeCommit?.();
   });
+}
+
+/**
+ * DisputeBondWithdrawn names its dispute, not its bounty: fills the bounty in on its board event and
+ * payment rows (from a DisputeOpened of the batch, else of the index) and touches it. The dispute always
+ * opened before its money was withdrawn, so one of the two has it.
+ */
+async function resolveDisputeWithdrawals(db: Exec, chainId: number, batch: Batch) {
+  if (batch.disputeWithdrawals.length === 0) return;
+  const bountyOf = new Map(batch.disputes.map((d) => [d.disputeId, d.bountyId]));
+  const missing = batch.disputeWithdrawals.map((w) => w.disputeId).filter((id) => !bountyOf.has(id));
+  if (missing.length > 0) {
+    const rows = await queryRows<{ dispute_id: string; bounty_id: string }>(
+      db as Database,
+      sql`select dispute_id::text, bounty_id::text from disputes
+          where chain_id = ${chainId} and dispute_id = any(${sql.param(missing)}::numeric[])`,
+    );
+    for (const row of rows) bountyOf.set(row.dispute_id, row.bounty_id);
+  }
+  for (const w of batch.disputeWithdrawals) {
+    const bountyId = bountyOf.get(w.disputeId);
+    if (bountyId === undefined) throw new Error(`dispute ${w.disputeId} was withdrawn but never opened`);
+    const event = batch.boardEvents[w.boardEvent];
+    const payment = batch.payments[w.payment];
+    if (event) event.bountyId = bountyId;
+    if (payment) payment.bountyId = bountyId;
+    batch.touchedBounties.add(bountyId);
+  }
 }
 
 async function saveCursor(db: Exec, chainId: number, board: string, cursor: Cursor) {
@@ -235,31 +279,125 @@ export async function markEnqueued(db: Database, chainId: number, jobIds: string
 async function recompute(db: Exec, chainId: number, bountyIds: string[]) {
   if (bountyIds.length === 0) return;
   const ids = sql`(select unnest(${`{${bountyIds.join(",")}}`}::numeric[]))`;
+  /** The latest board event of bounty `b` among `names`, as `e`. */
+  const latest = (names: string[], select: ReturnType<typeof sql>) => sql`(
+    select ${select} from board_events e
+    where e.chain_id = b.chain_id and e.bounty_id = b.bounty_id
+      and e.event_name in (${sql.join(
+        names.map((n) => sql`${n}`),
+        sql`, `,
+      )})
+    order by e.block_number desc, e.log_index desc limit 1)`;
+  // Submissions first: their reveals and latest verdicts.
+  await db.execute(sql`
+    update submissions s set
+      checkpoint_hash = r.checkpoint_hash, uri = r.uri, revealed_at = r.revealed_at,
+      reveal_tx = r.tx_hash, reveal_block = r.block_number,
+      verdict = coalesce(ev.verdict, 'Pending'), score = ev.score, report_hash = ev.report_hash,
+      copy_of = ev.copy_of
+    from submissions s2
+    left join lateral (
+      select e.args->>'checkpointHash' as checkpoint_hash, e.args->>'uri' as uri,
+             (e.args->>'revealedAt')::numeric as revealed_at, e.tx_hash, e.block_number
+      from board_events e
+      where e.chain_id = s2.chain_id and e.bounty_id = s2.bounty_id and e.event_name = 'CheckpointRevealed'
+        and (e.args->>'submissionId')::numeric = s2.submission_id
+      order by e.block_number desc, e.log_index desc limit 1) r on true
+    left join lateral (
+      select e.verdict, case when e.verdict = 'Scored' then e.score end as score, e.report_hash, e.copy_of
+      from evaluations e
+      where e.chain_id = s2.chain_id and e.submission_id = s2.submission_id
+      order by e.block_number desc, e.log_index desc limit 1) ev on true
+    where s2.chain_id = ${chainId} and s2.bounty_id in ${ids}
+      and s.chain_id = s2.chain_id and s.submission_id = s2.submission_id`);
+  // Disputes: their ruling (or expiry) and withdrawal.
+  await db.execute(sql`
+    update disputes d set
+      outcome = coalesce(case r.outcome when '2' then 'Rejected' when '3' then 'Upheld'
+                          when '4' then 'Corrected' when '5' then 'Expired' end, 'Open'),
+      score = r.score, report_hash = r.report_hash, reward = coalesce(r.reward, 0),
+      resolve_tx = r.tx_hash, resolved_at = r.block_time,
+      withdrawn = w.tx_hash is not null, withdraw_tx = w.tx_hash
+    from disputes d2
+    left join lateral (
+      select e.args->>'outcome' as outcome, (e.args->>'score')::numeric as score,
+             e.args->>'reportHash' as report_hash, (e.args->>'reward')::numeric as reward,
+             e.tx_hash, e.block_time
+      from board_events e
+      where e.chain_id = d2.chain_id and e.bounty_id = d2.bounty_id and e.event_name = 'DisputeResolved'
+        and (e.args->>'disputeId')::numeric = d2.dispute_id
+      order by e.block_number desc, e.log_index desc limit 1) r on true
+    left join lateral (
+      select e.tx_hash from board_events e
+      where e.chain_id = d2.chain_id and e.bounty_id = d2.bounty_id and e.event_name = 'DisputeBondWithdrawn'
+        and (e.args->>'disputeId')::numeric = d2.dispute_id
+      order by e.block_number desc, e.log_index desc limit 1) w on true
+    where d2.chain_id = ${chainId} and d2.bounty_id in ${ids}
+      and d.chain_id = d2.chain_id and d.dispute_id = d2.dispute_id`);
+  await db.execute(sql`
+    update contributions c set raised_after = t.running
+    from (select chain_id, tx_hash, log_index,
+                 sum(amount) over (partition by bounty_id order by block_number, log_index) as running
+          from contributions where chain_id = ${chainId} and bounty_id in ${ids}) t
+    where c.chain_id = t.chain_id and c.tx_hash = t.tx_hash and c.log_index = t.log_index
+      and c.raised_after is distinct from t.running`);
+  // The best qualifying submission: the latest "best" score, or the latest re-scan after a dispute (0: none).
+  const best = sql`(
+    select x.submission_id, x.score from (
+      select ev.submission_id, ev.score, ev.block_number, ev.log_index from evaluations ev
+      where ev.chain_id = b.chain_id and ev.bounty_id = b.bounty_id and ev.best
+      union all
+      select nullif((e.args->>'submissionId')::numeric, 0), case when e.args->>'submissionId' <> '0'
+             then (e.args->>'score')::numeric end, e.block_number, e.log_index
+      from board_events e
+      where e.chain_id = b.chain_id and e.bounty_id = b.bounty_id and e.event_name = 'BestSubmissionChanged'
+    ) x order by x.block_number desc, x.log_index desc limit 1)`;
   await db.execute(sql`
     update bounties b set
+      -- The board lowers \`raised\` (the shares' total supply) by every refund.
       raised = coalesce((select sum(c.amount) from contributions c
-                         where c.chain_id = b.chain_id and c.bounty_id = b.bounty_id), 0),
+                         where c.chain_id = b.chain_id and c.bounty_id = b.bounty_id), 0)
+               - coalesce((select sum(p.amount) from payments p
+                           where p.chain_id = b.chain_id and p.bounty_id = b.bounty_id
+                             and p.kind = 'refund'), 0),
       backer_count = (select count(distinct c.backer) from contributions c
                       where c.chain_id = b.chain_id and c.bounty_id = b.bounty_id),
-      status = coalesce((
-        select case e.event_name
-                 when 'BountyFunded' then 'Funded'
-                 when 'BountyCancelled' then 'Cancelled'
-                 else case e.args->>'status' when '3' then 'Fulfilled' when '4' then 'Failed' else 'Unknown' end
-               end
-        from board_events e
-        where e.chain_id = b.chain_id and e.bounty_id = b.bounty_id
-          and e.event_name in ('BountyFunded', 'BountyCancelled', 'BountyFinalized')
-        order by e.block_number desc, e.log_index desc limit 1), 'Funding'),
-      best_submission_id = (select ev.submission_id from evaluations ev
-                            where ev.chain_id = b.chain_id and ev.bounty_id = b.bounty_id and ev.best
-                            order by ev.block_number desc, ev.log_index desc limit 1),
-      best_score = (select ev.score from evaluations ev
-                    where ev.chain_id = b.chain_id and ev.bounty_id = b.bounty_id and ev.best
-                    order by ev.block_number desc, ev.log_index desc limit 1)
+      status = coalesce(${latest(
+        ["BountyFunded", "BountyCancelled", "BountyFinalized", "PayoutUnlocked"],
+        sql`case e.event_name
+              when 'BountyFunded' then 'Funded'
+              when 'BountyCancelled' then 'Cancelled'
+              when 'PayoutUnlocked' then 'Fulfilled'
+              else case e.args->>'status' when '3' then 'Fulfilled' when '4' then 'Failed'
+                                          when '6' then 'Verifying' else 'Unknown' end
+            end`,
+      )}, 'Funding'),
+      best_submission_id = (select submission_id from ${best} bb),
+      best_score = (select score from ${best} bb),
+      finalized_at = (select min(e.block_time) from board_events e
+                      where e.chain_id = b.chain_id and e.bounty_id = b.bounty_id
+                        and e.event_name = 'BountyFinalized'),
+      eval_set_revealed_at = ${latest(["EvalSetRevealed"], sql`e.block_time`)},
+      eval_set_sha256 = ${latest(["EvalSetRevealed"], sql`e.args->>'evalSetSha256'`)},
+      eval_set_salt = ${latest(["EvalSetRevealed"], sql`e.args->>'salt'`)},
+      eval_set_uri = ${latest(["EvalSetRevealed"], sql`e.args->>'uri'`)},
+      open_disputes = (select count(*) from disputes d
+                       where d.chain_id = b.chain_id and d.bounty_id = b.bounty_id and d.outcome = 'Open'),
+      payout = ${latest(["PayoutUnlocked"], sql`(e.args->>'payout')::numeric`)},
+      fee = ${latest(["PayoutUnlocked"], sql`(e.args->>'fee')::numeric`)}
     where b.chain_id = ${chainId} and b.bounty_id in ${ids}`);
+  // The payout unlocks a verification period after an eval-set reveal made in time, else at the reveal
+  // deadline (finalization + reveal period); only a bounty finalized with a winner has one.
   await db.execute(sql`
-    update bounties b set best_margin = ${bestMarginSql}
+    update bounties b set
+      best_margin = ${bestMarginSql},
+      unlock_at = case
+        when not exists (select 1 from board_events e
+                         where e.chain_id = b.chain_id and e.bounty_id = b.bounty_id
+                           and e.event_name = 'BountyFinalized' and e.args->>'status' = '6') then null
+        else coalesce(${latest(["EvalSetRevealed"], sql`(e.args->>'unlockAt')::numeric`)},
+                      b.finalized_at + b.reveal_period)
+      end
     where b.chain_id = ${chainId} and b.bounty_id in ${ids}`);
   await db.execute(sql`delete from backers where chain_id = ${chainId} and bounty_id in ${ids}`);
   await db.execute(sql`
@@ -281,14 +419,6 @@ async function recompute(db: Exec, chainId: number, bountyIds: string[]) {
           and from_account <> '0x0000000000000000000000000000000000000000'
     ) parts
     group by bounty_id, account`);
-  await db.execute(sql`
-    update submissions s set
-      verdict = coalesce(ev.verdict, 'Pending'), score = ev.score, report_hash = ev.report_hash
-    from (select s2.chain_id, s2.submission_id, e.verdict, e.score, e.report_hash
-          from submissions s2
-          left join evaluations e on e.chain_id = s2.chain_id and e.submission_id = s2.submission_id
-          where s2.chain_id = ${chainId} and s2.bounty_id in ${ids}) ev
-    where s.chain_id = ev.chain_id and s.submission_id = ev.submission_id`);
   await db.execute(sql`
     update claims c set bond_state = coalesce((
       select case e.event_name when 'BondReturned' then 'Returned' else 'Forfeited' end

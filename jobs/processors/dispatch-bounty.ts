@@ -87,6 +87,17 @@ export async function dispatchBounty(
     return { queued: false, reason: `bounty is ${status}` };
   }
 
+  // Commits close at the delivery deadline (a reveal may follow within the reveal period): no point training
+  // for a bounty nobody can commit to any more.
+  const latest = await deps.chain.getBlock({ blockTag: "latest" });
+  if (latest.timestamp >= onChain.deliveryDeadline) {
+    deps.log.info(
+      { bountyId, deliveryDeadline: onChain.deliveryDeadline.toString() },
+      "bounty past its delivery deadline; not queued",
+    );
+    return { queued: false, reason: "the delivery deadline has passed: commits are closed" };
+  }
+
   const [specRow] = await deps.db
     .select()
     .from(specs)

@@ -1,8 +1,9 @@
 /**
- * `evaluate-submission`: the indexer saw CheckpointSubmitted; score the
+ * `evaluate-submission`: the indexer saw CheckpointRevealed; score the
  * checkpoint and publish the verdict (jobs/evaluate/evaluator.server.ts). The
- * evaluator re-reads the chain and resumes from what it recorded, so running
- * this job twice publishes once.
+ * evaluator re-reads the chain (a commit not revealed, or a duplicate the
+ * board disqualified itself, is skipped; so is one past its evaluation period)
+ * and resumes from what it recorded, so running this job twice publishes once.
  */
 import { UnrecoverableError } from "bullmq";
 import { z } from "zod";

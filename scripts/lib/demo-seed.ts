@@ -4,7 +4,10 @@
  * whose agent trains the funded ones end to end.
  *
  * Nothing is faked: the DAOs' roles, the bounties, every contribution, the
- * cancellation and the refund are real transactions from anvil's accounts,
+ * cancellation and the refund, and one disputed submission (account 7 commits
+ * and reveals a checkpoint, the evaluator's account scores it, backer 4
+ * disputes the score; the DAO, the bounty's arbiter, is left to resolve it)
+ * are real transactions from anvil's accounts,
  * and the database learns about them the way it learns about any bounty
  * (specs and private eval sets stored as a DAO stores them, then the chain
  * through the indexer). What happens next is the platform's own work: the
@@ -12,17 +15,26 @@
  * trains, uploads and submits, and the worker's evaluator scores on-chain.
  *
  * The parts anvil's accounts play (see DEMO_ACCOUNTS): 0 deploys, administers
- * and takes the fees; 1 and 3 are DAOs; 2 is the evaluator; 4 to 7 back
- * bounties (5 with EIP-2612 permits, the others with one approval); 8 runs the
- * local pool and trains; 9 is left untouched for the newcomer.
+ * and takes the fees; 1 and 3 are DAOs (and their bounties' arbiters); 2 is the
+ * evaluator; 4 to 7 back bounties (5 with EIP-2612 permits, the others with one
+ * approval), 7 also trains the disputed submission; 8 runs the local pool and
+ * trains; 9 is left untouched for the newcomer.
  */
-import { type Address, formatUnits, type Hex, type LocalAccount, parseEventLogs } from "viem";
+import {
+  type Address,
+  formatUnits,
+  type Hex,
+  keccak256,
+  type LocalAccount,
+  parseEventLogs,
+  stringToHex,
+} from "viem";
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import type { Database } from "../../db/client.server.js";
 import { createPool, poolByName, rotatePoolToken } from "../../jobs/dispatch/pools.server.js";
 import type { ArtifactStore } from "../../lib/artifacts.server.js";
 import { BOARD_ROLES, BOUNTY_STATUS, type BountyStatus } from "../../lib/board.server.js";
-import { boardClients, usd } from "../../lib/board-client.server.js";
+import { boardClients, createBountyArgs, usd } from "../../lib/board-client.server.js";
 import type { Deployment } from "../../lib/chain.server.js";
 import { ANVIL_CHAIN_ID, anvilAccount, anvilPrivateKey, DEV_TOKEN } from "../../lib/deploy.server.js";
 import { storeEvalSet } from "../../lib/evalsets.server.js";
@@ -93,6 +105,11 @@ export interface DemoBountyPlan {
   contributions: { backer: number; amount: number; permit?: boolean }[];
   /** The DAO cancels the bounty before its goal; these backers then take their refunds. */
   cancel?: { refunds: number[] };
+  /**
+   * Once funded: `trainer` claims, commits and reveals a placeholder checkpoint, the evaluator's account scores
+   * it at the spec's target, and `disputer` disputes the score (open, for the arbiter to resolve).
+   */
+  dispute?: { trainer: number; disputer: number };
   /** The state the chain must show once seeded. */
   expect: Extract<BountyStatus, "Funding" | "Funded" | "Cancelled">;
   /** What happens next, for the start-up summary. */
@@ -136,8 +153,9 @@ export const DEMO_BOUNTIES: readonly DemoBountyPlan[] = [
       { backer: 6, amount: 700 },
       { backer: 4, amount: 500 },
     ],
+    dispute: { trainer: 7, disputer: 4 },
     expect: "Funded",
-    next: "trained next; the CPU model misses its target",
+    next: "account 7's score is disputed by account 4: the DAO (account 1) arbitrates; trained next",
   },
   {
     spec: linearRegressionSpec,
@@ -168,8 +186,18 @@ export const DEMO_BOUNTIES: readonly DemoBountyPlan[] = [
 const FUNDING_DAYS = 14n;
 const DELIVERY_DAYS = 45n;
 const BOND = 10;
-/** A qualifying best may be finalized (fulfilled) after standing this long: short, so a newcomer can try. */
+/**
+ * A verdict may be disputed, and a qualifying best finalized, after standing this long; reveals, evaluations
+ * and the verification after the eval set's reveal are as short: a newcomer can walk a bounty to its payout.
+ */
 const CHALLENGE_WINDOW_SECONDS = 15 * 60;
+const PERIODS = {
+  challengeWindow: CHALLENGE_WINDOW_SECONDS,
+  revealPeriod: 15 * 60,
+  evaluationPeriod: 30 * 60,
+  verificationPeriod: 15 * 60,
+} as const;
+const DISPUTE_BOND = 5;
 const DAY = 86_400n;
 
 export interface SeededBounty {
@@ -287,8 +315,10 @@ export async function seedDemo(options: DemoSeedOptions): Promise<DemoSeedResult
     const dao = anvilAccount(plan.dao);
     const terms = onchainSpecTerms(plan.spec);
     const now = (await c.publicClient.getBlock()).timestamp;
-    const created = await c.send(dao, "createBounty", [
-      {
+    const created = await c.send(
+      dao,
+      "createBounty",
+      createBountyArgs({
         token: c.token,
         goal: usd(plan.goal),
         fundingDeadline: now + FUNDING_DAYS * DAY,
@@ -299,9 +329,12 @@ export async function seedDemo(options: DemoSeedOptions): Promise<DemoSeedResult
         targetScore: terms.targetScore,
         direction: terms.direction,
         bond: usd(BOND),
-        challengeWindow: CHALLENGE_WINDOW_SECONDS,
-      },
-    ]);
+        // The DAO arbitrates its own bounty's disputes (a Timelock or Safe in production; never an evaluator).
+        arbiter: dao.address,
+        disputeBond: usd(DISPUTE_BOND),
+        ...PERIODS,
+      }),
+    );
     const [event] = parseEventLogs({
       abi: bountyBoardAbi,
       eventName: "BountyCreated",
@@ -315,7 +348,34 @@ export async function seedDemo(options: DemoSeedOptions): Promise<DemoSeedResult
     }
     if (plan.cancel) {
       await c.send(dao, "cancelBounty", [id]);
-      for (const backer of plan.cancel.refunds) await c.send(anvilAccount(backer), "refund", [id]);
+      for (const backer of plan.cancel.refunds) {
+        await c.send(anvilAccount(backer), "refund", [id, anvilAccount(backer).address]);
+      }
+    }
+    if (plan.dispute) {
+      const trainer = anvilAccount(plan.dispute.trainer);
+      const disputer = anvilAccount(plan.dispute.disputer);
+      await c.approveAll([trainer, disputer]);
+      await c.send(trainer, "claim", [id]);
+      const { submissionId } = await c.commitAndReveal(
+        trainer,
+        id,
+        keccak256(stringToHex(`demo: account ${plan.dispute.trainer}'s checkpoint for bounty ${id}`)),
+        `crowdtrain://demo/bounties/${id}/disputed-checkpoint`,
+      );
+      await c.send(anvilAccount(DEMO_ACCOUNTS.evaluator), "publishEvaluation", [
+        submissionId,
+        terms.targetScore,
+        keccak256(stringToHex(`demo: report of submission ${submissionId}`)),
+      ]);
+      await c.send(disputer, "dispute", [
+        submissionId,
+        keccak256(stringToHex(`demo: account ${plan.dispute.disputer} re-ran the score and got another`)),
+      ]);
+      log(
+        `demo: submission #${submissionId} of bounty #${id} scored and disputed by ${disputer.address}; ` +
+          `the arbiter ${dao.address} decides`,
+      );
     }
 
     const onChain = await c.publicClient.readContract({

@@ -1,7 +1,8 @@
 /**
  * `npm run dev` as a newcomer runs it: from nothing to a healthy platform
  * with its demo (seeded bounties in the index, the Hindi GPT bounty trained by
- * the local pool agent and scored on-chain), a clear refusal for a second
+ * the local pool agent, its checkpoint committed then revealed, and scored
+ * on-chain), a clear refusal for a second
  * instance, Ctrl-C (SIGINT) leaving no process behind, and a restart that
  * finds its chain and database where it left them.
  */
@@ -13,7 +14,6 @@ import type { HealthReport } from "../../app/lib/health.server.js";
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import { openDb } from "../../db/client.server.js";
 import { submissions } from "../../db/schema/index.js";
-import { VERDICT } from "../../lib/board.server.js";
 import { boardClients } from "../../lib/board-client.server.js";
 import { deploymentSchema } from "../../lib/chain.server.js";
 import { anvilAccount } from "../../lib/deploy.server.js";
@@ -162,16 +162,40 @@ describe("npm run dev", () => {
       ).catch((error: Error) => {
         throw new Error(`${error.message}\n--- dev output ---\n${lines.slice(-30).join("\n")}`);
       });
-      const submission = await c.publicClient.readContract({
+      // Protocol v2: the trainer committed, then revealed the checkpoint in a later block; the evaluator scored
+      // the revealed checkpoint (read from the board's events: the submission struct is an implementation detail).
+      const filter = {
         address: c.board,
         abi: bountyBoardAbi,
-        functionName: "getSubmission",
-        args: [best],
-      });
-      expect(submission.trainer).toBe(anvilAccount(DEMO_ACCOUNTS.trainer).address);
-      expect(VERDICT[submission.verdict]).toBe("Scored");
+        args: { bountyId: 1n, submissionId: best },
+        fromBlock: 0n,
+      } as const;
+      const [[committed], [revealed], [evaluated]] = await Promise.all([
+        c.publicClient.getContractEvents({ ...filter, eventName: "CheckpointCommitted" }),
+        c.publicClient.getContractEvents({ ...filter, eventName: "CheckpointRevealed" }),
+        c.publicClient.getContractEvents({ ...filter, eventName: "EvaluationPublished" }),
+      ]);
+      if (!committed || !revealed || !evaluated)
+        throw new Error(`submission ${best} lacks a commit, reveal or score`);
+      const trainer = anvilAccount(DEMO_ACCOUNTS.trainer).address;
+      expect(committed.args.trainer).toBe(trainer);
+      expect(revealed.args.trainer).toBe(trainer);
+      expect(revealed.blockNumber).toBeGreaterThan(committed.blockNumber);
+      const checkpointHash = revealed.args.checkpointHash;
+      if (!checkpointHash) throw new Error(`the reveal of submission ${best} has no checkpoint hash`);
+      expect(
+        await c.publicClient.readContract({
+          address: c.board,
+          abi: bountyBoardAbi,
+          functionName: "submissionOf",
+          args: [1n, checkpointHash],
+        }),
+      ).toBe(best);
+      expect(evaluated.args).toMatchObject({ qualifies: true });
+      const score = evaluated.args.score;
+      if (score === undefined) throw new Error(`the evaluation of submission ${best} has no score`);
       // Perplexity, 9 decimals on-chain: better than the spec's target.
-      expect(Number(submission.score) / 1e9).toBeLessThanOrEqual(hindiGptSpec.metric.target);
+      expect(Number(score) / 1e9).toBeLessThanOrEqual(hindiGptSpec.metric.target);
       const services = readDevServices(env.DEV_DATA_DIR);
       if (!services) throw new Error("dev wrote no services.json");
       const db = await openDb({ kind: "postgres", url: services.databaseUrl });
@@ -185,7 +209,13 @@ describe("npm run dev", () => {
             throw new Error(`submission ${best} is ${row?.verdict ?? "not indexed"}`);
           return row;
         });
-        expect(indexed).toMatchObject({ bountyId: "1", score: submission.score.toString() });
+        expect(indexed).toMatchObject({
+          bountyId: "1",
+          trainer,
+          checkpointHash: checkpointHash.toLowerCase(),
+          score: score.toString(),
+        });
+        expect(indexed.revealedAt).not.toBeNull();
       } finally {
         await db.close();
       }

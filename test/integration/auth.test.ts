@@ -43,6 +43,8 @@ let poolToken: string;
 const DAO = anvilAccount(1);
 const OPERATOR = anvilAccount(3);
 const STRANGER = anvilAccount(4);
+/** The dev deployment's evaluator (EVALUATOR_ROLE): never a bounty's arbiter. */
+const EVALUATOR = anvilAccount(2);
 
 beforeAll(async () => {
   build = buildWeb("auth-test");
@@ -217,6 +219,12 @@ describe("guarded actions", () => {
         fundingDays: "7",
         deliveryDays: "14",
         challengeHours: "24",
+        // Protocol v2's terms (ADR 016): the arbiter (empty: the DAO itself), the dispute bond and the periods.
+        arbiter: "",
+        disputeBond: "0",
+        revealHours: "24",
+        evaluationHours: "24",
+        verificationHours: "48",
         ...changes,
       };
       for (const [name, value] of Object.entries(fields)) body.set(name, value);
@@ -245,7 +253,16 @@ describe("guarded actions", () => {
     const specsBefore = (await db.handle.db.select().from(specs)).length;
     const setsBefore = (await db.handle.db.select().from(evalSets)).length;
     const bad = await propose(
-      form(dao.csrf, { target: "1.5", numClasses: "one", goal: "-3", fundingDays: "0", token: "0x12" }),
+      form(dao.csrf, {
+        target: "1.5",
+        numClasses: "one",
+        goal: "-3",
+        fundingDays: "0",
+        token: "0x12",
+        arbiter: "0x12",
+        disputeBond: "lots",
+        revealHours: "0",
+      }),
       dao.cookie,
     );
     expect(bad.status).toBe(400);
@@ -256,12 +273,29 @@ describe("guarded actions", () => {
       ["goal", "goal is an amount of whole tokens"],
       ["fundingDays", "funding period must be at least 1"],
       ["token", "token must be a 0x-prefixed address"],
+      ["arbiter", "arbiter must be a 0x-prefixed address, or empty for your own"],
+      ["disputeBond", "dispute bond is an amount of whole tokens"],
+      ["revealHours", "reveal period must be at least 1"],
     ] as const) {
       // Each message is rendered next to its field (the field's error element).
       expect(page, field).toMatch(
         new RegExp(`id="propose-${field}-error"[^>]*>[^<]*${message.replace(/[[\]]/g, "\\$&")}`),
       );
     }
+    // Terms the board would refuse (checked against the chain): an evaluator as the arbiter (whoever scores
+    // may not judge disputes), and a challenge window below the board's minimum (60 s on anvil: 0 h is less).
+    const onchain = await propose(
+      form(dao.csrf, { arbiter: EVALUATOR.address.toLowerCase(), challengeHours: "0" }),
+      dao.cookie,
+    );
+    expect(onchain.status).toBe(400);
+    const onchainPage = await onchain.text();
+    expect(onchainPage).toMatch(
+      new RegExp(`id="propose-arbiter-error"[^>]*>[^<]*${EVALUATOR.address} is an evaluator`),
+    );
+    expect(onchainPage).toMatch(
+      /id="propose-challengeHours-error"[^>]*>[^<]*the board requires a challenge window of at least 1 h/,
+    );
     // An eval set that does not fit the spec: refused, and neither it nor the spec is stored.
     const wrongSet = form(dao.csrf, { numFeatures: "3" });
     const mismatch = await propose(wrongSet, dao.cookie);
@@ -270,9 +304,31 @@ describe("guarded actions", () => {
     expect((await db.handle.db.select().from(specs)).length).toBe(specsBefore);
     expect((await db.handle.db.select().from(evalSets)).length).toBe(setsBefore);
 
-    const stored = await propose(form(dao.csrf), dao.cookie);
+    // A valid form names another arbiter and its own periods: the page hands them to the wallet's createBounty.
+    const stored = await propose(
+      form(dao.csrf, {
+        arbiter: STRANGER.address.toLowerCase(),
+        disputeBond: "2.5",
+        revealHours: "6",
+        evaluationHours: "12",
+        verificationHours: "72",
+      }),
+      dao.cookie,
+    );
     expect(stored.status).toBe(200);
-    expect(await stored.text()).toMatch(/Sign the proposal/);
+    const signPage = await stored.text();
+    expect(signPage).toMatch(/Sign the proposal/);
+    // The action's data rides in the page (Remix's single-fetch stream): the arbiter checksummed by the server,
+    // the dispute bond in base units (6 decimals) and each period in seconds.
+    for (const value of [
+      STRANGER.address,
+      "2500000",
+      String(6 * 3_600),
+      String(12 * 3_600),
+      String(72 * 3_600),
+    ]) {
+      expect(signPage, value).toContain(value);
+    }
     const spec = {
       ...blobsClassifierSpec,
       name: "Blobs from the form",

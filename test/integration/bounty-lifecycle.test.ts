@@ -1,11 +1,14 @@
 /**
- * BountyBoard end to end on a real anvil, deployed by `deployContracts` as
- * `npm run dev` does: real transactions from anvil's accounts, exact token
- * balances and bounty views after each step, events decoded with the typed
- * ABI from contracts/abi.ts.
+ * BountyBoard (protocol v2, ADR 016) end to end on a real anvil, deployed by
+ * `deployContracts` as `npm run dev` does: real transactions from anvil's
+ * accounts, exact token balances and bounty views after each step, events
+ * decoded with the typed ABI from contracts/abi.ts. The fulfilled bounty goes
+ * claim -> commit -> reveal (a later block) -> evaluation -> finalize
+ * (Verifying) -> eval-set reveal -> verification period -> unlockPayout
+ * (Fulfilled) -> withdrawals.
  *
- * Parts: account 0 deploys and receives fees, 1 is the DAO, 2 the evaluator
- * (the dev defaults), 3 and 4 back bounties, 5 trains.
+ * Parts: account 0 deploys and receives fees, 1 is the DAO (and each bounty's
+ * arbiter), 2 the evaluator (the dev defaults), 3 and 4 back bounties, 5 trains.
  */
 import {
   type Address,
@@ -25,7 +28,6 @@ import {
   parseSignature,
   parseUnits,
   sha256,
-  stringToHex,
   toBytes,
   zeroAddress,
   zeroHash,
@@ -43,8 +45,12 @@ import {
   SCORE_DIRECTION,
   VERDICT,
 } from "../../lib/board.server.js";
+import { DEV_BOUNTY_PERIODS } from "../../lib/board-client.server.js";
+import { checkpointCommitment } from "../../lib/commitment.js";
 import { anvilAccount, DEV_TOKEN, deployContracts } from "../../lib/deploy.server.js";
 import { permitTypedData } from "../../lib/permit.js";
+import { metricIdOf } from "../../lib/spec.js";
+import { evalSetCommitment } from "../../ml/evalset.js";
 import { startTestAnvil, type TestService, tempDir } from "../setup/fixtures.js";
 
 const DAY = 86_400n;
@@ -58,6 +64,15 @@ const evaluator = anvilAccount(2);
 const backerA = anvilAccount(3);
 const backerB = anvilAccount(4);
 const trainer = anvilAccount(5);
+
+/** The held-out eval set the bounties commit to (sha256(salt ‖ sha256)), revealed after finalization. */
+const EVAL_SET = {
+  sha256: sha256(toBytes("held-out set bytes")),
+  salt: keccak256(toBytes("eval-set salt")),
+  uri: "ipfs://bafybeievalset/held-out.jsonl",
+} as const;
+/** The highest fee the DAO accepts when creating (the dev fee is 250 bps). */
+const MAX_FEE_BPS = 300;
 
 let anvil: TestService;
 const dir = tempDir("bounty-lifecycle");
@@ -182,18 +197,24 @@ async function bountyParams(overrides: { goal?: bigint; bond?: bigint } = {}) {
     fundingDeadline: start + DAY,
     deliveryDeadline: start + 8n * DAY,
     specHash: keccak256(toBytes('{"model":"Hindi GPT","version":1}')),
-    evalSetCommitment: keccak256(toBytes("held-out set + salt")),
-    metricId: stringToHex("perplexity", { size: 32 }),
-    // Perplexity with 6 decimals: a submission qualifies at 25.0 or lower.
-    targetScore: 25_000_000n,
+    evalSetCommitment: evalSetCommitment(EVAL_SET.sha256, EVAL_SET.salt),
+    metricId: metricIdOf("perplexity"),
+    // Perplexity scaled by 1e9 (the board's score scale): a submission qualifies at 25.0 or lower.
+    targetScore: 25_000_000_000n,
     direction: enumValue(SCORE_DIRECTION, "LowerIsBetter"),
     bond: overrides.bond ?? usd("50"),
     challengeWindow: Number(2n * DAY),
+    arbiter: dao.address,
+    disputeBond: usd("10"),
+    revealPeriod: DEV_BOUNTY_PERIODS.revealPeriod,
+    evaluationPeriod: DEV_BOUNTY_PERIODS.evaluationPeriod,
+    verificationPeriod: DEV_BOUNTY_PERIODS.verificationPeriod,
+    allowOverfunding: false,
   };
 }
 
 async function createBounty(params: Awaited<ReturnType<typeof bountyParams>>) {
-  const receipt = await boardTx(dao, "createBounty", [params]);
+  const receipt = await boardTx(dao, "createBounty", [params, MAX_FEE_BPS]);
   const [created] = boardEvents(receipt.logs, "BountyCreated");
   if (!created) throw new Error("no BountyCreated event");
   return created;
@@ -283,13 +304,45 @@ describe("a bounty that is fulfilled", () => {
   const fee = (goal * 250n) / 10_000n; // 25 ctUSD at the dev fee of 250 bps
   const payout = goal - fee; // 975 ctUSD
   const checkpointHash = sha256(toBytes("hindi-gpt.onnx bytes"));
+  const salt = keccak256(toBytes("the trainer's commitment salt"));
   const uri = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/hindi-gpt.onnx";
-  const score = 18_420_000n; // perplexity 18.42
+  const score = 18_420_000_000n; // perplexity 18.42
   const reportHash = sha256(toBytes("evaluation report"));
 
   let bountyId: bigint;
   let submissionId: bigint;
+  let commitBlock: bigint;
   let start: { a: bigint; b: bigint; trainer: bigint; fees: bigint };
+  let feesBefore: bigint;
+
+  const submission = (id: bigint) =>
+    c.publicClient.readContract({
+      address: board,
+      abi: bountyBoardAbi,
+      functionName: "getSubmission",
+      args: [id],
+    });
+  const claimOf = (id: bigint) =>
+    c.publicClient.readContract({
+      address: board,
+      abi: bountyBoardAbi,
+      functionName: "getClaim",
+      args: [id, trainer.address],
+    });
+  const accruedFees = () =>
+    c.publicClient.readContract({
+      address: board,
+      abi: bountyBoardAbi,
+      functionName: "accruedFees",
+      args: [token],
+    });
+  const unlockAt = (id: bigint) =>
+    c.publicClient.readContract({
+      address: board,
+      abi: bountyBoardAbi,
+      functionName: "unlockAt",
+      args: [id],
+    });
 
   it("the DAO creates it, with every parameter in the BountyCreated event", async () => {
     const [a, b, t, f] = await balances([
@@ -300,6 +353,7 @@ describe("a bounty that is fulfilled", () => {
     ]);
     start = { a: a ?? 0n, b: b ?? 0n, trainer: t ?? 0n, fees: f ?? 0n };
     expect(start.a).toBe(usd(DEV_TOKEN.mintPerAccount));
+    feesBefore = await accruedFees();
 
     const params = await bountyParams({ goal, bond });
     const created = await createBounty(params);
@@ -318,19 +372,34 @@ describe("a bounty that is fulfilled", () => {
       fundingDeadline: params.fundingDeadline,
       deliveryDeadline: params.deliveryDeadline,
       specHash: params.specHash,
+      evalSetCommitment: params.evalSetCommitment,
       metricId: params.metricId,
       targetScore: params.targetScore,
       direction: params.direction,
+      challengeWindow: params.challengeWindow,
+      arbiter: dao.address,
+      disputeBond: params.disputeBond,
+      revealPeriod: params.revealPeriod,
+      evaluationPeriod: params.evaluationPeriod,
+      verificationPeriod: params.verificationPeriod,
+      allowOverfunding: false,
     });
     expect(
       await c.publicClient.readContract({ address: board, abi: bountyBoardAbi, functionName: "counts" }),
-    ).toEqual([1n, 0n]);
+    ).toEqual([1n, 0n, 0n]);
   });
 
   it("backer A funds with approve + fund and gets shares 1:1", async () => {
     const receipt = await fundWithApproval(backerA, bountyId, fromA);
-    expect(boardEvents(receipt.logs, "Contributed").map((e) => e.args)).toEqual([
-      { bountyId, backer: backerA.address, amount: fromA, raised: fromA },
+    // The ERC-6909 mint: shares from the zero address.
+    expect(boardEvents(receipt.logs, "Transfer").map((e) => e.args)).toEqual([
+      {
+        caller: backerA.address,
+        sender: zeroAddress,
+        receiver: backerA.address,
+        id: bountyId,
+        amount: fromA,
+      },
     ]);
     expect(boardEvents(receipt.logs, "BountyFunded")).toEqual([]);
     expect(await read.balance(backerA.address)).toBe(start.a - fromA);
@@ -341,8 +410,14 @@ describe("a bounty that is fulfilled", () => {
 
   it("backer B funds with an EIP-2612 permit, reaching the goal", async () => {
     const receipt = await fundWithPermit(backerB, bountyId, fromB);
-    expect(boardEvents(receipt.logs, "Contributed").map((e) => e.args)).toEqual([
-      { bountyId, backer: backerB.address, amount: fromB, raised: goal },
+    expect(boardEvents(receipt.logs, "Transfer").map((e) => e.args)).toEqual([
+      {
+        caller: backerB.address,
+        sender: zeroAddress,
+        receiver: backerB.address,
+        id: bountyId,
+        amount: fromB,
+      },
     ]);
     expect(boardEvents(receipt.logs, "BountyFunded").map((e) => e.args)).toEqual([
       { bountyId, raised: goal },
@@ -377,50 +452,94 @@ describe("a bounty that is fulfilled", () => {
     ]);
     expect(await read.balance(trainer.address)).toBe(start.trainer - bond);
     expect(await read.balance(board)).toBe(goal + bond);
-    expect(
-      await c.publicClient.readContract({
-        address: board,
-        abi: bountyBoardAbi,
-        functionName: "getClaim",
-        args: [bountyId, trainer.address],
-      }),
-    ).toEqual({
+    expect(await claimOf(bountyId)).toEqual({
       bond,
       bondState: enumValue(BOND_STATE, "Posted"),
-      submissions: 0,
+      commits: 0,
       pending: 0,
-      passed: false,
+      scored: 0,
+      marks: 0,
     });
   });
 
-  it("the trainer submits a checkpoint", async () => {
-    const receipt = await boardTx(trainer, "submitCheckpoint", [bountyId, checkpointHash, uri]);
+  it("the trainer commits to a checkpoint without revealing its hash", async () => {
+    const commitment = checkpointCommitment(checkpointHash, trainer.address, salt);
+    const receipt = await boardTx(trainer, "commitCheckpoint", [bountyId, commitment]);
+    commitBlock = receipt.blockNumber;
     const block = await c.publicClient.getBlock({ blockNumber: receipt.blockNumber });
-    const [submitted] = boardEvents(receipt.logs, "CheckpointSubmitted");
-    if (!submitted) throw new Error("no CheckpointSubmitted event");
-    submissionId = submitted.args.submissionId;
-    expect(submitted.args).toEqual({
-      bountyId,
-      submissionId: 1n,
+    const [committed] = boardEvents(receipt.logs, "CheckpointCommitted");
+    if (!committed) throw new Error("no CheckpointCommitted event");
+    submissionId = committed.args.submissionId;
+    expect(committed.args).toEqual({ bountyId, submissionId: 1n, trainer: trainer.address, commitment });
+    expect(await submission(submissionId)).toMatchObject({
       trainer: trainer.address,
-      checkpointHash,
-      uri,
-      submittedAt: block.timestamp,
+      bountyId: Number(bountyId),
+      verdict: enumValue(VERDICT, "Pending"),
+      revealedAt: 0,
+      score: 0n,
+      reportHash: zeroHash,
     });
+    // The board keeps the commit's time beside the id, for the reveal period.
     expect(
       await c.publicClient.readContract({
         address: board,
         abi: bountyBoardAbi,
-        functionName: "getSubmission",
-        args: [submissionId],
+        functionName: "submissionOfCommitment",
+        args: [bountyId, commitment],
       }),
-    ).toEqual({
+    ).toEqual([submissionId, block.timestamp]);
+    // The checkpoint hash is not on-chain yet: nobody can look it up (or copy it).
+    expect(
+      await c.publicClient.readContract({
+        address: board,
+        abi: bountyBoardAbi,
+        functionName: "submissionOf",
+        args: [bountyId, checkpointHash],
+      }),
+    ).toBe(0n);
+    expect(await read.bounty(bountyId)).toMatchObject({ unrevealed: 1, reveals: 0, pending: 0 });
+    expect(await claimOf(bountyId)).toMatchObject({ commits: 1 });
+    expect(
+      await c.publicClient.readContract({ address: board, abi: bountyBoardAbi, functionName: "counts" }),
+    ).toEqual([1n, 1n, 0n]);
+  });
+
+  it("a reveal with the wrong salt does not match the commitment", async () => {
+    const wrongSalt = keccak256(toBytes("not the salt"));
+    const error = await revertOf(() =>
+      c.publicClient.simulateContract({
+        account: trainer,
+        address: board,
+        abi: bountyBoardAbi,
+        functionName: "revealCheckpoint",
+        args: [bountyId, checkpointHash, uri, wrongSalt],
+      }),
+    );
+    expect(error).toEqual({
+      errorName: "BountyBoard_UnknownCommitment",
+      args: [bountyId, checkpointCommitment(checkpointHash, trainer.address, wrongSalt)],
+    });
+  });
+
+  it("the trainer reveals the checkpoint in a later block", async () => {
+    const receipt = await boardTx(trainer, "revealCheckpoint", [bountyId, checkpointHash, uri, salt]);
+    expect(receipt.blockNumber).toBeGreaterThan(commitBlock);
+    const block = await c.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+    expect(boardEvents(receipt.logs, "CheckpointRevealed").map((e) => e.args)).toEqual([
+      {
+        bountyId,
+        submissionId,
+        trainer: trainer.address,
+        checkpointHash,
+        uri,
+        revealedAt: block.timestamp,
+      },
+    ]);
+    expect(await submission(submissionId)).toMatchObject({
       trainer: trainer.address,
-      bountyId,
       verdict: enumValue(VERDICT, "Pending"),
-      submittedAt: block.timestamp,
+      revealedAt: Number(block.timestamp),
       score: 0n,
-      checkpointHash,
       reportHash: zeroHash,
     });
     expect(
@@ -431,7 +550,7 @@ describe("a bounty that is fulfilled", () => {
         args: [bountyId, checkpointHash],
       }),
     ).toBe(submissionId);
-    expect(await read.bounty(bountyId)).toMatchObject({ pendingEvaluations: 1n, submissionCount: 1n });
+    expect(await read.bounty(bountyId)).toMatchObject({ unrevealed: 0, reveals: 1, pending: 1 });
   });
 
   it("the evaluator publishes a qualifying score, which becomes the best", async () => {
@@ -440,15 +559,21 @@ describe("a bounty that is fulfilled", () => {
     expect(boardEvents(receipt.logs, "EvaluationPublished").map((e) => e.args)).toEqual([
       { bountyId, submissionId, score, reportHash, qualifies: true, best: true },
     ]);
+    expect(await submission(submissionId)).toMatchObject({
+      verdict: enumValue(VERDICT, "Scored"),
+      score,
+      reportHash,
+      verdictAt: Number(block.timestamp),
+    });
     const bounty = await read.bounty(bountyId);
     expect(bounty).toMatchObject({
       status: status("Funded"),
       bestScore: score,
       bestSubmissionId: submissionId,
-      bestSince: block.timestamp,
-      pendingEvaluations: 0n,
+      lastVerdictAt: block.timestamp,
+      pending: 0,
     });
-    // The best score must stand for the challenge window (before the delivery deadline here).
+    // The verdict must stand for the challenge window (before the delivery deadline here).
     expect(
       await c.publicClient.readContract({
         address: board,
@@ -481,7 +606,7 @@ describe("a bounty that is fulfilled", () => {
     });
   });
 
-  it("after the challenge window anyone finalizes it: Fulfilled, the fee taken from the raised amount", async () => {
+  it("after the challenge window anyone finalizes it: Verifying, nothing paid or accrued yet", async () => {
     const readyAt = await c.publicClient.readContract({
       address: board,
       abi: bountyBoardAbi,
@@ -490,34 +615,109 @@ describe("a bounty that is fulfilled", () => {
     });
     await travelTo(readyAt);
     const receipt = await boardTx(backerA, "finalize", [bountyId]);
+    const block = await c.publicClient.getBlock({ blockNumber: receipt.blockNumber });
     expect(boardEvents(receipt.logs, "BountyFinalized").map((e) => e.args)).toEqual([
-      { bountyId, status: status("Fulfilled"), winningSubmissionId: submissionId, payout, fee },
+      { bountyId, status: status("Verifying"), winningSubmissionId: submissionId },
     ]);
-    expect(await read.bounty(bountyId)).toMatchObject({ status: status("Fulfilled") });
-    expect(await read.payoutOwed(bountyId)).toBe(payout);
+    const bounty = await read.bounty(bountyId);
+    expect(bounty).toMatchObject({ status: status("Verifying"), finalizedAt: Number(block.timestamp) });
+    // Without an eval-set reveal, the payout would unlock at the end of the reveal period.
+    expect(await unlockAt(bountyId)).toBe(block.timestamp + BigInt(bounty.revealPeriod));
+    expect(await read.payoutOwed(bountyId)).toBe(0n);
+    expect(await accruedFees()).toBe(feesBefore);
+    expect(await read.balance(board)).toBe(goal + bond);
+    expect(await read.liabilities()).toBe(goal + bond);
+    // The winner cannot take the payout while the bounty is verified.
     expect(
-      await c.publicClient.readContract({
+      await revertOf(() =>
+        c.publicClient.simulateContract({
+          account: trainer,
+          address: board,
+          abi: bountyBoardAbi,
+          functionName: "unlockPayout",
+          args: [bountyId],
+        }),
+      ),
+    ).toEqual({
+      errorName: "BountyBoard_PayoutLocked",
+      args: [bountyId, block.timestamp + BigInt(bounty.revealPeriod)],
+    });
+  });
+
+  it("the eval set is revealed against its commitment, starting the verification period", async () => {
+    const wrong = await revertOf(() =>
+      c.publicClient.simulateContract({
+        account: dao,
         address: board,
         abi: bountyBoardAbi,
-        functionName: "accruedFees",
-        args: [token],
+        functionName: "revealEvalSet",
+        args: [bountyId, EVAL_SET.sha256, keccak256(toBytes("wrong salt")), EVAL_SET.uri],
       }),
-    ).toBe(fee);
+    );
+    expect(wrong).toEqual({
+      errorName: "BountyBoard_EvalSetMismatch",
+      args: [bountyId, evalSetCommitment(EVAL_SET.sha256, EVAL_SET.salt)],
+    });
+
+    const receipt = await boardTx(dao, "revealEvalSet", [
+      bountyId,
+      EVAL_SET.sha256,
+      EVAL_SET.salt,
+      EVAL_SET.uri,
+    ]);
+    const block = await c.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+    const unlocksAt = block.timestamp + BigInt(DEV_BOUNTY_PERIODS.verificationPeriod);
+    expect(boardEvents(receipt.logs, "EvalSetRevealed").map((e) => e.args)).toEqual([
+      {
+        bountyId,
+        evalSetSha256: EVAL_SET.sha256,
+        salt: EVAL_SET.salt,
+        uri: EVAL_SET.uri,
+        unlockAt: unlocksAt,
+      },
+    ]);
+    expect(await unlockAt(bountyId)).toBe(unlocksAt);
+    expect(await read.bounty(bountyId)).toMatchObject({
+      status: status("Verifying"),
+      evalSetRevealedAt: Number(block.timestamp),
+    });
+    expect(
+      await revertOf(() =>
+        c.publicClient.simulateContract({
+          account: backerA,
+          address: board,
+          abi: bountyBoardAbi,
+          functionName: "unlockPayout",
+          args: [bountyId],
+        }),
+      ),
+    ).toEqual({ errorName: "BountyBoard_PayoutLocked", args: [bountyId, unlocksAt] });
+  });
+
+  it("after the verification period anyone unlocks the payout: Fulfilled, the fee taken from the raised amount", async () => {
+    await travelTo(await unlockAt(bountyId));
+    const receipt = await boardTx(backerA, "unlockPayout", [bountyId]);
+    expect(boardEvents(receipt.logs, "PayoutUnlocked").map((e) => e.args)).toEqual([
+      { bountyId, winningSubmissionId: submissionId, payout, fee },
+    ]);
+    expect(await read.bounty(bountyId)).toMatchObject({ status: status("Fulfilled"), payout });
+    expect(await read.payoutOwed(bountyId)).toBe(payout);
+    expect(await accruedFees()).toBe(feesBefore + fee);
     // Nothing moved yet: the board holds the escrow and the bond.
     expect(await read.balance(board)).toBe(goal + bond);
     expect(await read.liabilities()).toBe(goal + bond);
   });
 
   it("the winner withdraws the payout and the bond, the fee goes to the fee recipient", async () => {
-    const payoutReceipt = await boardTx(trainer, "withdrawPayout", [bountyId]);
+    const payoutReceipt = await boardTx(trainer, "withdrawPayout", [bountyId, trainer.address]);
     expect(boardEvents(payoutReceipt.logs, "PayoutWithdrawn").map((e) => e.args)).toEqual([
-      { bountyId, winner: trainer.address, amount: payout },
+      { bountyId, winner: trainer.address, to: trainer.address, amount: payout },
     ]);
     expect(await read.balance(trainer.address)).toBe(start.trainer - bond + payout);
 
-    const bondReceipt = await boardTx(trainer, "withdrawBond", [bountyId]);
+    const bondReceipt = await boardTx(trainer, "withdrawBond", [bountyId, trainer.address]);
     expect(boardEvents(bondReceipt.logs, "BondReturned").map((e) => e.args)).toEqual([
-      { bountyId, trainer: trainer.address, amount: bond },
+      { bountyId, trainer: trainer.address, to: trainer.address, amount: bond },
     ]);
     expect(await read.balance(trainer.address)).toBe(start.trainer + payout);
 
@@ -535,14 +735,11 @@ describe("a bounty that is fulfilled", () => {
     expect(await read.balance(backerB.address)).toBe(start.b - fromB);
     expect(await read.shares(backerA.address, bountyId)).toBe(fromA);
     expect(await read.shares(backerB.address, bountyId)).toBe(fromB);
-    expect(
-      await c.publicClient.readContract({
-        address: board,
-        abi: bountyBoardAbi,
-        functionName: "getClaim",
-        args: [bountyId, trainer.address],
-      }),
-    ).toMatchObject({ bondState: enumValue(BOND_STATE, "Returned"), passed: true });
+    expect(await claimOf(bountyId)).toMatchObject({
+      bondState: enumValue(BOND_STATE, "Returned"),
+      scored: 1,
+      marks: 0,
+    });
     expect(await read.payoutOwed(bountyId)).toBe(0n);
   });
 });
@@ -565,9 +762,16 @@ describe("a bounty that fails to reach its goal", () => {
 
     await fundWithApproval(backerA, bountyId, fromA);
     const receipt = await fundWithPermit(backerB, bountyId, fromB);
-    expect(boardEvents(receipt.logs, "Contributed").map((e) => e.args)).toEqual([
-      { bountyId, backer: backerB.address, amount: fromB, raised: fromA + fromB },
+    expect(boardEvents(receipt.logs, "Transfer").map((e) => e.args)).toEqual([
+      {
+        caller: backerB.address,
+        sender: zeroAddress,
+        receiver: backerB.address,
+        id: bountyId,
+        amount: fromB,
+      },
     ]);
+    expect(boardEvents(receipt.logs, "BountyFunded")).toEqual([]);
     expect(await read.bounty(bountyId)).toMatchObject({ status: status("Funding"), raised: fromA + fromB });
     expect(await read.balance(board)).toBe(before.board + fromA + fromB);
     expect(await read.liabilities()).toBe(before.liabilities + fromA + fromB);
@@ -593,7 +797,7 @@ describe("a bounty that fails to reach its goal", () => {
     await travelTo(fundingDeadline);
     const receipt = await boardTx(dao, "finalize", [bountyId]);
     expect(boardEvents(receipt.logs, "BountyFinalized").map((e) => e.args)).toEqual([
-      { bountyId, status: status("Failed"), winningSubmissionId: 0n, payout: 0n, fee: 0n },
+      { bountyId, status: status("Failed"), winningSubmissionId: 0n },
     ]);
     expect(await read.bounty(bountyId)).toMatchObject({ status: status("Failed") });
 
@@ -609,9 +813,9 @@ describe("a bounty that fails to reach its goal", () => {
           args: [bountyId, backer.address],
         }),
       ).toBe(amount);
-      const refund = await boardTx(backer, "refund", [bountyId]);
+      const refund = await boardTx(backer, "refund", [bountyId, backer.address]);
       expect(boardEvents(refund.logs, "Refunded").map((e) => e.args)).toEqual([
-        { bountyId, backer: backer.address, amount },
+        { bountyId, backer: backer.address, to: backer.address, amount },
       ]);
       // The ERC-6909 burn: shares sent to the zero address.
       expect(boardEvents(refund.logs, "Transfer").map((e) => e.args)).toEqual([
@@ -632,7 +836,7 @@ describe("a bounty that fails to reach its goal", () => {
           address: board,
           abi: bountyBoardAbi,
           functionName: "refund",
-          args: [bountyId],
+          args: [bountyId, backerA.address],
         }),
       ),
     ).toEqual({ errorName: "BountyBoard_NothingToWithdraw", args: [bountyId, backerA.address] });
@@ -654,7 +858,7 @@ describe("bad input", () => {
         address: board,
         abi: bountyBoardAbi,
         functionName: "createBounty",
-        args: [{ ...params, fundingDeadline: past }],
+        args: [{ ...params, fundingDeadline: past }, MAX_FEE_BPS],
       }),
     );
     expect(error.errorName).toBe("BountyBoard_FundingDeadlineNotInFuture");
@@ -676,12 +880,26 @@ describe("bad input", () => {
         address: board,
         abi: bountyBoardAbi,
         functionName: "createBounty",
-        args: [params],
+        args: [params, MAX_FEE_BPS],
       }),
     );
     expect(error).toEqual({
       errorName: "AccessControlUnauthorizedAccount",
       args: [backerA.address, BOARD_ROLES.DAO_ROLE],
     });
+  });
+
+  it("createBounty reverts when the board's fee is above the DAO's maxFeeBps", async () => {
+    const params = await bountyParams();
+    const error = await revertOf(() =>
+      c.publicClient.simulateContract({
+        account: dao,
+        address: board,
+        abi: bountyBoardAbi,
+        functionName: "createBounty",
+        args: [params, 249],
+      }),
+    );
+    expect(error).toEqual({ errorName: "BountyBoard_FeeAboveMax", args: [250, 249] });
   });
 });

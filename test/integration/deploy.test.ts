@@ -63,7 +63,7 @@ describe("deployContracts on anvil", () => {
     expect(result.reused).toBe(false);
     expect(result.file).toBe(path.join(dir.dir, "31337.json"));
     expect(await readDeployment({ DEPLOYMENTS_DIR: dir.dir }, 31_337)).toEqual(result.deployment);
-    expect(Object.keys(result.deployment.contracts)).toEqual(["TestToken", "BountyBoard"]);
+    expect(Object.keys(result.deployment.contracts)).toEqual(["TestToken", "BountyLogic", "BountyBoard"]);
 
     const token = result.deployment.contracts.TestToken;
     if (!token) throw new Error("no TestToken in the deployment");
@@ -108,7 +108,7 @@ describe("deployContracts on anvil", () => {
     );
     expect(await client.readContract({ ...read, functionName: "feeConfig" })).toEqual([250, account(0)]);
     expect(await client.readContract({ ...read, functionName: "isTokenAllowed", args: [token] })).toBe(true);
-    expect(await client.readContract({ ...read, functionName: "counts" })).toEqual([0n, 0n]);
+    expect(await client.readContract({ ...read, functionName: "counts" })).toEqual([0n, 0n, 0n]);
     expect(await holders(client, board, "DEFAULT_ADMIN_ROLE", allAccounts)).toEqual([account(0)]);
     expect(await holders(client, board, "DAO_ROLE", allAccounts)).toEqual([account(1)]);
     expect(await holders(client, board, "EVALUATOR_ROLE", allAccounts)).toEqual([account(2)]);
@@ -213,7 +213,7 @@ describe("deployContracts on anvil", () => {
         "FEE_RECIPIENT is required to deploy on chain 1337 (only anvil has a default)",
       );
       const result = await deployContracts({ ...base, feeRecipient: account(8) });
-      expect(Object.keys(result.deployment.contracts)).toEqual(["BountyBoard"]);
+      expect(Object.keys(result.deployment.contracts)).toEqual(["BountyLogic", "BountyBoard"]);
       expect(result.deployment.bountyBoard).toEqual({
         feeRecipient: account(8),
         feeBps: 250,

@@ -1,6 +1,6 @@
 /**
  * Submitted checkpoints evaluated for real, on anvil: the indexer turns
- * CheckpointSubmitted into an evaluate job, a BullMQ worker runs the evaluator
+ * CheckpointRevealed into an evaluate job, a BullMQ worker runs the evaluator
  * (eval set checked against its on-chain commitment, checkpoint hash checked,
  * model validated, onnxruntime in a sandboxed child), the verdict is published
  * on-chain and indexed back.
@@ -19,7 +19,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
-import { createWalletClient, type Hex, http, nonceManager, parseEventLogs } from "viem";
+import { createWalletClient, type Hex, http, nonceManager } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,7 +51,7 @@ import { encodeEvalSet } from "../../ml/evalset.js";
 import { decodeModel, encodeModel } from "../../ml/onnx.js";
 import { trainReference } from "../../ml/train.js";
 import { nodeTs, startProcess } from "../../scripts/lib/processes.js";
-import { boardClients, usd } from "../setup/board-activity.js";
+import { boardClients, createBountyArgs, usd } from "../setup/board-activity.js";
 import * as bad from "../setup/checkpoints.js";
 import {
   servePglite,
@@ -129,14 +129,9 @@ async function submit(
     servedElsewhere.set(`/${sha}.onnx`, bytes);
     uri = `http://checkpoints.test:${(elsewhere.address() as AddressInfo).port}/${sha}.onnx`;
   }
-  const hash = await c.send(account, "submitCheckpoint", [bountyId, `0x${claimedHash ?? sha}`, uri]);
-  const receipt = await c.publicClient.getTransactionReceipt({ hash });
-  const [event] = parseEventLogs({
-    abi: bountyBoardAbi,
-    logs: receipt.logs,
-    eventName: "CheckpointSubmitted",
-  });
-  return String(event?.args.submissionId);
+  // Commit, then reveal in the next block, as the pool agent does.
+  const { submissionId } = await c.commitAndReveal(account, bountyId, `0x${claimedHash ?? sha}`, uri);
+  return String(submissionId);
 }
 
 async function index(): Promise<void> {
@@ -188,8 +183,10 @@ beforeAll(async () => {
   await c.approveAll([anvilAccount(1), ...trainers.map((i) => anvilAccount(i))]);
   const terms = onchainSpecTerms(spec);
   const now = (await c.publicClient.getBlock()).timestamp;
-  await c.send(anvilAccount(1), "createBounty", [
-    {
+  await c.send(
+    anvilAccount(1),
+    "createBounty",
+    createBountyArgs({
       token: c.token,
       goal: usd(100),
       fundingDeadline: now + 86_400n,
@@ -200,9 +197,9 @@ beforeAll(async () => {
       targetScore: terms.targetScore,
       direction: terms.direction,
       bond: usd(1),
-      challengeWindow: 3_600,
-    },
-  ]);
+      arbiter: anvilAccount(1).address,
+    }),
+  );
   [bountyId] = await c.publicClient.readContract({
     address: c.board,
     abi: bountyBoardAbi,

@@ -75,10 +75,10 @@ describe.each(dbTargets())("sync-deployment on $name", ({ open }) => {
     const q = queue();
     const { deployment } = deployed;
     const job = await q.add(JOB.syncDeployment, deployment, { jobId: syncDeploymentJobId(deployment) });
-    expect(await job.waitUntilFinished(events, 30_000)).toEqual({ synced: 2 });
+    expect(await job.waitUntilFinished(events, 30_000)).toEqual({ synced: 3 });
 
     const rows = await listDeployments(testDb.handle.db, deployment.chainId);
-    expect(rows.map((r) => r.name)).toEqual(["BountyBoard", "TestToken"]);
+    expect(rows.map((r) => r.name)).toEqual(["BountyBoard", "BountyLogic", "TestToken"]);
     expect(rows.find((r) => r.name === "TestToken")).toMatchObject({
       name: "TestToken",
       address: deployment.contracts.TestToken?.address,
@@ -120,7 +120,7 @@ describe.each(dbTargets())("sync-deployment on $name", ({ open }) => {
       /Fake: transaction 0x[0-9a-f]+ created 0x[0-9a-fA-F]+, not 0x000000000000000000000000000000000000dEaD/,
     );
     const rows = await listDeployments(testDb.handle.db, forged.chainId);
-    expect(rows.map((r) => r.name)).toEqual(["BountyBoard", "TestToken"]);
+    expect(rows.map((r) => r.name)).toEqual(["BountyBoard", "BountyLogic", "TestToken"]);
     await q.close();
   });
 

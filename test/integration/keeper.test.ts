@@ -3,9 +3,11 @@
  * TEST_DATABASE_URL): scheduled as the worker schedules it (a BullMQ job
  * scheduler on the `keeper` queue, served by the worker runtime), it
  * finalizes a Funding bounty past its funding deadline as Failed and a Funded
- * one whose qualifying best has stood its challenge window as Fulfilled, and
- * leaves alone one still funding, one Funded with nothing to judge yet, and
- * one whose best was scored too recently. Then: a race lost to someone else's
+ * one whose qualifying best has stood its challenge window as Verifying, then
+ * unlocks its payout (Fulfilled) once its reveal period passes without an
+ * eval-set reveal, and leaves alone one still funding, one Funded with nothing
+ * to judge yet, one whose best was scored too recently, and a Verifying one
+ * not yet unlockable (protocol v2, ADR 016). Then: a race lost to someone else's
  * finalize (a stale index) is skipped, a bounty locked by another run is not
  * sent twice, a run sends at most its bound, and interval 0 removes the
  * schedule. Each database target indexes the same chain: the bounties an
@@ -13,7 +15,7 @@
  */
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { keccak256, stringToHex } from "viem";
+import { type Hex, keccak256, parseEventLogs, stringToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import { Keeper, keeperFromEnv } from "../../jobs/keeper/keeper.server.js";
@@ -53,7 +55,6 @@ let redisService: TestService;
 let anvil: TestService;
 let deployed: DeployResult;
 let c: BoardClients;
-let submissions = 0n;
 
 beforeAll(async () => {
   [anvil, redisService] = await Promise.all([startTestAnvil(), startTestRedis()]);
@@ -90,7 +91,7 @@ describe.each(dbTargets())("the keeper on $name", ({ open }) => {
     await c.send(BACKER, "fund", [id, usd(10)]);
     return id;
   };
-  /** A Funded bounty (challenge window 1 h); with `scored`, a qualifying submission scored now. */
+  /** A Funded bounty (every period 1 h); with `scored`, a qualifying submission revealed and scored now. */
   const funded = async (scored: boolean) => {
     const id = await c.createBounty(DAO, usd(100), 7, 30);
     await c.send(BACKER, "fund", [id, usd(100)]);
@@ -99,9 +100,25 @@ describe.each(dbTargets())("the keeper on $name", ({ open }) => {
   };
   const submitScored = async (id: bigint) => {
     await c.send(TRAINER, "claim", [id]);
-    await c.send(TRAINER, "submitCheckpoint", [id, keccak256(stringToHex(`ckpt ${id}`)), `ckpt://${id}`]);
-    submissions += 1n;
-    await c.send(EVALUATOR, "publishEvaluation", [submissions, 900_000n, keccak256(stringToHex(`r ${id}`))]);
+    const { submissionId } = await c.commitAndReveal(
+      TRAINER,
+      id,
+      keccak256(stringToHex(`ckpt ${id}`)),
+      `ckpt://${id}`,
+    );
+    // 0.9 accuracy (1e9 on-chain): above the 0.8 target.
+    await c.send(EVALUATOR, "publishEvaluation", [
+      submissionId,
+      900_000_000n,
+      keccak256(stringToHex(`r ${id}`)),
+    ]);
+  };
+  /** The bounty ids a keeper transaction finalized, with their new status (from its BountyFinalized event). */
+  const finalizedBy = async (txHash: Hex) => {
+    const receipt = await c.publicClient.getTransactionReceipt({ hash: txHash });
+    return parseEventLogs({ abi: bountyBoardAbi, eventName: "BountyFinalized", logs: receipt.logs }).map(
+      (e) => [String(e.args.bountyId), BOUNTY_STATUS[e.args.status]],
+    );
   };
   const passDays = async (days: number) => {
     await c.testClient.increaseTime({ seconds: days * DAY });
@@ -173,33 +190,56 @@ describe.each(dbTargets())("the keeper on $name", ({ open }) => {
     expect(run.results).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ bountyId: String(pastDeadline), outcome: "finalized", status: "Failed" }),
-        expect.objectContaining({ bountyId: String(bestStood), outcome: "finalized", status: "Fulfilled" }),
-        expect.objectContaining({ bountyId: String(scoredLate), outcome: "not-due" }),
+        expect.objectContaining({ bountyId: String(bestStood), outcome: "finalized", status: "Verifying" }),
+        expect.objectContaining({
+          bountyId: String(scoredLate),
+          outcome: "not-due",
+          reason: expect.stringMatching(/^finalizable at \d+$/),
+        }),
       ]),
     );
+    expect(run.results).toHaveLength(3);
+    // The status the keeper reports is the one the board emitted.
+    for (const r of run.results) {
+      if (r.outcome === "finalized") expect(await finalizedBy(r.txHash)).toEqual([[r.bountyId, r.status]]);
+    }
     // Not even candidates: still funding, or Funded with no best before its delivery deadline.
     const looked = run.results.map((r) => r.bountyId);
     expect(looked).not.toContain(String(stillFunding));
     expect(looked).not.toContain(String(nothingToJudge));
 
     expect(await statusOf(pastDeadline)).toBe("Failed");
-    expect(await statusOf(bestStood)).toBe("Fulfilled");
+    expect(await statusOf(bestStood)).toBe("Verifying");
     expect(await statusOf(stillFunding)).toBe("Funding");
     expect(await statusOf(nothingToJudge)).toBe("Funded");
     expect(await statusOf(scoredLate)).toBe("Funded");
 
-    // Once the index knows, the next run has nothing left to send.
+    // Once the index knows, the next run has nothing left to send: the Verifying one unlocks only after
+    // its reveal period (no eval set was revealed), so it is not even a candidate yet.
     await index();
     const again = await keeper.run();
     expect(again.sent).toBe(0);
     expect(again.results.map((r) => [r.bountyId, r.outcome])).toEqual([[String(scoredLate), "not-due"]]);
 
-    // An hour on, the late best has stood its challenge window too.
+    // A day on, the late best has stood its challenge window too, and the first payout unlocks.
     await passDays(1);
     const later = await keeper.run();
+    expect(later.sent).toBe(2);
     expect(later.results).toEqual([
-      expect.objectContaining({ bountyId: String(scoredLate), outcome: "finalized", status: "Fulfilled" }),
+      expect.objectContaining({ bountyId: String(scoredLate), outcome: "finalized", status: "Verifying" }),
+      expect.objectContaining({ bountyId: String(bestStood), action: "unlockPayout", outcome: "unlocked" }),
     ]);
+    expect(await statusOf(bestStood)).toBe("Fulfilled");
+    expect(await statusOf(scoredLate)).toBe("Verifying");
+    await index();
+
+    // Another day: the second payout unlocks; nothing else is due (both trainers keep their bonds).
+    await passDays(1);
+    const last = await keeper.run();
+    expect(last.results).toEqual([
+      expect.objectContaining({ bountyId: String(scoredLate), action: "unlockPayout", outcome: "unlocked" }),
+    ]);
+    expect(await statusOf(scoredLate)).toBe("Fulfilled");
     await index();
 
     // Interval 0 turns it off: the schedule is removed from Redis.
@@ -218,14 +258,21 @@ describe.each(dbTargets())("the keeper on $name", ({ open }) => {
 
     const run = await keeper.run();
     expect(run.sent).toBe(0);
+    expect(run.results).toHaveLength(2);
     expect(run.results).toEqual(
       expect.arrayContaining([
         {
           bountyId: String(raced),
+          action: "finalize",
           outcome: "already-final",
           reason: expect.stringMatching(/^BountyBoard_WrongStatus\(/),
         },
-        { bountyId: String(locked), outcome: "locked", reason: "another run is finalizing it" },
+        {
+          bountyId: String(locked),
+          action: "finalize",
+          outcome: "locked",
+          reason: "another run is finalizing it",
+        },
       ]),
     );
     expect(await statusOf(locked)).toBe("Funding");

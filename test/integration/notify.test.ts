@@ -1,11 +1,14 @@
 /**
- * The `notify` queue end to end on real services: bounties finalized on anvil
- * (one Fulfilled, one Failed), indexed into PGlite (and Postgres with
- * TEST_DATABASE_URL), their BountyFinalized effects enqueued by the indexer's
- * outbox and served by the worker runtime, which writes one notification per
- * concerned account. Then idempotency (the same job again, re-delivered under
- * another id, and twice at once), a payload whose bounty is in another state,
- * and the model's list, unread count and mark-read.
+ * The `notify` queue end to end on real services: bounties ended on anvil
+ * (protocol v2: one finalized as Verifying, its eval set revealed and its
+ * payout unlocked as Fulfilled; one Failed; one cancelled), indexed into
+ * PGlite (and Postgres with TEST_DATABASE_URL) in two steps (up to the
+ * finalizations, then the unlock), their effects (BountyFinalized,
+ * BountyCancelled, PayoutUnlocked) enqueued by the indexer's outbox and served
+ * by the worker runtime, which writes one notification per concerned account.
+ * Then idempotency (the same job again, re-delivered under another id, and
+ * twice at once), a payload whose bounty is in another state, and the model's
+ * list, unread count and mark-read.
  */
 import { Queue, UnrecoverableError } from "bullmq";
 import { and, asc, eq } from "drizzle-orm";
@@ -31,7 +34,15 @@ import { createRedis } from "../../lib/redis.server.js";
 import { blobsClassifierSpec } from "../../lib/spec.examples.js";
 import { onchainSpecTerms } from "../../lib/spec.js";
 import { registerSpec } from "../../lib/specs.server.js";
-import { type BoardClients, boardClients, usd } from "../setup/board-activity.js";
+import { evalSetCommitment } from "../../ml/evalset.js";
+import {
+  type BoardClients,
+  boardClients,
+  createBountyArgs,
+  DEV_BOUNTY_PERIODS,
+  PLACEHOLDER_EVAL_SET,
+  usd,
+} from "../setup/board-activity.js";
 import {
   dbTargets,
   startTestAnvil,
@@ -58,8 +69,12 @@ let anvil: TestService;
 let redisService: TestService;
 let deployed: DeployResult;
 let c: BoardClients;
-/** Fulfilled: Blob classifier, raised 100 ctUSD (fee 2.5%: the payout is 97.5). */
+/** Fulfilled: Blob classifier, raised 100 ctUSD (fee 2.5%: the payout is 97.5); Verifying first. */
 let fulfilled: bigint;
+/** Its winning submission (the only one): the id of its commit. */
+let winner: bigint;
+/** The last block of the chain while the fulfilled bounty was still Verifying (before its unlock). */
+let verifyingBlock: bigint;
 /** Failed: 70 of 10,000 ctUSD raised by its funding deadline. */
 let failed: bigint;
 /** Cancelled by its DAO with 30 ctUSD raised. */
@@ -73,21 +88,23 @@ beforeAll(async () => {
 
   const now = (await c.publicClient.getBlock()).timestamp;
   const terms = onchainSpecTerms(blobsClassifierSpec);
-  await c.send(DAO, "createBounty", [
-    {
+  await c.send(
+    DAO,
+    "createBounty",
+    createBountyArgs({
       token: c.token,
       goal: usd(100),
       fundingDeadline: now + 7n * 86_400n,
       deliveryDeadline: now + 30n * 86_400n,
       specHash: terms.specHash,
-      evalSetCommitment: keccak256(stringToHex("notify eval set")),
+      evalSetCommitment: evalSetCommitment(PLACEHOLDER_EVAL_SET.sha256, PLACEHOLDER_EVAL_SET.salt),
       metricId: terms.metricId,
       targetScore: terms.targetScore,
       direction: terms.direction,
       bond: usd(5),
-      challengeWindow: 3_600,
-    },
-  ]);
+      arbiter: DAO.address,
+    }),
+  );
   [fulfilled] = await c.publicClient.readContract({
     address: c.board,
     abi: bountyBoardAbi,
@@ -102,13 +119,14 @@ beforeAll(async () => {
   await c.send(BACKER_B, "fund", [fulfilled, usd(40)]); // the goal: Funded
   await c.send(BACKER_B, "transfer", [HOLDER.address, fulfilled, usd(10)]);
   await c.send(TRAINER, "claim", [fulfilled]);
-  await c.send(TRAINER, "submitCheckpoint", [
+  ({ submissionId: winner } = await c.commitAndReveal(
+    TRAINER,
     fulfilled,
     keccak256(stringToHex("notify checkpoint")),
     "crowdtrain://ckpt/notify",
-  ]);
+  ));
   await c.send(EVALUATOR, "publishEvaluation", [
-    1n,
+    winner,
     terms.targetScore + 10_000n,
     keccak256(stringToHex("notify report")),
   ]);
@@ -120,8 +138,15 @@ beforeAll(async () => {
   // Past the challenge window of the first and the funding deadline of the second.
   await c.testClient.increaseTime({ seconds: 8 * 86_400 });
   await c.testClient.mine({ blocks: 1 });
-  await c.send(BACKER_A, "finalize", [fulfilled]);
+  await c.send(BACKER_A, "finalize", [fulfilled]); // Verifying: a qualifying best
   await c.send(BACKER_A, "finalize", [failed]);
+  verifyingBlock = await c.publicClient.getBlockNumber();
+
+  // The DAO reveals the eval set; the payout unlocks a verification period later.
+  await c.revealEvalSet(DAO, fulfilled);
+  await c.testClient.increaseTime({ seconds: DEV_BOUNTY_PERIODS.verificationPeriod + 1 });
+  await c.testClient.mine({ blocks: 1 });
+  await c.send(BACKER_A, "unlockPayout", [fulfilled]);
 });
 
 afterAll(async () => {
@@ -151,12 +176,23 @@ describe.each(dbTargets())("notify on $name", ({ open }) => {
     await syncDeployment(deployed.deployment, { db, chain: createChainClient(anvil.url), log });
     connection = createRedis(redisService.url, "worker");
     queue = new Queue(QUEUE.notify, { connection, prefix });
-    // The indexer enqueues the BountyFinalized effects; the worker runtime serves the notify queue.
-    await testIndexer(db, anvil.url, deployed.deployment, { queues: { [QUEUE.notify]: queue } }).catchUp();
+    // The indexer enqueues the effects; the worker runtime serves the notify queue. First the chain up to
+    // the finalizations only (the head held back by as many confirmations), so the Verifying job finds the
+    // bounty Verifying in the index; then the rest (the unlock).
+    const queues = { [QUEUE.notify]: queue };
+    const held = Number((await c.publicClient.getBlockNumber()) - verifyingBlock);
+    expect(held).toBeGreaterThan(0);
+    await testIndexer(db, anvil.url, deployed.deployment, { queues, confirmations: held }).catchUp();
     running = startWorkers(
       { db, chain: createChainClient(anvil.url), log },
       { connection, prefix, concurrency: 2, queues: [QUEUE.notify] },
     );
+    await waitUntil(
+      "the finalizations and the cancellation notified",
+      async () => ((await queue.getJobCounts("completed")).completed === 3 ? true : undefined),
+      20_000,
+    );
+    await testIndexer(db, anvil.url, deployed.deployment, { queues }).catchUp();
   });
 
   afterAll(async () => {
@@ -167,30 +203,41 @@ describe.each(dbTargets())("notify on $name", ({ open }) => {
     await testDb?.cleanup();
   });
 
-  it("tells the winner, the backers and shareholders, and the DAO of a fulfilled bounty", async () => {
+  it("tells the winner and the DAO of a Verifying bounty, then the backers and shareholders once fulfilled", async () => {
     const db = testDb.handle.db;
     await waitUntil(
-      "the finalizations and the cancellation notified",
-      async () => ((await queue.getJobCounts("completed")).completed === 3 ? true : undefined),
+      "the unlock notified",
+      async () => ((await queue.getJobCounts("completed")).completed === 4 ? true : undefined),
       20_000,
     );
     const label = `Blob classifier (bounty #${fulfilled})`;
+    const trainer = `${TRAINER.address.slice(0, 6)}…${TRAINER.address.slice(-4)}`;
     expect(await rowsOf(db, fulfilled)).toEqual(
       [
         {
+          account: TRAINER.address,
+          kind: "payout-pending",
+          message: `Your submission #${winner} won ${label}. Its payout unlocks once the eval set is revealed and the verification period passes without an upheld dispute.`,
+        },
+        {
+          account: DAO.address,
+          kind: "eval-set-reveal",
+          message: `${label} was finalized: submission #${winner} by ${trainer} leads. Reveal its eval set from the bounty page so anyone can re-check the scores; the verification period starts then.`,
+        },
+        {
           account: DAO.address,
           kind: "bounty-fulfilled",
-          message: `${label} was fulfilled: submission #1 by ${TRAINER.address.slice(0, 6)}…${TRAINER.address.slice(-4)} met the target; its trainer's payout is 97.5 ctUSD.`,
+          message: `${label} was fulfilled: submission #${winner} by ${trainer} met the target; its trainer's payout is 97.5 ctUSD.`,
         },
         ...[BACKER_A, BACKER_B, HOLDER].map((backer) => ({
           account: backer.address,
           kind: "model-delivered",
-          message: `The model you backed was delivered: ${label} was fulfilled by submission #1. Your shares earn a part of any revenue it brings.`,
+          message: `The model you backed was delivered: ${label} was fulfilled by submission #${winner}. Your shares earn a part of any revenue it brings.`,
         })),
         {
           account: TRAINER.address,
           kind: "payout-available",
-          message: `${label} was fulfilled by your submission #1: withdraw your payout of 97.5 ctUSD.`,
+          message: `${label} was fulfilled by your submission #${winner}: withdraw your payout of 97.5 ctUSD.`,
         },
       ].sort((a, b) => a.kind.localeCompare(b.kind) || a.account.localeCompare(b.account)),
     );
@@ -240,7 +287,7 @@ describe.each(dbTargets())("notify on $name", ({ open }) => {
   it("writes nothing twice: the same job again, re-delivered under another id, or twice at once", async () => {
     const db = testDb.handle.db;
     const total = async () => (await db.select().from(notifications)).length;
-    expect(await total()).toBe(10);
+    expect(await total()).toBe(12);
     const payload = { chainId: 31_337, bountyId: String(fulfilled), status: "Fulfilled" };
     expect(await notifyBountyFinalized(payload, { db, log })).toEqual({ written: 0, recipients: 5 });
     const [one, two] = await Promise.all([
@@ -261,7 +308,7 @@ describe.each(dbTargets())("notify on $name", ({ open }) => {
       written: 0,
       recipients: 5,
     });
-    expect(await total()).toBe(10);
+    expect(await total()).toBe(12);
   });
 
   it("writes nothing for a bounty the index has in another state (a reorged event), refuses a bad payload", async () => {
@@ -269,6 +316,13 @@ describe.each(dbTargets())("notify on $name", ({ open }) => {
     expect(
       await notifyBountyFinalized(
         { chainId: 31_337, bountyId: String(fulfilled), status: "Failed" },
+        { db, log },
+      ),
+    ).toEqual({ written: 0, recipients: 0, skipped: "the bounty is Fulfilled in the index" });
+    // Its Verifying job again, after the unlock: it is no longer Verifying, so nothing is told twice.
+    expect(
+      await notifyBountyFinalized(
+        { chainId: 31_337, bountyId: String(fulfilled), status: "Verifying" },
         { db, log },
       ),
     ).toEqual({ written: 0, recipients: 0, skipped: "the bounty is Fulfilled in the index" });

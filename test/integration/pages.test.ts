@@ -58,6 +58,12 @@ function bountyRow(
     direction: "HigherIsBetter",
     bond: "0",
     challengeWindow: 3600,
+    arbiter: DAO,
+    disputeBond: "0",
+    revealPeriod: 3600,
+    evaluationPeriod: 3600,
+    verificationPeriod: 3600,
+    allowOverfunding: false,
     feeBps: 250,
     status: "Funding",
     raised: String(id * 10_000_000),
@@ -124,18 +130,23 @@ beforeAll(async () => {
     bountyId: "26",
     args,
   });
-  await d
-    .insert(boardEvents)
-    .values([
-      event(1, "BountyCreated", {}),
-      event(2, "Contributed", { amount: "2000000000" }),
-      event(3, "BountyFunded", { raised: "2000000000" }),
-      event(4, "CheckpointSubmitted", { submissionId: "1" }),
-      event(5, "CheckpointSubmitted", { submissionId: "2" }),
-      event(6, "EvaluationPublished", { submissionId: "1" }),
-      event(7, "SubmissionDisqualified", { submissionId: "2" }),
-    ]);
-  const submission = (id: number, fields: Partial<typeof submissions.$inferInsert>) => ({
+  await d.insert(boardEvents).values([
+    event(1, "BountyCreated", {}),
+    // A contribution is the ERC-6909 mint of the backer's shares.
+    event(2, "Transfer", { sender: "0x0000000000000000000000000000000000000000", amount: "2000000000" }),
+    event(3, "BountyFunded", { raised: "2000000000" }),
+    event(4, "CheckpointCommitted", { submissionId: "1" }),
+    event(5, "CheckpointCommitted", { submissionId: "2" }),
+    event(6, "CheckpointRevealed", { submissionId: "1" }),
+    event(7, "CheckpointRevealed", { submissionId: "2" }),
+    event(8, "EvaluationPublished", { submissionId: "1" }),
+    event(9, "SubmissionDisqualified", { submissionId: "2" }),
+  ]);
+  // Submissions as the indexer stores them: committed (the row's event columns), then revealed in a later block.
+  const submission = (
+    id: number,
+    fields: Partial<typeof submissions.$inferInsert>,
+  ): typeof submissions.$inferInsert => ({
     chainId: CHAIN_ID,
     txHash: tx(1003 + id),
     logIndex: 0,
@@ -144,9 +155,13 @@ beforeAll(async () => {
     submissionId: String(id),
     bountyId: "26",
     trainer: TRAINER,
+    commitment: tx(8000 + id),
+    committedAt: "1800000000",
     checkpointHash: tx(9000 + id),
     uri: `http://example.test/artifacts/${id}`,
-    submittedAt: "1800000000",
+    revealedAt: "1800000060",
+    revealTx: tx(1005 + id),
+    revealBlock: 105 + id,
     verdict: "Pending",
     ...fields,
   });
@@ -291,7 +306,9 @@ describe("the bounty list", () => {
   it("answers bad filters with 400 and the error next to its field", async () => {
     const bad = await get("/bounties?status=Sleeping&token=0x123&page=0");
     expect(bad.status).toBe(400);
-    expect(bad.html).toContain("status must be one of Funding, Funded, Fulfilled, Failed, Cancelled");
+    expect(bad.html).toContain(
+      "status must be one of Funding, Funded, Verifying, Fulfilled, Failed, Cancelled",
+    );
     expect(bad.html).toContain("must be a 0x-prefixed 20-byte address");
     expect(bad.html).toContain("page starts at 1");
     expect(bad.html).toContain('aria-describedby="e-token"');
@@ -374,14 +391,17 @@ describe("the bounty page", () => {
       "proposed BountyCreated",
       "funded BountyFunded",
       "leased Lease", // off-chain, between the funding and the first checkpoint
-      "checkpoint CheckpointSubmitted",
-      "checkpoint CheckpointSubmitted",
+      "checkpoint CheckpointCommitted",
+      "checkpoint CheckpointCommitted",
+      "checkpoint CheckpointRevealed",
+      "checkpoint CheckpointRevealed",
       "evaluated EvaluationPublished",
       "evaluated SubmissionDisqualified",
     ]);
     expect(page.html).toContain(`title="${tx(1003)}"`);
-    // Not finalized: the eval set is private.
-    expect(page.html).toContain("private until finalized");
+    // Not finalized: the eval set is private, only its commitment shown.
+    expect(page.html).toContain("private until the DAO reveals it after finalization");
+    expect(page.html).not.toContain(`href="/eval-sets/`);
   });
 
   it("answers 400 for a malformed id and 404 for an unknown bounty", async () => {

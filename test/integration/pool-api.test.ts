@@ -291,8 +291,13 @@ describe("pool API leases", () => {
     const stored = await upload(a.token, l.leaseId, model);
     expect(stored.status).toBe(201);
     expect(stored.json).toMatchObject({ sha256: sha256(model), size: 1_000 });
-    const served = await fetch(stored.json?.uri as string);
+    // Not revealed on-chain yet: only the pool that uploaded it can read it back; anyone else sees nothing.
+    const uri = stored.json?.uri as string;
+    expect((await fetch(uri)).status).toBe(404);
+    expect((await fetch(uri, { headers: { authorization: `Bearer ${b.token}` } })).status).toBe(404);
+    const served = await fetch(uri, { headers: { authorization: `Bearer ${a.token}` } });
     expect(served.status).toBe(200);
+    expect(served.headers.get("cache-control")).toBe("private, no-store");
     expect(sha256(new Uint8Array(await served.arrayBuffer()))).toBe(sha256(model));
 
     const done = await call(POOL_API.complete(l.leaseId), a.token, {

@@ -15,7 +15,14 @@ import { sha256Hex } from "../../lib/hash.server.js";
 import { blobsClassifierSpec } from "../../lib/spec.examples.js";
 import { heldOutSplit } from "../../ml/data.js";
 import { encodeEvalSet, evalSetCommitment } from "../../ml/evalset.js";
-import { servePglite, startTestAnvil, startTestRedis, type TestService, tempDir } from "../setup/fixtures.js";
+import {
+  bountyRow,
+  servePglite,
+  startTestAnvil,
+  startTestRedis,
+  type TestService,
+  tempDir,
+} from "../setup/fixtures.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
 const CHAIN_ID = 31_337;
@@ -55,28 +62,22 @@ afterAll(async () => {
 });
 
 async function insertBounty(bountyId: string, status: BountyStatus, commitment = evalSet.commitment) {
-  await db.handle.db.insert(bounties).values({
-    chainId: CHAIN_ID,
-    bountyId,
-    dao: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
-    token: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
-    goal: "1000000000",
-    fundingDeadline: "1900000000",
-    deliveryDeadline: "1900100000",
-    specHash: `0x${"aa".repeat(32)}`,
-    evalSetCommitment: commitment,
-    metricId: `0x${"cc".repeat(32)}`,
-    targetScore: "900000000",
-    direction: "HigherIsBetter",
-    bond: "0",
-    challengeWindow: 3600,
-    feeBps: 250,
-    status,
-    raised: "1000000000",
-    backerCount: 2,
-    createdBlock: 40 + Number(bountyId),
-    createdTx: `0x${bountyId.padStart(64, "0")}`,
-  });
+  await db.handle.db.insert(bounties).values(
+    bountyRow({
+      chainId: CHAIN_ID,
+      bountyId,
+      dao: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+      token: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+      goal: "1000000000",
+      evalSetCommitment: commitment,
+      targetScore: "900000000",
+      status,
+      raised: "1000000000",
+      backerCount: 2,
+      createdBlock: 40 + Number(bountyId),
+      createdTx: `0x${bountyId.padStart(64, "0")}`,
+    }),
+  );
 }
 
 async function setStatus(bountyId: string, status: BountyStatus) {
@@ -133,7 +134,7 @@ describe("GET /eval-sets/:commitment", () => {
         const answer = await get(path);
         expect(answer.status, `${status} ${path}`).toBe(403);
         expect(JSON.parse(answer.text)).toEqual({
-          error: expect.stringMatching(/revealed once the bounty is finalized/),
+          error: expect.stringMatching(/private: its DAO reveals it once the bounty is finalized/),
         });
         expect(answer.headers.get("cache-control")).toBe("no-store");
         expect(everything(answer)).not.toContain(evalSet.salt.slice(2).toLowerCase());

@@ -1,11 +1,13 @@
 /**
- * Funded bounty to submitted checkpoint, with every real part: a bounty
+ * Funded bounty to revealed checkpoint, with every real part: a bounty
  * funded on anvil, the indexer's dispatch effect, the worker's dispatch-bounty
  * job queueing it, the web server's pool API, and two real pool-agent CLI
  * processes. The first agent is SIGKILLed mid-training (it stops
  * heartbeating); the job must be leased again within the heartbeat deadline
  * plus one check interval, never with two live leases, and the second agent
- * trains with the built-in reference trainer, claims and submits on-chain.
+ * trains with the built-in reference trainer, claims, commits and then
+ * reveals on-chain (protocol v2). The uploaded checkpoint is served only to
+ * its own pool until the indexer has seen its reveal, then to everyone.
  */
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -36,7 +38,7 @@ import { blobsClassifierSpec } from "../../lib/spec.examples.js";
 import { specHash } from "../../lib/spec.js";
 import { registerSpec } from "../../lib/specs.server.js";
 import { type ManagedProcess, nodeTs, startProcess } from "../../scripts/lib/processes.js";
-import { boardClients, usd } from "../setup/board-activity.js";
+import { boardClients, createBountyArgs, usd } from "../setup/board-activity.js";
 import {
   servePglite,
   startTestAnvil,
@@ -128,6 +130,7 @@ function agent(
       TRAINER_PRIVATE_KEY: trainerKey,
       RPC_URL: anvil.url,
       POOL_WORK_DIR: path.join(dir.dir, name),
+      POOL_STATE_DIR: path.join(dir.dir, `${name}-state`),
       LOG_LEVEL: "info",
     },
     onLine: (line) => lines.push(line),
@@ -146,8 +149,10 @@ describe("a funded bounty trained by pool agents", () => {
 
     // The DAO proposes with the spec's hash; two backers fund it to its goal (BountyFunded).
     const now = (await c.publicClient.getBlock()).timestamp;
-    await c.send(dao, "createBounty", [
-      {
+    await c.send(
+      dao,
+      "createBounty",
+      createBountyArgs({
         token: c.token,
         goal: usd(1_000),
         fundingDeadline: now + 86_400n,
@@ -158,9 +163,9 @@ describe("a funded bounty trained by pool agents", () => {
         targetScore: 900_000_000n,
         direction: 0,
         bond: usd(5),
-        challengeWindow: 3_600,
-      },
-    ]);
+        arbiter: dao.address,
+      }),
+    );
     const [bountyCount] = await c.publicClient.readContract({
       address: c.board,
       abi: bountyBoardAbi,
@@ -181,6 +186,8 @@ describe("a funded bounty trained by pool agents", () => {
     } finally {
       await dispatchQueue.close();
     }
+    /** Indexes what happened since (the reveal), without effects. */
+    const catchUp = () => testIndexer(db.handle.db, anvil.url, deployed.deployment).catchUp();
     const status = () => queueStatus(dispatcher, db.handle.db, 31_337, bountyId);
     const waiting = await waitUntil(
       "the bounty to be queued",
@@ -291,6 +298,37 @@ describe("a funded bounty trained by pool agents", () => {
       args: [submissionId],
     });
     expect(submission.trainer).toBe(anvilAccount(4).address);
+    // Committed, then revealed in a later block.
+    const [committed] = await c.publicClient.getContractEvents({
+      address: c.board,
+      abi: bountyBoardAbi,
+      eventName: "CheckpointCommitted",
+      args: { submissionId },
+      fromBlock: 0n,
+    });
+    const [revealed] = await c.publicClient.getContractEvents({
+      address: c.board,
+      abi: bountyBoardAbi,
+      eventName: "CheckpointRevealed",
+      args: { submissionId },
+      fromBlock: 0n,
+    });
+    if (!committed || !revealed) throw new Error("no CheckpointCommitted or CheckpointRevealed event");
+    expect(revealed.blockNumber).toBeGreaterThan(committed.blockNumber);
+    expect(revealed.args.uri).toBe(done.checkpointUri);
+    // The agent forgot the salt once the reveal was mined.
+    expect(b.lines.join("\n")).toContain("chain.revealCheckpoint.mined");
+
+    // Until the indexer has seen the reveal, the checkpoint is served to its own pool only.
+    expect((await fetch(done.checkpointUri)).status).toBe(404);
+    expect(
+      (await fetch(done.checkpointUri, { headers: { authorization: `Bearer ${poolA.token}` } })).status,
+    ).toBe(404);
+    const own = await fetch(done.checkpointUri, { headers: { authorization: `Bearer ${poolB.token}` } });
+    expect(own.status).toBe(200);
+    expect(own.headers.get("cache-control")).toBe("private, no-store");
+    await own.arrayBuffer();
+    await catchUp();
     const served = new Uint8Array(await (await fetch(done.checkpointUri)).arrayBuffer());
     expect(createHash("sha256").update(served).digest("hex")).toBe(done.checkpointSha256);
     expect(served.length).toBeGreaterThan(100);

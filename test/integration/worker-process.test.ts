@@ -136,7 +136,7 @@ describe("the worker process", () => {
         force: true,
       });
       const job = await queue.add(JOB.syncDeployment, deployment, { jobId: syncDeploymentJobId(deployment) });
-      expect(await job.waitUntilFinished(events, 30_000)).toEqual({ synced: 2 });
+      expect(await job.waitUntilFinished(events, 30_000)).toEqual({ synced: 3 });
       const rows = await listDeployments(db.handle.db, deployment.chainId);
       expect(rows.find((r) => r.name === "TestToken")?.address).toBe(deployment.contracts.TestToken?.address);
 

@@ -1,17 +1,37 @@
 /**
- * Real BountyBoard activity on anvil for the indexer tests and benchmark:
- * bounties created, funded by many backers, claimed, submitted, scored,
- * finalized, paid out, refunded, cancelled; revenue deposited and claimed;
- * shares moved. Every call is a real transaction from anvil's accounts.
+ * Real BountyBoard activity (protocol v2) on anvil for the indexer tests and
+ * benchmark: bounties created, funded by many backers, claimed, checkpoints
+ * committed and revealed (one a duplicate the board disqualifies itself),
+ * scored, disqualified as copies, finalized, unlocked, paid out, refunded,
+ * cancelled; revenue deposited and claimed; shares moved. Every call is a real
+ * transaction from anvil's accounts.
  */
-import { type Address, createTestClient, http, keccak256, stringToHex } from "viem";
+import { type Address, createTestClient, type Hex, http, keccak256, stringToHex } from "viem";
 import type { HDAccount } from "viem/accounts";
 import { bountyBoardAbi } from "../../contracts/abi.js";
-import { boardClients as liveBoardClients, usd } from "../../lib/board-client.server.js";
+import {
+  checkpointCommitment,
+  createBountyArgs,
+  DEV_BOUNTY_PERIODS,
+  boardClients as liveBoardClients,
+  randomSalt,
+  usd,
+} from "../../lib/board-client.server.js";
 import type { Deployment } from "../../lib/chain.server.js";
 import { anvilAccount } from "../../lib/deploy.server.js";
+import { evalSetCommitment } from "../../ml/evalset.js";
 
-export { usd };
+export { checkpointCommitment, createBountyArgs, DEV_BOUNTY_PERIODS, randomSalt, usd };
+
+/** The placeholder eval set of `createBounty`'s bounties: its sha256 and salt, so `revealEvalSet` checks out. */
+export const PLACEHOLDER_EVAL_SET = {
+  sha256: keccak256(stringToHex("placeholder eval set")),
+  salt: keccak256(stringToHex("placeholder eval-set salt")),
+  uri: "crowdtrain://eval-sets/placeholder",
+} as const;
+
+/** The DAO account of the tests (anvil 1); it is also each test bounty's arbiter (never an evaluator). */
+export const TEST_ARBITER = anvilAccount(1);
 
 /** The board clients of lib/board-client.server.ts, plus anvil's test client and placeholder bounties. */
 export function boardClients(rpcUrl: string, deployment: Deployment) {
@@ -21,8 +41,11 @@ export function boardClients(rpcUrl: string, deployment: Deployment) {
     transport: http(rpcUrl, { retryCount: 0 }),
     mode: "anvil",
   });
-  const { publicClient, board, token, send, approveAll } = c;
-  /** A bounty with placeholder spec and eval-set hashes (nothing trains it). */
+  const { publicClient, board, token, send, approveAll, commit, commitAndReveal, wallet } = c;
+  /**
+   * A bounty with a placeholder spec and eval set (PLACEHOLDER_EVAL_SET; nothing trains it), scored by accuracy
+   * (target 0.8), a bond of 5 ctUSD, the DAO as its arbiter, an hour for each period, and overfunding allowed.
+   */
   async function createBounty(
     dao: HDAccount,
     goal: bigint,
@@ -30,24 +53,49 @@ export function boardClients(rpcUrl: string, deployment: Deployment) {
     deliveryDays = 30,
   ): Promise<bigint> {
     const now = (await publicClient.getBlock()).timestamp;
-    await send(dao, "createBounty", [
-      {
+    await send(
+      dao,
+      "createBounty",
+      createBountyArgs({
         token,
         goal,
         fundingDeadline: now + BigInt(fundingDays) * 86_400n,
         deliveryDeadline: now + BigInt(deliveryDays) * 86_400n,
         specHash: keccak256(stringToHex(`spec ${now}`)),
-        evalSetCommitment: keccak256(stringToHex(`eval ${now}`)),
+        evalSetCommitment: evalSetCommitment(PLACEHOLDER_EVAL_SET.sha256, PLACEHOLDER_EVAL_SET.salt),
         metricId: stringToHex("accuracy", { size: 32 }),
-        targetScore: 800_000n,
+        targetScore: 800_000_000n,
         direction: 0,
         bond: usd(5),
-        challengeWindow: 3_600,
-      },
-    ]);
+        arbiter: dao.address,
+        // Backers fund in many rounds, past the goal too (the indexer's projections see every contribution).
+        allowOverfunding: true,
+      }),
+    );
     return c.bountyCount();
   }
-  return { publicClient, testClient, board, token, send, approveAll, createBounty };
+  /** Reveals a placeholder bounty's eval set (PLACEHOLDER_EVAL_SET) from `from`. */
+  function revealEvalSet(from: HDAccount, bountyId: bigint): Promise<Hex> {
+    return send(from, "revealEvalSet", [
+      bountyId,
+      PLACEHOLDER_EVAL_SET.sha256,
+      PLACEHOLDER_EVAL_SET.salt,
+      PLACEHOLDER_EVAL_SET.uri,
+    ]);
+  }
+  return {
+    publicClient,
+    testClient,
+    board,
+    token,
+    send,
+    wallet,
+    approveAll,
+    createBounty,
+    commit,
+    commitAndReveal,
+    revealEvalSet,
+  };
 }
 
 export type BoardClients = ReturnType<typeof boardClients>;
@@ -77,7 +125,6 @@ export async function generateActivity(c: BoardClients, options: { bounties: num
       }
     }
   }
-  let submission = 0n;
   for (const [i, id] of ids.entries()) {
     const bounty = await c.publicClient.readContract({
       address: c.board,
@@ -93,28 +140,43 @@ export async function generateActivity(c: BoardClients, options: { bounties: num
       }
       continue;
     }
+    const revealed: bigint[] = [];
     for (const [t, trainer] of trainers.entries()) {
       await c.send(trainer, "claim", [id]);
-      await c.send(trainer, "submitCheckpoint", [
+      const { submissionId } = await c.commitAndReveal(
+        trainer,
         id,
         keccak256(stringToHex(`ckpt ${id} ${t}`)),
         `crowdtrain://ckpt/${id}/${t}`,
-      ]);
-      submission++;
-      sent += 2;
+      );
+      revealed.push(submissionId);
+      sent += 3;
       if (t === 0 || i % 3 !== 0) {
         await c.send(evaluator, "publishEvaluation", [
-          submission,
-          BigInt(700_000 + 100_000 * t + i),
-          keccak256(stringToHex(`report ${submission}`)),
+          submissionId,
+          BigInt(700_000_000 + 100_000_000 * t + i),
+          keccak256(stringToHex(`report ${submissionId}`)),
         ]);
       } else {
+        // The evaluator found a copy of the earlier submission.
         await c.send(evaluator, "disqualifySubmission", [
-          submission,
-          keccak256(stringToHex(`copy ${submission}`)),
+          submissionId,
+          keccak256(stringToHex(`copy ${submissionId}`)),
+          revealed[0] as bigint,
         ]);
       }
       sent++;
+    }
+    if (i % 4 === 1) {
+      // A later commit revealing the first trainer's checkpoint: the board disqualifies it as a duplicate.
+      const copier = trainers[1] as HDAccount;
+      await c.commitAndReveal(
+        copier,
+        id,
+        keccak256(stringToHex(`ckpt ${id} 0`)),
+        `crowdtrain://ckpt/${id}/0`,
+      );
+      sent += 2;
     }
     // A share transfer between backers (and one to oneself).
     await c.send(backers[0] as HDAccount, "transfer", [backers[1]?.address as Address, id, usd(1)]);
@@ -123,6 +185,7 @@ export async function generateActivity(c: BoardClients, options: { bounties: num
   }
   await c.testClient.increaseTime({ seconds: 31 * 86_400 });
   await c.testClient.mine({ blocks: 1 });
+  const verifying: bigint[] = [];
   for (const id of ids) {
     const bounty = await c.publicClient.readContract({
       address: c.board,
@@ -140,6 +203,29 @@ export async function generateActivity(c: BoardClients, options: { bounties: num
       functionName: "getBounty",
       args: [id],
     });
+    if (after.status === 6) {
+      // Verifying: the eval set is revealed; the payout unlocks after the verification period.
+      await c.revealEvalSet(dao, id);
+      verifying.push(id);
+      sent++;
+    } else if (after.status === 4 || after.status === 5) {
+      for (const backer of backers.slice(0, 2)) {
+        await c.send(backer, "refund", [id, backer.address]);
+        sent++;
+      }
+    }
+  }
+  await c.testClient.increaseTime({ seconds: DEV_BOUNTY_PERIODS.verificationPeriod + 1 });
+  await c.testClient.mine({ blocks: 1 });
+  for (const id of verifying) {
+    await c.send(dao, "unlockPayout", [id]);
+    sent++;
+    const after = await c.publicClient.readContract({
+      address: c.board,
+      abi: bountyBoardAbi,
+      functionName: "getBounty",
+      args: [id],
+    });
     if (after.status === 3) {
       const sub = await c.publicClient.readContract({
         address: c.board,
@@ -149,17 +235,12 @@ export async function generateActivity(c: BoardClients, options: { bounties: num
       });
       const payee = trainers.find((t) => t.address === sub.trainer);
       if (payee) {
-        await c.send(payee, "withdrawPayout", [id]);
+        await c.send(payee, "withdrawPayout", [id, payee.address]);
         sent++;
       }
       await c.send(backers[3] as HDAccount, "depositRevenue", [id, usd(20)]);
-      await c.send(backers[0] as HDAccount, "claimRevenue", [id]);
+      await c.send(backers[0] as HDAccount, "claimRevenue", [id, (backers[0] as HDAccount).address]);
       sent += 2;
-    } else if (after.status === 4 || after.status === 5) {
-      for (const backer of backers.slice(0, 2)) {
-        await c.send(backer, "refund", [id]);
-        sent++;
-      }
     }
   }
   return { sent, ids };

@@ -113,6 +113,7 @@ export async function startStack(label: string, options: { poolAgent?: boolean }
         POOL_TOKEN: token,
         TRAINER_PRIVATE_KEY: anvilPrivateKey(STACK_TRAINER),
         POOL_WORK_DIR: path.join(dir.dir, "pool"),
+        POOL_STATE_DIR: path.join(dir.dir, "pool-state"),
         POOL_SEED: "7",
       });
     }

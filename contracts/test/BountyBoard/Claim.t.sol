@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import { Pausable } from "@openzeppelin/contracts/utils/Pausable.sol";
+
 import { BountyBoard } from "../../src/BountyBoard.sol";
 import { BountyBoardBase } from "./BountyBoardBase.t.sol";
 
@@ -17,25 +19,26 @@ contract ClaimTest is BountyBoardBase {
         assertEq(uint256(c.bond), BOND);
         assertTrue(c.bondState == BountyBoard.BondState.Posted);
         assertEq(token.balanceOf(trainer1.addr), before - BOND);
-        assertEq(board.liabilities(address(token)), GOAL + BOND);
-    }
-
-    function test_Claim_WithZeroBondTransfersNothing() public {
-        BountyBoard.CreateBountyParams memory p = defaultParams();
-        p.bond = 0;
-        uint256 id = createBounty(p);
-        fundAs(alice, id, GOAL);
-        uint256 before = token.balanceOf(trainer1.addr);
-        claimAs(trainer1, id);
-        assertEq(token.balanceOf(trainer1.addr), before);
-        assertTrue(board.getClaim(id, trainer1.addr).bondState == BountyBoard.BondState.Posted);
+        assertHeld(GOAL + BOND);
     }
 
     function test_Claim_SeveralTrainers() public {
         uint256 id = fundedBounty();
         claimAs(trainer1, id);
         claimAs(trainer2, id);
-        assertEq(board.liabilities(address(token)), GOAL + 2 * BOND);
+        assertHeld(GOAL + 2 * BOND);
+    }
+
+    function test_Claim_ZeroBond() public {
+        BountyBoard.CreateBountyParams memory p = defaultParams();
+        p.bond = 0;
+        uint256 id = createBounty(p);
+        fundAs(alice, id, GOAL);
+        vm.prank(trainer1.addr);
+        token.approve(address(board), 0);
+        claimAs(trainer1, id);
+        assertTrue(bondState(id, trainer1.addr) == BountyBoard.BondState.Posted);
+        assertHeld(GOAL);
     }
 
     function test_RevertWhen_ClaimTwice() public {
@@ -47,13 +50,9 @@ contract ClaimTest is BountyBoardBase {
         claimAs(trainer1, id);
     }
 
-    function test_RevertWhen_ClaimUnfunded() public {
+    function test_RevertWhen_ClaimWhileFunding() public {
         uint256 id = createBounty();
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                BountyBoard.BountyBoard_WrongStatus.selector, id, BountyBoard.Status.Funding
-            )
-        );
+        expectWrongStatus(id, BountyBoard.Status.Funding);
         claimAs(trainer1, id);
     }
 
@@ -66,8 +65,24 @@ contract ClaimTest is BountyBoardBase {
         claimAs(trainer1, id);
     }
 
-    function test_RevertWhen_ClaimUnknown() public {
-        vm.expectRevert(abi.encodeWithSelector(BountyBoard.BountyBoard_UnknownBounty.selector, 3));
-        claimAs(trainer1, 3);
+    function test_RevertWhen_ClaimUnknownBounty() public {
+        vm.expectRevert(abi.encodeWithSelector(BountyBoard.BountyBoard_UnknownBounty.selector, 4));
+        claimAs(trainer1, 4);
+    }
+
+    function test_RevertWhen_ClaimPaused() public {
+        uint256 id = fundedBounty();
+        vm.prank(admin.addr);
+        board.pause();
+        vm.expectRevert(Pausable.EnforcedPause.selector);
+        claimAs(trainer1, id);
+    }
+
+    function test_RevertWhen_ClaimWithoutAllowance() public {
+        uint256 id = fundedBounty();
+        vm.prank(trainer1.addr);
+        token.approve(address(board), 0);
+        vm.expectRevert();
+        claimAs(trainer1, id);
     }
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import { Pausable } from "@openzeppelin/contracts/utils/Pausable.sol";
+
 import { BountyBoard } from "../../src/BountyBoard.sol";
 import { BountyBoardBase } from "./BountyBoardBase.t.sol";
 
@@ -10,6 +12,7 @@ contract FundWithPermitTest is BountyBoardBase {
 
     function sign(Account memory owner, uint256 value, uint256 deadline)
         internal
+        view
         returns (uint8 v, bytes32 r, bytes32 s)
     {
         bytes32 structHash = keccak256(
@@ -37,6 +40,18 @@ contract FundWithPermitTest is BountyBoardBase {
         assertEq(token.allowance(alice.addr, address(board)), 0);
     }
 
+    /// @dev The permit covers the amount asked; the board pulls only what the goal still needs.
+    function test_FundWithPermit_CapsAtTheGoal() public {
+        uint256 id = createBounty();
+        fundAs(bob, id, 900e18);
+        uint256 deadline = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = sign(alice, 500e18, deadline);
+        vm.prank(alice.addr);
+        assertEq(board.fundWithPermit(id, 500e18, deadline, v, r, s), 100e18);
+        assertEq(token.allowance(alice.addr, address(board)), 400e18);
+        assertTrue(status(id) == BountyBoard.Status.Funded);
+    }
+
     function test_FundWithPermit_SurvivesFrontRunPermit() public {
         uint256 id = createBounty();
         uint256 deadline = block.timestamp + 1 hours;
@@ -45,8 +60,7 @@ contract FundWithPermitTest is BountyBoardBase {
         vm.prank(carol.addr);
         token.permit(alice.addr, address(board), 100e18, deadline, v, r, s);
         vm.prank(alice.addr);
-        uint256 credited = board.fundWithPermit(id, 100e18, deadline, v, r, s);
-        assertEq(credited, 100e18);
+        assertEq(board.fundWithPermit(id, 100e18, deadline, v, r, s), 100e18);
         assertEq(board.balanceOf(alice.addr, id), 100e18);
     }
 
@@ -64,5 +78,14 @@ contract FundWithPermitTest is BountyBoardBase {
         vm.expectRevert(abi.encodeWithSelector(BountyBoard.BountyBoard_UnknownBounty.selector, 9));
         vm.prank(alice.addr);
         board.fundWithPermit(9, 1, block.timestamp, 0, 0, 0);
+    }
+
+    function test_RevertWhen_PermitPaused() public {
+        uint256 id = createBounty();
+        vm.prank(admin.addr);
+        board.pause();
+        vm.expectRevert(Pausable.EnforcedPause.selector);
+        vm.prank(alice.addr);
+        board.fundWithPermit(id, 1, block.timestamp, 0, 0, 0);
     }
 }

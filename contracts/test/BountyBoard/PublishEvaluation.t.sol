@@ -25,115 +25,160 @@ contract PublishEvaluationTest is BountyBoardBase {
         claimAs(trainer2, id);
     }
 
-    function test_Publish_RecordsScoreAndBest() public {
+    function test_Publish_ScoresAndTracksBest() public {
         uint256 sub = submitAs(trainer1, id, keccak256("a"));
+        vm.warp(block.timestamp + 1 hours);
         vm.expectEmit(true, true, false, true, address(board));
-        emit EvaluationPublished(id, sub, 85e16, keccak256("r"), true, true);
-        vm.prank(evaluator.addr);
-        board.publishEvaluation(sub, 85e16, keccak256("r"));
+        emit EvaluationPublished(id, sub, WINNING, reportOf(sub), true, true);
+        evaluate(sub, WINNING);
 
         BountyBoard.Submission memory s = board.getSubmission(sub);
         assertTrue(s.verdict == BountyBoard.Verdict.Scored);
-        assertEq(int256(s.score), 85e16);
-        assertEq(s.reportHash, keccak256("r"));
+        assertEq(int256(s.score), int256(WINNING));
+        assertEq(s.reportHash, reportOf(sub));
+        assertEq(uint256(s.verdictAt), block.timestamp);
         BountyBoard.Bounty memory b = board.getBounty(id);
         assertEq(uint256(b.bestSubmissionId), sub);
-        assertEq(int256(b.bestScore), 85e16);
-        assertEq(uint256(b.bestSince), block.timestamp);
-        assertEq(uint256(b.pendingEvaluations), 0);
-        assertTrue(board.getClaim(id, trainer1.addr).passed);
+        assertEq(int256(b.bestScore), int256(WINNING));
+        assertEq(uint256(b.lastVerdictAt), block.timestamp);
+        assertEq(uint256(b.pending), 0);
+        BountyBoard.Claim memory c = board.getClaim(id, trainer1.addr);
+        assertEq(uint256(c.pending), 0);
+        assertEq(uint256(c.scored), 1);
     }
 
-    function test_Publish_BelowTargetIsNotBest() public {
+    function test_Publish_BelowTargetDoesNotQualify() public {
         uint256 sub = submitAs(trainer1, id, keccak256("a"));
         vm.expectEmit(true, true, false, true, address(board));
-        emit EvaluationPublished(id, sub, 50e16, keccak256(abi.encode("report", sub)), false, false);
-        evaluate(sub, 50e16);
+        emit EvaluationPublished(id, sub, TARGET - 1, reportOf(sub), false, false);
+        evaluate(sub, TARGET - 1);
         assertEq(uint256(board.getBounty(id).bestSubmissionId), 0);
-        // The trainer delivered and was scored: the bond is theirs again.
-        assertTrue(board.getClaim(id, trainer1.addr).passed);
     }
 
-    function test_Publish_BetterScoreTakesOver() public {
-        uint256 a = submitAs(trainer1, id, keccak256("a"));
-        uint256 b = submitAs(trainer2, id, keccak256("b"));
-        evaluate(a, 85e16);
-        evaluate(b, 95e16);
-        assertEq(uint256(board.getBounty(id).bestSubmissionId), b);
-        uint256 c = submitAs(trainer1, id, keccak256("c"));
-        evaluate(c, 90e16); // worse than b
-        assertEq(uint256(board.getBounty(id).bestSubmissionId), b);
+    function test_Publish_TargetExactlyQualifies() public {
+        uint256 sub = submitAs(trainer1, id, keccak256("a"));
+        evaluate(sub, TARGET);
+        assertEq(uint256(board.getBounty(id).bestSubmissionId), sub);
     }
 
-    function test_Publish_TieGoesToEarlierSubmissionWhateverTheOrder() public {
-        uint256 early = submitAs(trainer1, id, keccak256("early"));
-        uint256 late = submitAs(trainer2, id, keccak256("late"));
-        evaluate(late, 90e16);
-        assertEq(uint256(board.getBounty(id).bestSubmissionId), late);
-        evaluate(early, 90e16);
-        assertEq(uint256(board.getBounty(id).bestSubmissionId), early);
+    /// @dev Ties go to the earlier commit, whichever is scored first.
+    function test_Publish_TieGoesToTheEarlierCommit() public {
+        uint256 first = commitAs(trainer1, id, keccak256("a"));
+        uint256 second = submitAs(trainer2, id, keccak256("b"));
+        revealAs(trainer1, id, keccak256("a"));
+        evaluate(second, WINNING);
+        assertEq(uint256(board.getBounty(id).bestSubmissionId), second);
+        vm.expectEmit(true, true, false, true, address(board));
+        emit EvaluationPublished(id, first, WINNING, reportOf(first), true, true);
+        evaluate(first, WINNING);
+        assertEq(uint256(board.getBounty(id).bestSubmissionId), first);
     }
 
-    function test_Publish_TieDoesNotDisplaceEarlier() public {
-        uint256 early = submitAs(trainer1, id, keccak256("early"));
-        uint256 late = submitAs(trainer2, id, keccak256("late"));
-        evaluate(early, 90e16);
-        evaluate(late, 90e16);
-        assertEq(uint256(board.getBounty(id).bestSubmissionId), early);
+    function test_Publish_LaterEqualScoreDoesNotTakeBest() public {
+        uint256 first = submitAs(trainer1, id, keccak256("a"));
+        uint256 second = submitAs(trainer2, id, keccak256("b"));
+        evaluate(first, WINNING);
+        evaluate(second, WINNING);
+        assertEq(uint256(board.getBounty(id).bestSubmissionId), first);
+        uint256 third = submitAs(trainer2, id, keccak256("c"));
+        evaluate(third, WINNING + 1);
+        assertEq(uint256(board.getBounty(id).bestSubmissionId), third);
     }
 
-    function test_Publish_LowerIsBetter() public {
-        BountyBoard.CreateBountyParams memory p = defaultParams();
-        p.direction = BountyBoard.Direction.LowerIsBetter;
-        p.metricId = "perplexity";
-        p.targetScore = 20e18; // perplexity <= 20
-        uint256 lm = createBounty(p);
-        fundAs(alice, lm, GOAL);
-        claimAs(trainer1, lm);
-        uint256 a = submitAs(trainer1, lm, keccak256("a"));
-        uint256 b = submitAs(trainer1, lm, keccak256("b"));
-        uint256 c = submitAs(trainer1, lm, keccak256("c"));
-        evaluate(a, 25e18); // misses the target
-        evaluate(b, 18e18);
-        evaluate(c, 19e18);
-        assertEq(uint256(board.getBounty(lm).bestSubmissionId), b);
-    }
-
-    function testFuzz_Publish_BestIsTheBestQualifying(int128[4] memory scores) public {
-        int128 bestScore = type(int128).min;
+    function testFuzz_Publish_BestIsTheHighestQualifying(int128[4] memory scores) public {
+        uint256[4] memory subs;
+        int128 best = type(int128).min;
         uint256 bestId;
-        for (uint256 i; i < scores.length; ++i) {
-            Account memory trainer = i % 2 == 0 ? trainer1 : trainer2;
-            uint256 sub = submitAs(trainer, id, keccak256(abi.encode("f", i)));
-            evaluate(sub, scores[i]);
-            if (scores[i] >= TARGET && scores[i] > bestScore) {
-                bestScore = scores[i];
-                bestId = sub;
+        for (uint256 i; i < 4; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            scores[i] = int128(int256(bound(uint256(int256(scores[i])), 0, uint256(int256(SCALE)))));
+            subs[i] = submitAs(i % 2 == 0 ? trainer1 : trainer2, id, keccak256(abi.encode(i)));
+        }
+        for (uint256 i = 4; i > 0; --i) {
+            evaluate(subs[i - 1], scores[i - 1]);
+        }
+        for (uint256 i; i < 4; ++i) {
+            if (scores[i] >= TARGET && scores[i] > best) {
+                best = scores[i];
+                bestId = subs[i];
             }
         }
         assertEq(uint256(board.getBounty(id).bestSubmissionId), bestId);
     }
 
-    function test_Publish_AfterFinalizationSettlesBondOnly() public {
-        uint256 a = submitAs(trainer1, id, keccak256("a"));
-        uint256 b = submitAs(trainer2, id, keccak256("b"));
-        evaluate(a, 85e16);
-        vm.warp(uint256(deliveryDeadline) + WINDOW); // grace over with b still pending
-        board.finalize(id);
-        evaluate(b, 99e16); // would have won, but the bounty is final
-        assertEq(uint256(board.getBounty(id).bestSubmissionId), a);
-        assertTrue(board.getClaim(id, trainer2.addr).passed);
+    function test_Publish_LowerIsBetter() public {
+        BountyBoard.CreateBountyParams memory p = defaultParams();
+        p.metricId = PERPLEXITY;
+        p.direction = BountyBoard.Direction.LowerIsBetter;
+        p.targetScore = 20e9;
+        uint256 other = createBounty(p);
+        fundAs(alice, other, GOAL);
+        claimAs(trainer3, other);
+        uint256 a = submitAs(trainer3, other, keccak256("a"));
+        uint256 b = submitAs(trainer3, other, keccak256("b"));
+        uint256 c = submitAs(trainer3, other, keccak256("c"));
+        evaluate(a, 25e9); // does not qualify
+        evaluate(b, 15e9);
+        evaluate(c, 12e9);
+        assertEq(uint256(board.getBounty(other).bestSubmissionId), c);
+        uint256 d = submitAs(trainer3, other, keccak256("d"));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                BountyBoard.BountyBoard_ScoreOutOfRange.selector, SCALE - 1, SCALE, type(int128).max
+            )
+        );
+        evaluate(d, SCALE - 1);
+    }
+
+    function testFuzz_RevertWhen_ScoreOutOfRange(int128 score) public {
+        vm.assume(score < 0 || score > SCALE);
+        uint256 sub = submitAs(trainer1, id, keccak256("a"));
+        vm.expectRevert(
+            abi.encodeWithSelector(BountyBoard.BountyBoard_ScoreOutOfRange.selector, score, 0, SCALE)
+        );
+        evaluate(sub, score);
+    }
+
+    function testFuzz_Publish_EvaluationPeriod(uint256 delay) public {
+        uint256 sub = submitAs(trainer1, id, keccak256("a"));
+        uint256 deadline = block.timestamp + EVALUATION;
+        delay = bound(delay, 0, 2 * uint256(EVALUATION));
+        vm.warp(block.timestamp + delay);
+        if (block.timestamp >= deadline) {
+            vm.expectRevert(
+                abi.encodeWithSelector(BountyBoard.BountyBoard_EvaluationClosed.selector, sub, deadline)
+            );
+        }
+        evaluate(sub, WINNING);
+    }
+
+    function test_RevertWhen_PublishNotRevealed() public {
+        uint256 sub = commitAs(trainer1, id, keccak256("a"));
+        vm.expectRevert(abi.encodeWithSelector(BountyBoard.BountyBoard_NotRevealed.selector, sub));
+        evaluate(sub, WINNING);
+    }
+
+    function test_RevertWhen_PublishUnknownSubmission() public {
+        vm.expectRevert(abi.encodeWithSelector(BountyBoard.BountyBoard_UnknownSubmission.selector, 42));
+        evaluate(42, WINNING);
     }
 
     function test_RevertWhen_PublishTwice() public {
         uint256 sub = submitAs(trainer1, id, keccak256("a"));
-        evaluate(sub, 85e16);
+        evaluate(sub, WINNING);
         vm.expectRevert(
             abi.encodeWithSelector(
                 BountyBoard.BountyBoard_AlreadyEvaluated.selector, sub, BountyBoard.Verdict.Scored
             )
         );
-        evaluate(sub, 99e16);
+        evaluate(sub, LOSING);
+    }
+
+    function test_RevertWhen_PublishZeroReport() public {
+        uint256 sub = submitAs(trainer1, id, keccak256("a"));
+        vm.expectRevert(abi.encodeWithSelector(BountyBoard.BountyBoard_ZeroHash.selector, "reportHash"));
+        vm.prank(evaluator.addr);
+        board.publishEvaluation(sub, WINNING, bytes32(0));
     }
 
     function test_RevertWhen_PublishByNonEvaluator() public {
@@ -146,18 +191,44 @@ contract PublishEvaluationTest is BountyBoardBase {
             )
         );
         vm.prank(trainer1.addr);
-        board.publishEvaluation(sub, 1e18, keccak256("r"));
+        board.publishEvaluation(sub, WINNING, "r");
     }
 
-    function test_RevertWhen_PublishUnknownSubmission() public {
-        vm.expectRevert(abi.encodeWithSelector(BountyBoard.BountyBoard_UnknownSubmission.selector, 99));
-        evaluate(99, 1);
-    }
-
-    function test_RevertWhen_PublishZeroReport() public {
+    /// @dev An arbiter later granted EVALUATOR_ROLE still may not evaluate its own bounty.
+    function test_RevertWhen_ArbiterEvaluates() public {
         uint256 sub = submitAs(trainer1, id, keccak256("a"));
-        vm.expectRevert(abi.encodeWithSelector(BountyBoard.BountyBoard_ZeroHash.selector, "reportHash"));
-        vm.prank(evaluator.addr);
-        board.publishEvaluation(sub, 1, bytes32(0));
+        bytes32 role = board.EVALUATOR_ROLE();
+        vm.prank(admin.addr);
+        board.grantRole(role, arbiter.addr);
+        vm.expectRevert(
+            abi.encodeWithSelector(BountyBoard.BountyBoard_ArbiterCannotEvaluate.selector, id, arbiter.addr)
+        );
+        vm.prank(arbiter.addr);
+        board.publishEvaluation(sub, WINNING, "r");
+        vm.expectRevert(
+            abi.encodeWithSelector(BountyBoard.BountyBoard_ArbiterCannotEvaluate.selector, id, arbiter.addr)
+        );
+        vm.prank(arbiter.addr);
+        board.disqualifySubmission(sub, "r", 0);
+    }
+
+    /// @dev A finalized bounty takes no more verdicts: its pending submissions stay unevaluated.
+    function test_RevertWhen_PublishAfterFinalize() public {
+        uint256 a = submitAs(trainer1, id, keccak256("a"));
+        uint256 b = submitAs(trainer2, id, keccak256("b"));
+        evaluate(a, WINNING);
+        vm.warp(block.timestamp + EVALUATION);
+        board.finalize(id);
+        vm.expectRevert(
+            abi.encodeWithSelector(BountyBoard.BountyBoard_EvaluationClosed.selector, b, block.timestamp)
+        );
+        evaluate(b, WINNING);
+    }
+
+    function test_Publish_WorksWhilePaused() public {
+        uint256 sub = submitAs(trainer1, id, keccak256("a"));
+        vm.prank(admin.addr);
+        board.pause();
+        evaluate(sub, WINNING);
     }
 }

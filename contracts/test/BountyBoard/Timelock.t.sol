@@ -83,13 +83,13 @@ contract TimelockDaoTest is TimelockBase {
 
     function proposeBounty() internal returns (uint256 id, BountyBoard.CreateBountyParams memory p) {
         p = proposal();
-        scheduleAndExecute(abi.encodeCall(BountyBoard.createBounty, (p)), "bounty");
-        (id,) = board.counts();
+        scheduleAndExecute(abi.encodeCall(BountyBoard.createBounty, (p, FEE_BPS)), "bounty");
+        (id,,) = board.counts();
     }
 
     function test_ScheduledProposal_CreatesBountyOwnedByTimelock() public {
         BountyBoard.CreateBountyParams memory p = proposal();
-        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (p));
+        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (p, FEE_BPS));
         bytes32 operationId = schedule(data, "bounty");
         assertTrue(timelock.isOperationPending(operationId));
         vm.warp(block.timestamp + MIN_DELAY);
@@ -107,7 +107,7 @@ contract TimelockDaoTest is TimelockBase {
     }
 
     function test_RevertWhen_ExecutedBeforeMinDelay() public {
-        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (proposal()));
+        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (proposal(), FEE_BPS));
         bytes32 operationId = schedule(data, "bounty");
         vm.warp(block.timestamp + MIN_DELAY - 1);
         vm.expectRevert(
@@ -118,12 +118,12 @@ contract TimelockDaoTest is TimelockBase {
             )
         );
         execute(data, "bounty");
-        (uint256 bounties,) = board.counts();
+        (uint256 bounties,,) = board.counts();
         assertEq(bounties, 0);
     }
 
     function test_RevertWhen_ScheduledWithShorterDelay() public {
-        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (proposal()));
+        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (proposal(), FEE_BPS));
         vm.expectRevert(
             abi.encodeWithSelector(TimelockController.TimelockInsufficientDelay.selector, 1 days, MIN_DELAY)
         );
@@ -132,7 +132,7 @@ contract TimelockDaoTest is TimelockBase {
     }
 
     function test_RevertWhen_ScheduledByNonProposer() public {
-        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (proposal()));
+        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (proposal(), FEE_BPS));
         vm.expectRevert(
             abi.encodeWithSelector(
                 IAccessControl.AccessControlUnauthorizedAccount.selector, alice.addr, timelock.PROPOSER_ROLE()
@@ -150,11 +150,11 @@ contract TimelockDaoTest is TimelockBase {
             )
         );
         vm.prank(proposer.addr);
-        board.createBounty(p);
+        board.createBounty(p, FEE_BPS);
     }
 
     function test_CancelledOperation_NeverCreatesBounty() public {
-        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (proposal()));
+        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (proposal(), FEE_BPS));
         bytes32 operationId = schedule(data, "bounty");
         vm.prank(proposer.addr); // proposers are cancellers
         timelock.cancel(operationId);
@@ -175,7 +175,7 @@ contract TimelockDaoTest is TimelockBase {
         BountyBoard.CreateBountyParams memory p = proposal();
         // forge-lint: disable-next-line(unsafe-typecast)
         p.fundingDeadline = uint64(block.timestamp + MIN_DELAY - 1);
-        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (p));
+        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (p, FEE_BPS));
         schedule(data, "bounty");
         vm.warp(block.timestamp + MIN_DELAY);
         vm.expectRevert(
@@ -192,7 +192,7 @@ contract TimelockDaoTest is TimelockBase {
         bytes32 daoRole = board.DAO_ROLE();
         vm.prank(admin.addr);
         board.revokeRole(daoRole, address(timelock));
-        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (proposal()));
+        bytes memory data = abi.encodeCall(BountyBoard.createBounty, (proposal(), FEE_BPS));
         schedule(data, "bounty");
         vm.warp(block.timestamp + MIN_DELAY);
         vm.expectRevert(
@@ -223,7 +223,7 @@ contract TimelockDaoTest is TimelockBase {
         scheduleAndExecute(abi.encodeCall(BountyBoard.cancelBounty, (id)), "cancel");
         assertTrue(status(id) == BountyBoard.Status.Cancelled);
         vm.prank(alice.addr);
-        assertEq(board.refund(id), 100e18);
+        assertEq(board.refund(id, alice.addr), 100e18);
         assertEq(board.liabilities(address(token)), 0);
     }
 
@@ -232,7 +232,7 @@ contract TimelockDaoTest is TimelockBase {
     function test_ScheduledBatch_CreatesAndSeedsBounty() public {
         vm.prank(admin.addr);
         token.mint(address(timelock), 250e18);
-        (uint256 count,) = board.counts();
+        (uint256 count,,) = board.counts();
         uint256 id = count + 1;
 
         address[] memory targets = new address[](3);
@@ -241,7 +241,7 @@ contract TimelockDaoTest is TimelockBase {
         targets[0] = address(token);
         payloads[0] = abi.encodeCall(token.approve, (address(board), 250e18));
         targets[1] = address(board);
-        payloads[1] = abi.encodeCall(BountyBoard.createBounty, (proposal()));
+        payloads[1] = abi.encodeCall(BountyBoard.createBounty, (proposal(), FEE_BPS));
         targets[2] = address(board);
         payloads[2] = abi.encodeCall(BountyBoard.fund, (id, 250e18));
         vm.prank(proposer.addr);
@@ -295,7 +295,12 @@ contract TimelockAdminTest is TimelockBase {
         p.fundingDeadline = uint64(block.timestamp + 7 days);
         // forge-lint: disable-next-line(unsafe-typecast)
         p.deliveryDeadline = uint64(block.timestamp + 30 days);
-        assertEq(uint256(board.getBounty(createBounty(p)).feeBps), 500);
+        // A DAO that accepted at most the old fee is protected from the rise...
+        vm.expectRevert(abi.encodeWithSelector(BountyBoard.BountyBoard_FeeAboveMax.selector, 500, FEE_BPS));
+        createBounty(p);
+        // ...and one that accepts the new fee gets it.
+        vm.prank(dao.addr);
+        assertEq(uint256(board.getBounty(board.createBounty(p, 500)).feeBps), 500);
     }
 
     function test_RevertWhen_SetFeeDirectly() public {

@@ -139,3 +139,13 @@ contract ReentrantToken is MockERC20 {
         }
     }
 }
+
+/// @notice A token whose holders' balances can shrink without a transfer (a rebasing token's negative rebase, a
+/// seizure, a bug): {shrink} burns from any account.
+contract ShrinkingToken is MockERC20 {
+    constructor() MockERC20("Shrinking", 18) { }
+
+    function shrink(address account, uint256 amount) external {
+        _burn(account, amount);
+    }
+}
