@@ -487,7 +487,7 @@ export function createChain(options: ChainOptions): ChainOps {
               ? error
               : new LeaseFailure(describeChainError(error, "reveal").reason, true);
           log.warn(
-            { event: "chain.recover.failed", err: failure.message, retryable: failure.retryable },
+            { event: "chain.recover.failed", err: failure, retryable: failure.retryable },
             "could not reveal a commit left by an earlier run",
           );
           // Final errors (the bounty closed) end the record; the rest are tried again at the next start.

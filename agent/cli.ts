@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   process.on("SIGTERM", onSignal);
   // Never crash on a stray rejection: log it, keep serving leases.
   process.on("unhandledRejection", (reason) => {
-    logger.error({ event: "agent.unhandled-rejection", err: String(reason) }, "unhandled rejection");
+    logger.error({ event: "agent.unhandled-rejection", err: reason }, "unhandled rejection");
   });
 
   const workDir = config.workDir ?? (await mkdtemp(path.join(os.tmpdir(), "crowdtrain-agent-")));

@@ -33,13 +33,13 @@ async function create(): Promise<Services> {
   const log = webLogger();
   const redis = createRedis(config.REDIS_URL, "producer");
   // Reconnection is ioredis's job; a down Redis shows in /healthz, not as a crash.
-  redis.on("error", (error) => log.debug({ err: error.message }, "redis connection error"));
+  redis.on("error", (error) => log.debug({ err: error }, "redis connection error"));
   const db = await openDb(serverDbTarget(config));
   const chain = createChainClient(config.RPC_URL, config.HEALTH_TIMEOUT_MS);
   // The dispatcher's connection retries forever (lib/redis.server.ts): a pool agent's call waits out a
   // Redis restart instead of failing.
   const dispatchRedis = createRedis(config.REDIS_URL, "worker");
-  dispatchRedis.on("error", (error) => log.debug({ err: error.message }, "redis connection error"));
+  dispatchRedis.on("error", (error) => log.debug({ err: error }, "redis connection error"));
   const dispatcher = dispatcherFromEnv(config, { connection: dispatchRedis, db: db.db, log });
   const artifacts = new ArtifactStore(config.ARTIFACTS_DIR);
   // remix-serve closes its HTTP server on SIGINT/SIGTERM; release ours too so the process can exit.

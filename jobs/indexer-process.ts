@@ -28,7 +28,7 @@ if (!deployment || !board) {
 
 const dbHandle = await openDb(exitOnEnvError(() => serverDbTarget(config)));
 const connection = createRedis(config.REDIS_URL, "worker");
-connection.on("error", (error) => log.error({ err: error.message }, "redis connection error"));
+connection.on("error", (error) => log.error({ err: error }, "redis connection error"));
 const queues = Object.fromEntries(
   [QUEUE.dispatch, QUEUE.evaluate, QUEUE.notify].map((name) => [
     name,
@@ -36,7 +36,7 @@ const queues = Object.fromEntries(
   ]),
 );
 for (const queue of Object.values(queues))
-  queue.on("error", (error) => log.error({ err: error.message }, "queue error"));
+  queue.on("error", (error) => log.error({ err: error }, "queue error"));
 
 const indexer = new Indexer({
   db: dbHandle.db,
@@ -64,10 +64,7 @@ try {
   await indexer.run(stop.signal, config.INDEXER_POLL_MS);
 } catch (error) {
   code = 1;
-  log.fatal(
-    { err: (error as Error).message, reorgTooDeep: error instanceof ReorgTooDeepError },
-    "indexer stopped",
-  );
+  log.fatal({ err: error, reorgTooDeep: error instanceof ReorgTooDeepError }, "indexer stopped");
 }
 await Promise.allSettled(Object.values(queues).map((q) => q.close()));
 connection.disconnect();

@@ -102,12 +102,9 @@ export function startWorkers(deps: WorkerDeps, options: StartWorkersOptions): Ru
     });
     const log = deps.log.child({ queue });
     // Connection errors repeat on every reconnect attempt: one line each, without the stack.
-    worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
+    worker.on("error", (error) => log.error({ err: error }, "worker error"));
     worker.on("failed", (job, error) =>
-      log.warn(
-        { jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: error.message },
-        "job failed",
-      ),
+      log.warn({ jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: error }, "job failed"),
     );
     worker.on("completed", (job) => log.info({ jobId: job.id, job: job.name }, "job completed"));
     return worker;

@@ -19,7 +19,7 @@ const config = envOrExit();
 const log = createLogger("worker", config.LOG_LEVEL);
 
 const connection = createRedis(config.REDIS_URL, "worker");
-connection.on("error", (error) => log.error({ err: error.message }, "redis connection error"));
+connection.on("error", (error) => log.error({ err: error }, "redis connection error"));
 const dbHandle = await openDb(exitOnEnvError(() => serverDbTarget(config)));
 const chain = createChainClient(config.RPC_URL);
 
@@ -35,7 +35,7 @@ void evaluator?.options.sandbox.warm();
 // Due bounties are finalized by the keeper, a repeating job (one schedule shared by every worker).
 const keeper = keeperFromEnv(config, { db: dbHandle.db, chain, redis: connection, log });
 const keeperQueue = createQueue(QUEUE.keeper, connection, config.QUEUE_PREFIX);
-keeperQueue.on("error", (error) => log.error({ err: error.message }, "keeper queue error"));
+keeperQueue.on("error", (error) => log.error({ err: error }, "keeper queue error"));
 // Without a key this process leaves the schedule alone (another worker may hold one); 0 removes it.
 if (keeper || config.KEEPER_INTERVAL_MS === 0) {
   syncKeeperSchedule(keeperQueue, config.KEEPER_INTERVAL_MS).then(
@@ -44,7 +44,7 @@ if (keeper || config.KEEPER_INTERVAL_MS === 0) {
         { schedule, intervalMs: config.KEEPER_INTERVAL_MS, keeper: keeper?.address },
         "keeper schedule",
       ),
-    (error: Error) => log.error({ err: error.message }, "keeper schedule not saved"),
+    (error: Error) => log.error({ err: error }, "keeper schedule not saved"),
   );
 }
 

@@ -286,9 +286,7 @@ export class Dispatcher {
           removeOnFail: { count: 10_000 },
         },
       });
-      queue.on("error", (error) =>
-        this.options.log.error({ queue: name, err: error.message }, "queue error"),
-      );
+      queue.on("error", (error) => this.options.log.error({ queue: name, err: error }, "queue error"));
       checkQueueKeys(queue);
       this.queues.set(name, queue);
     }
@@ -311,12 +309,10 @@ export class Dispatcher {
         // BullMQ counts a lost lease as a stall; a job may be lost this many times and still be retried.
         maxStalledCount: this.options.maxAttempts - 1,
       });
-      worker.on("error", (error) =>
-        this.options.log.error({ queue: name, err: error.message }, "worker error"),
-      );
+      worker.on("error", (error) => this.options.log.error({ queue: name, err: error }, "worker error"));
       worker.on("stalled", (jobId) => void this.onLeaseLost(name, jobId));
       worker.on("failed", (job, error) =>
-        this.options.log.warn({ queue: name, jobId: job?.id, err: error.message }, "training job failed"),
+        this.options.log.warn({ queue: name, jobId: job?.id, err: error }, "training job failed"),
       );
       this.workers.set(name, worker);
       if (this.maintaining) void worker.startStalledCheckTimer();
@@ -537,7 +533,7 @@ export class Dispatcher {
         .where(and(eq(leases.jobId, row.jobId), eq(leases.status, "active")));
     }
     this.writer.defer(row, (error) =>
-      this.options.log.error({ leaseId: row.id, err: (error as Error).message }, "could not record a lease"),
+      this.options.log.error({ leaseId: row.id, err: error }, "could not record a lease"),
     );
     this.remember(row, job);
     const leasedAt = row.leasedAt.getTime();
@@ -580,10 +576,7 @@ export class Dispatcher {
       this.wake(queueName);
     } catch (error) {
       // The stalled checker takes it back after the lease deadline instead.
-      this.options.log.warn(
-        { jobId: job.id, leaseId, err: (error as Error).message },
-        "could not give a job back",
-      );
+      this.options.log.warn({ jobId: job.id, leaseId, err: error }, "could not give a job back");
     }
   }
 
@@ -784,7 +777,7 @@ export class Dispatcher {
     } catch (error) {
       if (!(error instanceof DispatchError && error.status === 429)) {
         this.options.log.warn(
-          { leaseId, pool: pool.name, err: (error as Error).message },
+          { leaseId, pool: pool.name, err: error },
           "completed, but could not lease the next job",
         );
       }
@@ -838,10 +831,7 @@ export class Dispatcher {
     this.local.delete(ended.id);
     if (!won) return;
     this.writer.defer(ended, (error) =>
-      this.options.log.error(
-        { leaseId: ended.id, err: (error as Error).message },
-        "could not record a lease end",
-      ),
+      this.options.log.error({ leaseId: ended.id, err: error }, "could not record a lease end"),
     );
   }
 
@@ -863,7 +853,7 @@ export class Dispatcher {
       .set({ lastHeartbeatAt: new Date(now) })
       .where(eq(pools.id, poolId))
       .catch((error: Error) =>
-        this.options.log.warn({ poolId, err: error.message }, "could not record a pool's call"),
+        this.options.log.warn({ poolId, err: error }, "could not record a pool's call"),
       );
   }
 
@@ -888,7 +878,7 @@ export class Dispatcher {
       this.options.log.warn({ jobId, queue: queueName, leaseId: row?.id, pool: row?.poolId }, "lease lost");
       this.wake(queueName);
     } catch (error) {
-      this.options.log.error({ jobId, err: (error as Error).message }, "could not handle a lost lease");
+      this.options.log.error({ jobId, err: error }, "could not handle a lost lease");
     }
   }
 
@@ -988,9 +978,7 @@ export class Dispatcher {
       for (const name of await this.classes()) this.worker(name);
     };
     const guard = (what: string, task: () => Promise<unknown>) => () =>
-      void task().catch((error) =>
-        this.options.log.error({ err: (error as Error).message }, `${what} failed`),
-      );
+      void task().catch((error) => this.options.log.error({ err: error }, `${what} failed`));
     const lockKey = `${this.options.prefix}:dispatch:reprioritize-lock`;
     const reprioritize = async () => {
       const mine = await this.options.connection.set(
@@ -1006,7 +994,7 @@ export class Dispatcher {
       }
     };
     void startCheckers().catch((error: Error) =>
-      this.options.log.error({ err: error.message }, "starting stalled checks failed"),
+      this.options.log.error({ err: error }, "starting stalled checks failed"),
     );
     this.maintenance.push(
       setInterval(guard("starting stalled checks", startCheckers), this.options.checkIntervalMs),
@@ -1042,7 +1030,7 @@ export class Dispatcher {
         batch.map(([name, count]) =>
           this.options.connection
             .publish(this.wakeChannel, `${this.instance} ${name} ${count}`)
-            .catch((error: Error) => this.options.log.warn({ err: error.message }, "could not send a wake")),
+            .catch((error: Error) => this.options.log.warn({ err: error }, "could not send a wake")),
         ),
       );
     }
@@ -1060,9 +1048,7 @@ export class Dispatcher {
     if (this.subscriber) return;
     const subscriber = this.options.connection.duplicate();
     this.subscriber = subscriber;
-    subscriber.on("error", (error) =>
-      this.options.log.debug({ err: error.message }, "wake subscriber error"),
-    );
+    subscriber.on("error", (error) => this.options.log.debug({ err: error }, "wake subscriber error"));
     subscriber.on("message", (_channel, message: string) => {
       const [from, name = "", count = "1"] = message.split(" ");
       if (from === this.instance) return; // woken locally already

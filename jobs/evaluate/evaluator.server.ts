@@ -286,8 +286,7 @@ export class Evaluator {
       try {
         evalSet = await verifiedEvalSet(db, store, bounty.evalSetCommitment);
       } catch (error) {
-        if (error instanceof EvalSetMismatch)
-          log.error({ bountyId, err: error.message }, "eval set check failed");
+        if (error instanceof EvalSetMismatch) log.error({ bountyId, err: error }, "eval set check failed");
         throw error;
       }
       const { uri, checkpointHash } = await this.revealed(chainId, id, input.uri);

@@ -109,10 +109,7 @@ export class Publisher {
       } catch (error) {
         if (attempt >= this.retries || !isTransient(error)) throw error;
         const delay = this.retryDelayMs * 2 ** attempt;
-        this.options.log.warn(
-          { what, attempt: attempt + 1, delay, err: (error as Error).message },
-          "RPC error, retrying",
-        );
+        this.options.log.warn({ what, attempt: attempt + 1, delay, err: error }, "RPC error, retrying");
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

@@ -161,10 +161,7 @@ export class Indexer {
         this.range = Math.max(1, Math.floor((to - from + 1) / 2));
         this.ceiling = this.range;
         to = from + this.range - 1;
-        this.o.log.debug(
-          { from, to, range: this.range, err: (error as Error).message },
-          "RPC refused the range; halving",
-        );
+        this.o.log.debug({ from, to, range: this.range, err: error }, "RPC refused the range; halving");
       }
     }
 
@@ -348,10 +345,7 @@ export class Indexer {
         if (error instanceof ReorgTooDeepError) throw error;
         failures += 1;
         const delay = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
-        this.o.log.warn(
-          { err: (error as Error).message, failures, retryInMs: delay },
-          "indexer step failed; backing off",
-        );
+        this.o.log.warn({ err: error, failures, retryInMs: delay }, "indexer step failed; backing off");
         await sleep(delay, signal);
       }
     }
