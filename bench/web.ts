@@ -11,7 +11,7 @@
  * (default 500) at concurrency K (default 4) for `/`, for `/bounties?status=Funding&sort=backers&page=3` and
  * for `/bounties` (sorted by funding normalized across tokens, computed per
  * row), after a warm-up, and again at the `--also` concurrencies (default 1
- * and 10), for the README's table. The pages take turns in five rounds of N/5
+ * and 10), for docs/benchmarks.md's table. The pages take turns in five rounds of N/5
  * requests (each round starting with the next page), and each page's
  * figures pool its rounds. Prints p50, p95 and requests per second;
  * the last line is one JSON object, for concurrency K.

@@ -222,7 +222,7 @@ export class EnvError extends Error {
   constructor(readonly issues: { variable: string; message: string }[]) {
     super(
       `Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n")}\n` +
-        "Set the variables above (see the configuration table in README.md).",
+        "Set the variables above (see the table in docs/configuration.md).",
     );
     this.name = "EnvError";
   }
