@@ -5,7 +5,7 @@ const buildDir = process.env.REMIX_BUILD_DIR || "build";
 /**
  * Remix 2, classic compiler. wagmi stays external to the server bundle (the
  * default): bundling it breaks on its zustand import (see ../shared/TOOLCHAIN.md).
- * Server-only modules outside app/ (lib/, db/, jobs/) are bundled like app code.
+ * Server-only modules outside app/ (server/, db/, jobs/) are bundled like app code.
  * @type {import('@remix-run/dev').AppConfig}
  */
 export default {
@@ -14,7 +14,7 @@ export default {
   serverBuildPath: `${buildDir}/index.js`,
   assetsBuildDirectory: `${buildDir}/assets`,
   publicPath: "/build/",
-  watchPaths: ["lib/**/*", "db/**/*", "contracts/abi.ts"],
+  watchPaths: ["core/**/*", "server/**/*", "jobs/**/*", "db/**/*", "contracts/abi.ts"],
   future: {
     v3_fetcherPersist: true,
     v3_relativeSplatPath: true,

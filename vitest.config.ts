@@ -1,11 +1,9 @@
-import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 // Three projects: unit tests next to the code; integration and e2e tests under
 // test/ (real anvil, Redis, PGlite and, with TEST_DATABASE_URL, Postgres).
 // `npm test` runs them all; `npx vitest run --project unit` runs one.
 export default defineConfig({
-  resolve: { alias: { "~": path.resolve(import.meta.dirname, "app") } },
   test: {
     setupFiles: ["test/setup/console.ts"],
     // ONNX Runtime's telemetry off in every test process, whatever imports it (ml/ort-telemetry-off.ts).
@@ -15,7 +13,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["{app,lib,db,jobs,scripts,ml,agent,bench}/**/*.test.{ts,tsx}"],
+          include: ["{app,core,server,db,jobs,scripts,ml,agent,bench}/**/*.test.{ts,tsx}"],
         },
       },
       {

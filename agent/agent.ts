@@ -20,8 +20,9 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
-import type { HeartbeatBody, LeaseView } from "../lib/pool-api.js";
-import { type BountySpec, bountySpecSchema } from "../lib/spec.js";
+import type { HeartbeatBody, LeaseView } from "../core/pool-api.js";
+import { withRetries } from "../core/retry.js";
+import { type BountySpec, bountySpecSchema } from "../core/spec.js";
 import { bountyRefOf, type ChainOps } from "./chain.js";
 import { isLeaseGone, isUnauthorized, PoolApiError, type PoolClient } from "./client.js";
 import type { Progress, Trainer } from "./trainers/types.js";
@@ -227,28 +228,25 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
   }
 
   /** Retries an idempotent call on transient errors. */
-  const withRetries = async <T>(
+  const withApiRetries = <T>(
     what: string,
     log: Logger,
     signal: AbortSignal,
     call: () => Promise<T>,
-  ): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        const transient = error instanceof PoolApiError && error.transient;
-        if (!transient || attempt >= callAttempts || signal.aborted) throw error;
-        const delay = backoffDelay(attempt, backoff);
+  ): Promise<T> =>
+    withRetries(call, {
+      retries: callAttempts - 1,
+      minDelayMs: backoff.initialMs,
+      maxDelayMs: backoff.maxMs,
+      jitter: true,
+      signal,
+      isTransient: (error) => error instanceof PoolApiError && error.transient,
+      onRetry: ({ error, attempt }) =>
         log.warn(
-          { event: "api.retry", call: what, attempt, delayMs: delay, err: errorMessage(error) },
+          { event: "api.retry", call: what, attempt, err: errorMessage(error) },
           `${what} failed, retrying`,
-        );
-        await sleep(delay, signal);
-        signal.throwIfAborted();
-      }
-    }
-  };
+        ),
+    });
 
   const heartbeats = (
     lease: LeaseView,
@@ -378,7 +376,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
       // 4. Upload.
       const sha256 = createHash("sha256").update(bytes).digest("hex");
       log.info({ event: "lease.trained", sha256, size: bytes.length }, "checkpoint trained");
-      const artifact = await withRetries("upload", log, signal, () =>
+      const artifact = await withApiRetries("upload", log, signal, () =>
         client.uploadArtifact(leaseId, bytes, sha256, { signal }),
       );
       log.info(
@@ -416,7 +414,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
       };
       // Still taking work: the completion also leases the next job, saving a poll.
       const more = !once && !polling.signal.aborted;
-      next = await withRetries("complete", log, signal, () =>
+      next = await withApiRetries("complete", log, signal, () =>
         client.complete(leaseId, { ...body, next: more }, { signal }),
       );
       log.info({ event: "lease.completed", ...body, next: next?.leaseId }, "lease completed");
@@ -462,7 +460,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
     // Not the lease's signal (it may be aborted): the report gets its own, short, deadline.
     const deadline = AbortSignal.timeout(abort?.kind === "shutdown" ? 2_500 : 60_000);
     try {
-      const { retried } = await withRetries("fail", log, deadline, () =>
+      const { retried } = await withApiRetries("fail", log, deadline, () =>
         client.fail(lease.leaseId, failure, { signal: deadline }),
       );
       log.info({ event: "lease.failed", retried, ...failure }, "lease reported failed");

@@ -7,8 +7,8 @@ import {
   HttpRequestError,
 } from "viem";
 import { describe, expect, it } from "vitest";
-import { bountyBoardAbi } from "../contracts/abi.js";
-import type { LeaseView } from "../lib/pool-api.js";
+import { bountyBoardAbi } from "../core/abi.js";
+import type { LeaseView } from "../core/pool-api.js";
 import { bountyRefOf, describeChainError } from "./chain.js";
 import { LeaseFailure } from "./util.js";
 

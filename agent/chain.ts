@@ -38,10 +38,10 @@ import {
   webSocket,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { bountyBoardAbi } from "../contracts/abi.js";
-import { BOND_STATE, BOUNTY_STATUS, VERDICT } from "../lib/board.server.js";
-import { checkpointCommitment } from "../lib/commitment.js";
-import type { LeaseView } from "../lib/pool-api.js";
+import { bountyBoardAbi } from "../core/abi.js";
+import { BOND_STATE, BOUNTY_STATUS, VERDICT } from "../core/board.js";
+import { checkpointCommitment } from "../core/commitment.js";
+import type { LeaseView } from "../core/pool-api.js";
 import { type CommitRecord, CommitStore, newSalt } from "./commits.js";
 import { LeaseFailure } from "./util.js";
 

@@ -6,7 +6,7 @@
 import { mkdtemp, rmdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createLogger } from "../lib/logger.server.js";
+import { createLogger } from "../core/logger.js";
 import { exitCodeOf, runAgent } from "./agent.js";
 import { createChain } from "./chain.js";
 import { createPoolClient } from "./client.js";

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { blobsClassifierSpec } from "../lib/spec.examples.js";
+import { blobsClassifierSpec } from "../core/spec.examples.js";
 import { createPoolClient, isLeaseGone, isUnauthorized, PoolApiError } from "./client.js";
 
 interface Received {

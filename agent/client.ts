@@ -1,5 +1,5 @@
 /**
- * A typed client of the pool agents' HTTP API (lib/pool-api.ts) over fetch.
+ * A typed client of the pool agents' HTTP API (core/pool-api.ts) over fetch.
  * Request bodies are built with the contract's zod schemas and responses
  * validated with them; every failure is a `PoolApiError` carrying the HTTP
  * status (undefined for network errors and timeouts).
@@ -22,7 +22,7 @@ import {
   leaseResponseSchema,
   POOL_API,
   SHA256_HEADER,
-} from "../lib/pool-api.js";
+} from "../core/pool-api.js";
 
 export type PoolApiErrorKind = "network" | "http" | "protocol";
 

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkpointCommitment } from "../lib/commitment.js";
+import { checkpointCommitment } from "../core/commitment.js";
 import { type CommitRecord, CommitStore, newSalt } from "./commits.js";
 
 let root: string;

@@ -3,7 +3,7 @@
  * (reason + retryable), abortable sleeps, capped exponential backoff.
  */
 
-/** The longest `reason` the fail call accepts (lib/pool-api.ts `failSchema`). */
+/** The longest `reason` the fail call accepts (core/pool-api.ts `failSchema`). */
 export const MAX_REASON_LENGTH = 2_000;
 
 /**

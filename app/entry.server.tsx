@@ -3,8 +3,8 @@ import type { EntryContext, HandleErrorFunction } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { renderToPipeableStream } from "react-dom/server";
 import { serverDbTarget } from "../db/client.server.js";
-import { envOrExit, exitOnEnvError } from "../lib/env.server.js";
-import { webLogger } from "./logger.server";
+import { envOrExit, exitOnEnvError } from "../server/env.js";
+import { webLogger } from "./logger.server.js";
 
 // Parse the configuration when the server loads this build, not on the first
 // request: a bad variable stops start-up with a message naming it.

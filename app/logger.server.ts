@@ -1,5 +1,5 @@
-import { env } from "../lib/env.server.js";
-import { createLogger, type Logger } from "../lib/logger.server.js";
+import { createLogger, type Logger } from "../core/logger.js";
+import { env } from "../server/env.js";
 
 let logger: Logger | undefined;
 

@@ -13,16 +13,16 @@ import {
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
 import { WagmiProvider } from "wagmi";
-import { env, publicEnv } from "../lib/env.server.js";
-import { WalletButton } from "./components/WalletButton";
-import { shortHex } from "./lib/format";
-import { PlatformContext } from "./lib/platform";
-import { currentUser } from "./lib/session.server";
-import { platformContracts } from "./models/deployment.server";
-import { devAccounts } from "./models/dev-wallet.server";
-import { unreadNotificationCount } from "./models/notification.server";
-import { services } from "./services.server";
-import { type DevAccount, wagmiConfigFor } from "./wagmi";
+import { shortHex } from "../core/format.js";
+import { WalletButton } from "./components/WalletButton.js";
+import { env, publicEnv } from "./env.server.js";
+import { PlatformContext } from "./hooks/platform.js";
+import { platformContracts } from "./models/deployment.server.js";
+import { devAccounts } from "./models/dev-wallet.server.js";
+import { unreadNotificationCount } from "./models/notification.server.js";
+import { services } from "./services.server.js";
+import { currentUser } from "./utils/session.server.js";
+import { type DevAccount, wagmiConfigFor } from "./wagmi.js";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: "/styles.css" },

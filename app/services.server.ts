@@ -6,14 +6,14 @@
  */
 import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
+import type { Logger } from "../core/logger.js";
 import { type DbHandle, openDb, serverDbTarget } from "../db/client.server.js";
-import { type Dispatcher, dispatcherFromEnv } from "../jobs/dispatch/dispatcher.server.js";
-import { ArtifactStore } from "../lib/artifacts.server.js";
-import { createChainClient } from "../lib/chain.server.js";
-import { type Env, env } from "../lib/env.server.js";
-import type { Logger } from "../lib/logger.server.js";
-import { createRedis } from "../lib/redis.server.js";
-import { webLogger } from "./logger.server";
+import { type Dispatcher, dispatcherFromEnv } from "../jobs/dispatch/index.js";
+import { ArtifactStore } from "../server/artifacts.js";
+import { createChainClient } from "../server/chain.js";
+import { type Env, env } from "../server/env.js";
+import { createRedis } from "../server/redis.js";
+import { webLogger } from "./logger.server.js";
 
 export interface Services {
   config: Env;
@@ -36,7 +36,7 @@ async function create(): Promise<Services> {
   redis.on("error", (error) => log.debug({ err: error }, "redis connection error"));
   const db = await openDb(serverDbTarget(config));
   const chain = createChainClient(config.RPC_URL, config.HEALTH_TIMEOUT_MS);
-  // The dispatcher's connection retries forever (lib/redis.server.ts): a pool agent's call waits out a
+  // The dispatcher's connection retries forever (server/redis.ts): a pool agent's call waits out a
   // Redis restart instead of failing.
   const dispatchRedis = createRedis(config.REDIS_URL, "worker");
   dispatchRedis.on("error", (error) => log.debug({ err: error }, "redis connection error"));

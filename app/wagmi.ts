@@ -9,7 +9,7 @@
 import { type Address, defineChain } from "viem";
 import { type CreateConnectorFn, createConfig, createConnector, http } from "wagmi";
 import { injected, mock } from "wagmi/connectors";
-import type { PublicEnv } from "../lib/env.server.js"; // type only: erased from the browser bundle
+import type { PublicEnv } from "../server/env.js"; // type only: erased from the browser bundle
 
 export function chainFor(publicEnv: PublicEnv) {
   return defineChain({

@@ -21,14 +21,13 @@
  */
 import { parseArgs } from "node:util";
 import { Queue, Worker } from "bullmq";
+import { createLogger } from "../core/logger.js";
 import { type DbHandle, migrateDb, openDb } from "../db/client.server.js";
 import type { PoolRow } from "../db/schema/index.js";
-import { Dispatcher, type Lease, type TrainingJobData } from "../jobs/dispatch/dispatcher.server.js";
-import { createPool } from "../jobs/dispatch/pools.server.js";
-import { createLogger } from "../lib/logger.server.js";
-import { createRedis } from "../lib/redis.server.js";
+import { createPool, Dispatcher, type Lease, type TrainingJobData } from "../jobs/dispatch/index.js";
 import { freePort } from "../scripts/lib/processes.js";
 import { startRedis } from "../scripts/lib/services.js";
+import { createRedis } from "../server/redis.js";
 import { createPostgresDatabase } from "../test/setup/fixtures.js";
 import { Cleanups } from "./lib/cleanups.js";
 

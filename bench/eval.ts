@@ -20,16 +20,15 @@ import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { evaluateCheckpoint, reportBytes } from "../jobs/evaluate/evaluate-checkpoint.js";
-import { Sandbox } from "../jobs/evaluate/sandbox.js";
-import { sha256Hex, sha256HexYielding } from "../lib/hash.server.js";
-import { blobsClassifierSpec } from "../lib/spec.examples.js";
-import { type BountySpec, bountySpecSchema } from "../lib/spec.js";
+import { blobsClassifierSpec } from "../core/spec.examples.js";
+import { type BountySpec, bountySpecSchema } from "../core/spec.js";
+import { evaluateCheckpoint, reportBytes, Sandbox } from "../jobs/evaluation/index.js";
 import type { ClassificationSplit } from "../ml/data.js";
 import { encodeEvalSet } from "../ml/evalset.js";
 import { buildModel, encodeModel, node, tensor, valueInfo } from "../ml/onnx.js";
 import * as ort from "../ml/ort.js";
 import { createRng } from "../ml/random.js";
+import { sha256Hex, sha256HexYielding } from "../server/hash.js";
 
 const { values } = parseArgs({
   options: { rows: { type: "string", default: "400000" }, hidden: { type: "string", default: "1024" } },

@@ -32,13 +32,14 @@ import {
 import type { HDAccount } from "viem/accounts";
 import { anvil as anvilChain } from "viem/chains";
 import { bountyBoardAbi, testTokenAbi } from "../contracts/abi.js";
-import { boardAddress } from "../lib/board.server.js";
-import { checkpointCommitment, createBountyArgs } from "../lib/board-client.server.js";
-import { anvilAccount, DEV_TOKEN, deployContracts } from "../lib/deploy.server.js";
-import { permitTypedData } from "../lib/permit.js";
+import { anvilAccount, DEV_TOKEN } from "../core/dev-chain.js";
+import { permitTypedData } from "../core/permit.js";
+import { deployContracts } from "../jobs/deployments/index.js";
 import { evalSetCommitment } from "../ml/evalset.js";
+import { checkpointCommitment, createBountyArgs } from "../scripts/lib/board-client.js";
 import { freePort } from "../scripts/lib/processes.js";
 import { startAnvil } from "../scripts/lib/services.js";
+import { boardAddress } from "../server/chain.js";
 
 /** Issue 18's targets; commit + reveal against v1's submitCheckpoint (173,650) + 30,000. */
 const V1_SUBMIT_CHECKPOINT = 173_650;

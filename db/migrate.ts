@@ -2,7 +2,7 @@
  * `npm run db:migrate`: applies pending migrations to DATABASE_URL, or to the
  * embedded PGlite in PGLITE_DIR. Exits non-zero, naming the error, on failure.
  */
-import { envOrExit, envSchema } from "../lib/env.server.js";
+import { envOrExit, envSchema } from "../server/env.js";
 import { dbTargetFromEnv, migrateDb, openDb } from "./client.server.js";
 
 const target = dbTargetFromEnv(envOrExit(envSchema.pick({ DATABASE_URL: true, PGLITE_DIR: true })));

@@ -12,7 +12,7 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { envOrExit, envSchema } from "../lib/env.server.js";
+import { envOrExit, envSchema } from "../server/env.js";
 import { migrateDb, openDb } from "./client.server.js";
 import { createPgliteSocketServer } from "./pglite-socket.js";
 

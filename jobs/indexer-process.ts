@@ -5,13 +5,14 @@
  * stop it between batches; SIGKILL at any moment is safe too, since each batch
  * commits with its cursor.
  */
+
+import { createLogger } from "../core/logger.js";
 import { openDb, serverDbTarget } from "../db/client.server.js";
-import { createChainClient, readDeployment } from "../lib/chain.server.js";
-import { envOrExit, exitOnEnvError } from "../lib/env.server.js";
-import { createLogger } from "../lib/logger.server.js";
-import { createRedis } from "../lib/redis.server.js";
-import { Indexer, ReorgTooDeepError } from "./indexer/indexer.js";
-import { createQueue, QUEUE } from "./queues.server.js";
+import { createChainClient, readDeployment } from "../server/chain.js";
+import { envOrExit, exitOnEnvError } from "../server/env.js";
+import { createRedis } from "../server/redis.js";
+import { Indexer, ReorgTooDeepError } from "./indexer/index.js";
+import { createQueue, QUEUE } from "./queues.js";
 
 const config = envOrExit();
 const log = createLogger("indexer", config.LOG_LEVEL);

@@ -6,16 +6,16 @@
 import { type Job, type Processor, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
+import type { Logger } from "../core/logger.js";
 import type { Database } from "../db/client.server.js";
-import type { Logger } from "../lib/logger.server.js";
-import type { Dispatcher } from "./dispatch/dispatcher.server.js";
-import type { Evaluator } from "./evaluate/evaluator.server.js";
-import type { Keeper } from "./keeper/keeper.server.js";
-import { dispatchBounty } from "./processors/dispatch-bounty.js";
-import { evaluateSubmission } from "./processors/evaluate-submission.js";
-import { notifyBountyFinalized, notifyDisputeOpened } from "./processors/notify-bounty-finalized.js";
-import { syncDeployment } from "./processors/sync-deployment.js";
-import { JOB, QUEUE, type QueueName } from "./queues.server.js";
+import { syncDeployment } from "./deployments/index.js";
+import type { Dispatcher } from "./dispatch/index.js";
+import { dispatchBounty } from "./dispatch/index.js";
+import type { Evaluator } from "./evaluation/index.js";
+import { evaluateSubmission } from "./evaluation/index.js";
+import type { Keeper } from "./keeper/index.js";
+import { notifyBountyFinalized, notifyDisputeOpened } from "./notifications/index.js";
+import { JOB, QUEUE, type QueueName } from "./queues.js";
 
 export interface WorkerDeps {
   db: Database;

@@ -3,16 +3,16 @@
  * Runs apart from the web server. SIGINT/SIGTERM stop taking jobs, wait for
  * running ones up to SHUTDOWN_TIMEOUT_MS, then exit (code 1 if it had to give up).
  */
+
+import { createLogger } from "../core/logger.js";
 import { openDb, serverDbTarget } from "../db/client.server.js";
-import { createChainClient } from "../lib/chain.server.js";
-import { envOrExit, exitOnEnvError } from "../lib/env.server.js";
-import { createLogger } from "../lib/logger.server.js";
-import { createRedis, redactUrl } from "../lib/redis.server.js";
-import { dispatcherFromEnv } from "./dispatch/dispatcher.server.js";
-import { evaluatorFromEnv } from "./evaluate/evaluator.server.js";
-import { keeperFromEnv } from "./keeper/keeper.server.js";
-import { syncKeeperSchedule } from "./keeper/schedule.server.js";
-import { createQueue, QUEUE } from "./queues.server.js";
+import { createChainClient } from "../server/chain.js";
+import { envOrExit, exitOnEnvError } from "../server/env.js";
+import { createRedis, redactUrl } from "../server/redis.js";
+import { dispatcherFromEnv } from "./dispatch/index.js";
+import { evaluatorFromEnv } from "./evaluation/index.js";
+import { keeperFromEnv, syncKeeperSchedule } from "./keeper/index.js";
+import { createQueue, QUEUE } from "./queues.js";
 import { startWorkers } from "./runtime.js";
 
 const config = envOrExit();

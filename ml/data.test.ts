@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../lib/spec.examples.js";
-import { type BountySpec, detokenize, unknownTokenId } from "../lib/spec.js";
+import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../core/spec.examples.js";
+import { type BountySpec, detokenize, unknownTokenId } from "../core/spec.js";
 import {
   type CausalLmSplit,
   type ClassificationSplit,

@@ -15,7 +15,7 @@
  * vocabulary, context length) come from the spec's task.
  */
 import { readFileSync } from "node:fs";
-import { type BountySpec, type CausalLmTask, tokenize } from "../lib/spec.js";
+import { type BountySpec, type CausalLmTask, tokenize } from "../core/spec.js";
 import { createRng, seedOf } from "./random.js";
 
 /** The share of each data set held out for evaluation. */

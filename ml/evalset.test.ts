@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../lib/spec.examples.js";
-import type { BountySpec } from "../lib/spec.js";
+import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../core/spec.examples.js";
+import type { BountySpec } from "../core/spec.js";
 import { type CausalLmSplit, type ClassificationSplit, heldOutSplit, type RegressionSplit } from "./data.js";
 import {
   decodeEvalSet,

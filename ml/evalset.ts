@@ -43,7 +43,7 @@
  */
 import { bytesToHex, concat, type Hex, isHex, sha256, size } from "viem";
 import { z } from "zod";
-import type { BountySpec } from "../lib/spec.js";
+import type { BountySpec } from "../core/spec.js";
 import type { CausalLmSplit, ClassificationSplit, DatasetSplit, RegressionSplit } from "./data.js";
 
 export const EVAL_SET_MAGIC = "CTEVAL01";

@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { hindiGptSpec } from "../lib/spec.examples.js";
-import { type BountySpec, bountySpecSchema, type CausalLmTask, type Task, tokenize } from "../lib/spec.js";
+import { hindiGptSpec } from "../core/spec.examples.js";
+import { type BountySpec, bountySpecSchema, type CausalLmTask, type Task, tokenize } from "../core/spec.js";
 import type { CausalLmSplit, ClassificationSplit, RegressionSplit } from "./data.js";
 import { decodeEvalSet, encodeEvalSet, evalSetFitsSpec } from "./evalset.js";
 import {

@@ -52,7 +52,7 @@
  */
 import { CsvError, parse as parseCsv } from "csv-parse/sync";
 import { sha256 } from "viem";
-import type { CausalLmTask, Task } from "../lib/spec.js";
+import type { CausalLmTask, Task } from "../core/spec.js";
 import { type CausalLmSplit, type ClassificationSplit, type RegressionSplit, sequencesOf } from "./data.js";
 
 export const DATA_FORMATS = ["csv", "jsonl", "text"] as const;

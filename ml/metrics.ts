@@ -1,7 +1,7 @@
 /**
  * The evaluator's metrics, computed streaming: rows are added in order, in
  * batches of any size, as the model's outputs come in (layouts as in the
- * module comment of `lib/spec.ts`).
+ * module comment of `core/spec.ts`).
  *
  * - classification: output float32 [count, numClasses] logits; `accuracy`, `macro_f1`.
  * - regression: output float32 [count, outputDim]; `mse`, `mae`.
@@ -18,7 +18,7 @@
  * Any NaN or ±Infinity in an output is a ScoreError, even where it would not
  * count (a masked language-model position). A failed `add` changes nothing.
  */
-import { METRICS, type MetricName } from "../lib/spec.js";
+import { METRICS, type MetricName } from "../core/spec.js";
 import type { CausalLmSplit, ClassificationSplit, DatasetSplit, RegressionSplit } from "./data.js";
 
 export interface ScoreResult {

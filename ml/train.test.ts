@@ -1,7 +1,7 @@
 import type { onnx as OnnxTypes } from "onnx-proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../lib/spec.examples.js";
-import type { BountySpec } from "../lib/spec.js";
+import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../core/spec.examples.js";
+import type { BountySpec } from "../core/spec.js";
 import {
   type CausalLmSplit,
   type ClassificationSplit,

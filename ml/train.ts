@@ -3,7 +3,7 @@
  * on CPU and return its ONNX bytes. Used by the pool agent's built-in trainer
  * and by the demos and tests.
  */
-import { type BountySpec, bountySpecSchema } from "../lib/spec.js";
+import { type BountySpec, bountySpecSchema } from "../core/spec.js";
 import { loadDataset } from "./data.js";
 import { trainCausalLm } from "./trainers/causal-lm.js";
 import { trainClassifier } from "./trainers/classification.js";

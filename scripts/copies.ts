@@ -6,7 +6,7 @@
  * `--reduced` runs the test's smaller corpus.
  */
 import { parseArgs } from "node:util";
-import { TASK_TYPES, type TaskType } from "../lib/spec.js";
+import { TASK_TYPES, type TaskType } from "../core/spec.js";
 import { corpusTable, runCopyCorpus, runCopyStudy, studyHolds, studyTable } from "./lib/copy-corpus.js";
 
 const { values } = parseArgs({

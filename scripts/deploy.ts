@@ -4,8 +4,8 @@
  * unless --force. The BountyBoard settings come from BOARD_ADMIN, DAO_ADDRESSES,
  * EVALUATOR_ADDRESSES, FEE_RECIPIENT and PLATFORM_FEE_BPS.
  */
-import { boardDeployOptions, deployContracts } from "../lib/deploy.server.js";
-import { envOrExit, envSchema } from "../lib/env.server.js";
+import { boardDeployOptions, deployContracts } from "../jobs/deployments/index.js";
+import { envOrExit, envSchema } from "../server/env.js";
 
 const config = envOrExit(
   envSchema.pick({

@@ -23,20 +23,15 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { ANVIL_CHAIN_ID, anvilAccount, DEV_TOKEN } from "../core/dev-chain.js";
 import { dbTargetFromEnv, migrateDb, openDb } from "../db/client.server.js";
-import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../jobs/queues.server.js";
-import { ArtifactStore } from "../lib/artifacts.server.js";
-import type { Deployment } from "../lib/chain.server.js";
-import { createChainClient } from "../lib/chain.server.js";
-import {
-  ANVIL_CHAIN_ID,
-  anvilAccount,
-  boardDeployOptions,
-  DEV_TOKEN,
-  deployContracts,
-} from "../lib/deploy.server.js";
-import { envOrExit, envSchema } from "../lib/env.server.js";
-import { createRedis, redactUrl } from "../lib/redis.server.js";
+import { boardDeployOptions, deployContracts } from "../jobs/deployments/index.js";
+import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../jobs/queues.js";
+import { ArtifactStore } from "../server/artifacts.js";
+import type { Deployment } from "../server/chain.js";
+import { createChainClient } from "../server/chain.js";
+import { envOrExit, envSchema } from "../server/env.js";
+import { createRedis, redactUrl } from "../server/redis.js";
 import {
   DEMO_ACCOUNTS,
   DEMO_POOL,

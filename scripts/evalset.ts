@@ -18,12 +18,9 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { hexToBytes, isHex } from "viem";
+import { bountySpecSchema, specHash } from "../core/spec.js";
 import { migrateDb, openDb } from "../db/client.server.js";
-import { ArtifactStore } from "../lib/artifacts.server.js";
-import { envOrExit, envSchema } from "../lib/env.server.js";
-import { storeEvalSet } from "../lib/evalsets.server.js";
-import { sha256Hex } from "../lib/hash.server.js";
-import { bountySpecSchema, specHash } from "../lib/spec.js";
+import { storeEvalSet } from "../jobs/evalsets/index.js";
 import { heldOutSplit } from "../ml/data.js";
 import { decodeEvalSet, encodeEvalSet, evalSetFitsSpec } from "../ml/evalset.js";
 import {
@@ -37,6 +34,9 @@ import {
   randomSplitSalt,
   SPLIT_SALT_BYTES,
 } from "../ml/import.js";
+import { ArtifactStore } from "../server/artifacts.js";
+import { envOrExit, envSchema } from "../server/env.js";
+import { sha256Hex } from "../server/hash.js";
 import { cliDbTarget } from "./lib/dev-services.js";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);

@@ -9,11 +9,15 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { DEFAULT_BATCH_SIZE, evaluateCheckpoint } from "../jobs/evaluate/evaluate-checkpoint.js";
-import { DEFAULT_SANDBOX_LIMITS, Sandbox } from "../jobs/evaluate/sandbox.js";
-import { sha256Hex } from "../lib/hash.server.js";
-import { bountySpecSchema } from "../lib/spec.js";
+import { bountySpecSchema } from "../core/spec.js";
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_SANDBOX_LIMITS,
+  evaluateCheckpoint,
+  Sandbox,
+} from "../jobs/evaluation/index.js";
 import { decodeEvalSet, evalSetCommitment, evalSetFitsSpec } from "../ml/evalset.js";
+import { sha256Hex } from "../server/hash.js";
 
 const USAGE =
   "usage: npm run evaluate -- --model <m.onnx> --eval-set <s.bin> --spec <spec.json> [--salt 0x…] [--batch-size N] [--memory-mb N] [--timeout-s N]";

@@ -20,7 +20,7 @@ import {
   revokePoolTokens,
   rotatePoolToken,
   setPoolStatus,
-} from "../jobs/dispatch/pools.server.js";
+} from "../jobs/dispatch/index.js";
 import { cliDbTarget } from "./lib/dev-services.js";
 
 const USAGE = `usage: npm run pools -- <command>

@@ -8,10 +8,10 @@
  * Exit codes: 0 done, 1 failed, 2 bad usage or an invalid spec (each problem is printed with its field).
  */
 import { readFileSync } from "node:fs";
+import { exampleSpecs } from "../core/spec.examples.js";
+import { bountySpecSchema, specHash } from "../core/spec.js";
 import { migrateDb, openDb } from "../db/client.server.js";
-import { exampleSpecs } from "../lib/spec.examples.js";
-import { bountySpecSchema, specHash } from "../lib/spec.js";
-import { registerSpec } from "../lib/specs.server.js";
+import { registerSpec } from "../jobs/bounties/index.js";
 import { cliDbTarget } from "./lib/dev-services.js";
 
 const USAGE = "usage: npm run spec -- check <file.json> | register <file.json> | example <task type>";

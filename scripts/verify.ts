@@ -12,7 +12,7 @@
  *    served once the bounty is finalized), and recomputes the commitment.
  * 4. Gets each checkpoint (`--checkpoint` for a single `--submission`, or its URI), checks its hash.
  * 5. Re-runs the evaluation in the same sealed evaluator the platform uses
- *    (jobs/evaluate/evaluate-checkpoint.ts), with the same copy policy over earlier submissions, and
+ *    (jobs/evaluation/evaluate-checkpoint.ts), with the same copy policy over earlier submissions, and
  *    recomputes the report's hash.
  * 6. Prints a verdict per submission: `match`, or the field that differs; exits 0 when all match,
  *    1 when any differs or cannot be checked, 2 on bad usage.
@@ -27,22 +27,24 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { bountyBoardAbi } from "../contracts/abi.js";
+import { DUPLICATE_REPORT, VERDICT } from "../core/board.js";
+import { type BountySpec, bountySpecSchema, fromOnchainScore, specHash } from "../core/spec.js";
 import {
+  copyReason,
+  type EarlierScore,
   type EvaluationReport,
   evaluateCheckpoint,
+  fetchCheckpointBytes,
+  findCopyOf,
   hashedReport,
   hashMismatchReport,
   reportBytes,
-} from "../jobs/evaluate/evaluate-checkpoint.js";
-import { fetchCheckpointBytes } from "../jobs/evaluate/fetch.js";
-import { copyReason, type EarlierScore, findCopyOf } from "../jobs/evaluate/precedence.js";
-import { Sandbox } from "../jobs/evaluate/sandbox.js";
-import { boardAddress, DUPLICATE_REPORT, VERDICT } from "../lib/board.server.js";
-import { createChainClient, readDeployment } from "../lib/chain.server.js";
-import { envOrExit, envSchema } from "../lib/env.server.js";
-import { sha256Hex } from "../lib/hash.server.js";
-import { type BountySpec, bountySpecSchema, fromOnchainScore, specHash } from "../lib/spec.js";
+  Sandbox,
+} from "../jobs/evaluation/index.js";
 import { evalSetCommitment } from "../ml/evalset.js";
+import { boardAddress, createChainClient, readDeployment } from "../server/chain.js";
+import { envOrExit, envSchema } from "../server/env.js";
+import { sha256Hex } from "../server/hash.js";
 
 const USAGE =
   "usage: npm run verify -- --bounty N [--submission M] [--rpc-url URL] [--board 0x…] [--platform URL] " +

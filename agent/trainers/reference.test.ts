@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import type { LeaseView } from "../../lib/pool-api.js";
-import { blobsClassifierSpec } from "../../lib/spec.examples.js";
+import type { LeaseView } from "../../core/pool-api.js";
+import { blobsClassifierSpec } from "../../core/spec.examples.js";
 import { LeaseFailure } from "../util.js";
 import { createReferenceTrainer } from "./reference.js";
 import type { Progress, TrainContext } from "./types.js";

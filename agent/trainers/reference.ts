@@ -3,7 +3,7 @@
  * for the bounty's task and exports it to ONNX. Used by the demo and the tests;
  * it needs the spec's training data to be a `builtin:` data set.
  */
-import type { BountySpec } from "../../lib/spec.js";
+import type { BountySpec } from "../../core/spec.js";
 import { LeaseFailure } from "../util.js";
 import type { Progress, Trainer } from "./types.js";
 

@@ -11,7 +11,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { BountySpec } from "../../lib/spec.js";
+import type { BountySpec } from "../../core/spec.js";
 
 /** The file name inside a lease's work dir. */
 export const DATA_FILE = "train.txt";

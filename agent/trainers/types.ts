@@ -3,8 +3,8 @@
  * directory, produce ONNX bytes, reporting progress and stopping on abort.
  */
 import type { Logger } from "pino";
-import type { LeaseView } from "../../lib/pool-api.js";
-import type { BountySpec } from "../../lib/spec.js";
+import type { LeaseView } from "../../core/pool-api.js";
+import type { BountySpec } from "../../core/spec.js";
 
 /** Training progress as the heartbeat carries it. */
 export interface Progress {

@@ -26,16 +26,16 @@ import {
   zeroAddress,
 } from "viem";
 import { useAccount, useBlock, useReadContracts, useSignTypedData } from "wagmi";
-import { formatAmount, parseAmount } from "~/lib/format";
-import { usePlatform } from "~/lib/platform";
-import { useTransaction } from "~/lib/use-transaction";
-import { boardErrorsAbi } from "~/lib/wallet-errors";
 import { bountyBoardAbi } from "../../contracts/abi.js";
-import { BOND_STATE, BOUNTY_STATUS } from "../../lib/board-enums.js";
-import { permitTypedData } from "../../lib/permit.js";
-import { toOnchainScore } from "../../lib/spec.js";
-import { TxStatus } from "./TxStatus";
-import { ConnectorList, NetworkGuard } from "./WalletButton";
+import { BOND_STATE, BOUNTY_STATUS } from "../../core/board-enums.js";
+import { formatAmount, parseAmount } from "../../core/format.js";
+import { permitTypedData } from "../../core/permit.js";
+import { toOnchainScore } from "../../core/spec.js";
+import { usePlatform } from "../hooks/platform.js";
+import { useTransaction } from "../hooks/use-transaction.js";
+import { boardErrorsAbi } from "../utils/wallet-errors.js";
+import { TxStatus } from "./TxStatus.js";
+import { ConnectorList, NetworkGuard } from "./WalletButton.js";
 
 /** EIP-5267's domain getter, which OpenZeppelin's ERC20Permit implements: its answer signs permits. */
 const eip712DomainAbi = [
@@ -72,6 +72,8 @@ const PERMIT_TTL_S = 3_600n;
  */
 /** What the page knows from the index that the actions need. */
 export interface BountyActionsData {
+  /** The bounty's token as the index holds it (the one source of its decimals and symbol). */
+  token: { symbol: string | null; decimals: number | null };
   /** For the DAO only (signed in): what revealing the eval set takes. */
   evalSetReveal: { sha256: string; salt: string; uri: string } | null;
   /** Submissions with a verdict (disputable when their window is open). */
@@ -181,8 +183,6 @@ function ConnectedActions({
   const token = bounty?.token ?? zeroAddress;
   const tokenState = useReadContracts({
     contracts: [
-      { address: token, abi: erc20Abi, functionName: "decimals" },
-      { address: token, abi: erc20Abi, functionName: "symbol" },
       { address: token, abi: erc20Abi, functionName: "balanceOf", args: [account] },
       { address: token, abi: erc20Abi, functionName: "allowance", args: [account, board] },
       { address: token, abi: eip712DomainAbi, functionName: "eip712Domain" },
@@ -217,9 +217,9 @@ function ConnectedActions({
     );
   }
   const [, refundableR, payoutR, revenueR, claimR, finalizableR, sharesR, unlockR] = chainState.data ?? [];
-  const [decimalsR, symbolR, balanceR, allowanceR, domainR, nonceR] = tokenState.data ?? [];
-  const decimals = decimalsR?.result ?? 18;
-  const symbol = symbolR?.result ?? "tokens";
+  const [balanceR, allowanceR, domainR, nonceR] = tokenState.data ?? [];
+  const decimals = data.token.decimals ?? 18;
+  const symbol = data.token.symbol ?? "tokens";
   const balance = balanceR?.result ?? 0n;
   const allowance = allowanceR?.result ?? 0n;
   const domain = domainR?.status === "success" && nonceR?.status === "success" ? domainR.result : undefined;

@@ -1,4 +1,4 @@
-import { type BountySpec, minImprovementText } from "../../lib/spec.js";
+import { type BountySpec, minImprovementText } from "../../core/spec.js";
 
 /** "Copies and precedence": how the evaluator treats a checkpoint that matches an earlier one (ADR 014). */
 export function CopyPolicy({ metric }: { metric: BountySpec["metric"] }) {

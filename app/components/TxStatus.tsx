@@ -1,5 +1,5 @@
-import { shortHex } from "~/lib/format";
-import type { TxState } from "~/lib/use-transaction";
+import { shortHex } from "../../core/format.js";
+import type { TxState } from "../hooks/use-transaction.js";
 
 /** Where a wallet flow is: checking, waiting for the signature, mined, or what went wrong. */
 export function TxStatus({ state }: { state: TxState }) {

@@ -2,7 +2,7 @@
  * The exact command that re-checks a bounty's published scores from a fresh clone (scripts/verify.ts):
  * anyone can run it once the eval set is revealed, against this deployment.
  */
-import { usePlatform } from "~/lib/platform";
+import { usePlatform } from "../hooks/platform.js";
 
 export function VerifyCommand({
   bountyId,

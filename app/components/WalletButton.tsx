@@ -1,6 +1,6 @@
 import { useAccount, useChainId, useConnect, useDisconnect, useSwitchChain } from "wagmi";
-import { shortHex } from "~/lib/format";
-import { explainWalletError } from "~/lib/wallet-errors";
+import { shortHex } from "../../core/format.js";
+import { explainWalletError } from "../utils/wallet-errors.js";
 
 /** The connectors to offer: a browser wallet, and on anvil in development the dev accounts. */
 export function ConnectorList() {

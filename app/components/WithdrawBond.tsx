@@ -1,11 +1,11 @@
 import { useRevalidator } from "@remix-run/react";
 import { useState } from "react";
 import { useAccount } from "wagmi";
-import { usePlatform } from "~/lib/platform";
-import { useLiveUpdates } from "~/lib/use-live-updates";
-import { useTransaction } from "~/lib/use-transaction";
-import { boardErrorsAbi } from "~/lib/wallet-errors";
-import { TxStatus } from "./TxStatus";
+import { usePlatform } from "../hooks/platform.js";
+import { useLiveUpdates } from "../hooks/use-live-updates.js";
+import { useTransaction } from "../hooks/use-transaction.js";
+import { boardErrorsAbi } from "../utils/wallet-errors.js";
+import { TxStatus } from "./TxStatus.js";
 
 /**
  * A trainer's "withdraw bond" for one claim, shown to the trainer's own connected wallet only. The

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { and, asc, count, desc, eq, inArray, isNotNull, type SQL, sql } from "drizzle-orm";
 import { getAddress } from "viem";
 import { z } from "zod";
+import { type BountySpec, TASK_TYPES } from "../../core/spec.js";
 import { type Database, queryRows } from "../../db/client.server.js";
 import {
   boardEvents,
@@ -16,10 +17,9 @@ import {
   submissions,
   tokens,
 } from "../../db/schema/index.js";
-import { fundingValue } from "../../jobs/dispatch/priority.js";
-import { type BountySpec, TASK_TYPES } from "../../lib/spec.js";
-import { findSpec } from "../../lib/specs.server.js";
-import { BOUNTY_SORTS, LISTED_STATUSES } from "../lib/bounty-list.js";
+import { findSpec } from "../../jobs/bounties/index.js";
+import { fundingValue } from "../../jobs/dispatch/index.js";
+import { BOUNTY_SORTS, LISTED_STATUSES } from "../utils/bounty-list.js";
 
 /* ------------------------------------------------------------------------ */
 /* Funding normalized across tokens                                          */

@@ -3,12 +3,12 @@
  * indexed roles, so the connect menu says which account is a DAO or the evaluator.
  */
 import { and, eq, inArray } from "drizzle-orm";
+import { BOARD_ROLES, type BoardRole } from "../../core/board.js";
+import { anvilAccount } from "../../core/dev-chain.js";
 import type { Database } from "../../db/client.server.js";
 import { roles } from "../../db/schema/index.js";
-import { BOARD_ROLES, type BoardRole } from "../../lib/board.server.js";
-import { anvilAccount } from "../../lib/deploy.server.js";
-import { DEV_WALLET_ACCOUNTS } from "../../lib/env.server.js";
-import type { DevAccount } from "../wagmi";
+import { DEV_WALLET_ACCOUNTS } from "../../server/env.js";
+import type { DevAccount } from "../wagmi.js";
 
 const LABELS: [BoardRole, string][] = [
   ["DAO_ROLE", "DAO"],

@@ -3,13 +3,12 @@
  * the lease actions mapped to HTTP answers.
  */
 import { and, asc, eq } from "drizzle-orm";
+import type { LeaseView } from "../../core/pool-api.js";
 import type { Database } from "../../db/client.server.js";
 import { leases, type PoolRow, pools } from "../../db/schema/index.js";
-import { DispatchError, type Lease } from "../../jobs/dispatch/dispatcher.server.js";
-import { poolForToken } from "../../jobs/dispatch/pools.server.js";
-import type { LeaseView } from "../../lib/pool-api.js";
-import { apiError } from "../lib/api.server.js";
+import { DispatchError, type Lease, poolForToken } from "../../jobs/dispatch/index.js";
 import { type Services, services } from "../services.server.js";
+import { apiError } from "../utils/api.server.js";
 
 /** The pool whose token authorizes `request`; throws a 401 Response otherwise. */
 export async function requirePool(request: Request): Promise<{ pool: PoolRow; services: Services }> {
@@ -100,4 +99,12 @@ export async function poolsOverview(db: Database, chainId: number): Promise<Pool
         progressAt: progressAt?.toISOString() ?? null,
       })),
   }));
+}
+
+export { rotatePoolToken } from "../../jobs/dispatch/index.js";
+
+/** The pool with this id, if any. */
+export async function poolById(db: Database, id: string): Promise<PoolRow | undefined> {
+  const [pool] = await db.select().from(pools).where(eq(pools.id, id));
+  return pool;
 }

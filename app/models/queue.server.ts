@@ -1,5 +1,5 @@
 /** Queue transparency for the pages: a bounty's training job, its position and estimated start. */
-import { type QueueStatus, queueStatus } from "../../jobs/dispatch/queue-status.server.js";
+import { type QueueStatus, queueStatus } from "../../jobs/dispatch/index.js";
 import { services } from "../services.server.js";
 
 export type { QueueStatus };

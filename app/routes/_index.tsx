@@ -1,10 +1,10 @@
 import type { MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { formatTokenAmount, formatValue, shortHex } from "~/lib/format";
-import { homeBoards, topFundedBounties } from "~/models/bounty.server";
-import { knownDeployments } from "~/models/deployment.server";
-import { services } from "~/services.server";
-import { fromOnchainScore } from "../../lib/spec.js";
+import { formatTokenAmount, formatValue, shortHex } from "../../core/format.js";
+import { fromOnchainScore } from "../../core/spec.js";
+import { homeBoards, topFundedBounties } from "../models/bounty.server.js";
+import { knownDeployments } from "../models/deployment.server.js";
+import { services } from "../services.server.js";
 
 export const meta: MetaFunction = () => [
   { title: "Crowdtrain: crowdfunded open models" },

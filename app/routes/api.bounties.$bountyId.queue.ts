@@ -3,8 +3,8 @@
  * position and estimated start, leased with its progress, completed, failed, or none.
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { apiError } from "../lib/api.server.js";
 import { bountyQueueStatus } from "../models/queue.server.js";
+import { apiError } from "../utils/api.server.js";
 
 export async function loader({ params }: LoaderFunctionArgs) {
   const bountyId = params.bountyId ?? "";

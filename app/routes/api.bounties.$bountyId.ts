@@ -5,10 +5,10 @@
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { bountyBoardAbi } from "../../contracts/abi.js";
-import { apiError } from "../lib/api.server.js";
 import { bountyDetail } from "../models/bounty.server.js";
 import { platformContracts } from "../models/deployment.server.js";
 import { services } from "../services.server.js";
+import { apiError } from "../utils/api.server.js";
 
 export async function loader({ params }: LoaderFunctionArgs) {
   const bountyId = params.bountyId ?? "";

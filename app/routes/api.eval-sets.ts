@@ -1,6 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { apiError, requireMethod } from "~/lib/api.server";
-import { requireCsrf, requireRole, requireUser } from "~/lib/session.server";
+import { EvalSetError } from "../../ml/evalset.js";
 import {
   DATA_FORMATS,
   type DataFormat,
@@ -12,10 +11,11 @@ import {
   randomSplitSalt,
   storeEvalSet,
   storeImportedData,
-} from "~/models/eval-set.server";
-import { services } from "~/services.server";
-import { findSpec } from "../../lib/specs.server.js";
-import { EvalSetError } from "../../ml/evalset.js";
+} from "../models/eval-set.server.js";
+import { findSpec } from "../models/spec.server.js";
+import { services } from "../services.server.js";
+import { apiError, requireMethod } from "../utils/api.server.js";
+import { requireCsrf, requireRole, requireUser } from "../utils/session.server.js";
 
 /**
  * POST /api/eval-sets?specHash=0x… (a DAO, signed in; CSRF token in x-csrf-token): stores a private eval

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { requireUser } from "~/lib/session.server";
+import { requireUser } from "../utils/session.server.js";
 
 /** GET /api/me: the signed-in account and its CSRF token (for JSON calls), or 401. */
 export async function loader({ request }: LoaderFunctionArgs) {

@@ -1,8 +1,8 @@
 /** POST /api/pool/lease: a pool agent asks for its next job (long poll up to `waitSeconds`). */
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { leaseRequestSchema } from "../../lib/pool-api.js";
-import { parseJsonBody, requireMethod } from "../lib/api.server.js";
+import { leaseRequestSchema } from "../../core/pool-api.js";
 import { leaseCall, leaseView, requirePool } from "../models/pool.server.js";
+import { parseJsonBody, requireMethod } from "../utils/api.server.js";
 
 export async function action({ request }: ActionFunctionArgs) {
   requireMethod(request, "POST");

@@ -6,10 +6,10 @@
  * on-chain, then to everyone (ADR 016).
  */
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { ArtifactError, isSha256 } from "../../lib/artifacts.server.js";
-import { SHA256_HEADER } from "../../lib/pool-api.js";
-import { apiError, requireMethod } from "../lib/api.server.js";
+import { SHA256_HEADER } from "../../core/pool-api.js";
+import { ArtifactError, isSha256 } from "../models/artifact.server.js";
 import { leaseCall, requirePool } from "../models/pool.server.js";
+import { apiError, requireMethod } from "../utils/api.server.js";
 
 export async function action({ request, params }: ActionFunctionArgs) {
   requireMethod(request, "PUT");

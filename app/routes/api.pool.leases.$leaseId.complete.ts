@@ -4,9 +4,9 @@
  * waits), as a BullMQ worker takes its next job as it completes one.
  */
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { completeSchema } from "../../lib/pool-api.js";
-import { apiError, parseJsonBody, requireMethod } from "../lib/api.server.js";
+import { completeSchema } from "../../core/pool-api.js";
 import { leaseCall, leaseView, requirePool } from "../models/pool.server.js";
+import { apiError, parseJsonBody, requireMethod } from "../utils/api.server.js";
 
 export async function action({ request, params }: ActionFunctionArgs) {
   requireMethod(request, "POST");

@@ -1,8 +1,8 @@
 /** POST /api/pool/leases/:leaseId/fail: the agent gives the job up, retryably or not. */
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { failSchema } from "../../lib/pool-api.js";
-import { parseJsonBody, requireMethod } from "../lib/api.server.js";
+import { failSchema } from "../../core/pool-api.js";
 import { leaseCall, requirePool } from "../models/pool.server.js";
+import { parseJsonBody, requireMethod } from "../utils/api.server.js";
 
 export async function action({ request, params }: ActionFunctionArgs) {
   requireMethod(request, "POST");

@@ -1,8 +1,8 @@
 /** POST /api/pool/leases/:leaseId/heartbeat: extends the lease and records progress. */
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { heartbeatSchema } from "../../lib/pool-api.js";
-import { parseJsonBody, requireMethod } from "../lib/api.server.js";
+import { heartbeatSchema } from "../../core/pool-api.js";
 import { leaseCall, requirePool } from "../models/pool.server.js";
+import { parseJsonBody, requireMethod } from "../utils/api.server.js";
 
 export async function action({ request, params }: ActionFunctionArgs) {
   requireMethod(request, "POST");

@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { apiError, parseJsonBody, requireMethod } from "~/lib/api.server";
-import { requireCsrf, requireRole, requireUser } from "~/lib/session.server";
-import { services } from "~/services.server";
-import { bountySpecSchema } from "../../lib/spec.js";
-import { findSpec, registerSpec } from "../../lib/specs.server.js";
+import { bountySpecSchema } from "../../core/spec.js";
+import { findSpec, registerSpec } from "../models/spec.server.js";
+import { services } from "../services.server.js";
+import { apiError, parseJsonBody, requireMethod } from "../utils/api.server.js";
+import { requireCsrf, requireRole, requireUser } from "../utils/session.server.js";
 
 /**
  * GET /api/specs?hash=0x…: a registered spec by its hash, public (its hash is on-chain), so anyone can

@@ -7,8 +7,9 @@
  */
 import { Readable } from "node:stream";
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { isCheckpointRevealed, isSha256 } from "../../lib/artifacts.server.js";
+import { isSha256 } from "../models/artifact.server.js";
 import { requirePool } from "../models/pool.server.js";
+import { isCheckpointRevealed } from "../models/spec.server.js";
 import { services } from "../services.server.js";
 
 const NOT_FOUND = () => new Response("no such artifact\n", { status: 404 });

@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs, redirect } from "@remix-run/node";
-import { requireCsrf, requireUser, signOut } from "~/lib/session.server";
+import { requireCsrf, requireUser, signOut } from "../utils/session.server.js";
 
 /** POST /auth/logout (form with its CSRF token): ends the session. */
 export async function action({ request }: ActionFunctionArgs) {

@@ -1,4 +1,4 @@
-import { issueNonce, NONCE_TTL_S } from "~/lib/session.server";
+import { issueNonce, NONCE_TTL_S } from "../utils/session.server.js";
 
 /** GET /auth/nonce: a single-use nonce for a Sign-In with Ethereum message, valid NONCE_TTL_S seconds. */
 export async function loader() {

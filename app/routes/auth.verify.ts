@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { apiError, parseJsonBody, requireMethod } from "~/lib/api.server";
-import { SignInError, signIn } from "~/lib/session.server";
+import { apiError, parseJsonBody, requireMethod } from "../utils/api.server.js";
+import { SignInError, signIn } from "../utils/session.server.js";
 
 const body = z.object({
   message: z.string().min(1, { error: "message is required" }).max(4_096, { error: "message is too long" }),

@@ -1,16 +1,16 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { BountyActions } from "~/components/BountyActions";
-import { CopyPolicy } from "~/components/CopyPolicy";
-import { VerifyCommand } from "~/components/VerifyCommand";
-import { formatTokenAmount, formatUtc, percentOf, shortHex, timeLeft } from "~/lib/format";
-import { currentUser } from "~/lib/session.server";
-import { useLiveUpdates } from "~/lib/use-live-updates";
-import { bountyDetail, evalSetRevealFor } from "~/models/bounty.server";
-import { bountyQueueStatus, type QueueStatus } from "~/models/queue.server";
-import { services } from "~/services.server";
-import { publicEnv } from "../../lib/env.server.js";
-import { fromOnchainScore } from "../../lib/spec.js";
+import { formatTokenAmount, formatUtc, percentOf, shortHex, timeLeft } from "../../core/format.js";
+import { fromOnchainScore } from "../../core/spec.js";
+import { BountyActions } from "../components/BountyActions.js";
+import { CopyPolicy } from "../components/CopyPolicy.js";
+import { VerifyCommand } from "../components/VerifyCommand.js";
+import { publicEnv } from "../env.server.js";
+import { useLiveUpdates } from "../hooks/use-live-updates.js";
+import { bountyDetail, evalSetRevealFor } from "../models/bounty.server.js";
+import { bountyQueueStatus, type QueueStatus } from "../models/queue.server.js";
+import { services } from "../services.server.js";
+import { currentUser } from "../utils/session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.name} · Crowdtrain` : "Bounty · Crowdtrain" },
@@ -203,6 +203,7 @@ export default function BountyPage() {
         <h2 id="actions-heading">Take part</h2>
         <BountyActions
           bountyId={bountyId}
+          token={{ symbol: token.tokenSymbol, decimals: token.tokenDecimals }}
           refreshKey={`${bounty.status}:${bounty.raised}:${timeline.length}`}
           evalSetReveal={evalSetReveal}
           submissions={submissions

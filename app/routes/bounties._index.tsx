@@ -1,10 +1,10 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { BOUNTY_SORTS, LISTED_STATUSES } from "~/lib/bounty-list";
-import { formatTokenAmount, percentOf, shortHex } from "~/lib/format";
-import { type BountyListQuery, listBounties, parseBountyListQuery } from "~/models/bounty.server";
-import { services } from "~/services.server";
-import { TASK_TYPES } from "../../lib/spec.js";
+import { formatTokenAmount, percentOf, shortHex } from "../../core/format.js";
+import { TASK_TYPES } from "../../core/spec.js";
+import { type BountyListQuery, listBounties, parseBountyListQuery } from "../models/bounty.server.js";
+import { services } from "../services.server.js";
+import { BOUNTY_SORTS, LISTED_STATUSES } from "../utils/bounty-list.js";
 
 export const meta: MetaFunction = () => [{ title: "Bounties · Crowdtrain" }];
 

@@ -18,15 +18,11 @@
  */
 import { Readable } from "node:stream";
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { eq, inArray, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.server.js";
-import { bounties, type EvalSetRow, evalSets } from "../../db/schema/index.js";
-import type { BountyStatus } from "../../lib/board.server.js";
-import { apiError } from "../lib/api.server.js";
+import { evalSetOf, isEvalSetRevealed } from "../models/eval-set.server.js";
 import { services } from "../services.server.js";
+import { apiError } from "../utils/api.server.js";
 
 const COMMITMENT = /^0x[0-9a-fA-F]{64}$/;
-const FINALIZED = ["Fulfilled", "Failed", "Cancelled"] as const satisfies readonly BountyStatus[];
 
 export async function loader({ params, request }: LoaderFunctionArgs) {
   const param = params.commitment ?? "";
@@ -41,7 +37,7 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
   const { db, artifacts, log } = await services();
   const row = await evalSetOf(db.db, commitment);
   if (!row) throw apiError(404, `no eval set has the commitment ${commitment}`);
-  if (!(await isRevealed(db.db, commitment))) {
+  if (!(await isEvalSetRevealed(db.db, commitment))) {
     throw apiError(403, "this eval set is private: its DAO reveals it once the bounty is finalized");
   }
 
@@ -87,22 +83,4 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
       "x-eval-set-commitment": commitment,
     },
   });
-}
-
-async function evalSetOf(db: Database, commitment: string): Promise<EvalSetRow | undefined> {
-  const [row] = await db.select().from(evalSets).where(eq(evalSets.commitment, commitment));
-  return row;
-}
-
-/** Whether it was revealed on-chain, or every indexed bounty with `commitment` (at least one) ended. */
-async function isRevealed(db: Database, commitment: string): Promise<boolean> {
-  const [result] = await db
-    .select({
-      allFinalized: sql<boolean | null>`bool_and(${inArray(bounties.status, [...FINALIZED])})`,
-      revealedOnChain: sql<boolean | null>`bool_or(${bounties.evalSetRevealedAt} is not null)`,
-    })
-    .from(bounties)
-    .where(sql`lower(${bounties.evalSetCommitment}) = ${commitment}`);
-  // bool_and over no rows is null: no bounty uses this eval set (yet), so it stays private.
-  return result?.revealedOnChain === true || result?.allFinalized === true;
 }

@@ -2,8 +2,9 @@
  * GET /healthz: JSON reachability of db, Redis and chain. 200 when all are ok,
  * 503 with `failing` naming the broken parts otherwise.
  */
-import { checkHealth } from "~/lib/health.server";
-import { services } from "~/services.server";
+
+import { services } from "../services.server.js";
+import { checkHealth } from "../utils/health.server.js";
 
 export async function loader() {
   const { db, redis, chain, config } = await services();

@@ -7,15 +7,15 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { requireMethod } from "~/lib/api.server";
-import { formatUtc } from "~/lib/format";
-import { requireCsrf, requireUser } from "~/lib/session.server";
+import { formatUtc } from "../../core/format.js";
 import {
   listNotifications,
   markNotificationsRead,
   unreadNotificationCount,
-} from "~/models/notification.server";
-import { services } from "~/services.server";
+} from "../models/notification.server.js";
+import { services } from "../services.server.js";
+import { requireMethod } from "../utils/api.server.js";
+import { requireCsrf, requireUser } from "../utils/session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data?.unread ? `Notifications (${data.unread}) · Crowdtrain` : "Notifications · Crowdtrain" },

@@ -1,10 +1,8 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { eq } from "drizzle-orm";
-import { apiError, requireMethod } from "~/lib/api.server";
-import { requireCsrf, requireUser, sameAccount } from "~/lib/session.server";
-import { services } from "~/services.server";
-import { pools } from "../../db/schema/index.js";
-import { rotatePoolToken } from "../../jobs/dispatch/pools.server.js";
+import { poolById, rotatePoolToken } from "../models/pool.server.js";
+import { services } from "../services.server.js";
+import { apiError, requireMethod } from "../utils/api.server.js";
+import { requireCsrf, requireUser, sameAccount } from "../utils/session.server.js";
 
 /**
  * POST /pools/:poolId/rotate-token (the pool's operator, signed in; form field or header with the CSRF
@@ -16,10 +14,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const form = request.headers.get("content-type")?.includes("form") ? await request.formData() : undefined;
   requireCsrf(request, user, form);
   const { db } = await services();
-  const [pool] = await db.db
-    .select()
-    .from(pools)
-    .where(eq(pools.id, params.poolId ?? ""));
+  const pool = await poolById(db.db, params.poolId ?? "");
   if (!pool) throw apiError(404, `no pool ${params.poolId}`);
   if (!sameAccount(user.address, pool.operator)) {
     throw apiError(403, `only the pool's operator (${pool.operator}) may rotate its token`);

@@ -1,9 +1,9 @@
 import { json, type MetaFunction } from "@remix-run/node";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
-import { shortHex } from "~/lib/format";
-import { usePlatform } from "~/lib/platform";
-import { poolsOverview } from "~/models/pool.server";
-import { services } from "~/services.server";
+import { shortHex } from "../../core/format.js";
+import { usePlatform } from "../hooks/platform.js";
+import { poolsOverview } from "../models/pool.server.js";
+import { services } from "../services.server.js";
 
 export const meta: MetaFunction = () => [{ title: "GPU pools · Crowdtrain" }];
 

@@ -9,26 +9,28 @@ import {
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
-import { type Address, decodeEventLog, erc20Abi, getAddress, type Hex } from "viem";
+import { type Address, decodeEventLog, getAddress, type Hex } from "viem";
 import { useAccount, useConfig } from "wagmi";
 import { getBlock } from "wagmi/actions";
-import { TxStatus } from "~/components/TxStatus";
-import { ConnectorList, NetworkGuard } from "~/components/WalletButton";
-import { parseAmount, shortHex } from "~/lib/format";
-import { usePlatform } from "~/lib/platform";
+import { bountyBoardAbi } from "../../contracts/abi.js";
+import { BOARD_ROLES } from "../../core/board.js";
+import { parseAmount, shortHex } from "../../core/format.js";
+import { withRetries } from "../../core/retry.js";
+import { exampleSpecs } from "../../core/spec.examples.js";
 import {
-  DATA_FILE_FORMATS,
-  DEFAULT_TENSORS,
-  dataSourceOf,
-  type FieldErrors,
-  PROPOSE_LIMITS,
-  parseProposeForm,
-  type SpecOverrides,
-} from "~/lib/propose-form";
-import { requireCsrf, requireRole, requireUser } from "~/lib/session.server";
-import { useTransaction } from "~/lib/use-transaction";
-import { boardErrorsAbi } from "~/lib/wallet-errors";
-import { platformContracts } from "~/models/deployment.server";
+  type BountySpec,
+  bountySpecSchema,
+  metricsForTask,
+  onchainSpecTerms,
+  TASK_TYPES,
+  type TaskType,
+} from "../../core/spec.js";
+import { EvalSetError } from "../../ml/evalset.js";
+import { TxStatus } from "../components/TxStatus.js";
+import { ConnectorList, NetworkGuard } from "../components/WalletButton.js";
+import { usePlatform } from "../hooks/platform.js";
+import { useTransaction } from "../hooks/use-transaction.js";
+import { platformContracts } from "../models/deployment.server.js";
 import {
   builtinAlphabet,
   builtinEvalSet,
@@ -42,27 +44,30 @@ import {
   sha256Hex,
   storeEvalSet,
   storeImportedData,
-} from "~/models/eval-set.server";
-import { services } from "~/services.server";
-import { bountyBoardAbi } from "../../contracts/abi.js";
-import { BOARD_ROLES } from "../../lib/board.server.js";
-import { exampleSpecs } from "../../lib/spec.examples.js";
+} from "../models/eval-set.server.js";
+import { registerSpec } from "../models/spec.server.js";
+import { indexedToken } from "../models/token.server.js";
+import { services } from "../services.server.js";
 import {
-  type BountySpec,
-  bountySpecSchema,
-  metricsForTask,
-  onchainSpecTerms,
-  TASK_TYPES,
-  type TaskType,
-} from "../../lib/spec.js";
-import { registerSpec } from "../../lib/specs.server.js";
-import { EvalSetError } from "../../ml/evalset.js";
+  DATA_FILE_FORMATS,
+  DEFAULT_TENSORS,
+  dataSourceOf,
+  type FieldErrors,
+  PROPOSE_LIMITS,
+  parseProposeForm,
+  type SpecOverrides,
+} from "../utils/propose-form.js";
+import { requireCsrf, requireRole, requireUser } from "../utils/session.server.js";
+import { boardErrorsAbi } from "../utils/wallet-errors.js";
 
 export const meta: MetaFunction = () => [{ title: "Propose a bounty · Crowdtrain" }];
 
+/** The index has not caught up with a transaction yet (polled again). */
+class NotIndexedYet extends Error {}
+
 /**
  * Data files and eval sets uploaded from the browser; larger ones go through `npm run evalset`.
- * The page's code takes it from the form module: whatever it used of lib/evalsets.server.ts would pull
+ * The page's code takes it from the form module: whatever it used of jobs/evalsets/evalsets.ts would pull
  * that module, and with it ml/import.ts's CSV parser (which needs Node's Buffer), into the browser.
  */
 const { uploadMaxBytes: UPLOAD_MAX_BYTES } = PROPOSE_LIMITS;
@@ -209,16 +214,10 @@ export async function action({ request }: ActionFunctionArgs) {
 
   // The terms against the chain: the token must be accepted, and amounts fit its decimals.
   const token = getAddress(terms.token);
-  const [allowed, decimals] = await Promise.all([
-    chain.readContract({
-      address: board,
-      abi: bountyBoardAbi,
-      functionName: "isTokenAllowed",
-      args: [token],
-    }),
-    chain.readContract({ address: token, abi: erc20Abi, functionName: "decimals" }).catch(() => undefined),
-  ]);
-  if (!allowed || decimals === undefined) return invalid({ token: `the board does not accept ${token}` });
+  // The index is the one source of a token's allowlist state and decimals (the board checks again on-chain).
+  const indexed = await indexedToken(db.db, config.CHAIN_ID, token);
+  const decimals = indexed?.allowed ? (indexed.decimals ?? undefined) : undefined;
+  if (decimals === undefined) return invalid({ token: `the board does not accept ${token}` });
   const errors: FieldErrors = {};
   const units = (field: "goal" | "bond" | "disputeBond") => {
     const value = parseAmount(terms[field], decimals, { allowZero: field !== "goal" });
@@ -784,11 +783,16 @@ function CreateBounty({
       }
       if (!bountyId) throw new Error("the transaction mined but created no bounty");
       tx.progress(`Bounty #${bountyId} created; waiting for the index`);
-      for (let attempt = 0; attempt < 60; attempt++) {
-        const response = await fetch(`/api/bounties/${bountyId}`, { cache: "no-store" });
-        if (response.ok && ((await response.json()) as { indexed: boolean }).indexed) break;
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-      }
+      // Up to a minute; past that the bounty page itself says it is not indexed yet.
+      await withRetries(
+        async () => {
+          const response = await fetch(`/api/bounties/${bountyId}`, { cache: "no-store" });
+          if (!(response.ok && ((await response.json()) as { indexed: boolean }).indexed)) {
+            throw new NotIndexedYet(`bounty #${bountyId} is not indexed yet`);
+          }
+        },
+        { retries: 60, minDelayMs: 250, maxDelayMs: 1_000, isTransient: () => true },
+      ).catch(() => undefined);
       setIndexed(bountyId);
       return `Bounty #${bountyId} is live.`;
     });

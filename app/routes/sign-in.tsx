@@ -3,11 +3,11 @@ import { useLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { createSiweMessage } from "viem/siwe";
 import { useAccount, useSignMessage } from "wagmi";
-import { ConnectorList, NetworkGuard } from "~/components/WalletButton";
-import { safeNext } from "~/lib/navigation";
-import { usePlatform } from "~/lib/platform";
-import { currentUser } from "~/lib/session.server";
-import { explainWalletError } from "~/lib/wallet-errors";
+import { ConnectorList, NetworkGuard } from "../components/WalletButton.js";
+import { usePlatform } from "../hooks/platform.js";
+import { safeNext } from "../utils/navigation.js";
+import { currentUser } from "../utils/session.server.js";
+import { explainWalletError } from "../utils/wallet-errors.js";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Crowdtrain" }];
 

@@ -1,11 +1,11 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getAddress, isAddress } from "viem";
-import { WithdrawBond } from "~/components/WithdrawBond";
-import { formatTokenAmount, shortHex } from "~/lib/format";
-import { trainerDashboard } from "~/models/trainer.server";
-import { services } from "~/services.server";
-import { fromOnchainScore } from "../../lib/spec.js";
+import { formatTokenAmount, shortHex } from "../../core/format.js";
+import { fromOnchainScore } from "../../core/spec.js";
+import { WithdrawBond } from "../components/WithdrawBond.js";
+import { trainerDashboard } from "../models/trainer.server.js";
+import { services } from "../services.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `Trainer ${shortHex(data.address)} · Crowdtrain` : "Trainer · Crowdtrain" },

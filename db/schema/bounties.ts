@@ -57,7 +57,7 @@ export const bounties = pgTable(
      * metric's ideal value (1 for accuracy, 0 for mse, 1 for perplexity...): 0 just meets the target, 1 is
      * ideal. Scores of different metrics are not comparable, this share is; the best-score board and the
      * list's score order rank by it. Null without a best score, or for a metric with no known ideal value
-     * (see `bestMarginSql` in jobs/indexer/store.ts, which derives it from lib/spec.ts' METRICS).
+     * (see `bestMarginSql` in jobs/indexer/store.ts, which derives it from core/spec.ts' METRICS).
      */
     bestMargin: doublePrecision("best_margin"),
     /** Block time of the first BountyFinalized (the board's `finalizedAt`); null until then. */

@@ -59,7 +59,7 @@ export const evaluationRuns = pgTable(
     copyOf: amount("copy_of"),
     /** The report (jobs/evaluate/report.ts); kept before the outcome is known, so a retry need not re-run. */
     report: jsonb("report").$type<Record<string, unknown>>(),
-    /** Outputs on the probe rows (see jobs/evaluate/fingerprint.ts), for copy detection. */
+    /** Outputs on the probe rows (see jobs/evaluation/fingerprint.ts), for copy detection. */
     fingerprint: jsonb("fingerprint").$type<number[]>(),
     publish: text("publish").notNull().default("pending"),
     txHash: text("tx_hash"),

@@ -28,7 +28,7 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /**
  * In-app notifications: what an account should know about a bounty it is part of (written by the
- * worker's `notify` queue, jobs/processors/notify-bounty-finalized.ts). One row per (chain, bounty,
+ * worker's `notify` queue, jobs/notifications/on-bounty-event.ts). One row per (chain, bounty,
  * account, kind), so a retried or re-delivered job writes nothing twice.
  */
 export const notifications = pgTable(

@@ -36,10 +36,10 @@ import {
 } from "bullmq";
 import { and, desc, eq, getTableColumns, lt, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
+import type { Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.server.js";
 import { type LeaseRow, leases, type PoolRow, pools } from "../../db/schema/index.js";
-import type { Env } from "../../lib/env.server.js";
-import type { Logger } from "../../lib/logger.server.js";
+import type { Env } from "../../server/env.js";
 import {
   checkQueueKeys,
   defineLeaseCommands,

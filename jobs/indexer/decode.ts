@@ -4,6 +4,7 @@
  */
 import { decodeEventLog, type Log, type parseEventLogs, toEventSelector } from "viem";
 import { bountyBoardAbi } from "../../contracts/abi.js";
+import { BOUNTY_STATUS, SCORE_DIRECTION } from "../../core/board.js";
 import type {
   boardEvents,
   bounties,
@@ -16,8 +17,14 @@ import type {
   shareTransfers,
   submissions,
 } from "../../db/schema/index.js";
-import { BOUNTY_STATUS, SCORE_DIRECTION } from "../../lib/board.server.js";
-import { JOB, QUEUE } from "../queues.server.js";
+import {
+  type BountyFinalizedPayload,
+  type DispatchBountyPayload,
+  type DisputeOpenedPayload,
+  type EvaluateSubmissionPayload,
+  JOB,
+  QUEUE,
+} from "../queues.js";
 
 type Insert<T extends { $inferInsert: unknown }> = T["$inferInsert"];
 
@@ -247,7 +254,11 @@ export function decodeLogs(
           jobId: effectId("dispatch", where),
           queue: QUEUE.dispatch,
           name: JOB.dispatchBounty,
-          payload: { chainId, bountyId: String(log.args.bountyId), txHash: where.txHash },
+          payload: {
+            chainId,
+            bountyId: String(log.args.bountyId),
+            txHash: where.txHash,
+          } satisfies DispatchBountyPayload,
           blockNumber: where.blockNumber,
         });
         break;
@@ -285,7 +296,7 @@ export function decodeLogs(
             submissionId: String(log.args.submissionId),
             checkpointHash: log.args.checkpointHash,
             uri: text(log.args.uri),
-          },
+          } satisfies EvaluateSubmissionPayload,
           blockNumber: where.blockNumber,
         });
         break;
@@ -338,7 +349,7 @@ export function decodeLogs(
             chainId,
             bountyId: String(log.args.bountyId),
             disputeId: String(log.args.disputeId),
-          },
+          } satisfies DisputeOpenedPayload,
           blockNumber: where.blockNumber,
         });
         break;
@@ -373,7 +384,11 @@ export function decodeLogs(
           jobId: effectId("unlocked", where),
           queue: QUEUE.notify,
           name: JOB.bountyFinalized,
-          payload: { chainId, bountyId: String(log.args.bountyId), status: "Fulfilled" },
+          payload: {
+            chainId,
+            bountyId: String(log.args.bountyId),
+            status: "Fulfilled",
+          } satisfies BountyFinalizedPayload,
           blockNumber: where.blockNumber,
         });
         break;
@@ -384,7 +399,11 @@ export function decodeLogs(
           jobId: effectId("cancelled", where),
           queue: QUEUE.notify,
           name: JOB.bountyFinalized,
-          payload: { chainId, bountyId: String(log.args.bountyId), status: "Cancelled" },
+          payload: {
+            chainId,
+            bountyId: String(log.args.bountyId),
+            status: "Cancelled",
+          } satisfies BountyFinalizedPayload,
           blockNumber: where.blockNumber,
         });
         break;
@@ -397,6 +416,7 @@ export function decodeLogs(
           payload: {
             chainId,
             bountyId: String(log.args.bountyId),
+            // Verifying or Failed from a sound board; anything else fails the notify job's schema, loudly.
             status: BOUNTY_STATUS[log.args.status] ?? String(log.args.status),
           },
           blockNumber: where.blockNumber,

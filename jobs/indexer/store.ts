@@ -14,6 +14,7 @@
  */
 import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
+import { METRIC_NAMES, METRICS, metricIdOf, toOnchainScore } from "../../core/spec.js";
 import { type Database, queryRows } from "../../db/client.server.js";
 import {
   boardEvents,
@@ -29,7 +30,6 @@ import {
   shareTransfers,
   submissions,
 } from "../../db/schema/index.js";
-import { METRIC_NAMES, METRICS, metricIdOf, toOnchainScore } from "../../lib/spec.js";
 import type { Batch } from "./decode.js";
 import type { TokenMetadata } from "./tokens.js";
 

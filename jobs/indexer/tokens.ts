@@ -12,6 +12,7 @@
  * The calls read the latest block, not the block of the event: metadata does not change on real tokens,
  * and a node that is not an archive node cannot answer old blocks.
  */
+import { and, eq } from "drizzle-orm";
 import {
   type Address,
   BaseError,
@@ -27,6 +28,8 @@ import {
   size,
   sliceHex,
 } from "viem";
+import type { Database } from "../../db/client.server.js";
+import { tokens } from "../../db/schema/index.js";
 
 export interface TokenMetadata {
   /** Checksummed address. */
@@ -143,4 +146,28 @@ export async function readTokenMetadata(chain: PublicClient, address: string): P
     decimals: decimals ?? FALLBACK_DECIMALS,
     fallbacks,
   };
+}
+
+/**
+ * A token's decimals as the index holds them: the one source for everything after the indexer (a bounty's
+ * token is indexed in the batch that names it, before any effect of that batch runs). Throws, to be
+ * retried, when the token is not indexed yet.
+ */
+export async function indexedDecimals(db: Database, chainId: number, token: string): Promise<number> {
+  const row = await indexedToken(db, chainId, token);
+  if (row?.decimals == null) throw new Error(`token ${token} on chain ${chainId} is not indexed yet`);
+  return row.decimals;
+}
+
+/** A token as the index holds it (allowlist state and metadata), or undefined when the board never named it. */
+export async function indexedToken(
+  db: Database,
+  chainId: number,
+  token: string,
+): Promise<{ allowed: boolean; symbol: string | null; decimals: number | null } | undefined> {
+  const [row] = await db
+    .select({ allowed: tokens.allowed, symbol: tokens.symbol, decimals: tokens.decimals })
+    .from(tokens)
+    .where(and(eq(tokens.chainId, chainId), eq(tokens.token, getAddress(token))));
+  return row;
 }

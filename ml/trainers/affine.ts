@@ -4,7 +4,7 @@
  * standardization used while training is folded into W and b, so the ONNX
  * model is a single Gemm on raw features.
  */
-import { type BountySpec, specHash } from "../../lib/spec.js";
+import { type BountySpec, specHash } from "../../core/spec.js";
 import { buildModel, encodeModel, node, tensor, valueInfo } from "../onnx.js";
 import { batchOf } from "./common.js";
 

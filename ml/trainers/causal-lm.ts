@@ -14,7 +14,7 @@
  * Slice give the shifted contexts, Gather embeds them, Add, Relu, MatMul, Add
  * give logits float32 [batch, sequence, vocab]. Standard opset-17 ops only.
  */
-import { type BountySpec, specHash } from "../../lib/spec.js";
+import { type BountySpec, specHash } from "../../core/spec.js";
 import type { CausalLmSplit } from "../data.js";
 import { buildModel, encodeModel, node, tensor, valueInfo } from "../onnx.js";
 import { createRng } from "../random.js";

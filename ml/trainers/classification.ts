@@ -3,7 +3,7 @@
  * the mean cross-entropy, over standardized features. Exported as one Gemm
  * giving logits [batch, numClasses].
  */
-import type { BountySpec } from "../../lib/spec.js";
+import type { BountySpec } from "../../core/spec.js";
 import type { ClassificationSplit } from "../data.js";
 import { createRng } from "../random.js";
 import {

@@ -3,7 +3,7 @@
  * standardized features and targets. Exported as one Gemm giving predictions
  * [batch, outputDim] in the targets' own units.
  */
-import type { BountySpec } from "../../lib/spec.js";
+import type { BountySpec } from "../../core/spec.js";
 import type { RegressionSplit } from "../data.js";
 import { createRng } from "../random.js";
 import {

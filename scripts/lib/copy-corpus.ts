@@ -2,7 +2,7 @@
  * The copy-detection corpus (`npm run copies`, test/integration/copies.test.ts):
  * for each built-in task, an original model, models trained apart from it and
  * transformed copies of it, each fingerprinted by the evaluator's own code
- * (`evaluateInProcess` of jobs/evaluate/child.ts: onnxruntime-node in this
+ * (`evaluateInProcess` of jobs/evaluation/child.ts: onnxruntime-node in this
  * process) and compared with the original's fingerprint.
  *
  * - independent (must not match): other seeds, other halves of the training
@@ -16,17 +16,17 @@
  *
  * Every candidate passes the evaluator's validation and integrity checks (it would be scored).
  */
-import { evaluateInProcess } from "../../jobs/evaluate/child.js";
+
+import { exampleSpecs } from "../../core/spec.examples.js";
+import { type BountySpec, beatsByMargin, type TaskType } from "../../core/spec.js";
 import {
   CONVEX_TASKS,
   COPY_DISTANCE,
+  DEFAULT_MODEL_LIMITS,
+  evaluateInProcess,
   fingerprintDistance,
   fingerprintsMatch,
-} from "../../jobs/evaluate/fingerprint.js";
-import { DEFAULT_MODEL_LIMITS } from "../../jobs/evaluate/validate.js";
-import { sha256Hex } from "../../lib/hash.server.js";
-import { exampleSpecs } from "../../lib/spec.examples.js";
-import { type BountySpec, beatsByMargin, type TaskType } from "../../lib/spec.js";
+} from "../../jobs/evaluation/index.js";
 import {
   type CausalLmSplit,
   type ClassificationSplit,
@@ -43,6 +43,7 @@ import { affineToOnnx } from "../../ml/trainers/affine.js";
 import { CAUSAL_LM_DEFAULTS, trainCausalLm, windowLmToOnnx } from "../../ml/trainers/causal-lm.js";
 import { trainClassifier } from "../../ml/trainers/classification.js";
 import { trainRegressor } from "../../ml/trainers/regression.js";
+import { sha256Hex } from "../../server/hash.js";
 
 export type CandidateKind = "copy" | "independent";
 

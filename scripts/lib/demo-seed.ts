@@ -30,23 +30,23 @@ import {
   stringToHex,
 } from "viem";
 import { bountyBoardAbi } from "../../contracts/abi.js";
+import { BOARD_ROLES, BOUNTY_STATUS, type BountyStatus } from "../../core/board.js";
+import { ANVIL_CHAIN_ID, anvilAccount, anvilPrivateKey, DEV_TOKEN } from "../../core/dev-chain.js";
+import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../../core/spec.examples.js";
+import { type BountySpec, onchainSpecTerms } from "../../core/spec.js";
 import type { Database } from "../../db/client.server.js";
-import { createPool, poolByName, rotatePoolToken } from "../../jobs/dispatch/pools.server.js";
-import type { ArtifactStore } from "../../lib/artifacts.server.js";
-import { BOARD_ROLES, BOUNTY_STATUS, type BountyStatus } from "../../lib/board.server.js";
-import { boardClients, createBountyArgs, usd } from "../../lib/board-client.server.js";
-import type { Deployment } from "../../lib/chain.server.js";
-import { ANVIL_CHAIN_ID, anvilAccount, anvilPrivateKey, DEV_TOKEN } from "../../lib/deploy.server.js";
-import { storeEvalSet } from "../../lib/evalsets.server.js";
-import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../../lib/spec.examples.js";
-import { type BountySpec, onchainSpecTerms } from "../../lib/spec.js";
-import { registerSpec } from "../../lib/specs.server.js";
+import { registerSpec } from "../../jobs/bounties/index.js";
+import { createPool, poolByName, rotatePoolToken } from "../../jobs/dispatch/index.js";
+import { storeEvalSet } from "../../jobs/evalsets/index.js";
 import { heldOutSplit } from "../../ml/data.js";
 import { encodeEvalSet } from "../../ml/evalset.js";
+import type { ArtifactStore } from "../../server/artifacts.js";
+import type { Deployment } from "../../server/chain.js";
+import { boardClients, createBountyArgs, usd } from "./board-client.js";
 
 /** Which anvil account plays which part in the demo (indexes into anvil's ten dev accounts). */
 export const DEMO_ACCOUNTS = {
-  /** Deploys, administers the board and receives the fees (lib/deploy.server.ts). */
+  /** Deploys, administers the board and receives the fees (jobs/deployments/deploy.ts). */
   admin: 0,
   /** Hold DAO_ROLE and propose the demo bounties. Account 1 is also the deployment's default DAO. */
   daos: [1, 3],

@@ -22,8 +22,8 @@
 import { eq } from "drizzle-orm";
 import { openDb } from "../../db/client.server.js";
 import { evaluationRuns, leases, notifications } from "../../db/schema/index.js";
-import { resetChainProjection } from "../../jobs/indexer/store.js";
-import { createRedis } from "../../lib/redis.server.js";
+import { resetChainProjection } from "../../jobs/indexer/index.js";
+import { createRedis } from "../../server/redis.js";
 
 export interface DevChainResetOptions {
   databaseUrl: string;

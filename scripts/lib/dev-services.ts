@@ -6,7 +6,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type DbTarget, dbTargetFromEnv } from "../../db/client.server.js";
-import { envOrExit, envSchema } from "../../lib/env.server.js";
+import { envOrExit, envSchema } from "../../server/env.js";
 import { isAlive } from "./processes.js";
 
 export interface DevServices {

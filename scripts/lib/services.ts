@@ -7,8 +7,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createChainClient } from "../../lib/chain.server.js";
-import { createRedis } from "../../lib/redis.server.js";
+import { createChainClient } from "../../server/chain.js";
+import { createRedis } from "../../server/redis.js";
 import { type ManagedProcess, nodeTs, startProcess, waitFor } from "./processes.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -8,10 +8,10 @@
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hindiGptSpec } from "../../core/spec.examples.js";
+import { specHash } from "../../core/spec.js";
 import { bounties } from "../../db/schema/index.js";
-import { hindiGptSpec } from "../../lib/spec.examples.js";
-import { specHash } from "../../lib/spec.js";
-import { registerSpec } from "../../lib/specs.server.js";
+import { registerSpec } from "../../jobs/bounties/specs.js";
 import { launchBrowser, watchProblems } from "../setup/browser.js";
 import {
   bountyRow,

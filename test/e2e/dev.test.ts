@@ -10,15 +10,14 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import type { HealthReport } from "../../app/lib/health.server.js";
+import type { HealthReport } from "../../app/utils/health.server.js";
 import { bountyBoardAbi } from "../../contracts/abi.js";
+import { anvilAccount } from "../../core/dev-chain.js";
+import { hindiGptSpec } from "../../core/spec.examples.js";
+import { specHash } from "../../core/spec.js";
 import { openDb } from "../../db/client.server.js";
 import { submissions } from "../../db/schema/index.js";
-import { boardClients } from "../../lib/board-client.server.js";
-import { deploymentSchema } from "../../lib/chain.server.js";
-import { anvilAccount } from "../../lib/deploy.server.js";
-import { hindiGptSpec } from "../../lib/spec.examples.js";
-import { specHash } from "../../lib/spec.js";
+import { boardClients } from "../../scripts/lib/board-client.js";
 import { DEMO_ACCOUNTS, DEMO_BOUNTIES } from "../../scripts/lib/demo-seed.js";
 import { readDevServices } from "../../scripts/lib/dev-services.js";
 import {
@@ -29,6 +28,7 @@ import {
   startProcess,
   waitFor,
 } from "../../scripts/lib/processes.js";
+import { deploymentSchema } from "../../server/chain.js";
 import { tempDir } from "../setup/fixtures.js";
 
 const root = path.resolve(import.meta.dirname, "../..");

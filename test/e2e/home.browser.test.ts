@@ -6,11 +6,11 @@
 
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listDeployments } from "../../app/models/deployment.server.js";
-import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.server.js";
-import { deployContracts } from "../../lib/deploy.server.js";
-import { createRedis } from "../../lib/redis.server.js";
+import { deployContracts } from "../../jobs/deployments/deploy.js";
+import { listDeployments } from "../../jobs/deployments/registry.js";
+import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.js";
 import { nodeTs, startProcess, waitFor } from "../../scripts/lib/processes.js";
+import { createRedis } from "../../server/redis.js";
 import { launchBrowser, watchProblems } from "../setup/browser.js";
 import {
   servePglite,

@@ -17,9 +17,9 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { anvilAccount } from "../../core/dev-chain.js";
+import { type BountySpec, specHash } from "../../core/spec.js";
 import { evalSets, specs } from "../../db/schema/index.js";
-import { anvilAccount } from "../../lib/deploy.server.js";
-import { type BountySpec, specHash } from "../../lib/spec.js";
 import { launchBrowser, watchProblems } from "../setup/browser.js";
 import { type Stack, startStack } from "../setup/stack.js";
 

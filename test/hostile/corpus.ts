@@ -19,9 +19,9 @@
  * is what stops it, not an accident of the encoding.
  */
 import type { onnx as OnnxTypes } from "onnx-proto";
-import type { SandboxFailureCode } from "../../jobs/evaluate/sandbox.js";
-import type { ModelLimits } from "../../jobs/evaluate/validate.js";
-import { hindiGptSpec } from "../../lib/spec.examples.js";
+import { hindiGptSpec } from "../../core/spec.examples.js";
+import type { SandboxFailureCode } from "../../jobs/evaluation/sandbox.js";
+import type { ModelLimits } from "../../jobs/evaluation/validate.js";
 import {
   buildModel,
   encodeModel,
@@ -40,7 +40,7 @@ export type CorpusSpec = "classification" | "causal-lm" | "regression";
 export interface HostileEntry {
   /** Unique, kebab-case: the committed file is `checkpoints/<name>.onnx`. */
   name: string;
-  /** The example spec (lib/spec.examples.ts) it is submitted against, by task type. */
+  /** The example spec (core/spec.examples.ts) it is submitted against, by task type. */
   spec: CorpusSpec;
   build(): Uint8Array;
   /**
@@ -139,7 +139,7 @@ const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
 const AttrType = onnx.AttributeProto.AttributeType;
 const INT64_MAX = 9_223_372_036_854_775_807n;
 
-/** The blobs classifier's interface (lib/spec.examples.ts): features [batch, 8] → logits [batch, 4]. */
+/** The blobs classifier's interface (core/spec.examples.ts): features [batch, 8] → logits [batch, 4]. */
 const CLS = { input: "features", output: "logits", features: 8, classes: 4 } as const;
 /** The linear regressor's: features [batch, 6] → prediction [batch, 2]. */
 const REG = { input: "features", output: "prediction", features: 6, outputs: 2 } as const;
@@ -1902,7 +1902,7 @@ export const CORPUS: readonly HostileEntry[] = [
         [
           ...shiftConstants(),
           tensor("index_0_1d", [1], i64(0)),
-          // Token ids of स and अ in Hindi GPT's alphabet (lib/spec.examples.ts).
+          // Token ids of स and अ in Hindi GPT's alphabet (core/spec.examples.ts).
           tensor("token_sa", [], i64(Array.from(hindiGptSpec.task.tokenizer.alphabet).indexOf("स"))),
           tensor("token_a", [], i64(Array.from(hindiGptSpec.task.tokenizer.alphabet).indexOf("अ"))),
           tensor("no_extra", [], f32(0)),

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Sandbox } from "../../jobs/evaluate/sandbox.js";
+import { Sandbox } from "../../jobs/evaluation/sandbox.js";
 import {
   buildCorpus,
   CORPUS_SANDBOX_LIMITS,

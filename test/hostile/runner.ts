@@ -1,6 +1,6 @@
 /**
  * Runs the hostile corpus (corpus.ts) the way the worker meets checkpoints:
- * one process, one `Sandbox` reused for every run (jobs/evaluate/
+ * one process, one `Sandbox` reused for every run (jobs/evaluation/
  * evaluator.server.ts builds one and keeps it), `evaluateCheckpoint` for each
  * entry. Every entry must end `invalid` with one of its expected failure
  * codes; honest controls built from the same parts must still score, so a
@@ -20,17 +20,17 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { exampleSpecs } from "../../core/spec.examples.js";
 import {
   DEFAULT_BATCH_SIZE,
   type EvaluationReport,
   evaluateCheckpoint,
-} from "../../jobs/evaluate/evaluate-checkpoint.js";
-import { type Sandbox, type SandboxLimits, SandboxUnavailable } from "../../jobs/evaluate/sandbox.js";
-import { DEFAULT_MODEL_LIMITS, type ModelLimits } from "../../jobs/evaluate/validate.js";
-import { sha256Hex } from "../../lib/hash.server.js";
-import { exampleSpecs } from "../../lib/spec.examples.js";
+} from "../../jobs/evaluation/evaluate-checkpoint.js";
+import { type Sandbox, type SandboxLimits, SandboxUnavailable } from "../../jobs/evaluation/sandbox.js";
+import { DEFAULT_MODEL_LIMITS, type ModelLimits } from "../../jobs/evaluation/validate.js";
 import { heldOutSplit } from "../../ml/data.js";
 import { encodeEvalSet } from "../../ml/evalset.js";
+import { sha256Hex } from "../../server/hash.js";
 import { COMMIT_MAX_BYTES, CONTROLS, CORPUS, type CorpusSpec, type HostileEntry } from "./corpus.js";
 
 /**
@@ -83,7 +83,7 @@ export interface ManifestEntry {
   /** Relative to test/hostile/, or null for an entry generated at run time (too large to commit). */
   file: string | null;
   spec: CorpusSpec;
-  /** The example spec's name (lib/spec.examples.ts). */
+  /** The example spec's name (core/spec.examples.ts). */
   specName: string;
   bytes: number;
   sha256: string;
@@ -109,7 +109,7 @@ export function manifestOf(built: readonly BuiltEntry[]): Manifest {
     version: 1,
     about:
       "Hostile checkpoints: each must end `invalid` with one of its `expect` codes when evaluated against its spec " +
-      "(lib/spec.examples.ts) under `run`'s limits. Built by test/hostile/corpus.ts; replay with `npm run hostile`; " +
+      "(core/spec.examples.ts) under `run`'s limits. Built by test/hostile/corpus.ts; replay with `npm run hostile`; " +
       "regenerate with `npm run hostile -- --write`.",
     run: {
       sandbox: { memoryBytes: CORPUS_SANDBOX_LIMITS.memoryBytes, timeoutMs: CORPUS_SANDBOX_LIMITS.timeoutMs },

@@ -40,17 +40,18 @@ import {
   BOARD_ROLES,
   BOND_STATE,
   BOUNTY_STATUS,
-  boardAddress,
   enumValue,
   SCORE_DIRECTION,
   VERDICT,
-} from "../../lib/board.server.js";
-import { DEV_BOUNTY_PERIODS } from "../../lib/board-client.server.js";
-import { checkpointCommitment } from "../../lib/commitment.js";
-import { anvilAccount, DEV_TOKEN, deployContracts } from "../../lib/deploy.server.js";
-import { permitTypedData } from "../../lib/permit.js";
-import { metricIdOf } from "../../lib/spec.js";
+} from "../../core/board.js";
+import { checkpointCommitment } from "../../core/commitment.js";
+import { anvilAccount, DEV_TOKEN } from "../../core/dev-chain.js";
+import { permitTypedData } from "../../core/permit.js";
+import { metricIdOf } from "../../core/spec.js";
+import { deployContracts } from "../../jobs/deployments/deploy.js";
 import { evalSetCommitment } from "../../ml/evalset.js";
+import { DEV_BOUNTY_PERIODS } from "../../scripts/lib/board-client.js";
+import { boardAddress } from "../../server/chain.js";
 import { startTestAnvil, type TestService, tempDir } from "../setup/fixtures.js";
 
 const DAY = 86_400n;

@@ -5,9 +5,9 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { homeBoards } from "../../app/models/bounty.server.js";
-import { knownDeployments, listDeployments } from "../../app/models/deployment.server.js";
 import { migrateDb, migrationsFolder, openDb, pingDb, queryRows } from "../../db/client.server.js";
 import { bounties, deployments, leases } from "../../db/schema/index.js";
+import { knownDeployments, listDeployments } from "../../jobs/deployments/registry.js";
 import { createPool } from "../../jobs/dispatch/pools.server.js";
 import { bountyRow, dbTargets, servePglite, type TestDb } from "../setup/fixtures.js";
 

@@ -10,16 +10,16 @@ import { and, eq } from "drizzle-orm";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bountyBoardAbi } from "../../contracts/abi.js";
+import { BOARD_ROLES } from "../../core/board.js";
+import { anvilAccount } from "../../core/dev-chain.js";
+import { specHash } from "../../core/spec.js";
 import { type DbHandle, migrateDb, openDb } from "../../db/client.server.js";
 import { bounties, roles } from "../../db/schema/index.js";
+import { findSpec } from "../../jobs/bounties/specs.js";
+import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
 import { poolForToken } from "../../jobs/dispatch/pools.server.js";
-import { ArtifactStore } from "../../lib/artifacts.server.js";
-import { BOARD_ROLES } from "../../lib/board.server.js";
-import { boardClients, usd } from "../../lib/board-client.server.js";
-import { anvilAccount, type DeployResult, deployContracts } from "../../lib/deploy.server.js";
-import { verifiedEvalSet } from "../../lib/evalsets.server.js";
-import { specHash } from "../../lib/spec.js";
-import { findSpec } from "../../lib/specs.server.js";
+import { verifiedEvalSet } from "../../jobs/evalsets/evalsets.js";
+import { boardClients, usd } from "../../scripts/lib/board-client.js";
 import {
   DEMO_ACCOUNTS,
   DEMO_BOUNTIES,
@@ -28,6 +28,7 @@ import {
   localPool,
   seedDemo,
 } from "../../scripts/lib/demo-seed.js";
+import { ArtifactStore } from "../../server/artifacts.js";
 import { startTestAnvil, type TestService, tempDir } from "../setup/fixtures.js";
 import { testIndexer } from "../setup/indexer.js";
 

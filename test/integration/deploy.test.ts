@@ -11,10 +11,11 @@ import {
 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bountyBoardAbi, testTokenAbi } from "../../contracts/abi.js";
-import { BOARD_ROLES, type BoardRole } from "../../lib/board.server.js";
-import { readDeployment } from "../../lib/chain.server.js";
-import { anvilAccount, DEV_TOKEN, deployContracts } from "../../lib/deploy.server.js";
-import { buildContracts, renderAbiModule } from "../../scripts/gen-abi.js";
+import { BOARD_ROLES, type BoardRole } from "../../core/board.js";
+import { anvilAccount, DEV_TOKEN } from "../../core/dev-chain.js";
+import { deployContracts } from "../../jobs/deployments/deploy.js";
+import { buildContracts, renderAbiModule } from "../../scripts/lib/contracts-build.js";
+import { readDeployment } from "../../server/chain.js";
 import { startTestAnvil, type TestService, tempDir } from "../setup/fixtures.js";
 
 const root = path.resolve(import.meta.dirname, "../..");

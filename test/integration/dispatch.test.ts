@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { inArray } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../core/logger.js";
 import { leases, type PoolRow } from "../../db/schema/index.js";
 import {
   DispatchError,
@@ -19,8 +20,7 @@ import {
   type TrainingJobData,
 } from "../../jobs/dispatch/dispatcher.server.js";
 import { createPool } from "../../jobs/dispatch/pools.server.js";
-import { createLogger } from "../../lib/logger.server.js";
-import { createRedis } from "../../lib/redis.server.js";
+import { createRedis } from "../../server/redis.js";
 import { dbTargets, startTestRedis, type TestDb, type TestService, uniqueId } from "../setup/fixtures.js";
 import { peakConcurrency } from "../setup/leases.js";
 

@@ -24,33 +24,29 @@ import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bountyBoardAbi } from "../../contracts/abi.js";
+import { anvilAccount, anvilPrivateKey } from "../../core/dev-chain.js";
+import { createLogger } from "../../core/logger.js";
+import { blobsClassifierSpec } from "../../core/spec.examples.js";
+import { fromOnchainScore, onchainSpecTerms } from "../../core/spec.js";
 import { evaluationRuns, submissions } from "../../db/schema/index.js";
-import { Evaluator } from "../../jobs/evaluate/evaluator.server.js";
-import { Sandbox } from "../../jobs/evaluate/sandbox.js";
+import { registerSpec } from "../../jobs/bounties/specs.js";
+import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
+import { syncDeployment } from "../../jobs/deployments/sync.js";
+import { storeEvalSet } from "../../jobs/evalsets/evalsets.js";
+import { Evaluator } from "../../jobs/evaluation/evaluator.js";
+import { Sandbox } from "../../jobs/evaluation/sandbox.js";
 import type { Indexer } from "../../jobs/indexer/indexer.js";
-import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
-import { createQueue, QUEUE } from "../../jobs/queues.server.js";
+import { createQueue, QUEUE } from "../../jobs/queues.js";
 import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
-import { ArtifactStore } from "../../lib/artifacts.server.js";
-import { createChainClient } from "../../lib/chain.server.js";
-import {
-  anvilAccount,
-  anvilPrivateKey,
-  type DeployResult,
-  deployContracts,
-} from "../../lib/deploy.server.js";
-import { storeEvalSet } from "../../lib/evalsets.server.js";
-import { sha256Hex } from "../../lib/hash.server.js";
-import { createLogger } from "../../lib/logger.server.js";
-import { createRedis } from "../../lib/redis.server.js";
-import { blobsClassifierSpec } from "../../lib/spec.examples.js";
-import { fromOnchainScore, onchainSpecTerms } from "../../lib/spec.js";
-import { registerSpec } from "../../lib/specs.server.js";
 import { heldOutSplit } from "../../ml/data.js";
 import { encodeEvalSet } from "../../ml/evalset.js";
 import { decodeModel, encodeModel } from "../../ml/onnx.js";
 import { trainReference } from "../../ml/train.js";
 import { nodeTs, startProcess } from "../../scripts/lib/processes.js";
+import { ArtifactStore } from "../../server/artifacts.js";
+import { createChainClient } from "../../server/chain.js";
+import { sha256Hex } from "../../server/hash.js";
+import { createRedis } from "../../server/redis.js";
 import { boardClients, createBountyArgs, usd } from "../setup/board-activity.js";
 import * as bad from "../setup/checkpoints.js";
 import {

@@ -8,8 +8,9 @@
 import { decodeFunctionData, type Hex, parseGwei } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bountyBoardAbi, testTokenAbi } from "../../contracts/abi.js";
-import { DUPLICATE_REPORT } from "../../lib/board.server.js";
-import { anvilAccount, type DeployResult, deployContracts } from "../../lib/deploy.server.js";
+import { DUPLICATE_REPORT } from "../../core/board.js";
+import { anvilAccount } from "../../core/dev-chain.js";
+import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
 import {
   type BoardClients,
   boardClients,

@@ -11,9 +11,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluateCheckpoint } from "../../jobs/evaluate/evaluate-checkpoint.js";
-import { Sandbox } from "../../jobs/evaluate/sandbox.js";
-import { blobsClassifierSpec } from "../../lib/spec.examples.js";
+import { blobsClassifierSpec } from "../../core/spec.examples.js";
+import { evaluateCheckpoint } from "../../jobs/evaluation/evaluate-checkpoint.js";
+import { Sandbox } from "../../jobs/evaluation/sandbox.js";
 import { trainReference } from "../../ml/train.js";
 import { CONTROLS, CORPUS } from "../hostile/corpus.js";
 import {

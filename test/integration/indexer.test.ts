@@ -26,9 +26,13 @@ import {
 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bountyBoardAbi } from "../../contracts/abi.js";
+import { BOUNTY_STATUS } from "../../core/board.js";
+import { anvilAccount, DEV_TOKEN } from "../../core/dev-chain.js";
+import { createLogger } from "../../core/logger.js";
 import type { Database } from "../../db/client.server.js";
 import { queryRows } from "../../db/client.server.js";
 import { backers, bounties } from "../../db/schema/index.js";
+import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
 import {
   BoardChangedError,
   Indexer,
@@ -36,13 +40,10 @@ import {
   ReorgTooDeepError,
 } from "../../jobs/indexer/indexer.js";
 import { FALLBACK_DECIMALS } from "../../jobs/indexer/tokens.js";
-import { QUEUE } from "../../jobs/queues.server.js";
-import { BOUNTY_STATUS } from "../../lib/board.server.js";
-import { createChainClient } from "../../lib/chain.server.js";
-import { anvilAccount, DEV_TOKEN, type DeployResult, deployContracts } from "../../lib/deploy.server.js";
-import { createLogger } from "../../lib/logger.server.js";
-import { createRedis } from "../../lib/redis.server.js";
+import { QUEUE } from "../../jobs/queues.js";
 import { nodeTs, startProcess } from "../../scripts/lib/processes.js";
+import { createChainClient } from "../../server/chain.js";
+import { createRedis } from "../../server/redis.js";
 import {
   type BoardClients,
   boardClients,
@@ -309,8 +310,8 @@ describe("reorgs", () => {
       const snapshot = await c.testClient.snapshot();
 
       // Orphan-to-be: a new bounty, funded to its goal (a dispatch effect), in a few blocks.
-      const dao = (await import("../../lib/deploy.server.js")).anvilAccount(1);
-      const backer = (await import("../../lib/deploy.server.js")).anvilAccount(3);
+      const dao = (await import("../../core/dev-chain.js")).anvilAccount(1);
+      const backer = (await import("../../core/dev-chain.js")).anvilAccount(3);
       const orphan = await c.createBounty(dao, 1_000_000n);
       await c.send(backer, "fund", [orphan, 1_000_000n]);
       const orphanToken = getAddress("0x000000000000000000000000000000000000dead");

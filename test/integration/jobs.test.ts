@@ -7,13 +7,13 @@ import { type Job, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { createTestClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listDeployments } from "../../app/models/deployment.server.js";
-import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.server.js";
+import { createLogger } from "../../core/logger.js";
+import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
+import { listDeployments } from "../../jobs/deployments/registry.js";
+import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.js";
 import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
-import { createChainClient } from "../../lib/chain.server.js";
-import { type DeployResult, deployContracts } from "../../lib/deploy.server.js";
-import { createLogger } from "../../lib/logger.server.js";
-import { createRedis } from "../../lib/redis.server.js";
+import { createChainClient } from "../../server/chain.js";
+import { createRedis } from "../../server/redis.js";
 import {
   dbTargets,
   startTestAnvil,

@@ -18,16 +18,17 @@ import type { Redis } from "ioredis";
 import { type Hex, keccak256, parseEventLogs, stringToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bountyBoardAbi } from "../../contracts/abi.js";
-import { Keeper, keeperFromEnv } from "../../jobs/keeper/keeper.server.js";
-import { syncKeeperSchedule } from "../../jobs/keeper/schedule.server.js";
-import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
-import { KEEPER_SCHEDULER_ID, QUEUE } from "../../jobs/queues.server.js";
+import { BOUNTY_STATUS } from "../../core/board.js";
+import { anvilAccount } from "../../core/dev-chain.js";
+import { createLogger } from "../../core/logger.js";
+import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
+import { syncDeployment } from "../../jobs/deployments/sync.js";
+import { Keeper, keeperFromEnv } from "../../jobs/keeper/keeper.js";
+import { syncKeeperSchedule } from "../../jobs/keeper/schedule.js";
+import { KEEPER_SCHEDULER_ID, QUEUE } from "../../jobs/queues.js";
 import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
-import { BOUNTY_STATUS } from "../../lib/board.server.js";
-import { createChainClient } from "../../lib/chain.server.js";
-import { anvilAccount, type DeployResult, deployContracts } from "../../lib/deploy.server.js";
-import { createLogger } from "../../lib/logger.server.js";
-import { createRedis } from "../../lib/redis.server.js";
+import { createChainClient } from "../../server/chain.js";
+import { createRedis } from "../../server/redis.js";
 import { type BoardClients, boardClients, usd } from "../setup/board-activity.js";
 import {
   dbTargets,

@@ -12,11 +12,12 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { notifyBountyFinalized } from "../../jobs/processors/notify-bounty-finalized.js";
-import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
-import { createChainClient } from "../../lib/chain.server.js";
-import { anvilAccount, deployContracts } from "../../lib/deploy.server.js";
-import { createLogger } from "../../lib/logger.server.js";
+import { anvilAccount } from "../../core/dev-chain.js";
+import { createLogger } from "../../core/logger.js";
+import { deployContracts } from "../../jobs/deployments/deploy.js";
+import { syncDeployment } from "../../jobs/deployments/sync.js";
+import { notifyBountyFinalized } from "../../jobs/notifications/on-bounty-event.js";
+import { createChainClient } from "../../server/chain.js";
 import { boardClients, usd } from "../setup/board-activity.js";
 import { servePglite, startTestAnvil, startTestRedis, type TestService, tempDir } from "../setup/fixtures.js";
 import { testIndexer } from "../setup/indexer.js";

@@ -21,20 +21,21 @@ import {
   unreadNotificationCount,
 } from "../../app/models/notification.server.js";
 import { bountyBoardAbi } from "../../contracts/abi.js";
+import { anvilAccount } from "../../core/dev-chain.js";
+import { createLogger } from "../../core/logger.js";
+import { blobsClassifierSpec } from "../../core/spec.examples.js";
+import { onchainSpecTerms } from "../../core/spec.js";
 import type { Database } from "../../db/client.server.js";
 import { notifications } from "../../db/schema/index.js";
-import { notifyBountyFinalized } from "../../jobs/processors/notify-bounty-finalized.js";
-import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
-import { JOB, QUEUE } from "../../jobs/queues.server.js";
+import { registerSpec } from "../../jobs/bounties/specs.js";
+import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
+import { syncDeployment } from "../../jobs/deployments/sync.js";
+import { notifyBountyFinalized } from "../../jobs/notifications/on-bounty-event.js";
+import { JOB, QUEUE } from "../../jobs/queues.js";
 import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
-import { createChainClient } from "../../lib/chain.server.js";
-import { anvilAccount, type DeployResult, deployContracts } from "../../lib/deploy.server.js";
-import { createLogger } from "../../lib/logger.server.js";
-import { createRedis } from "../../lib/redis.server.js";
-import { blobsClassifierSpec } from "../../lib/spec.examples.js";
-import { onchainSpecTerms } from "../../lib/spec.js";
-import { registerSpec } from "../../lib/specs.server.js";
 import { evalSetCommitment } from "../../ml/evalset.js";
+import { createChainClient } from "../../server/chain.js";
+import { createRedis } from "../../server/redis.js";
 import {
   type BoardClients,
   boardClients,

@@ -7,6 +7,8 @@
  * timeline with its transactions; 400 and 404).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { blobsClassifierSpec, hindiGptSpec } from "../../core/spec.examples.js";
+import { metricIdOf, specHash } from "../../core/spec.js";
 import {
   boardEvents,
   bounties,
@@ -18,9 +20,7 @@ import {
   submissions,
   tokens,
 } from "../../db/schema/index.js";
-import { blobsClassifierSpec, hindiGptSpec } from "../../lib/spec.examples.js";
-import { metricIdOf, specHash } from "../../lib/spec.js";
-import { registerSpec } from "../../lib/specs.server.js";
+import { registerSpec } from "../../jobs/bounties/specs.js";
 import { servePglite, startTestAnvil, startTestRedis, type TestService } from "../setup/fixtures.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 

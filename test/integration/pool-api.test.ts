@@ -8,6 +8,8 @@ import { createHash } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../core/logger.js";
+import { leaseViewSchema, POOL_API, SHA256_HEADER } from "../../core/pool-api.js";
 import { leases, type PoolRow } from "../../db/schema/index.js";
 import { Dispatcher, type TrainingJobData } from "../../jobs/dispatch/dispatcher.server.js";
 import {
@@ -16,9 +18,7 @@ import {
   rotatePoolToken,
   setPoolStatus,
 } from "../../jobs/dispatch/pools.server.js";
-import { createLogger } from "../../lib/logger.server.js";
-import { leaseViewSchema, POOL_API, SHA256_HEADER } from "../../lib/pool-api.js";
-import { createRedis } from "../../lib/redis.server.js";
+import { createRedis } from "../../server/redis.js";
 import {
   servePglite,
   startTestAnvil,

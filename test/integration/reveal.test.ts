@@ -7,14 +7,14 @@ import { readFile } from "node:fs/promises";
 import { and, eq } from "drizzle-orm";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BountyStatus } from "../../core/board.js";
+import { blobsClassifierSpec } from "../../core/spec.examples.js";
 import { bounties, type EvalSetRow } from "../../db/schema/index.js";
-import { ArtifactStore } from "../../lib/artifacts.server.js";
-import type { BountyStatus } from "../../lib/board.server.js";
-import { storeEvalSet } from "../../lib/evalsets.server.js";
-import { sha256Hex } from "../../lib/hash.server.js";
-import { blobsClassifierSpec } from "../../lib/spec.examples.js";
+import { storeEvalSet } from "../../jobs/evalsets/evalsets.js";
 import { heldOutSplit } from "../../ml/data.js";
 import { encodeEvalSet, evalSetCommitment } from "../../ml/evalset.js";
+import { ArtifactStore } from "../../server/artifacts.js";
+import { sha256Hex } from "../../server/hash.js";
 import {
   bountyRow,
   servePglite,

@@ -18,26 +18,22 @@ import type { Redis } from "ioredis";
 import { type Hex, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bountyBoardAbi } from "../../contracts/abi.js";
+import { anvilAccount, anvilPrivateKey } from "../../core/dev-chain.js";
+import { createLogger } from "../../core/logger.js";
+import { blobsClassifierSpec } from "../../core/spec.examples.js";
+import { specHash } from "../../core/spec.js";
 import { leases } from "../../db/schema/index.js";
+import { registerSpec } from "../../jobs/bounties/specs.js";
+import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
+import { syncDeployment } from "../../jobs/deployments/sync.js";
 import { Dispatcher } from "../../jobs/dispatch/dispatcher.server.js";
 import { createPool } from "../../jobs/dispatch/pools.server.js";
 import { type QueueStatus, queueStatus } from "../../jobs/dispatch/queue-status.server.js";
-import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
-import { createQueue, QUEUE } from "../../jobs/queues.server.js";
+import { createQueue, QUEUE } from "../../jobs/queues.js";
 import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
-import { createChainClient } from "../../lib/chain.server.js";
-import {
-  anvilAccount,
-  anvilPrivateKey,
-  type DeployResult,
-  deployContracts,
-} from "../../lib/deploy.server.js";
-import { createLogger } from "../../lib/logger.server.js";
-import { createRedis } from "../../lib/redis.server.js";
-import { blobsClassifierSpec } from "../../lib/spec.examples.js";
-import { specHash } from "../../lib/spec.js";
-import { registerSpec } from "../../lib/specs.server.js";
 import { type ManagedProcess, nodeTs, startProcess } from "../../scripts/lib/processes.js";
+import { createChainClient } from "../../server/chain.js";
+import { createRedis } from "../../server/redis.js";
 import { boardClients, createBountyArgs, usd } from "../setup/board-activity.js";
 import {
   servePglite,

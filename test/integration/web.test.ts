@@ -4,7 +4,7 @@
  * each dependency, and a stopped Redis turns it into a 503 naming Redis.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { HealthReport } from "../../app/lib/health.server.js";
+import type { HealthReport } from "../../app/utils/health.server.js";
 import { bounties, deployments, indexerState } from "../../db/schema/index.js";
 import {
   bountyRow,

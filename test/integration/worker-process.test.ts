@@ -7,11 +7,11 @@ import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listDeployments } from "../../app/models/deployment.server.js";
-import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.server.js";
-import { deployContracts } from "../../lib/deploy.server.js";
-import { createRedis } from "../../lib/redis.server.js";
+import { deployContracts } from "../../jobs/deployments/deploy.js";
+import { listDeployments } from "../../jobs/deployments/registry.js";
+import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.js";
 import { type ManagedProcess, nodeTs, startProcess, waitFor } from "../../scripts/lib/processes.js";
+import { createRedis } from "../../server/redis.js";
 import {
   servePglite,
   startTestAnvil,

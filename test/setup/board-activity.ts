@@ -9,6 +9,8 @@
 import { type Address, createTestClient, type Hex, http, keccak256, stringToHex } from "viem";
 import type { HDAccount } from "viem/accounts";
 import { bountyBoardAbi } from "../../contracts/abi.js";
+import { anvilAccount } from "../../core/dev-chain.js";
+import { evalSetCommitment } from "../../ml/evalset.js";
 import {
   checkpointCommitment,
   createBountyArgs,
@@ -16,10 +18,8 @@ import {
   boardClients as liveBoardClients,
   randomSalt,
   usd,
-} from "../../lib/board-client.server.js";
-import type { Deployment } from "../../lib/chain.server.js";
-import { anvilAccount } from "../../lib/deploy.server.js";
-import { evalSetCommitment } from "../../ml/evalset.js";
+} from "../../scripts/lib/board-client.js";
+import type { Deployment } from "../../server/chain.js";
 
 export { checkpointCommitment, createBountyArgs, DEV_BOUNTY_PERIODS, randomSalt, usd };
 
@@ -33,7 +33,7 @@ export const PLACEHOLDER_EVAL_SET = {
 /** The DAO account of the tests (anvil 1); it is also each test bounty's arbiter (never an evaluator). */
 export const TEST_ARBITER = anvilAccount(1);
 
-/** The board clients of lib/board-client.server.ts, plus anvil's test client and placeholder bounties. */
+/** The board clients of scripts/lib/board-client.ts, plus anvil's test client and placeholder bounties. */
 export function boardClients(rpcUrl: string, deployment: Deployment) {
   const c = liveBoardClients(rpcUrl, deployment);
   const testClient = createTestClient({

@@ -5,7 +5,7 @@
  * float32 [batch, numFeatures], output float32 [batch, numOutputs]), such as
  * `blobsClassifierSpec`, and return ONNX bytes.
  */
-import type { BountySpec, TensorSpec } from "../../lib/spec.js";
+import type { BountySpec, TensorSpec } from "../../core/spec.js";
 import { buildModel, encodeModel, type ModelParts, node, onnx, tensor, valueInfo } from "../../ml/onnx.js";
 
 interface Affine {

@@ -1,10 +1,10 @@
 /** An indexer over a test deployment's BountyBoard on anvil, with the settings every test uses. */
 import type { Hex } from "viem";
+import { createLogger } from "../../core/logger.js";
 import type { Database } from "../../db/client.server.js";
 import { Indexer, type IndexerOptions } from "../../jobs/indexer/indexer.js";
-import type { Deployment } from "../../lib/chain.server.js";
-import { createChainClient } from "../../lib/chain.server.js";
-import { createLogger } from "../../lib/logger.server.js";
+import type { Deployment } from "../../server/chain.js";
+import { createChainClient } from "../../server/chain.js";
 
 export function testIndexer(
   db: Database,

@@ -7,17 +7,13 @@
  * Everything is private to the test and removed by `stop()`.
  */
 import path from "node:path";
+import { anvilAccount, anvilPrivateKey } from "../../core/dev-chain.js";
+import { createLogger } from "../../core/logger.js";
+import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
+import { syncDeployment } from "../../jobs/deployments/sync.js";
 import { createPool } from "../../jobs/dispatch/pools.server.js";
-import { syncDeployment } from "../../jobs/processors/sync-deployment.js";
-import { createChainClient } from "../../lib/chain.server.js";
-import {
-  anvilAccount,
-  anvilPrivateKey,
-  type DeployResult,
-  deployContracts,
-} from "../../lib/deploy.server.js";
-import { createLogger } from "../../lib/logger.server.js";
 import { freePort, type ManagedProcess, nodeTs, startProcess } from "../../scripts/lib/processes.js";
+import { createChainClient } from "../../server/chain.js";
 import {
   servePglite,
   startTestAnvil,

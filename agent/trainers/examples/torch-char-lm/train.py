@@ -68,7 +68,7 @@ def progress(percent, step, loss):
 
 
 class CharTokenizer:
-    """lib/spec.ts `tokenize`: id i < len(alphabet) is the alphabet's i-th code point,
+    """core/spec.ts `tokenize`: id i < len(alphabet) is the alphabet's i-th code point,
     then padding (= len(alphabet), the spec's padTokenId), then unknown (len(alphabet) + 1)."""
 
     def __init__(self, alphabet):

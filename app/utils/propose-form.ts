@@ -1,0 +1,302 @@
+/**
+ * The propose form: its fields, the spec and on-chain terms they make, and
+ * where each validation problem is shown. The model interface is not typed by
+ * hand: a task fixes its tensors' dtypes and shapes (see core/spec.ts), so the
+ * form asks only for their names. Browser-safe: the page and its action share it.
+ *
+ * The data come from one of three sources (`dataSourceOf`): the DAO's own data
+ * file (CSV, JSONL or text), split on the server into the private eval set and
+ * public training data (ml/import.ts, docs/data-import.md); a ready eval-set
+ * file (CTEVAL01) with a training data URI; or, with neither file, a built-in
+ * demo data set (`builtin:` URI), whose held-out split anyone can regenerate.
+ */
+import { z } from "zod";
+import {
+  type BountySpec,
+  bountySpecSchema,
+  METRICS,
+  type MetricName,
+  metricsForTask,
+  TASK_TYPES,
+  type TaskType,
+} from "../../core/spec.js";
+
+export type FieldErrors = Partial<Record<string, string>>;
+
+/** Tensor names a task's interface gets unless the DAO picks others. */
+export const DEFAULT_TENSORS: Record<TaskType, { input: string; output: string }> = {
+  classification: { input: "features", output: "logits" },
+  regression: { input: "features", output: "prediction" },
+  "causal-lm": { input: "input_ids", output: "logits" },
+};
+
+export const PROPOSE_LIMITS = {
+  fundingDays: { min: 1, max: 365 },
+  deliveryDays: { min: 1, max: 365 },
+  /** BountyBoard.MAX_CHALLENGE_WINDOW is 30 days. */
+  challengeHours: { min: 0, max: 720 },
+  /** Reveal, evaluation and verification periods (the board's limits() set the real minimums, 30 d max). */
+  periodHours: { min: 1, max: 720 },
+  /**
+   * Bytes of an uploaded data file or eval set: ml/import.ts's IMPORT_LIMITS.maxBytes (kept equal by the
+   * form's test), well below jobs/evalsets/evalsets.ts's EVAL_SET_MAX_BYTES (1 GiB).
+   */
+  uploadMaxBytes: 64 * 1024 * 1024,
+  /** The held-out share of a data file: ml/import.ts's IMPORT_LIMITS (kept equal by the form's test). */
+  heldOut: { min: 0.01, max: 0.5, default: 0.2 },
+};
+
+/** Formats of a DAO's data file; ml/import.ts's DATA_FORMATS (kept equal by the form's test). */
+export const DATA_FILE_FORMATS = ["csv", "jsonl", "text"] as const;
+export type DataFileFormat = (typeof DATA_FILE_FORMATS)[number];
+
+/** What the form may override in the spec: values that come from the DAO's data file. */
+export interface SpecOverrides {
+  /** A char tokenizer's alphabet, derived from the data (used when the alphabet field is empty). */
+  alphabet?: string;
+  /** The training data entries, when the platform publishes the training part. */
+  trainingData?: BountySpec["trainingData"];
+}
+
+const text = (form: FormData, name: string) => String(form.get(name) ?? "").trim();
+
+/** A number field: NaN (reported as "must be a number") when it is empty or not numeric. */
+const num = (form: FormData, name: string) => {
+  const value = text(form, name);
+  return value === "" ? Number.NaN : Number(value);
+};
+
+/** The spec the form describes, before validation (so every problem is found at once). */
+export function specFromForm(form: FormData, overrides: SpecOverrides = {}): unknown {
+  const taskType = text(form, "taskType") as TaskType;
+  const defaults = DEFAULT_TENSORS[taskType] ?? DEFAULT_TENSORS.classification;
+  const inputName = text(form, "inputName") || defaults.input;
+  const outputName = text(form, "outputName") || defaults.output;
+  let task: unknown;
+  let inputs: unknown;
+  let outputs: unknown;
+  if (taskType === "causal-lm") {
+    const typed = String(form.get("alphabet") ?? "");
+    const alphabet = typed === "" && overrides.alphabet !== undefined ? overrides.alphabet : typed;
+    const size = Array.from(alphabet).length;
+    task = {
+      type: taskType,
+      vocabSize: size + 2,
+      contextLength: num(form, "contextLength"),
+      padTokenId: size,
+      tokenizer: { kind: "char", alphabet },
+    };
+    inputs = [{ name: inputName, dtype: "int64", shape: ["batch", "sequence"] }];
+    outputs = [{ name: outputName, dtype: "float32", shape: ["batch", "sequence", size + 2] }];
+  } else {
+    const numFeatures = num(form, "numFeatures");
+    const width = taskType === "regression" ? num(form, "outputDim") : num(form, "numClasses");
+    task =
+      taskType === "regression"
+        ? { type: taskType, numFeatures, outputDim: width }
+        : { type: taskType, numClasses: width, numFeatures };
+    inputs = [{ name: inputName, dtype: "float32", shape: ["batch", numFeatures] }];
+    outputs = [{ name: outputName, dtype: "float32", shape: ["batch", width] }];
+  }
+  const metric = text(form, "metric") as MetricName;
+  const trainingUri = text(form, "trainingDataUri");
+  return {
+    version: 1,
+    name: text(form, "name"),
+    description: text(form, "description"),
+    license: text(form, "license"),
+    task,
+    interface: { inputs, outputs },
+    metric: { name: metric, target: num(form, "target"), direction: METRICS[metric]?.direction ?? "higher" },
+    resources: {
+      gpus: num(form, "gpus"),
+      minVramGb: num(form, "minVramGb"),
+      maxTrainingMinutes: num(form, "maxTrainingMinutes"),
+    },
+    trainingData: overrides.trainingData ?? (trainingUri ? [{ uri: trainingUri }] : []),
+  };
+}
+
+/**
+ * The form field that shows a spec problem at `path` (zod's issue path). A tensor's shape comes from the
+ * task's fields, so a bad dim is shown at the field it came from.
+ */
+export function fieldOfSpecPath(path: readonly PropertyKey[], taskType: string): string {
+  const [head, second, , fourth, fifth] = path.map(String);
+  if (head === "interface" && fourth === "shape") {
+    if (second === "inputs") return taskType === "causal-lm" ? "contextLength" : "numFeatures";
+    if (fifth === "2") return "alphabet";
+    return taskType === "regression" ? "outputDim" : "numClasses";
+  }
+  switch (head) {
+    case "task":
+      if (second === "type") return "taskType";
+      if (second === "tokenizer" || second === "vocabSize" || second === "padTokenId") return "alphabet";
+      return second ?? "taskType";
+    case "interface":
+      return second === "outputs" ? "outputName" : "inputName";
+    case "metric":
+      return second === "target" ? "target" : "metric";
+    case "resources":
+      return second ?? "gpus";
+    case "trainingData":
+      return "trainingDataUri";
+    default:
+      return head ?? "name";
+  }
+}
+
+const wholeNumber = (name: string, { min, max }: { min: number; max: number }) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int({ error: `${name} must be a whole number` })
+    .min(min, { error: `${name} must be at least ${min}` })
+    .max(max, { error: `${name} must be at most ${max}` });
+
+const tokenAmount = (name: string, allowZero: boolean) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, { error: `${name} is an amount of whole tokens, such as 1000 or 12.5` })
+    .refine((v) => allowZero || Number(v) > 0, { error: `${name} must be more than zero` });
+
+/** The on-chain terms of the form, in the person's units (amounts are converted with the token's decimals). */
+export const termsSchema = z.object({
+  token: z.string().regex(/^0x[0-9a-fA-F]{40}$/, { error: "token must be a 0x-prefixed address" }),
+  goal: tokenAmount("goal", false),
+  bond: tokenAmount("bond", true),
+  fundingDays: wholeNumber("funding period", PROPOSE_LIMITS.fundingDays),
+  deliveryDays: wholeNumber("delivery period", PROPOSE_LIMITS.deliveryDays),
+  challengeHours: wholeNumber("challenge window", PROPOSE_LIMITS.challengeHours),
+  /** Who resolves disputes; empty: the DAO itself (never an evaluator, checked on submit and on-chain). */
+  arbiter: z
+    .string()
+    .trim()
+    .regex(/^(0x[0-9a-fA-F]{40})?$/, {
+      error: "arbiter must be a 0x-prefixed address, or empty for your own",
+    })
+    .default(""),
+  disputeBond: tokenAmount("dispute bond", true).default("0"),
+  revealHours: wholeNumber("reveal period", PROPOSE_LIMITS.periodHours).default(24),
+  evaluationHours: wholeNumber("evaluation period", PROPOSE_LIMITS.periodHours).default(24),
+  verificationHours: wholeNumber("verification period", PROPOSE_LIMITS.periodHours).default(48),
+  allowOverfunding: z.preprocess((v) => v === "on" || v === "true" || v === true, z.boolean()).default(false),
+});
+export type ProposeTerms = z.infer<typeof termsSchema>;
+
+/**
+ * Validates the whole form: the spec and the terms, every problem keyed by the field that shows it.
+ * `overrides` supplies what the DAO's data file decides (see `SpecOverrides`).
+ */
+export function parseProposeForm(
+  form: FormData,
+  overrides: SpecOverrides = {},
+): { ok: true; spec: BountySpec; terms: ProposeTerms } | { ok: false; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const add = (field: string, message: string) => {
+    errors[field] ??= message;
+  };
+  const taskType = text(form, "taskType");
+  if (!(TASK_TYPES as readonly string[]).includes(taskType)) {
+    add("taskType", `task type must be one of ${TASK_TYPES.join(", ")}`);
+  } else if (!metricsForTask(taskType as TaskType).includes(text(form, "metric") as MetricName)) {
+    add("metric", `a ${taskType} bounty is scored by ${metricsForTask(taskType as TaskType).join(" or ")}`);
+  }
+  if (taskType === "causal-lm" && String(form.get("alphabet") ?? "") === "" && !overrides.alphabet) {
+    add(
+      "alphabet",
+      "type the alphabet, or leave it empty and upload a text corpus (or pick builtin:hindi) to use its characters",
+    );
+  }
+  const spec = bountySpecSchema.safeParse(specFromForm(form, overrides));
+  if (!spec.success) {
+    for (const issue of spec.error.issues) add(fieldOfSpecPath(issue.path, taskType), issue.message);
+  }
+  // The target's range is known from the metric alone: say so even while other fields are wrong
+  // (the spec schema checks it only once every field is valid).
+  const metric = METRICS[text(form, "metric") as MetricName];
+  const target = num(form, "target");
+  if (metric && Number.isFinite(target) && !(target >= metric.min && target <= metric.max)) {
+    const max = metric.max === Number.POSITIVE_INFINITY ? "∞" : metric.max;
+    add("target", `a ${text(form, "metric")} target lies in [${metric.min}, ${max}]`);
+  }
+  const terms = termsSchema.safeParse(Object.fromEntries(form));
+  if (!terms.success) {
+    for (const issue of terms.error.issues) add(String(issue.path[0] ?? "token"), issue.message);
+  }
+  if (!spec.success || !terms.success || Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, spec: spec.data, terms: terms.data };
+}
+
+/** Where the bounty's data come from; see the module comment. */
+export type DataSource =
+  | {
+      kind: "upload";
+      file: File;
+      /** Undefined: from the file name (the server decides). */
+      format: DataFileFormat | undefined;
+      labelColumns: string[];
+      heldOutFraction: number;
+    }
+  | { kind: "evalSet"; file: File }
+  | { kind: "builtin"; uri: string };
+
+/** A chosen file (an empty one too: that is the DAO's mistake to be told); a form without one sends a nameless, empty part. */
+const fileField = (form: FormData, name: string) => {
+  const value = form.get(name);
+  if (!(value instanceof Blob)) return undefined;
+  const named = "name" in value && typeof value.name === "string" && value.name !== "";
+  return value.size > 0 || named ? (value as File) : undefined;
+};
+
+/** The data source the form chose, from which files it carries; problems keyed by field. */
+export function dataSourceOf(
+  form: FormData,
+): { ok: true; source: DataSource } | { ok: false; errors: FieldErrors } {
+  const dataFile = fileField(form, "dataFile");
+  const evalSet = fileField(form, "evalSet");
+  if (dataFile && evalSet) {
+    return {
+      ok: false,
+      errors: { dataFile: "upload your data file or a ready eval-set file, not both" },
+    };
+  }
+  if (evalSet) return { ok: true, source: { kind: "evalSet", file: evalSet } };
+  if (!dataFile) {
+    const uri = text(form, "trainingDataUri");
+    if (uri.startsWith("builtin:")) return { ok: true, source: { kind: "builtin", uri } };
+    return {
+      ok: false,
+      errors: {
+        dataFile:
+          "upload your data file (CSV, JSONL or text), or use a built-in demo data set or a ready eval set below",
+      },
+    };
+  }
+  const errors: FieldErrors = {};
+  const format = text(form, "dataFormat");
+  if (format !== "" && !(DATA_FILE_FORMATS as readonly string[]).includes(format)) {
+    errors.dataFormat = `the format is one of ${DATA_FILE_FORMATS.join(", ")}, or empty to go by the file name`;
+  }
+  const { min, max } = PROPOSE_LIMITS.heldOut;
+  const share = text(form, "heldOut");
+  const heldOutFraction = share === "" ? PROPOSE_LIMITS.heldOut.default : Number(share);
+  if (!(heldOutFraction >= min && heldOutFraction <= max)) {
+    errors.heldOut = `the held-out share is a number from ${min} to ${max}, such as 0.2 for 20%`;
+  }
+  const labelColumns = text(form, "labelColumn")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    source: {
+      kind: "upload",
+      file: dataFile,
+      format: format === "" ? undefined : (format as DataFileFormat),
+      labelColumns,
+      heldOutFraction,
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from "./deploy.js";
+export * from "./registry.js";
+export * from "./sync.js";

@@ -1,0 +1,3 @@
+export * from "./indexer.js";
+export * from "./store.js";
+export * from "./tokens.js";
