@@ -55,6 +55,7 @@ import {
   waitUntil,
 } from "../setup/fixtures.js";
 import { testIndexer } from "../setup/indexer.js";
+import { waitForCompleted } from "../setup/queues.js";
 
 const log = createLogger("test", "silent");
 const dir = tempDir("notify");
@@ -188,11 +189,7 @@ describe.each(dbTargets())("notify on $name", ({ open }) => {
       { db, chain: createChainClient(anvil.url), log },
       { connection, prefix, concurrency: 2, queues: [QUEUE.notify] },
     );
-    await waitUntil(
-      "the finalizations and the cancellation notified",
-      async () => ((await queue.getJobCounts("completed")).completed === 3 ? true : undefined),
-      20_000,
-    );
+    await waitForCompleted(queue, 3, "the finalizations and the cancellation notified", 60_000);
     await testIndexer(db, anvil.url, deployed.deployment, { queues }).catchUp();
   });
 
@@ -206,11 +203,7 @@ describe.each(dbTargets())("notify on $name", ({ open }) => {
 
   it("tells the winner and the DAO of a Verifying bounty, then the backers and shareholders once fulfilled", async () => {
     const db = testDb.handle.db;
-    await waitUntil(
-      "the unlock notified",
-      async () => ((await queue.getJobCounts("completed")).completed === 4 ? true : undefined),
-      20_000,
-    );
+    await waitForCompleted(queue, 4, "the unlock notified", 60_000);
     const label = `Blob classifier (bounty #${fulfilled})`;
     const trainer = `${TRAINER.address.slice(0, 6)}…${TRAINER.address.slice(-4)}`;
     expect(await rowsOf(db, fulfilled)).toEqual(
