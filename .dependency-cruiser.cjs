@@ -105,6 +105,7 @@ module.exports = {
       to: {
         path: [
           "^jobs/(worker|indexer-process)\\.ts$",
+          "^server/web\\.ts$",
           "^jobs/evaluation/child-entry\\.ts$",
           "^db/(migrate|postgres-server)\\.ts$",
           "^scripts/[^/]+\\.ts$",

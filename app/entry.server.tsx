@@ -1,9 +1,10 @@
 import { Writable } from "node:stream";
-import type { EntryContext, HandleErrorFunction } from "@remix-run/node";
+import type { AppLoadContext, EntryContext, HandleErrorFunction } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { renderToPipeableStream } from "react-dom/server";
 import { serverDbTarget } from "../db/client.server.js";
 import { envOrExit, exitOnEnvError } from "../server/env.js";
+import { NonceContext } from "./hooks/nonce.js";
 import { webLogger } from "./logger.server.js";
 
 // Parse the configuration when the server loads this build, not on the first
@@ -33,7 +34,9 @@ export default function handleRequest(
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
+  loadContext: AppLoadContext,
 ) {
+  const nonce = typeof loadContext.cspNonce === "string" ? loadContext.cspNonce : "";
   return new Promise<Response>((resolve, reject) => {
     let shellFailed = false;
     // Errors React recovered from (inside a Suspense boundary): logged with the document, which is a 500.
@@ -60,20 +63,26 @@ export default function handleRequest(
       abort();
       reject(new Error(`rendering ${new URL(request.url).pathname} took over ${streamTimeout + 1_000} ms`));
     }, streamTimeout + 1_000);
-    const { pipe, abort } = renderToPipeableStream(<RemixServer context={remixContext} url={request.url} />, {
-      onAllReady() {
-        if (!shellFailed) pipe(document);
+    const { pipe, abort } = renderToPipeableStream(
+      <NonceContext.Provider value={nonce}>
+        <RemixServer context={remixContext} url={request.url} nonce={nonce} />
+      </NonceContext.Provider>,
+      {
+        nonce,
+        onAllReady() {
+          if (!shellFailed) pipe(document);
+        },
+        onShellError(error: unknown) {
+          // The shell's error reaches handleError through the rejection, and Remix renders the error page.
+          shellFailed = true;
+          clearTimeout(timeout);
+          reject(error);
+        },
+        onError(error: unknown) {
+          responseStatusCode = 500;
+          recovered.push(error);
+        },
       },
-      onShellError(error: unknown) {
-        // The shell's error reaches handleError through the rejection, and Remix renders the error page.
-        shellFailed = true;
-        clearTimeout(timeout);
-        reject(error);
-      },
-      onError(error: unknown) {
-        responseStatusCode = 500;
-        recovered.push(error);
-      },
-    });
+    );
   });
 }

@@ -16,6 +16,7 @@ import { WagmiProvider } from "wagmi";
 import { shortHex } from "../core/format.js";
 import { WalletButton } from "./components/WalletButton.js";
 import { env, publicEnv } from "./env.server.js";
+import { useNonce } from "./hooks/nonce.js";
 import { PlatformContext } from "./hooks/platform.js";
 import { platformContracts } from "./models/deployment.server.js";
 import { devAccounts } from "./models/dev-wallet.server.js";
@@ -47,6 +48,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export function Layout({ children }: { children: ReactNode }) {
+  const nonce = useNonce();
   return (
     <html lang="en">
       <head>
@@ -57,8 +59,8 @@ export function Layout({ children }: { children: ReactNode }) {
       </head>
       <body>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -385,7 +385,11 @@ async function main() {
     startProcess({
       name: "web",
       command: path.join(root, "node_modules/.bin/remix"),
-      args: ["dev", "--command", `remix-serve ${path.join(config.REMIX_BUILD_DIR, "index.js")}`],
+      args: [
+        "dev",
+        "--command",
+        `node --import tsx server/web.ts ${path.join(config.REMIX_BUILD_DIR, "index.js")}`,
+      ],
       env: childEnv,
     }),
   );

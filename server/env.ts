@@ -85,6 +85,16 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** HTTP port of the Remix server. */
   PORT: port.default(3000),
+  /**
+   * Address the web server listens on. Unset: 127.0.0.1 in development and test (the development session
+   * secret is public, so it is refused anywhere else), every interface (0.0.0.0) in production.
+   */
+  HOST: z.string().min(1).optional(),
+  /** Express's `trust proxy` (e.g. `1`, `loopback`) when the web server sits behind a reverse proxy, so
+   * rate limits count the client's address, not the proxy's. Unset: the socket's address. */
+  TRUST_PROXY: z.string().min(1).optional(),
+  /** How long a client may take to send a whole request (uploads included), in ms; headers get 10 s. */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(600_000),
   /** Postgres connection string. Unset: the embedded PGlite in PGLITE_DIR. */
   DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
   /** PGlite data directory, used when DATABASE_URL is unset. */

@@ -4,10 +4,13 @@
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { bountyQueueStatus } from "../models/queue.server.js";
-import { apiError } from "../utils/api.server.js";
+import { apiError, onlyMethods } from "../utils/api.server.js";
 
 export async function loader({ params }: LoaderFunctionArgs) {
   const bountyId = params.bountyId ?? "";
   if (!/^\d{1,78}$/.test(bountyId)) throw apiError(400, "bountyId must be a decimal number");
   return Response.json(await bountyQueueStatus(bountyId), { headers: { "Cache-Control": "no-store" } });
 }
+
+/** Read-only: anything but GET and HEAD is answered 405 with `Allow`. */
+export const action = onlyMethods("GET", "HEAD");

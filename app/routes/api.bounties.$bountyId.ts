@@ -8,7 +8,7 @@ import { bountyBoardAbi } from "../../contracts/abi.js";
 import { bountyDetail } from "../models/bounty.server.js";
 import { platformContracts } from "../models/deployment.server.js";
 import { services } from "../services.server.js";
-import { apiError } from "../utils/api.server.js";
+import { apiError, onlyMethods } from "../utils/api.server.js";
 
 export async function loader({ params }: LoaderFunctionArgs) {
   const bountyId = params.bountyId ?? "";
@@ -43,3 +43,6 @@ export async function loader({ params }: LoaderFunctionArgs) {
   if (BigInt(bountyId) <= count) return Response.json({ indexed: false, bountyId }, { headers });
   throw apiError(404, `no bounty ${bountyId} on chain ${config.CHAIN_ID}`);
 }
+
+/** Read-only: anything but GET and HEAD is answered 405 with `Allow`. */
+export const action = onlyMethods("GET", "HEAD");

@@ -14,7 +14,7 @@ import {
 } from "../models/eval-set.server.js";
 import { findSpec } from "../models/spec.server.js";
 import { services } from "../services.server.js";
-import { apiError, requireMethod } from "../utils/api.server.js";
+import { apiError, onlyMethods, requireMethod } from "../utils/api.server.js";
 import { requireCsrf, requireRole, requireUser } from "../utils/session.server.js";
 
 /**
@@ -104,3 +104,6 @@ function importOptions(
     .filter((name) => name !== "");
   return { format: format as DataFormat, heldOutFraction, labelColumns };
 }
+
+/** Any other method: 405 with `Allow`. */
+export const loader = onlyMethods("POST");

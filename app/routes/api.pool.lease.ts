@@ -2,7 +2,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { leaseRequestSchema } from "../../core/pool-api.js";
 import { leaseCall, leaseView, requirePool } from "../models/pool.server.js";
-import { parseJsonBody, requireMethod } from "../utils/api.server.js";
+import { onlyMethods, parseJsonBody, requireMethod } from "../utils/api.server.js";
 
 export async function action({ request }: ActionFunctionArgs) {
   requireMethod(request, "POST");
@@ -19,3 +19,6 @@ export async function action({ request }: ActionFunctionArgs) {
   }
   return Response.json({ lease: leaseView(lease) }, { headers: { "Cache-Control": "no-store" } });
 }
+
+/** Any other method: 405 with `Allow`. */
+export const loader = onlyMethods("POST");

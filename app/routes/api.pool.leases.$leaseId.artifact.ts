@@ -9,7 +9,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { SHA256_HEADER } from "../../core/pool-api.js";
 import { ArtifactError, isSha256 } from "../models/artifact.server.js";
 import { leaseCall, requirePool } from "../models/pool.server.js";
-import { apiError, requireMethod } from "../utils/api.server.js";
+import { apiError, onlyMethods, requireMethod } from "../utils/api.server.js";
 
 export async function action({ request, params }: ActionFunctionArgs) {
   requireMethod(request, "PUT");
@@ -36,3 +36,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
     throw error;
   }
 }
+
+/** Any other method: 405 with `Allow`. */
+export const loader = onlyMethods("PUT");

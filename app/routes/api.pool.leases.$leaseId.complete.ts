@@ -6,7 +6,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { completeSchema } from "../../core/pool-api.js";
 import { leaseCall, leaseView, requirePool } from "../models/pool.server.js";
-import { apiError, parseJsonBody, requireMethod } from "../utils/api.server.js";
+import { apiError, onlyMethods, parseJsonBody, requireMethod } from "../utils/api.server.js";
 
 export async function action({ request, params }: ActionFunctionArgs) {
   requireMethod(request, "POST");
@@ -32,3 +32,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const body = wantNext ? { next: next ? leaseView(next) : null } : {};
   return Response.json(body, { headers: { "Cache-Control": "no-store" } });
 }
+
+/** Any other method: 405 with `Allow`. */
+export const loader = onlyMethods("POST");

@@ -2,7 +2,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { failSchema } from "../../core/pool-api.js";
 import { leaseCall, requirePool } from "../models/pool.server.js";
-import { parseJsonBody, requireMethod } from "../utils/api.server.js";
+import { onlyMethods, parseJsonBody, requireMethod } from "../utils/api.server.js";
 
 export async function action({ request, params }: ActionFunctionArgs) {
   requireMethod(request, "POST");
@@ -13,3 +13,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
   );
   return Response.json(result, { headers: { "Cache-Control": "no-store" } });
 }
+
+/** Any other method: 405 with `Allow`. */
+export const loader = onlyMethods("POST");

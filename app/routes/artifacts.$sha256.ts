@@ -11,6 +11,7 @@ import { isSha256 } from "../models/artifact.server.js";
 import { requirePool } from "../models/pool.server.js";
 import { isCheckpointRevealed } from "../models/spec.server.js";
 import { services } from "../services.server.js";
+import { onlyMethods } from "../utils/api.server.js";
 
 const NOT_FOUND = () => new Response("no such artifact\n", { status: 404 });
 
@@ -41,3 +42,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     },
   });
 }
+
+/** Read-only: anything but GET and HEAD is answered 405 with `Allow`. */
+export const action = onlyMethods("GET", "HEAD");

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { apiError, parseJsonBody, requireMethod } from "../utils/api.server.js";
+import { apiError, onlyMethods, parseJsonBody, requireMethod } from "../utils/api.server.js";
 import { SignInError, signIn } from "../utils/session.server.js";
 
 const body = z.object({
@@ -27,3 +27,6 @@ export async function action({ request }: ActionFunctionArgs) {
     throw error;
   }
 }
+
+/** Any other method: 405 with `Allow`. */
+export const loader = onlyMethods("POST");

@@ -20,7 +20,7 @@ import { Readable } from "node:stream";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { evalSetOf, isEvalSetRevealed } from "../models/eval-set.server.js";
 import { services } from "../services.server.js";
-import { apiError } from "../utils/api.server.js";
+import { apiError, onlyMethods } from "../utils/api.server.js";
 
 const COMMITMENT = /^0x[0-9a-fA-F]{64}$/;
 
@@ -84,3 +84,6 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
     },
   });
 }
+
+/** Read-only: anything but GET and HEAD is answered 405 with `Allow`. */
+export const action = onlyMethods("GET", "HEAD");

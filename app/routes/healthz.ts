@@ -4,6 +4,7 @@
  */
 
 import { services } from "../services.server.js";
+import { onlyMethods } from "../utils/api.server.js";
 import { checkHealth } from "../utils/health.server.js";
 
 export async function loader() {
@@ -20,3 +21,6 @@ export async function loader() {
     headers: { "Cache-Control": "no-store" },
   });
 }
+
+/** Read-only: anything but GET and HEAD is answered 405 with `Allow`. */
+export const action = onlyMethods("GET", "HEAD");

@@ -14,7 +14,7 @@ import {
   unreadNotificationCount,
 } from "../models/notification.server.js";
 import { services } from "../services.server.js";
-import { requireMethod } from "../utils/api.server.js";
+import { readForm, requireMethod } from "../utils/api.server.js";
 import { requireCsrf, requireUser } from "../utils/session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -51,7 +51,7 @@ type ActionData = { ok: true; marked: number } | { ok: false; errors: Record<str
 export async function action({ request }: ActionFunctionArgs) {
   requireMethod(request, "POST");
   const user = await requireUser(request, "page");
-  const form = await request.formData();
+  const form = await readForm(request);
   requireCsrf(request, user, form);
   const parsed = markReadForm.safeParse(Object.fromEntries(form));
   if (!parsed.success) {

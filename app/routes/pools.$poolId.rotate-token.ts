@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { poolById, rotatePoolToken } from "../models/pool.server.js";
 import { services } from "../services.server.js";
-import { apiError, requireMethod } from "../utils/api.server.js";
+import { apiError, onlyMethods, readForm, requireMethod } from "../utils/api.server.js";
 import { requireCsrf, requireUser, sameAccount } from "../utils/session.server.js";
 
 /**
@@ -11,7 +11,8 @@ import { requireCsrf, requireUser, sameAccount } from "../utils/session.server.j
 export async function action({ request, params }: ActionFunctionArgs) {
   requireMethod(request, "POST");
   const user = await requireUser(request, "api");
-  const form = request.headers.get("content-type")?.includes("form") ? await request.formData() : undefined;
+  // The token may come as a header (JSON clients) or as the form field of a form post.
+  const form = request.headers.get("content-type")?.includes("form") ? await readForm(request) : undefined;
   requireCsrf(request, user, form);
   const { db } = await services();
   const pool = await poolById(db.db, params.poolId ?? "");
@@ -22,3 +23,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const token = await rotatePoolToken(db.db, pool.id);
   return Response.json({ pool: pool.name, token }, { status: 201, headers: { "Cache-Control": "no-store" } });
 }
+
+/** Any other method: 405 with `Allow`. */
+export const loader = onlyMethods("POST");

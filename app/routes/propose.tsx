@@ -48,6 +48,7 @@ import {
 import { registerSpec } from "../models/spec.server.js";
 import { indexedToken } from "../models/token.server.js";
 import { services } from "../services.server.js";
+import { apiError, readForm } from "../utils/api.server.js";
 import {
   DATA_FILE_FORMATS,
   DEFAULT_TENSORS,
@@ -145,8 +146,9 @@ export async function action({ request }: ActionFunctionArgs) {
           request,
           unstable_createMemoryUploadHandler({ maxPartSize: UPLOAD_MAX_BYTES }),
         )
-      : await request.formData();
+      : await readForm(request);
   } catch (error) {
+    if (error instanceof Response) throw error;
     if (error instanceof MaxPartSizeExceededError) {
       const field = error.field === "dataFile" ? "dataFile" : "evalSet";
       return invalid(
@@ -156,7 +158,10 @@ export async function action({ request }: ActionFunctionArgs) {
         413,
       );
     }
-    throw error;
+    throw apiError(
+      400,
+      `the form could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   requireCsrf(request, user, form);
   await requireRole(user.address, "DAO_ROLE");

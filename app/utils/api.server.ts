@@ -42,6 +42,43 @@ export async function parseJsonBody<S extends z.ZodType>(request: Request, schem
 }
 
 /** Only `allowed` methods reach an action; anything else is a 405. */
+const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
+
+/**
+ * The request's form, or a 4xx naming what is wrong: 415 for a body that is not a form, 400 for a form
+ * that does not parse (a multipart body without its boundary, a truncated part).
+ */
+export async function readForm(request: Request): Promise<FormData> {
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (!FORM_TYPES.includes(type)) {
+    throw apiError(
+      415,
+      `send a form (${FORM_TYPES.join(" or ")}), not ${type || "a body without a Content-Type"}`,
+    );
+  }
+  try {
+    return await request.formData();
+  } catch (error) {
+    throw apiError(
+      400,
+      `the form could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/**
+ * A route's answer to a method it has no handler for: 405 with `Allow`, as a `loader` (for an action-only
+ * route) or an `action` (for a read-only one). Without it Remix answers a bare 400 or 405.
+ */
+export function onlyMethods(...allowed: string[]) {
+  return ({ request }: { request: Request }): never => {
+    throw new Response(
+      JSON.stringify({ error: `${request.method} is not supported here; use ${allowed.join(" or ")}` }),
+      { status: 405, headers: { Allow: allowed.join(", "), "Content-Type": "application/json" } },
+    );
+  };
+}
+
 export function requireMethod(request: Request, ...allowed: string[]): void {
   if (!allowed.includes(request.method)) {
     throw new Response(JSON.stringify({ error: `use ${allowed.join(" or ")}` }), {

@@ -1,6 +1,6 @@
 /**
  * The Remix app as a real server for tests: a production build in a directory
- * of the test's own (never the developer's build/), served by remix-serve.
+ * of the test's own (never the developer's build/), served by the web process (server/web.ts).
  */
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -32,7 +32,7 @@ export interface WebServer {
   env: Record<string, string>;
 }
 
-/** Starts remix-serve on `options.port` or a free port; does not wait (see `webReady`). */
+/** Starts the web process on `options.port` or a free port; does not wait (see `webReady`). */
 export async function serveWeb(
   build: WebBuild,
   env: Record<string, string>,
@@ -42,19 +42,15 @@ export async function serveWeb(
   const lines: string[] = [];
   const server = startProcess({
     name: "web",
-    // With node flags (e.g. --cpu-prof) the CLI runs under this node; otherwise through its bin.
-    command: options.nodeArgs ? process.execPath : path.join(root, "node_modules/.bin/remix-serve"),
-    args: [
-      ...(options.nodeArgs
-        ? [...options.nodeArgs, path.join(root, "node_modules/@remix-run/serve/dist/cli.js")]
-        : []),
-      `${build.dir}/index.js`,
-    ],
+    // Node flags (e.g. --cpu-prof) go before the entry.
+    command: process.execPath,
+    args: [...(options.nodeArgs ?? []), "--import", "tsx", "server/web.ts", `${build.dir}/index.js`],
     cwd: root,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: "production",
       PORT: String(port),
+      HOST: "127.0.0.1",
       HEALTH_TIMEOUT_MS: "1500",
       ...env,
     },
@@ -64,5 +60,5 @@ export async function serveWeb(
 }
 
 export async function webReady(web: WebServer) {
-  await waitFor("remix-serve", () => fetch(`${web.url}/healthz`), { process: web.server });
+  await waitFor("web server", () => fetch(`${web.url}/healthz`), { process: web.server });
 }
