@@ -31,7 +31,8 @@ let services_: Promise<Services> | undefined;
 async function create(): Promise<Services> {
   const config = env();
   const log = webLogger();
-  const redis = createRedis(config.REDIS_URL, "producer");
+  // Commands time out: a stalled Redis (up, but not answering) fails a call instead of holding a request.
+  const redis = createRedis(config.REDIS_URL, "producer", { commandTimeout: 2_000 });
   // Reconnection is ioredis's job; a down Redis shows in /healthz, not as a crash.
   redis.on("error", (error) => log.debug({ err: error }, "redis connection error"));
   const db = await openDb(serverDbTarget(config));

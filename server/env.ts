@@ -317,6 +317,7 @@ export function devWalletEnabled(config: Pick<Env, "DEV_WALLET" | "NODE_ENV" | "
 export function publicEnv(config: Env) {
   return {
     chainId: config.CHAIN_ID,
+    // RPC_URL only in development: the web process refuses to start in production without PUBLIC_RPC_URL.
     rpcUrl: config.PUBLIC_RPC_URL ?? config.RPC_URL,
     devWallet: devWalletEnabled(config),
   };

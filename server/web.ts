@@ -44,6 +44,14 @@ if (!production && !config.SESSION_SECRETS && !loopback) {
   process.exit(1);
 }
 
+if (production && !config.PUBLIC_RPC_URL) {
+  console.error(
+    "web: set PUBLIC_RPC_URL in production: the browser reads the chain from it. RPC_URL is never sent to " +
+      "browsers, since it may carry a provider key (see docs/configuration.md).",
+  );
+  process.exit(1);
+}
+
 // Rate limits are counted in Redis; its commands time out fast so a stalled Redis never holds a request.
 const limiterRedis = createRedis(config.REDIS_URL, "producer", { commandTimeout: 500 });
 limiterRedis.on("error", () => {});

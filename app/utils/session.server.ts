@@ -4,13 +4,17 @@
  * - A nonce is single-use and lives NONCE_TTL_S in Redis (`issueNonce`; `signIn` takes it with GETDEL).
  * - `signIn` checks the message's domain (this host), URI (this origin), chain (CHAIN_ID), nonce, time
  *   window and signature (viem's verifySiweMessage: EOAs, and contract accounts via ERC-1271/6492).
- * - The session is a signed cookie: httpOnly, sameSite lax, secure outside development and test,
- *   signed with SESSION_SECRETS (rotatable: the first signs, all verify).
+ * - The session lives in Redis (`<prefix>:session:<id>`, expiring with it); the cookie holds only its
+ *   random id, signed with SESSION_SECRETS (rotatable: the first signs, all verify): httpOnly, sameSite
+ *   lax, secure outside development and test. Logging out deletes the record, so a copied cookie is
+ *   dead at once; dropping a secret ends every session it signed.
+ * - A Redis that fails or stalls (commands time out, services.server.ts) reads as signed out: pages
+ *   still render, actions answer 401, nothing hangs.
  * - Every form action checks the session's CSRF token (`requireCsrf`); a mismatch is a 403.
  * - Roles are checked server-side against the indexed on-chain role holders (`requireRole`).
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { createCookieSessionStorage, redirect } from "@remix-run/node";
+import { createSessionStorage, redirect, type SessionStorage } from "@remix-run/node";
 import { and, eq, sql } from "drizzle-orm";
 import { type Address, getAddress, type Hex, isAddressEqual } from "viem";
 import { generateSiweNonce, parseSiweMessage, verifySiweMessage } from "viem/siwe";
@@ -25,14 +29,20 @@ const DEV_SECRET = "crowdtrain-development-session-secret-not-for-production";
 
 type SessionData = { address: Address; csrf: string; signedInAt: number };
 
-let storage: ReturnType<typeof createCookieSessionStorage<SessionData>> | undefined;
+let storage: SessionStorage<SessionData> | undefined;
 
-function sessionStorage(config: Services["config"]) {
+function sessionStorage({ config, redis }: Pick<Services, "config" | "redis">): SessionStorage<SessionData> {
   if (!storage) {
     const secrets =
       config.SESSION_SECRETS?.split(",").map((s) => s.trim()) ??
       (config.NODE_ENV === "production" ? [randomBytes(32).toString("hex")] : [DEV_SECRET]);
-    storage = createCookieSessionStorage<SessionData>({
+    const key = (id: string) => `${config.QUEUE_PREFIX}:session:${id}`;
+    const ttl = (expires: Date | undefined) =>
+      Math.max(
+        1,
+        Math.ceil(((expires?.getTime() ?? Date.now() + SESSION_MAX_AGE_S * 1_000) - Date.now()) / 1_000),
+      );
+    storage = createSessionStorage<SessionData>({
       cookie: {
         name: "__crowdtrain_session",
         httpOnly: true,
@@ -42,6 +52,21 @@ function sessionStorage(config: Services["config"]) {
         maxAge: SESSION_MAX_AGE_S,
         secrets,
       },
+      async createData(data, expires) {
+        const id = randomBytes(32).toString("base64url");
+        await redis.set(key(id), JSON.stringify(data), "EX", ttl(expires));
+        return id;
+      },
+      async readData(id) {
+        const stored = await redis.get(key(id));
+        return stored ? (JSON.parse(stored) as SessionData) : null;
+      },
+      async updateData(id, data, expires) {
+        await redis.set(key(id), JSON.stringify(data), "EX", ttl(expires));
+      },
+      async deleteData(id) {
+        await redis.del(key(id));
+      },
     });
   }
   return storage;
@@ -49,8 +74,16 @@ function sessionStorage(config: Services["config"]) {
 
 /** The signed-in account and its CSRF token, or undefined. */
 export async function currentUser(request: Request): Promise<{ address: Address; csrf: string } | undefined> {
-  const { config } = await services();
-  const session = await sessionStorage(config).getSession(request.headers.get("cookie"));
+  const cookie = request.headers.get("cookie");
+  if (!cookie?.includes("__crowdtrain_session=")) return undefined;
+  const all = await services();
+  let session: Awaited<ReturnType<SessionStorage<SessionData>["getSession"]>>;
+  try {
+    session = await sessionStorage(all).getSession(cookie);
+  } catch (error) {
+    all.log.warn({ err: error }, "session store unavailable: treating the request as signed out");
+    return undefined;
+  }
   const address = session.get("address");
   const csrf = session.get("csrf");
   return address && csrf ? { address, csrf } : undefined;
@@ -118,7 +151,8 @@ export async function signIn(
   message: string,
   signature: Hex,
 ): Promise<{ address: Address; cookie: string; csrf: string }> {
-  const { config, redis, chain } = await services();
+  const all = await services();
+  const { config, redis, chain } = all;
   const origin = new URL(config.PUBLIC_URL ?? request.url).origin;
   const host = new URL(origin).host;
   const fields = parseSiweMessage(message);
@@ -126,7 +160,7 @@ export async function signIn(
     throw new SignInError(400, "not a Sign-In with Ethereum message (EIP-4361)");
   }
   if (fields.domain !== host) throw new SignInError(400, `the message is for ${fields.domain}, not ${host}`);
-  if (new URL(fields.uri).origin !== origin) {
+  if (!URL.canParse(fields.uri) || new URL(fields.uri).origin !== origin) {
     throw new SignInError(400, `the message's URI ${fields.uri} is not on ${origin}`);
   }
   if (fields.chainId !== config.CHAIN_ID) {
@@ -147,19 +181,18 @@ export async function signIn(
   });
   if (!valid)
     throw new SignInError(401, "the signature does not match the message's address, or the message expired");
-  const session = await sessionStorage(config).getSession();
+  const session = await sessionStorage(all).getSession();
   const address = getAddress(fields.address);
   session.set("address", address);
   const csrf = randomBytes(24).toString("base64url");
   session.set("csrf", csrf);
   session.set("signedInAt", Date.now());
-  return { address, csrf, cookie: await sessionStorage(config).commitSession(session) };
+  return { address, csrf, cookie: await sessionStorage(all).commitSession(session) };
 }
 
 /** Ends the session; returns the Set-Cookie header. */
 export async function signOut(request: Request): Promise<string> {
-  const { config } = await services();
-  const s = sessionStorage(config);
+  const s = sessionStorage(await services());
   return s.destroySession(await s.getSession(request.headers.get("cookie")));
 }
 

@@ -124,6 +124,28 @@ describe("Sign-In with Ethereum", () => {
     expect(malformed.status).toBe(400);
     expect(await malformed.text()).toMatch(/signature must be 0x-prefixed hex/);
   });
+
+  it("refuses a message whose URI is not a URL with a 400, not a crash", async () => {
+    const text = (await message(DAO)).replace(/^URI: .*$/m, "URI: not a url");
+    const response = await verify(text, DAO);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/URI/);
+  });
+
+  it("ends the session on logout: a cookie captured before is refused after", async () => {
+    const { cookie, csrf } = await siweSignIn(web.url, STRANGER);
+    expect((await fetch(`${web.url}/api/me`, { headers: { cookie } })).status).toBe(200);
+    const logout = await fetch(`${web.url}/auth/logout`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf }),
+      redirect: "manual",
+    });
+    expect(logout.status).toBe(302);
+    // The same cookie, replayed as an attacker who copied it would: the session is gone server-side.
+    const after = await fetch(`${web.url}/api/me`, { headers: { cookie } });
+    expect(after.status).toBe(401);
+  });
 });
 
 describe("guarded actions", () => {

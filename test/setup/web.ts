@@ -52,6 +52,8 @@ export async function serveWeb(
       PORT: String(port),
       HOST: "127.0.0.1",
       HEALTH_TIMEOUT_MS: "1500",
+      // Production builds need it explicitly; the tests' browsers read the test chain.
+      ...(env.RPC_URL && { PUBLIC_RPC_URL: env.RPC_URL }),
       ...env,
     },
     onLine: (line) => lines.push(line),
