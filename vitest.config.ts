@@ -2,7 +2,8 @@ import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 // Three projects: unit tests next to the code; integration and e2e tests under
-// test/ (real anvil, Redis, PGlite and, with TEST_DATABASE_URL, Postgres).
+// test/ (real anvil, Redis and PostgreSQL: one embedded PostgreSQL per run, or
+// TEST_DATABASE_URL's server, see test/setup/postgres.ts).
 // `npm test` runs them all; `npx vitest run --project unit` runs one.
 export default defineConfig({
   resolve: { alias: { "~": path.resolve(import.meta.dirname, "app") } },
@@ -23,6 +24,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          globalSetup: ["test/setup/postgres.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
@@ -32,6 +34,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/setup/postgres.ts"],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

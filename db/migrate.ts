@@ -1,22 +1,19 @@
 /**
- * `npm run db:migrate`: applies pending migrations to DATABASE_URL, or to the
- * embedded PGlite in PGLITE_DIR. Exits non-zero, naming the error, on failure.
+ * `npm run db:migrate`: applies pending migrations to DATABASE_URL, else to the running `npm run dev`'s
+ * database, else to the embedded PostgreSQL in DEV_DATA_DIR/postgres (started for the command). Exits
+ * non-zero, naming the error, on failure.
  */
-import { envOrExit, envSchema } from "../lib/env.server.js";
-import { dbTargetFromEnv, migrateDb, openDb } from "./client.server.js";
+import { openCliDb } from "../scripts/lib/dev-services.js";
+import { migrateDb } from "./client.server.js";
 
-const target = dbTargetFromEnv(envOrExit(envSchema.pick({ DATABASE_URL: true, PGLITE_DIR: true })));
-const where = target.kind === "postgres" ? new URL(target.url).host : target.dataDir;
-
+const handle = await openCliDb();
+const where = new URL(handle.target.url).host;
 try {
-  const handle = await openDb(target);
-  try {
-    await migrateDb(handle);
-  } finally {
-    await handle.close();
-  }
-  console.error(`db:migrate: ${target.kind} at ${where} is up to date`);
+  await migrateDb(handle);
+  console.error(`db:migrate: PostgreSQL at ${where} is up to date`);
 } catch (error) {
-  console.error(`db:migrate failed on ${target.kind} at ${where}: ${(error as Error).message}`);
+  console.error(`db:migrate failed on PostgreSQL at ${where}: ${(error as Error).message}`);
   process.exitCode = 1;
+} finally {
+  await handle.close();
 }

@@ -8,11 +8,11 @@
  * Exit codes: 0 done, 1 failed, 2 bad usage or an invalid spec (each problem is printed with its field).
  */
 import { readFileSync } from "node:fs";
-import { migrateDb, openDb } from "../db/client.server.js";
+import { migrateDb } from "../db/client.server.js";
 import { exampleSpecs } from "../lib/spec.examples.js";
 import { bountySpecSchema, specHash } from "../lib/spec.js";
 import { registerSpec } from "../lib/specs.server.js";
-import { cliDbTarget } from "./lib/dev-services.js";
+import { openCliDb } from "./lib/dev-services.js";
 
 const USAGE = "usage: npm run spec -- check <file.json> | register <file.json> | example <task type>";
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -54,7 +54,7 @@ switch (command) {
     break;
   case "register": {
     const spec = validated(load(arg));
-    const handle = await openDb(cliDbTarget());
+    const handle = await openCliDb();
     try {
       await migrateDb(handle);
       say((await registerSpec(handle.db, spec)).specHash);
