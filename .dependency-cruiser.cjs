@@ -107,7 +107,7 @@ module.exports = {
           "^jobs/(worker|indexer-process)\\.ts$",
           "^server/web\\.ts$",
           "^jobs/evaluation/child-entry\\.ts$",
-          "^db/(migrate|postgres-server)\\.ts$",
+          "^db/postgres-server\\.ts$",
           "^scripts/[^/]+\\.ts$",
           "^agent/cli\\.ts$",
         ],

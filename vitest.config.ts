@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 // Three projects: unit tests next to the code; integration and e2e tests under
-// test/ (real anvil, Redis, PGlite and, with TEST_DATABASE_URL, Postgres).
+// test/ (real anvil, Redis and PostgreSQL: one embedded PostgreSQL per run, or
+// TEST_DATABASE_URL's server, see test/setup/postgres.ts).
 // `npm test` runs them all; `npx vitest run --project unit` runs one.
 export default defineConfig({
   test: {
@@ -21,6 +22,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          globalSetup: ["test/setup/postgres.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
@@ -30,6 +32,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/setup/postgres.ts"],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

@@ -15,8 +15,8 @@
  * (c) latency: one free pool long-polls; bounties are enqueued one at a time;
  *     enqueue-to-lease time for each, p50 and p99.
  *
- * Lease rows go to an in-memory PGlite, or to a fresh database on
- * TEST_DATABASE_URL's (or DATABASE_URL's) Postgres server when set.
+ * Lease rows go to a fresh database on TEST_DATABASE_URL's (or DATABASE_URL's)
+ * server when set, otherwise on the embedded PostgreSQL (bench/lib/database.ts).
  * The last line is one JSON object.
  */
 import { parseArgs } from "node:util";
@@ -28,8 +28,8 @@ import { createPool, Dispatcher, type Lease, type TrainingJobData } from "../job
 import { freePort } from "../scripts/lib/processes.js";
 import { startRedis } from "../scripts/lib/services.js";
 import { createRedis } from "../server/redis.js";
-import { createPostgresDatabase } from "../test/setup/fixtures.js";
 import { Cleanups } from "./lib/cleanups.js";
+import { benchDatabase } from "./lib/database.js";
 
 const { values } = parseArgs({
   options: { jobs: { type: "string", default: "5000" }, samples: { type: "string", default: "300" } },
@@ -73,19 +73,13 @@ try {
     port: await freePort(),
     onSpawn: (proc) => cleanups.add(() => proc.stop(5_000)),
   });
-  const baseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  const postgres = baseUrl ? await createPostgresDatabase(baseUrl) : undefined;
-  if (postgres) cleanups.add(() => postgres.drop());
-  const handle: DbHandle = await openDb(
-    postgres ? { kind: "postgres", url: postgres.url } : { kind: "pglite" },
-  );
+  const database = await benchDatabase(cleanups, say);
+  const handle: DbHandle = await openDb({ kind: "postgres", url: database.url });
   cleanups.add(() => handle.close());
   await migrateDb(handle);
   const connection = createRedis(redis.url, "worker");
   cleanups.add(() => connection.disconnect());
-  say(
-    `bench:dispatch: ${M} jobs, ${SLOTS} slots, lease rows in ${postgres ? "Postgres" : "in-memory PGlite"}`,
-  );
+  say(`bench:dispatch: ${M} jobs, ${SLOTS} slots, lease rows in ${database.where}`);
 
   // (a) raw BullMQ.
   const rawRound = async (round: number | "warm-up", jobs: number) => {
@@ -187,8 +181,8 @@ try {
   // Alternating rounds, so both sides see the same machine; the median of each is reported.
   const raws: number[] = [];
   const crowdtrains: number[] = [];
-  // A process's first thousands of jobs run colder: the JIT, new connections, and in-memory PGlite's
-  // files growing to size (copied as they grow). Profiles settle after about 10,000 jobs.
+  // A process's first thousands of jobs run colder: the JIT, new connections, the database's files
+  // growing to size. Profiles settle after about 10,000 jobs.
   await rawRound("warm-up", M);
   await crowdtrainRound("warm-up", M);
   for (let round = 0; round < ROUNDS; round++) {

@@ -5,9 +5,10 @@
  *    from many backers over many bounties. Each backer is a BatchFunder
  *    contract (contracts/test/bench) calling `fund` 200 times per transaction;
  *    every call emits Contributed and a share Transfer, both real board events.
- * 2. Backfills them into a fresh in-memory PGlite, and into a fresh database
- *    on TEST_DATABASE_URL's (or DATABASE_URL's) Postgres server when set,
- *    timing the whole backfill (RPC reads, decoding, writes, aggregates).
+ * 2. Backfills them into a fresh database on TEST_DATABASE_URL's (or
+ *    DATABASE_URL's) server when set, otherwise on the embedded PostgreSQL
+ *    (bench/lib/database.ts), timing the whole backfill (RPC reads, decoding,
+ *    writes, aggregates).
  * 3. Prints events per second; the last line is one JSON object.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -27,7 +28,8 @@ import { freePort } from "../scripts/lib/processes.js";
 import { startAnvil } from "../scripts/lib/services.js";
 import { createChainClient } from "../server/chain.js";
 import { boardClients } from "../test/setup/board-activity.js";
-import { createPostgresDatabase } from "../test/setup/fixtures.js";
+import { Cleanups } from "./lib/cleanups.js";
+import { benchDatabase } from "./lib/database.js";
 
 const { values } = parseArgs({ options: { events: { type: "string", default: "50000" } } });
 const target = Number(values.events);
@@ -48,9 +50,15 @@ const artifact = JSON.parse(
 const funderAbi = artifact.abi as Abi;
 const funderBytecode = artifact.bytecode.object as Hex;
 
-const dir = mkdtempSync(path.join(tmpdir(), "crowdtrain-bench-indexer-"));
-const anvil = await startAnvil({ port: await freePort() });
 const say = (message: string) => process.stderr.write(`${message}\n`);
+// An interrupted run stops anvil and the database and removes their files too.
+const cleanups = new Cleanups(say);
+const dir = mkdtempSync(path.join(tmpdir(), "crowdtrain-bench-indexer-"));
+cleanups.add(() => rmSync(dir, { recursive: true, force: true }));
+const anvil = await startAnvil({
+  port: await freePort(),
+  onSpawn: (proc) => cleanups.add(() => proc.stop(5_000)),
+});
 try {
   // anvil's default 30M block gas limit fits one 200-call batch per block comfortably.
   const { deployment } = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: dir });
@@ -137,31 +145,15 @@ try {
     return { events, seconds, perSecond: Math.round(events / seconds) };
   }
 
-  const pglite = await openDb({ kind: "pglite" });
-  const pg = await backfill(pglite).finally(() => pglite.close());
-  say(`PGlite (in memory): ${pg.events} events in ${pg.seconds.toFixed(2)} s = ${pg.perSecond} events/s`);
-
-  let postgresPerSecond: number | null = null;
-  const server = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
-  if (server) {
-    const { url, drop } = await createPostgresDatabase(server);
-    try {
-      const handle = await openDb({ kind: "postgres", url });
-      const result = await backfill(handle).finally(() => handle.close());
-      postgresPerSecond = result.perSecond;
-      say(
-        `Postgres (${new URL(server).host}): ${result.events} events in ${result.seconds.toFixed(2)} s = ${result.perSecond} events/s`,
-      );
-    } finally {
-      await drop();
-    }
-  } else {
-    say("Postgres: skipped (set TEST_DATABASE_URL or DATABASE_URL)");
-  }
+  const database = await benchDatabase(cleanups, say);
+  const handle = await openDb({ kind: "postgres", url: database.url });
+  const result = await backfill(handle).finally(() => handle.close());
+  say(
+    `${database.where}: ${result.events} events in ${result.seconds.toFixed(2)} s = ${result.perSecond} events/s`,
+  );
   process.stdout.write(
-    `${JSON.stringify({ bench: "indexer", events: pg.events, pglite_events_per_s: pg.perSecond, postgres_events_per_s: postgresPerSecond })}\n`,
+    `${JSON.stringify({ bench: "indexer", events: result.events, postgres_events_per_s: result.perSecond })}\n`,
   );
 } finally {
-  await anvil.process.stop(5_000);
-  rmSync(dir, { recursive: true, force: true });
+  await cleanups.run();
 }

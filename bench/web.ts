@@ -3,10 +3,10 @@
  * server-side render times of the home page and of a bounty list page.
  *
  * Seeds B bounties (default 10,000, with registered specs) and C contributions
- * (default 1,000,000) into a fresh Postgres database on TEST_DATABASE_URL's
- * (or DATABASE_URL's) server, or, when neither is set, into PGlite served
- * over its socket by a process of its own (db/pglite-server.ts, as `npm run
- * dev` runs it) with its data in a temporary directory; builds the app and
+ * (default 1,000,000) into a fresh database on TEST_DATABASE_URL's (or
+ * DATABASE_URL's) server, or, when neither is set, on the embedded PostgreSQL
+ * in a process of its own (db/postgres-server.ts, as `npm run dev` runs it)
+ * with its data in a temporary directory; builds the app and
  * serves it with remix-serve (production mode); then times N GET requests
  * (default 500) at concurrency K (default 4) for `/`, for `/bounties?status=Funding&sort=backers&page=3` and
  * for `/bounties` (sorted by funding normalized across tokens, computed per
@@ -31,9 +31,7 @@
  * CPU a request costs the server; fetch took a third), so high concurrencies
  * measure the machine as much as the server.
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
@@ -43,10 +41,10 @@ import { specHash } from "../core/spec.js";
 import { migrateDb, openDb } from "../db/client.server.js";
 import { registerSpec } from "../jobs/bounties/index.js";
 import { freePort } from "../scripts/lib/processes.js";
-import { startPgliteServer, startRedis } from "../scripts/lib/services.js";
-import { createPostgresDatabase } from "../test/setup/fixtures.js";
+import { startRedis } from "../scripts/lib/services.js";
 import { buildWeb, serveWeb, webReady } from "../test/setup/web.js";
 import { Cleanups } from "./lib/cleanups.js";
+import { benchDatabase } from "./lib/database.js";
 
 const { values } = parseArgs({
   options: {
@@ -112,11 +110,12 @@ async function seed(url: string): Promise<void> {
     const hashes = Object.values(exampleSpecs).map((spec) => specHash(spec));
     await client.query(
       `insert into bounties (chain_id, bounty_id, dao, token, goal, funding_deadline, delivery_deadline, spec_hash,
-         eval_set_commitment, metric_id, target_score, direction, bond, challenge_window, fee_bps, status, raised,
+         eval_set_commitment, metric_id, target_score, direction, bond, challenge_window, arbiter, dispute_bond,
+         reveal_period, evaluation_period, verification_period, allow_overfunding, fee_bps, status, raised,
          backer_count, created_block, created_tx)
        select $1, i, '0x' || lpad(to_hex(i % 50 + 1), 40, '0'), '0x' || lpad(to_hex(i % 3 + 1), 40, 'a'),
          1000000000, 4000000000, 4000100000, ($2::text[])[i % $3 + 1], '0x' || repeat('bb', 32), '0x' || repeat('cc', 32),
-         900000000, 'HigherIsBetter', 0, 3600, 250,
+         900000000, 'HigherIsBetter', 0, 3600, '0x' || repeat('ab', 20), 0, 3600, 3600, 3600, false, 250,
          (array['Funding','Funded','Fulfilled','Failed','Cancelled'])[i % 5 + 1],
          (i * 7919) % 2000000000, i % 97, i, '0x' || lpad(to_hex(i), 64, '0')
        from generate_series(1, $4::int) as i`,
@@ -268,21 +267,8 @@ async function measure(base: string): Promise<void> {
 const cleanups = new Cleanups(say);
 
 try {
-  const baseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  const postgres = baseUrl ? await createPostgresDatabase(baseUrl) : undefined;
-  if (postgres) cleanups.add(() => postgres.drop());
-  // PGlite runs in a process of its own, as `npm run dev` runs it: in this one, its queries (synchronous
-  // WebAssembly) would hold up the load generator's clock and inflate every latency measured meanwhile.
-  const pgliteDir = postgres ? undefined : mkdtempSync(path.join(os.tmpdir(), "crowdtrain-bench-web-"));
-  if (pgliteDir) cleanups.add(() => rmSync(pgliteDir, { recursive: true, force: true }));
-  const pglite = pgliteDir
-    ? await startPgliteServer({
-        dataDir: pgliteDir,
-        onSpawn: (proc) => cleanups.add(() => proc.stop(10_000)),
-        onLine: (line) => say(`[db] ${line}`),
-      })
-    : undefined;
-  const dbUrl = postgres?.url ?? (pglite?.url as string);
+  const database = await benchDatabase(cleanups, say);
+  const dbUrl = database.url;
   const redis = await startRedis({
     port: await freePort(),
     onSpawn: (proc) => cleanups.add(() => proc.stop(5_000)),
@@ -290,11 +276,9 @@ try {
   const build = buildWeb("bench-web");
   cleanups.add(() => build.remove());
 
-  say(
-    `bench:web: ${postgres ? "Postgres" : "PGlite (its own process, data in a temporary directory)"}, ${BOUNTIES} bounties, ${CONTRIBUTIONS} contributions`,
-  );
+  say(`bench:web: ${database.where}, ${BOUNTIES} bounties, ${CONTRIBUTIONS} contributions`);
   const handle = await openDb({ kind: "postgres", url: dbUrl });
-  await migrateDb(handle); // the PGlite server has migrated already; this finds nothing to do
+  await migrateDb(handle);
   for (const spec of Object.values(exampleSpecs)) await registerSpec(handle.db, spec);
   await handle.close();
   const started = performance.now();

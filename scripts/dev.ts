@@ -1,10 +1,10 @@
 /**
  * `npm run dev`: the whole platform on one machine, on embedded defaults.
  *
+ *   database  the embedded PostgreSQL (db/postgres-server.ts, data in .data/postgres) on a free loopback
+ *             port, unless DATABASE_URL is set; migrated on start. Started first, so stopped last
  *   chain     anvil on ANVIL_PORT (state kept in .data/anvil), unless RPC_URL is set
  *   redis     a private redis-server on a free port (data in .data/redis), unless REDIS_URL is set
- *   database  PGlite in PGLITE_DIR, served on a free loopback port so the web
- *             server and the workers share it, unless DATABASE_URL is set; migrated on start
  *   contracts deployed (or reused if still live), then announced to the workers
  *   worker    jobs/worker.ts
  *   indexer   jobs/indexer-process.ts: board events into the database
@@ -15,7 +15,7 @@
  *             which trains the funded bounties (DEV_POOL_AGENT=0 skips it)
  *
  * Ctrl-C stops everything it started, in reverse order, and leaves nothing
- * behind, also when it comes in the middle of start-up.
+ * behind (the data stays in .data), also when it comes in the middle of start-up.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -24,7 +24,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ANVIL_CHAIN_ID, anvilAccount, DEV_TOKEN } from "../core/dev-chain.js";
-import { dbTargetFromEnv, migrateDb, openDb } from "../db/client.server.js";
+import { migrateDb, openDb } from "../db/client.server.js";
+import { POSTGRES_MAJOR } from "../db/embedded-postgres.js";
 import { boardDeployOptions, deployContracts } from "../jobs/deployments/index.js";
 import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../jobs/queues.js";
 import { ArtifactStore } from "../server/artifacts.js";
@@ -42,7 +43,12 @@ import {
   seedDemo,
 } from "./lib/demo-seed.js";
 import { resetDevChainState } from "./lib/dev-chain-reset.js";
-import { removeDevServices, writeDevServices } from "./lib/dev-services.js";
+import {
+  embeddedPostgresDir,
+  oldPgliteDataProblem,
+  removeDevServices,
+  writeDevServices,
+} from "./lib/dev-services.js";
 import {
   freePort,
   isAlive,
@@ -56,7 +62,7 @@ import {
   findRedisServer,
   REDIS_MISSING_HELP,
   startAnvil,
-  startPgliteServer,
+  startPostgresServer,
   startRedis,
 } from "./lib/services.js";
 
@@ -67,7 +73,6 @@ const devSchema = envSchema.extend({
   RPC_URL: envSchema.shape.RPC_URL.optional(),
   REDIS_URL: envSchema.shape.REDIS_URL.optional(),
   ANVIL_PORT: envSchema.shape.PORT.default(8545),
-  DEV_DATA_DIR: z.string().min(1).default(".data"),
   /** Where `remix dev` writes the build (inside the project); see remix.config.js. */
   REMIX_BUILD_DIR: z.string().min(1).default("build"),
   /** Seed demo DAOs and bounties on a fresh anvil deployment (scripts/lib/demo-seed.ts). */
@@ -79,10 +84,17 @@ const devSchema = envSchema.extend({
 const config = envOrExit(devSchema);
 
 const dataDir = path.resolve(config.DEV_DATA_DIR);
+const postgresDir = embeddedPostgresDir(dataDir);
 const lockFile = path.join(dataDir, "dev.pid");
 const started: ManagedProcess[] = [];
 let ownsLock = false;
 let shuttingDown = false;
+
+/** `path` relative to the project when inside it (`.data/postgres`), else absolute. */
+function shortPath(absolute: string): string {
+  const relative = path.relative(root, absolute);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : absolute;
+}
 
 function say(message: string) {
   process.stderr.write(`[dev] ${message}\n`);
@@ -116,7 +128,7 @@ async function takeLock() {
     if (other && isAlive(other)) {
       throw new Error(
         `another \`npm run dev\` (pid ${other}) is already running with data in ${dataDir}.\n` +
-          "Stop it with Ctrl-C first, or give this one its own DEV_DATA_DIR, PGLITE_DIR, PORT and ANVIL_PORT.",
+          "Stop it with Ctrl-C first, or give this one its own DEV_DATA_DIR, PORT and ANVIL_PORT.",
       );
     }
     rmSync(lockFile, { force: true }); // stale: its process is gone
@@ -125,6 +137,10 @@ async function takeLock() {
 }
 
 async function preflight() {
+  if (!config.DATABASE_URL) {
+    const oldData = oldPgliteDataProblem(dataDir);
+    if (oldData) throw new Error(oldData);
+  }
   if (!config.REDIS_URL && !findRedisServer()) throw new Error(REDIS_MISSING_HELP);
   await takeLock();
   if (await portInUse(config.PORT)) {
@@ -164,6 +180,11 @@ async function shutdown(code: number, reason: string) {
  */
 function watch(proc: ManagedProcess, options: { optional?: boolean } = {}) {
   started.push(proc);
+  return superviseExit(proc, options);
+}
+
+/** The unexpected-exit half of `watch`, for a process registered at spawn but started again on failure. */
+function superviseExit(proc: ManagedProcess, options: { optional?: boolean } = {}) {
   void proc.exited.then((code) => {
     if (shuttingDown) return;
     const output = proc.tail().slice(-5).join("\n  ");
@@ -281,7 +302,25 @@ function demoSummary(demo: Demo, webUrl: string): string[] {
 async function main() {
   await preflight();
 
-  // 1. Chain: checked before anything is deployed to it.
+  // 1. Database, migrated. The embedded PostgreSQL starts first so that it stops last, after its clients.
+  let databaseUrl = config.DATABASE_URL;
+  if (databaseUrl) {
+    const handle = await openDb({ kind: "postgres", url: databaseUrl });
+    await migrateDb(handle).finally(() => handle.close());
+  } else {
+    const db = await startPostgresServer({
+      dataDir: postgresDir,
+      // Registered at once, so that a Ctrl-C during start-up stops it; supervised once it is up (a start
+      // on a port taken meanwhile exits, and is retried on another).
+      onSpawn: (proc) => started.push(proc),
+      onLine: (line) => process.stderr.write(`[db] ${line}\n`),
+    });
+    superviseExit(db.process);
+    databaseUrl = db.url;
+  }
+  stillStarting();
+
+  // 2. Chain: checked before anything is deployed to it.
   let rpcUrl = config.RPC_URL;
   if (!rpcUrl) {
     const anvil = await startAnvil({
@@ -299,7 +338,7 @@ async function main() {
     );
   }
 
-  // 2. Redis.
+  // 3. Redis.
   let redisUrl = config.REDIS_URL;
   if (!redisUrl) {
     const redis = await startRedis({
@@ -308,22 +347,6 @@ async function main() {
       onSpawn: watch,
     });
     redisUrl = redis.url;
-  }
-  stillStarting();
-
-  // 3. Database: migrate, and share PGlite over a loopback socket.
-  let databaseUrl = config.DATABASE_URL;
-  if (databaseUrl) {
-    const handle = await openDb(dbTargetFromEnv(config));
-    await migrateDb(handle).finally(() => handle.close());
-  } else {
-    databaseUrl = (
-      await startPgliteServer({
-        dataDir: config.PGLITE_DIR,
-        onSpawn: (proc) => watch(proc),
-        onLine: (line) => process.stderr.write(`[db] ${line}\n`),
-      })
-    ).url;
   }
   stillStarting();
 
@@ -438,7 +461,7 @@ async function main() {
       `  web        ${webUrl}   (health: ${webUrl}/healthz)`,
       `  chain      ${rpcUrl}   chain id ${deployment.chainId}${config.RPC_URL ? "" : " (anvil, state in .data/anvil)"}`,
       `  redis      ${redactUrl(redisUrl)}${config.REDIS_URL ? "" : " (private redis-server)"}`,
-      `  database   ${config.DATABASE_URL ? redactUrl(databaseUrl) : `PGlite ${path.resolve(config.PGLITE_DIR)} via ${databaseUrl}`}`,
+      `  database   ${redactUrl(databaseUrl)}${config.DATABASE_URL ? "" : ` (embedded PostgreSQL ${POSTGRES_MAJOR}, data in ${shortPath(postgresDir)})`}`,
       `  worker     jobs/worker.ts (evaluations ${isolation.note})`,
       "  indexer    jobs/indexer-process.ts (board events -> database)",
       `  contracts  ${reused ? "reused" : "deployed"} (${file})`,

@@ -19,7 +19,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { hexToBytes, isHex } from "viem";
 import { bountySpecSchema, specHash } from "../core/spec.js";
-import { migrateDb, openDb } from "../db/client.server.js";
+import { migrateDb } from "../db/client.server.js";
 import { storeEvalSet } from "../jobs/evalsets/index.js";
 import { heldOutSplit } from "../ml/data.js";
 import { decodeEvalSet, encodeEvalSet, evalSetFitsSpec } from "../ml/evalset.js";
@@ -37,7 +37,7 @@ import {
 import { ArtifactStore } from "../server/artifacts.js";
 import { envOrExit, envSchema } from "../server/env.js";
 import { sha256Hex } from "../server/hash.js";
-import { cliDbTarget } from "./lib/dev-services.js";
+import { openCliDb } from "./lib/dev-services.js";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -219,7 +219,7 @@ switch (command) {
     const spec = readSpec(a);
     const bytes = readSet(b);
     const config = envOrExit(envSchema.pick({ ARTIFACTS_DIR: true }));
-    const handle = await openDb(cliDbTarget());
+    const handle = await openCliDb();
     try {
       await migrateDb(handle);
       const row = await storeEvalSet(handle.db, new ArtifactStore(config.ARTIFACTS_DIR), bytes, {

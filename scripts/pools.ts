@@ -7,11 +7,12 @@
  *   revoke <name>            revoke every token of the pool (its agents get 401)
  *   disable <name> | enable <name>
  *
- * Database: DATABASE_URL, else the one of a running `npm run dev`, else the PGlite directory.
+ * Database: DATABASE_URL, else the one of a running `npm run dev`, else the embedded PostgreSQL in
+ * DEV_DATA_DIR/postgres, started for the command.
  * Exit codes: 0 done, 1 failed, 2 bad usage or input (the message says what).
  */
 import { parseArgs } from "node:util";
-import { migrateDb, openDb } from "../db/client.server.js";
+import { migrateDb } from "../db/client.server.js";
 import {
   createPool,
   listPools,
@@ -21,7 +22,7 @@ import {
   rotatePoolToken,
   setPoolStatus,
 } from "../jobs/dispatch/index.js";
-import { cliDbTarget } from "./lib/dev-services.js";
+import { openCliDb } from "./lib/dev-services.js";
 
 const USAGE = `usage: npm run pools -- <command>
   create --name <name> --operator <0x address> --gpu-model <model> --gpus <n> --vram-gb <GB per GPU> --max-leases <n>
@@ -59,7 +60,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const [command, name] = positionals;
 if (values.help || !command) usage(command ? "help" : "missing command");
 
-const handle = await openDb(cliDbTarget());
+const handle = await openCliDb();
 try {
   await migrateDb(handle);
   const db = handle.db;

@@ -10,9 +10,9 @@
 import { readFileSync } from "node:fs";
 import { exampleSpecs } from "../core/spec.examples.js";
 import { bountySpecSchema, specHash } from "../core/spec.js";
-import { migrateDb, openDb } from "../db/client.server.js";
+import { migrateDb } from "../db/client.server.js";
 import { registerSpec } from "../jobs/bounties/index.js";
-import { cliDbTarget } from "./lib/dev-services.js";
+import { openCliDb } from "./lib/dev-services.js";
 
 const USAGE = "usage: npm run spec -- check <file.json> | register <file.json> | example <task type>";
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -54,7 +54,7 @@ switch (command) {
     break;
   case "register": {
     const spec = validated(load(arg));
-    const handle = await openDb(cliDbTarget());
+    const handle = await openCliDb();
     try {
       await migrateDb(handle);
       say((await registerSpec(handle.db, spec)).specHash);

@@ -18,7 +18,7 @@ describe("parseEnv", () => {
     const config = parseEnv(minimal);
     expect(config).toMatchObject({
       PORT: 3000,
-      PGLITE_DIR: ".data/pglite",
+      DEV_DATA_DIR: ".data",
       QUEUE_PREFIX: "crowdtrain",
       CHAIN_ID: 31_337,
       LOG_LEVEL: "info",
@@ -44,6 +44,17 @@ describe("parseEnv", () => {
 
   it("rejects a DATABASE_URL that is not Postgres", () => {
     expect(errorOf({ ...minimal, DATABASE_URL: "mysql://x@y/z" }).issues[0]?.variable).toBe("DATABASE_URL");
+  });
+
+  it("says that PGLITE_DIR is no longer used, and where the embedded database is now", () => {
+    const error = errorOf({ ...minimal, PGLITE_DIR: ".data/pglite" });
+    expect(error.issues.map((i) => i.variable)).toEqual(["PGLITE_DIR"]);
+    expect(error.message).toContain("PGLITE_DIR: is no longer used");
+    expect(error.message).toContain("DEV_DATA_DIR/postgres");
+    // A CLI's subset that names it refuses it too.
+    expect(() =>
+      parseEnv({ PGLITE_DIR: "x" }, envSchema.pick({ DATABASE_URL: true, PGLITE_DIR: true })),
+    ).toThrow(/PGLITE_DIR: is no longer used/);
   });
 
   it("treats empty strings as unset", () => {

@@ -95,10 +95,21 @@ export const envSchema = z.object({
   TRUST_PROXY: z.string().min(1).optional(),
   /** How long a client may take to send a whole request (uploads included), in ms; headers get 10 s. */
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(600_000),
-  /** Postgres connection string. Unset: the embedded PGlite in PGLITE_DIR. */
+  /**
+   * PostgreSQL connection string. Required by the web server and the workers; `npm run dev` and the CLIs start
+   * the embedded PostgreSQL in DEV_DATA_DIR/postgres when it is unset (ADR 018).
+   */
   DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
-  /** PGlite data directory, used when DATABASE_URL is unset. */
-  PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+  /** Where `npm run dev` keeps its data: anvil's chain, Redis, the embedded PostgreSQL (`postgres/`), its lock. */
+  DEV_DATA_DIR: z.string().min(1).default(".data"),
+  /** Gone with PGlite: said out loud, so that a leftover setting is not silently ignored. */
+  PGLITE_DIR: z
+    .never({
+      error:
+        "is no longer used: the embedded database is PostgreSQL in DEV_DATA_DIR/postgres " +
+        "(see docs/decisions/018-embedded-postgres.md); unset PGLITE_DIR",
+    })
+    .optional(),
   /** Redis for BullMQ. `npm run dev` starts a private redis-server when unset. */
   REDIS_URL: url(["redis:", "rediss:"]),
   /** Prefix of every BullMQ key, so several deployments or test runs share one Redis safely. */

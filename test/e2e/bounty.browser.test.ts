@@ -15,10 +15,11 @@ import { registerSpec } from "../../jobs/bounties/specs.js";
 import { launchBrowser, watchProblems } from "../setup/browser.js";
 import {
   bountyRow,
-  servePglite,
   startTestAnvil,
   startTestRedis,
+  type TestDb,
   type TestService,
+  testDatabase,
 } from "../setup/fixtures.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
@@ -26,7 +27,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 let build: WebBuild;
 let anvil: TestService;
 let redis: TestService;
-let db: Awaited<ReturnType<typeof servePglite>>;
+let db: TestDb;
 let web: WebServer;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
   [anvil, redis, db, browser] = await Promise.all([
     startTestAnvil(),
     startTestRedis(),
-    servePglite(),
+    testDatabase(),
     launchBrowser(),
   ]);
   await registerSpec(db.handle.db, hindiGptSpec);

@@ -3,10 +3,11 @@
  * with its demo (seeded bounties in the index, the Hindi GPT bounty trained by
  * the local pool agent, its checkpoint committed then revealed, and scored
  * on-chain), a clear refusal for a second
- * instance, Ctrl-C (SIGINT) leaving no process behind, and a restart that
- * finds its chain and database where it left them.
+ * instance, Ctrl-C (SIGINT) leaving no process behind, a restart that
+ * finds its chain and database where it left them, and a clear refusal of a
+ * data directory from the PGlite days.
  */
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
@@ -33,6 +34,8 @@ import { tempDir } from "../setup/fixtures.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const data = tempDir("dev-e2e");
+// As root, the embedded PostgreSQL runs as the `postgres` user, which must be able to enter the (0700) temp dir.
+chmodSync(data.dir, 0o755);
 const buildDir = `.cache/dev-test-${process.pid}`;
 
 afterAll(() => {
@@ -93,7 +96,6 @@ async function running(dev: ManagedProcess, lines: string[]) {
 describe("npm run dev", () => {
   const env: Record<string, string> = {
     DEV_DATA_DIR: path.join(data.dir, "data"),
-    PGLITE_DIR: path.join(data.dir, "data/pglite"),
     DEPLOYMENTS_DIR: path.join(data.dir, "data/deployments"),
     ARTIFACTS_DIR: path.join(data.dir, "data/artifacts"),
   };
@@ -128,6 +130,10 @@ describe("npm run dev", () => {
 
       // The demo: seeded on the fresh chain, announced, indexed and listed.
       const banner = lines.join("\n");
+      expect(banner).toContain("initialising a new PostgreSQL 18 cluster");
+      expect(banner).toMatch(
+        /database {3}postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres \(embedded PostgreSQL 18, data in /,
+      );
       expect(banner).toContain(`demo       ${DEMO_BOUNTIES.length} bounties seeded`);
       expect(banner).toMatch(/pool agent agent\/cli\.ts for pool dev-cpu/);
       await waitFor("the bounty list to show every demo bounty", async () => {
@@ -237,6 +243,10 @@ describe("npm run dev", () => {
       expect(tree.length).toBeGreaterThanOrEqual(7); // anvil, redis, db, worker, indexer, web, pool agent
       process.kill(dev.child.pid as number, "SIGINT");
       expect(await dev.exited).toBe(0);
+      // PostgreSQL goes last, once everything that writes to it has stopped.
+      const stopped = lines.flatMap((line) => /^\[dev\] (\S+) stopped \(/.exec(line)?.[1] ?? []);
+      expect(stopped.at(-1)).toBe("db");
+      expect(stopped).toEqual(expect.arrayContaining(["anvil", "redis", "worker", "indexer", "web"]));
       await waitFor("all children gone", async () => {
         const left = tree.filter(isAlive);
         if (left.length > 0) throw new Error(`still running: ${left.join(", ")}`);
@@ -258,6 +268,8 @@ describe("npm run dev", () => {
       await running(dev, lines);
       const banner = lines.join("\n");
       expect(banner).toContain("contracts  reused");
+      // The same cluster, with its data: not initialised again.
+      expect(banner).not.toContain("initialising a new PostgreSQL");
       // The chain keeps its demo: nothing is seeded twice; the local pool's agent runs again, with a new token.
       expect(banner).toContain("demo       not seeded: the contracts were reused");
       expect(banner).toContain("pool agent: pool dev-cpu found, with a fresh API token");
@@ -276,7 +288,6 @@ describe("npm run dev", () => {
     const dev = startDev(
       {
         DEV_DATA_DIR: own,
-        PGLITE_DIR: path.join(own, "pglite"),
         DEPLOYMENTS_DIR: path.join(own, "deployments"),
         PORT: String(await freePort()),
         ANVIL_PORT: String(await freePort()),
@@ -295,6 +306,30 @@ describe("npm run dev", () => {
         if (left.length > 0) throw new Error(`still running: ${left.join(" | ")}`);
       });
       expect(processesMentioning(own)).toEqual([]);
+    } finally {
+      await dev.stop(5_000);
+    }
+  });
+});
+
+describe("npm run dev on a data directory of the PGlite days", () => {
+  it("stops before starting anything, saying what to do", async () => {
+    const old = path.join(data.dir, "old");
+    mkdirSync(path.join(old, "pglite"), { recursive: true });
+    const lines: string[] = [];
+    const dev = startDev(
+      { DEV_DATA_DIR: old, PORT: String(await freePort()), ANVIL_PORT: String(await freePort()) },
+      lines,
+    );
+    try {
+      expect(await dev.exited).toBe(1);
+      const output = lines.join("\n");
+      expect(output).toContain("pglite holds a database from before the switch to PostgreSQL");
+      expect(output).toContain(`start fresh with \`rm -rf ${old}\``);
+      expect(output).toContain("pg_dump");
+      // Nothing was started or created: no cluster next to the old data.
+      expect(existsSync(path.join(old, "postgres"))).toBe(false);
+      expect(processesMentioning(old)).toEqual([]);
     } finally {
       await dev.stop(5_000);
     }

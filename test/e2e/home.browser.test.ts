@@ -13,11 +13,12 @@ import { nodeTs, startProcess, waitFor } from "../../scripts/lib/processes.js";
 import { createRedis } from "../../server/redis.js";
 import { launchBrowser, watchProblems } from "../setup/browser.js";
 import {
-  servePglite,
   startTestAnvil,
   startTestRedis,
+  type TestDb,
   type TestService,
   tempDir,
+  testDatabase,
   uniqueId,
 } from "../setup/fixtures.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
@@ -26,7 +27,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 let build: WebBuild;
 let anvil: TestService;
 let redis: TestService;
-let db: Awaited<ReturnType<typeof servePglite>>;
+let db: TestDb;
 let web: WebServer;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let tokenAddress: string;
@@ -37,7 +38,7 @@ beforeAll(async () => {
   [anvil, redis, db, browser] = await Promise.all([
     startTestAnvil(),
     startTestRedis(),
-    servePglite(),
+    testDatabase(),
     launchBrowser(),
   ]);
 

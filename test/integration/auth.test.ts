@@ -26,7 +26,14 @@ import { createPool } from "../../jobs/dispatch/pools.server.js";
 import { heldOutSplit } from "../../ml/data.js";
 import { encodeEvalSet } from "../../ml/evalset.js";
 import { createChainClient } from "../../server/chain.js";
-import { servePglite, startTestAnvil, startTestRedis, type TestService, tempDir } from "../setup/fixtures.js";
+import {
+  startTestAnvil,
+  startTestRedis,
+  type TestDb,
+  type TestService,
+  tempDir,
+  testDatabase,
+} from "../setup/fixtures.js";
 import { testIndexer } from "../setup/indexer.js";
 import { siweMessage, siweSignIn, siweVerify } from "../setup/siwe.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
@@ -36,7 +43,7 @@ const dir = tempDir("auth");
 let build: WebBuild;
 let anvil: TestService;
 let redis: TestService;
-let db: Awaited<ReturnType<typeof servePglite>>;
+let db: TestDb;
 let web: WebServer;
 let poolId: string;
 let poolToken: string;
@@ -49,7 +56,7 @@ const EVALUATOR = anvilAccount(2);
 
 beforeAll(async () => {
   build = buildWeb("auth-test");
-  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), testDatabase()]);
   const deployed = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: dir.dir });
   const chain = createChainClient(anvil.url);
   await syncDeployment(deployed.deployment, { db: db.handle.db, chain, log });

@@ -1,5 +1,5 @@
 /**
- * The demo seed of `npm run dev` on a private anvil and an in-memory PGlite:
+ * The demo seed of `npm run dev` on a private anvil and a database of its own:
  * every bounty reaches its planned state on-chain and in the index, the DAOs
  * hold their role, each bounty's eval set makes its on-chain commitment,
  * a second seed sends nothing, and the local pool's token is fresh each time.
@@ -13,7 +13,6 @@ import { bountyBoardAbi } from "../../contracts/abi.js";
 import { BOARD_ROLES } from "../../core/board.js";
 import { anvilAccount } from "../../core/dev-chain.js";
 import { specHash } from "../../core/spec.js";
-import { type DbHandle, migrateDb, openDb } from "../../db/client.server.js";
 import { bounties, roles } from "../../db/schema/index.js";
 import { findSpec } from "../../jobs/bounties/specs.js";
 import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
@@ -29,20 +28,20 @@ import {
   seedDemo,
 } from "../../scripts/lib/demo-seed.js";
 import { ArtifactStore } from "../../server/artifacts.js";
-import { startTestAnvil, type TestService, tempDir } from "../setup/fixtures.js";
+import { startTestAnvil, type TestDb, type TestService, tempDir, testDatabase } from "../setup/fixtures.js";
 import { testIndexer } from "../setup/indexer.js";
 
 const dir = tempDir("demo-seed");
 let anvil: TestService;
-let handle: DbHandle;
+let testDb: TestDb;
 let deployed: DeployResult;
 let store: ArtifactStore;
 let result: DemoSeedResult;
 const lines: string[] = [];
 
 beforeAll(async () => {
-  [anvil, handle] = await Promise.all([startTestAnvil(), openDb({ kind: "pglite" })]);
-  await migrateDb(handle);
+  [anvil, testDb] = await Promise.all([startTestAnvil(), testDatabase()]);
+  const { handle } = testDb;
   deployed = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: dir.dir });
   store = new ArtifactStore(path.join(dir.dir, "artifacts"));
   result = await seedDemo({
@@ -56,7 +55,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await handle?.close();
+  await testDb?.stop();
   await anvil?.stop();
   dir.remove();
 });
@@ -72,7 +71,7 @@ describe("the demo seed", () => {
       new Set(["Funded", "Funding", "Cancelled"]),
     );
 
-    const rows = await handle.db
+    const rows = await testDb.handle.db
       .select()
       .from(bounties)
       .where(eq(bounties.chainId, deployed.deployment.chainId))
@@ -88,8 +87,10 @@ describe("the demo seed", () => {
       expect(row.goal).toBe(usd(plan.goal).toString());
       expect(row.raised).toBe(seeded.raised.toString());
       // Every stored spec is the one its bounty's hash names, and its eval set makes the commitment.
-      expect((await findSpec(handle.db, row.specHash))?.name).toBe(plan.spec.name);
-      await expect(verifiedEvalSet(handle.db, store, row.evalSetCommitment as Hex)).resolves.toBeDefined();
+      expect((await findSpec(testDb.handle.db, row.specHash))?.name).toBe(plan.spec.name);
+      await expect(
+        verifiedEvalSet(testDb.handle.db, store, row.evalSetCommitment as Hex),
+      ).resolves.toBeDefined();
     }
     const funded = DEMO_BOUNTIES.filter((p) => p.expect === "Funded");
     expect(funded.length).toBeGreaterThanOrEqual(2);
@@ -113,7 +114,7 @@ describe("the demo seed", () => {
   });
 
   it("gives both DAOs DAO_ROLE", async () => {
-    const daos = await handle.db
+    const daos = await testDb.handle.db
       .select({ account: roles.account })
       .from(roles)
       .where(and(eq(roles.role, BOARD_ROLES.DAO_ROLE), eq(roles.granted, true)));
@@ -126,7 +127,7 @@ describe("the demo seed", () => {
     const again = await seedDemo({
       rpcUrl: anvil.url,
       deployment: deployed.deployment,
-      db: handle.db,
+      db: testDb.handle.db,
       store,
     });
     expect(again).toEqual({
@@ -136,14 +137,14 @@ describe("the demo seed", () => {
   });
 
   it("makes the local CPU pool once and gives it a fresh token each time", async () => {
-    const first = await localPool(handle.db);
-    const second = await localPool(handle.db);
+    const first = await localPool(testDb.handle.db);
+    const second = await localPool(testDb.handle.db);
     if (!first || !second) throw new Error("no local pool");
     expect(first).toMatchObject({ name: DEMO_POOL.name, created: true });
     expect(second).toMatchObject({ id: first.id, created: false });
     expect(second.trainer).toBe(anvilAccount(DEMO_ACCOUNTS.trainer).address);
-    expect(await poolForToken(handle.db, first.token)).toBeUndefined();
-    expect((await poolForToken(handle.db, second.token))?.gpuCount).toBe(0);
+    expect(await poolForToken(testDb.handle.db, first.token)).toBeUndefined();
+    expect((await poolForToken(testDb.handle.db, second.token))?.gpuCount).toBe(0);
     // The token is the agent's alone: nothing the seed logged carries it.
     expect(lines.join("\n")).not.toContain(second.token);
   });

@@ -1,5 +1,5 @@
 /**
- * The dispatcher on a real Redis (private redis-server) and PGlite/Postgres:
+ * The dispatcher on a real Redis (private redis-server) and PostgreSQL:
  * priority order within capability classes, pool capacity, no starvation,
  * aging, lost leases, retries.
  */
@@ -21,7 +21,7 @@ import {
 } from "../../jobs/dispatch/dispatcher.server.js";
 import { createPool } from "../../jobs/dispatch/pools.server.js";
 import { createRedis } from "../../server/redis.js";
-import { dbTargets, startTestRedis, type TestDb, type TestService, uniqueId } from "../setup/fixtures.js";
+import { startTestRedis, type TestDb, type TestService, testDatabase, uniqueId } from "../setup/fixtures.js";
 import { peakConcurrency } from "../setup/leases.js";
 
 let redisService: TestService;
@@ -68,7 +68,7 @@ function bounty(id: number, fields: Partial<TrainingJobData> = {}): TrainingJobD
   };
 }
 
-describe.each(dbTargets())("dispatcher on $name", ({ open }) => {
+describe("dispatcher", () => {
   let testDb: TestDb;
   let connection: Redis;
   const dispatchers: Dispatcher[] = [];
@@ -103,7 +103,7 @@ describe.each(dbTargets())("dispatcher on $name", ({ open }) => {
   }
 
   beforeAll(async () => {
-    testDb = await open();
+    testDb = await testDatabase();
     connection = createRedis(redisService.url, "worker");
   });
   afterEach(async () => {
@@ -111,7 +111,7 @@ describe.each(dbTargets())("dispatcher on $name", ({ open }) => {
   });
   afterAll(async () => {
     connection?.disconnect();
-    await testDb?.cleanup();
+    await testDb?.stop();
   });
 
   it("leases 500 bounties in priority order within each class, never over a pool's capacity", async () => {

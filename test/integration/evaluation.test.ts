@@ -50,11 +50,12 @@ import { createRedis } from "../../server/redis.js";
 import { boardClients, createBountyArgs, usd } from "../setup/board-activity.js";
 import * as bad from "../setup/checkpoints.js";
 import {
-  servePglite,
   startTestAnvil,
   startTestRedis,
+  type TestDb,
   type TestService,
   tempDir,
+  testDatabase,
   uniqueId,
   waitUntil,
 } from "../setup/fixtures.js";
@@ -67,7 +68,7 @@ const log = createLogger("test", "silent");
 const CHAIN_ID = 31_337;
 let anvil: TestService;
 let redis: TestService;
-let db: Awaited<ReturnType<typeof servePglite>>;
+let db: TestDb;
 let deployed: DeployResult;
 let connection: Redis;
 let store: ArtifactStore;
@@ -164,7 +165,7 @@ async function publishedEvents(submissionId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), testDatabase()]);
   deployed = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: dir.dir });
   await syncDeployment(deployed.deployment, { db: db.handle.db, chain: createChainClient(anvil.url), log });
   c = boardClients(anvil.url, deployed.deployment);

@@ -1,6 +1,6 @@
 /**
  * The indexer against real BountyBoard activity (protocol v2) on anvil, into
- * PGlite (and Postgres with TEST_DATABASE_URL): the projection equals the
+ * PostgreSQL: the projection equals the
  * contract views; a refund lowers the raised amount (the share supply), and a
  * reorg of the refund raises it back;
  * an interrupted backfill resumes to the same database; a reorg is rolled back
@@ -52,13 +52,12 @@ import {
   usd,
 } from "../setup/board-activity.js";
 import {
-  dbTargets,
-  servePglite,
   startTestAnvil,
   startTestRedis,
   type TestDb,
   type TestService,
   tempDir,
+  testDatabase,
   uniqueId,
 } from "../setup/fixtures.js";
 
@@ -141,13 +140,13 @@ function indexerFor(db: Database, overrides: Partial<IndexerOptions> = {}): Inde
   });
 }
 
-describe.each(dbTargets())("indexer on $name", ({ open }) => {
+describe("indexer", () => {
   let reference: TestDb;
   beforeAll(async () => {
-    reference = await open();
+    reference = await testDatabase();
   });
   afterAll(async () => {
-    await reference?.cleanup();
+    await reference?.stop();
   });
 
   it("projects every event and matches the contract views", async () => {
@@ -241,7 +240,7 @@ describe.each(dbTargets())("indexer on $name", ({ open }) => {
   });
 
   it("resumes an interrupted backfill to the same database", async () => {
-    const resumed = await open();
+    const resumed = await testDatabase();
     try {
       let batches = 0;
       const crashing = indexerFor(resumed.handle.db, {
@@ -256,13 +255,13 @@ describe.each(dbTargets())("indexer on $name", ({ open }) => {
       expect(b.indexed_blocks).toEqual(a.indexed_blocks);
       expect(b).toEqual(a);
     } finally {
-      await resumed.cleanup();
+      await resumed.stop();
     }
   });
 
   it("survives range refusals, timeouts and dropped connections without losing or duplicating rows", async () => {
     const flaky = await startFlakyRpc(anvil.url);
-    const target = await open();
+    const target = await testDatabase();
     try {
       const warnings: string[] = [];
       const log = createLogger("test", "debug");
@@ -291,7 +290,7 @@ describe.each(dbTargets())("indexer on $name", ({ open }) => {
       expect(warnings.length).toBeGreaterThanOrEqual(2);
       expect(await dump(target.handle.db)).toEqual(await dump(reference.handle.db));
     } finally {
-      await target.cleanup();
+      await target.stop();
       await flaky.close();
     }
   });
@@ -299,7 +298,7 @@ describe.each(dbTargets())("indexer on $name", ({ open }) => {
 
 describe("reorgs", () => {
   it("rolls back orphaned blocks and their effects, then follows the new chain", async () => {
-    const [db] = [await dbTargets()[0]?.open()] as [TestDb];
+    const db = await testDatabase();
     const prefix = uniqueId("test-indexer");
     const queues = Object.fromEntries(
       [QUEUE.dispatch, QUEUE.evaluate, QUEUE.notify].map((q) => [q, new Queue(q, { connection, prefix })]),
@@ -340,8 +339,7 @@ describe("reorgs", () => {
       await indexer.catchUp();
       expect(await queues[QUEUE.dispatch]?.getJob(dispatchId)).toBeFalsy();
 
-      const fresh = await dbTargets()[0]?.open();
-      if (!fresh) throw new Error("no db");
+      const fresh = await testDatabase();
       try {
         await indexerFor(fresh.handle.db).catchUp();
         const [a, b] = [await dump(fresh.handle.db), await dump(db.handle.db)];
@@ -353,22 +351,21 @@ describe("reorgs", () => {
         expect(b.tokens).toEqual(a.tokens);
         expect(b.tokens).toHaveLength(1);
       } finally {
-        await fresh.cleanup();
+        await fresh.stop();
       }
     } finally {
       for (const q of Object.values(queues)) {
         await q.obliterate({ force: true });
         await q.close();
       }
-      await db.cleanup();
+      await db.stop();
     }
   });
 });
 
 describe("refunds", () => {
   it("lower the raised amount as the board does, and a reorged refund raises it back", async () => {
-    const db = await dbTargets()[0]?.open();
-    if (!db) throw new Error("no db");
+    const db = await testDatabase();
     const dao = anvilAccount(1);
     const [backerA, backerB] = [anvilAccount(3), anvilAccount(4)];
     const raisedOf = async (id: bigint) => {
@@ -431,16 +428,15 @@ describe("refunds", () => {
       await indexer.catchUp();
       expect(await raisedOf(id)).toEqual({ indexed: "0", onChain: "0", backers: 2 });
     } finally {
-      await db.cleanup();
+      await db.stop();
     }
   });
 });
 
 describe("the indexer process", () => {
   it("killed with SIGKILL mid-backfill and restarted, ends with the same database", async () => {
-    const served = await servePglite();
-    const reference = await dbTargets()[0]?.open();
-    if (!reference) throw new Error("no db");
+    const served = await testDatabase();
+    const reference = await testDatabase();
     const env = {
       PATH: process.env.PATH,
       RPC_URL: anvil.url,
@@ -492,7 +488,7 @@ describe("the indexer process", () => {
       expect(await dump(served.handle.db)).toEqual(await dump(reference.handle.db));
     } finally {
       await served.stop();
-      await reference.cleanup();
+      await reference.stop();
       const queue = new Queue(QUEUE.dispatch, { connection, prefix: env.QUEUE_PREFIX });
       await queue.obliterate({ force: true });
       await queue.close();
@@ -502,8 +498,7 @@ describe("the indexer process", () => {
 
 describe("hostile but valid input", () => {
   it("indexes a NUL in a checkpoint URI instead of getting stuck", async () => {
-    const db = await dbTargets()[0]?.open();
-    if (!db) throw new Error("no db");
+    const db = await testDatabase();
     try {
       const dao = anvilAccount(1);
       const backer = anvilAccount(3);
@@ -530,28 +525,26 @@ describe("hostile but valid input", () => {
         checkpoint_hash: `0x${"04".repeat(32)}`,
       });
     } finally {
-      await db.cleanup();
+      await db.stop();
     }
   });
 
   it("refuses to continue an index made for another board", async () => {
-    const db = await dbTargets()[0]?.open();
-    if (!db) throw new Error("no db");
+    const db = await testDatabase();
     try {
       await indexerFor(db.handle.db).catchUp();
       const other = indexerFor(db.handle.db, { board: "0x000000000000000000000000000000000000bEEF" });
       await expect(other.step()).rejects.toThrow(BoardChangedError);
     } finally {
-      await db.cleanup();
+      await db.stop();
     }
   });
 });
 
 describe("token metadata", () => {
   it("reads each token's symbol, name and decimals once, with fallbacks for tokens that answer badly", async () => {
-    const db = await dbTargets()[0]?.open();
-    const fresh = await dbTargets()[0]?.open();
-    if (!db || !fresh) throw new Error("no db");
+    const db = await testDatabase();
+    const fresh = await testDatabase();
     const flaky = await startFlakyRpc(anvil.url);
     try {
       // Tokens that answer badly, placed with anvil_setCode, then allowlisted; a bounty in the first.
@@ -648,16 +641,15 @@ describe("token metadata", () => {
       expect(await dump(db.handle.db)).toEqual(await dump(fresh.handle.db));
     } finally {
       await flaky.close();
-      await db.cleanup();
-      await fresh.cleanup();
+      await db.stop();
+      await fresh.stop();
     }
   });
 });
 
 describe("a reorg deeper than the kept window", () => {
   it("stops the indexer with a clear error instead of guessing", async () => {
-    const db = await dbTargets()[0]?.open();
-    if (!db) throw new Error("no db");
+    const db = await testDatabase();
     try {
       const indexer = indexerFor(db.handle.db, { reorgWindow: 2 });
       await indexer.catchUp();
@@ -671,7 +663,7 @@ describe("a reorg deeper than the kept window", () => {
       await expect(indexer.step()).rejects.toThrow(ReorgTooDeepError);
       await expect(indexer.step()).rejects.toThrow(/deeper than the 2 kept blocks/);
     } finally {
-      await db.cleanup();
+      await db.stop();
     }
   });
 });

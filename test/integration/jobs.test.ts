@@ -1,7 +1,7 @@
 /**
  * The sync-deployment job end to end on real services: contracts deployed on
  * anvil, the job enqueued on a private Redis, a BullMQ worker projecting the
- * deployment into PGlite (and Postgres with TEST_DATABASE_URL).
+ * deployment into PostgreSQL.
  */
 import { type Job, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
@@ -15,12 +15,12 @@ import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
 import { createChainClient } from "../../server/chain.js";
 import { createRedis } from "../../server/redis.js";
 import {
-  dbTargets,
   startTestAnvil,
   startTestRedis,
   type TestDb,
   type TestService,
   tempDir,
+  testDatabase,
   uniqueId,
 } from "../setup/fixtures.js";
 
@@ -39,7 +39,7 @@ afterAll(async () => {
   deploymentsDir.remove();
 });
 
-describe.each(dbTargets())("sync-deployment on $name", ({ open }) => {
+describe("sync-deployment", () => {
   let testDb: TestDb;
   let connection: Redis;
   let running: RunningWorkers;
@@ -49,7 +49,7 @@ describe.each(dbTargets())("sync-deployment on $name", ({ open }) => {
   const queue = () => createQueue(QUEUE.deployments, connection, prefix);
 
   beforeAll(async () => {
-    testDb = await open();
+    testDb = await testDatabase();
     connection = createRedis(redisService.url, "worker");
     running = startWorkers(
       { db: testDb.handle.db, chain: createChainClient(anvil.url), log: createLogger("test", "silent") },
@@ -68,7 +68,7 @@ describe.each(dbTargets())("sync-deployment on $name", ({ open }) => {
     await q.close();
     connection?.disconnect();
     eventsConnection?.disconnect(); // BullMQ leaves connections it was given open
-    await testDb?.cleanup();
+    await testDb?.stop();
   });
 
   it("projects a live deployment into the database", async () => {

@@ -1,6 +1,5 @@
 /**
- * The keeper on anvil, with its index in PGlite (and Postgres with
- * TEST_DATABASE_URL): scheduled as the worker schedules it (a BullMQ job
+ * The keeper on anvil, with its index in PostgreSQL: scheduled as the worker schedules it (a BullMQ job
  * scheduler on the `keeper` queue, served by the worker runtime), it
  * finalizes a Funding bounty past its funding deadline as Failed and a Funded
  * one whose qualifying best has stood its challenge window as Verifying, then
@@ -31,12 +30,12 @@ import { createChainClient } from "../../server/chain.js";
 import { createRedis } from "../../server/redis.js";
 import { type BoardClients, boardClients, usd } from "../setup/board-activity.js";
 import {
-  dbTargets,
   startTestAnvil,
   startTestRedis,
   type TestDb,
   type TestService,
   tempDir,
+  testDatabase,
   uniqueId,
   waitUntil,
 } from "../setup/fixtures.js";
@@ -69,7 +68,7 @@ afterAll(async () => {
   dir.remove();
 });
 
-describe.each(dbTargets())("the keeper on $name", ({ open }) => {
+describe("the keeper", () => {
   const prefix = uniqueId("test-keeper");
   let testDb: TestDb;
   let connection: Redis;
@@ -127,7 +126,7 @@ describe.each(dbTargets())("the keeper on $name", ({ open }) => {
   };
 
   beforeAll(async () => {
-    testDb = await open();
+    testDb = await testDatabase();
     const chain = createChainClient(anvil.url);
     await syncDeployment(deployed.deployment, { db: testDb.handle.db, chain, log });
     connection = createRedis(redisService.url, "worker");
@@ -150,7 +149,7 @@ describe.each(dbTargets())("the keeper on $name", ({ open }) => {
     await queue?.obliterate({ force: true }); // only this test's prefix
     await queue?.close();
     connection?.disconnect();
-    await testDb?.cleanup();
+    await testDb?.stop();
   });
 
   it("signs with the evaluator's anvil account by default", () => {

@@ -1,5 +1,5 @@
 /**
- * The lease records' group-committing writer on PGlite and Postgres: whole batches in one statement,
+ * The lease records' group-committing writer on PostgreSQL: whole batches in one statement,
  * an ended record never overwritten, and a later state never erasing what an earlier one recorded.
  */
 import { randomUUID } from "node:crypto";
@@ -8,14 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LeaseRow, leases, type PoolRow } from "../../db/schema/index.js";
 import { LeaseWriter } from "../../jobs/dispatch/lease-writer.server.js";
 import { createPool } from "../../jobs/dispatch/pools.server.js";
-import { dbTargets, type TestDb } from "../setup/fixtures.js";
+import { type TestDb, testDatabase } from "../setup/fixtures.js";
 
-describe.each(dbTargets())("LeaseWriter on $name", ({ open }) => {
+describe("LeaseWriter", () => {
   let testDb: TestDb;
   let pool: PoolRow;
 
   beforeAll(async () => {
-    testDb = await open();
+    testDb = await testDatabase();
     ({ pool } = await createPool(testDb.handle.db, {
       name: `writer-${randomUUID().slice(0, 8)}`,
       operator: "0x000000000000000000000000000000000000dEaD",
@@ -26,7 +26,7 @@ describe.each(dbTargets())("LeaseWriter on $name", ({ open }) => {
     }));
   });
   afterAll(async () => {
-    await testDb?.cleanup();
+    await testDb?.stop();
   });
 
   const lease = (bountyId: number, fields: Partial<LeaseRow> = {}): LeaseRow => {

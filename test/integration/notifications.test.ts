@@ -19,7 +19,14 @@ import { syncDeployment } from "../../jobs/deployments/sync.js";
 import { notifyBountyFinalized } from "../../jobs/notifications/on-bounty-event.js";
 import { createChainClient } from "../../server/chain.js";
 import { boardClients, usd } from "../setup/board-activity.js";
-import { servePglite, startTestAnvil, startTestRedis, type TestService, tempDir } from "../setup/fixtures.js";
+import {
+  startTestAnvil,
+  startTestRedis,
+  type TestDb,
+  type TestService,
+  tempDir,
+  testDatabase,
+} from "../setup/fixtures.js";
 import { testIndexer } from "../setup/indexer.js";
 import { siweSignIn } from "../setup/siwe.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
@@ -29,7 +36,7 @@ const dir = tempDir("notifications");
 let build: WebBuild;
 let anvil: TestService;
 let redis: TestService;
-let db: Awaited<ReturnType<typeof servePglite>>;
+let db: TestDb;
 let web: WebServer;
 let older: bigint;
 let newer: bigint;
@@ -40,7 +47,7 @@ const STRANGER = anvilAccount(4);
 
 beforeAll(async () => {
   build = buildWeb("notifications-test");
-  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), testDatabase()]);
   const deployed = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: dir.dir });
   await syncDeployment(deployed.deployment, { db: db.handle.db, chain: createChainClient(anvil.url), log });
 

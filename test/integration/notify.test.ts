@@ -2,7 +2,7 @@
  * The `notify` queue end to end on real services: bounties ended on anvil
  * (protocol v2: one finalized as Verifying, its eval set revealed and its
  * payout unlocked as Fulfilled; one Failed; one cancelled), indexed into
- * PGlite (and Postgres with TEST_DATABASE_URL) in two steps (up to the
+ * PostgreSQL in two steps (up to the
  * finalizations, then the unlock), their effects (BountyFinalized,
  * BountyCancelled, PayoutUnlocked) enqueued by the indexer's outbox and served
  * by the worker runtime, which writes one notification per concerned account.
@@ -45,12 +45,12 @@ import {
   usd,
 } from "../setup/board-activity.js";
 import {
-  dbTargets,
   startTestAnvil,
   startTestRedis,
   type TestDb,
   type TestService,
   tempDir,
+  testDatabase,
   uniqueId,
   waitUntil,
 } from "../setup/fixtures.js";
@@ -164,7 +164,7 @@ async function rowsOf(db: Database, bountyId: bigint) {
     .orderBy(asc(notifications.kind), asc(notifications.account));
 }
 
-describe.each(dbTargets())("notify on $name", ({ open }) => {
+describe("notify", () => {
   let testDb: TestDb;
   let connection: Redis;
   let queue: Queue;
@@ -172,7 +172,7 @@ describe.each(dbTargets())("notify on $name", ({ open }) => {
   const prefix = uniqueId("test-notify");
 
   beforeAll(async () => {
-    testDb = await open();
+    testDb = await testDatabase();
     const db = testDb.handle.db;
     await registerSpec(db, blobsClassifierSpec);
     await syncDeployment(deployed.deployment, { db, chain: createChainClient(anvil.url), log });
@@ -198,7 +198,7 @@ describe.each(dbTargets())("notify on $name", ({ open }) => {
     await queue?.obliterate({ force: true }); // only this test's prefix
     await queue?.close();
     connection?.disconnect();
-    await testDb?.cleanup();
+    await testDb?.stop();
   });
 
   it("tells the winner and the DAO of a Verifying bounty, then the backers and shareholders once fulfilled", async () => {

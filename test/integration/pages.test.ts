@@ -21,7 +21,13 @@ import {
   tokens,
 } from "../../db/schema/index.js";
 import { registerSpec } from "../../jobs/bounties/specs.js";
-import { servePglite, startTestAnvil, startTestRedis, type TestService } from "../setup/fixtures.js";
+import {
+  startTestAnvil,
+  startTestRedis,
+  type TestDb,
+  type TestService,
+  testDatabase,
+} from "../setup/fixtures.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
 const CHAIN_ID = 31_337;
@@ -36,7 +42,7 @@ const tx = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 let build: WebBuild;
 let anvil: TestService;
 let redis: TestService;
-let db: Awaited<ReturnType<typeof servePglite>>;
+let db: TestDb;
 let web: WebServer;
 
 function bountyRow(
@@ -76,7 +82,7 @@ function bountyRow(
 
 beforeAll(async () => {
   build = buildWeb("pages-test");
-  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), testDatabase()]);
   const d = db.handle.db;
   await registerSpec(d, blobsClassifierSpec);
   await registerSpec(d, hindiGptSpec);

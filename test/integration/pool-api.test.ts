@@ -1,6 +1,6 @@
 /**
  * The pool agents' HTTP API on a real server (remix build + remix-serve) with
- * a real Redis and PGlite: bearer-token auth, body validation naming the
+ * a real Redis and PostgreSQL: bearer-token auth, body validation naming the
  * field, one pool never touching another's lease, artifact upload checks,
  * capacity, the long poll, and the queue-status JSON.
  */
@@ -20,11 +20,12 @@ import {
 } from "../../jobs/dispatch/pools.server.js";
 import { createRedis } from "../../server/redis.js";
 import {
-  servePglite,
   startTestAnvil,
   startTestRedis,
+  type TestDb,
   type TestService,
   tempDir,
+  testDatabase,
   uniqueId,
 } from "../setup/fixtures.js";
 import { peakConcurrency } from "../setup/leases.js";
@@ -36,14 +37,14 @@ const artifactsDir = tempDir("artifacts");
 let build: WebBuild;
 let anvil: TestService;
 let redis: TestService;
-let db: Awaited<ReturnType<typeof servePglite>>;
+let db: TestDb;
 let web: WebServer;
 let connection: Redis;
 let dispatcher: Dispatcher;
 
 beforeAll(async () => {
   build = buildWeb("pool-api-test");
-  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), testDatabase()]);
   web = await serveWeb(build, {
     RPC_URL: anvil.url,
     REDIS_URL: redis.url,

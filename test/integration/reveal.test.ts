@@ -1,5 +1,5 @@
 /**
- * The eval-set reveal on a real server (remix build + remix-serve) with PGlite: a stored eval set stays
+ * The eval-set reveal on a real server (remix build + remix-serve) with PostgreSQL: a stored eval set stays
  * private (403, its salt nowhere in the answer) while its bounty is live, and once the bounty is
  * finalized anyone can download it and check it against the on-chain commitment.
  */
@@ -17,11 +17,12 @@ import { ArtifactStore } from "../../server/artifacts.js";
 import { sha256Hex } from "../../server/hash.js";
 import {
   bountyRow,
-  servePglite,
   startTestAnvil,
   startTestRedis,
+  type TestDb,
   type TestService,
   tempDir,
+  testDatabase,
 } from "../setup/fixtures.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
@@ -30,7 +31,7 @@ const artifactsDir = tempDir("reveal-artifacts");
 let build: WebBuild;
 let anvil: TestService;
 let redis: TestService;
-let db: Awaited<ReturnType<typeof servePglite>>;
+let db: TestDb;
 let web: WebServer;
 let store: ArtifactStore;
 let evalSet: EvalSetRow;
@@ -38,7 +39,7 @@ let fileBytes: Uint8Array;
 
 beforeAll(async () => {
   build = buildWeb("reveal-test");
-  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), testDatabase()]);
   web = await serveWeb(build, {
     RPC_URL: anvil.url,
     REDIS_URL: redis.url,

@@ -36,11 +36,12 @@ import { createChainClient } from "../../server/chain.js";
 import { createRedis } from "../../server/redis.js";
 import { boardClients, createBountyArgs, usd } from "../setup/board-activity.js";
 import {
-  servePglite,
   startTestAnvil,
   startTestRedis,
+  type TestDb,
   type TestService,
   tempDir,
+  testDatabase,
   uniqueId,
   waitUntil,
 } from "../setup/fixtures.js";
@@ -58,7 +59,7 @@ const log = createLogger("test", "silent");
 let build: WebBuild;
 let anvil: TestService;
 let redis: TestService;
-let db: Awaited<ReturnType<typeof servePglite>>;
+let db: TestDb;
 let web: WebServer;
 let deployed: DeployResult;
 let connection: Redis;
@@ -67,7 +68,7 @@ let workers: RunningWorkers;
 
 beforeAll(async () => {
   build = buildWeb("training-test");
-  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), testDatabase()]);
   deployed = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: dir.dir });
   const chain = createChainClient(anvil.url);
   await syncDeployment(deployed.deployment, { db: db.handle.db, chain, log });

@@ -8,21 +8,22 @@ import type { HealthReport } from "../../app/utils/health.server.js";
 import { bounties, deployments, indexerState } from "../../db/schema/index.js";
 import {
   bountyRow,
-  servePglite,
   startTestAnvil,
   startTestRedis,
+  type TestDb,
   type TestService,
+  testDatabase,
 } from "../setup/fixtures.js";
 import { buildWeb, serveWeb, type WebBuild, webReady } from "../setup/web.js";
 
 let build: WebBuild;
 let anvil: TestService;
 let redis: TestService;
-let db: Awaited<ReturnType<typeof servePglite>>;
+let db: TestDb;
 
 beforeAll(async () => {
   build = buildWeb("web-test");
-  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), testDatabase()]);
 });
 
 afterAll(async () => {
@@ -111,7 +112,7 @@ describe("the web server", () => {
   });
 
   it("answers 503 naming the database, then the chain, when they stop", async () => {
-    const [ownDb, ownAnvil] = await Promise.all([servePglite(), startTestAnvil()]);
+    const [ownDb, ownAnvil] = await Promise.all([testDatabase(), startTestAnvil()]);
     const web = await serveWeb(build, {
       RPC_URL: ownAnvil.url,
       REDIS_URL: redis.url,
@@ -156,7 +157,7 @@ describe("the web server", () => {
     }
   });
 
-  it("refuses to open PGlite in-process: the web server and workers need DATABASE_URL", async () => {
+  it("refuses to start without DATABASE_URL: the web server and workers share one database", async () => {
     const web = await serveWeb(build, { RPC_URL: anvil.url, REDIS_URL: redis.url });
     expect(await web.server.exited).toBe(1);
     expect(web.lines.join("\n")).toContain("DATABASE_URL: is required for the web server and workers");

@@ -13,11 +13,12 @@ import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.
 import { type ManagedProcess, nodeTs, startProcess, waitFor } from "../../scripts/lib/processes.js";
 import { createRedis } from "../../server/redis.js";
 import {
-  servePglite,
   startTestAnvil,
   startTestRedis,
+  type TestDb,
   type TestService,
   tempDir,
+  testDatabase,
   uniqueId,
 } from "../setup/fixtures.js";
 
@@ -25,11 +26,11 @@ const root = path.resolve(import.meta.dirname, "../..");
 
 let anvil: TestService;
 let redis: TestService;
-let db: Awaited<ReturnType<typeof servePglite>>;
+let db: TestDb;
 const deploymentsDir = tempDir("worker-deployments");
 
 beforeAll(async () => {
-  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+  [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), testDatabase()]);
 });
 
 afterAll(async () => {

@@ -1,16 +1,17 @@
 /**
  * Real services for integration tests, private to each test file, removed
  * afterwards. Nothing here touches data it did not create: Redis is a private
- * redis-server, Postgres is a fresh database created and dropped on
- * TEST_DATABASE_URL's server.
+ * redis-server, and the database is a fresh one created and dropped on the
+ * run's PostgreSQL (test/setup/postgres.ts: the embedded one, or
+ * TEST_DATABASE_URL's server).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { inject } from "vitest";
 import { type DbHandle, migrateDb, openDb } from "../../db/client.server.js";
-import { createPgliteSocketServer } from "../../db/pglite-socket.js";
 import type { bounties } from "../../db/schema/index.js";
 import { freePort } from "../../scripts/lib/processes.js";
 import { startAnvil, startRedis } from "../../scripts/lib/services.js";
@@ -54,49 +55,6 @@ export async function startTestRedis(): Promise<TestService> {
   return { url: redis.url, stop: () => redis.process.stop(5_000) };
 }
 
-export interface TestDb {
-  name: "pglite" | "postgres";
-  handle: DbHandle;
-  /** A URL other processes can use (postgres only). */
-  url?: string;
-  cleanup(): Promise<void>;
-}
-
-/** A migrated, empty database per target: in-memory PGlite always, Postgres when TEST_DATABASE_URL is set. */
-export function dbTargets(): { name: TestDb["name"]; open: () => Promise<TestDb> }[] {
-  const targets: { name: TestDb["name"]; open: () => Promise<TestDb> }[] = [
-    {
-      name: "pglite",
-      open: async () => {
-        const handle = await openDb({ kind: "pglite" });
-        await migrateDb(handle);
-        return { name: "pglite", handle, cleanup: () => handle.close() };
-      },
-    },
-  ];
-  const baseUrl = process.env.TEST_DATABASE_URL;
-  if (baseUrl) {
-    targets.push({
-      name: "postgres",
-      open: async () => {
-        const { url, drop } = await createPostgresDatabase(baseUrl);
-        const handle = await openDb({ kind: "postgres", url });
-        await migrateDb(handle);
-        return {
-          name: "postgres",
-          handle,
-          url,
-          cleanup: async () => {
-            await handle.close();
-            await drop();
-          },
-        };
-      },
-    });
-  }
-  return targets;
-}
-
 /** Creates a uniquely named database on `baseUrl`'s server; `drop` removes it (and only it). */
 export async function createPostgresDatabase(
   baseUrl: string,
@@ -119,19 +77,34 @@ export async function createPostgresDatabase(
   };
 }
 
-/** An in-memory, migrated PGlite served on loopback, as `npm run dev` does, for tests with child processes. */
-export async function servePglite(): Promise<TestService & { handle: DbHandle }> {
-  const handle = await openDb({ kind: "pglite" });
-  await migrateDb(handle);
-  if (!handle.pglite) throw new Error("unreachable: pglite handle without PGlite");
-  const server = createPgliteSocketServer(handle.pglite, 0);
-  await server.start();
+export interface TestDb {
+  /** A URL for other processes (the web server, the worker) to share the database. */
+  url: string;
+  handle: DbHandle;
+  /** Closes the handle and drops the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated database of its own on the run's PostgreSQL (one per test file, or per test that needs a
+ * clean one), as `npm run dev` and production use it: the same engine and driver everywhere.
+ */
+export async function testDatabase(): Promise<TestDb> {
+  const { url, drop } = await createPostgresDatabase(inject("postgresUrl"));
+  const handle = await openDb({ kind: "postgres", url });
+  try {
+    await migrateDb(handle);
+  } catch (error) {
+    await handle.close();
+    await drop();
+    throw error;
+  }
   let stopped: Promise<void> | undefined;
   return {
-    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    url,
     handle,
     stop: () => {
-      stopped ??= server.stop().then(() => handle.close());
+      stopped ??= handle.close().then(drop);
       return stopped;
     },
   };

@@ -1,7 +1,7 @@
 /**
  * The whole platform as separate processes, for end-to-end tests: anvil with
- * the contracts deployed, a private Redis, PGlite served over a loopback
- * socket, the worker (dispatch, evaluation) and the indexer as real
+ * the contracts deployed, a private Redis, a database of its own on the run's
+ * PostgreSQL, the worker (dispatch, evaluation) and the indexer as real
  * `jobs/*.ts` processes, the web app as a production build under remix-serve
  * with the dev wallet on, and optionally a CPU pool with a real pool agent.
  * Everything is private to the test and removed by `stop()`.
@@ -15,11 +15,12 @@ import { createPool } from "../../jobs/dispatch/pools.server.js";
 import { freePort, type ManagedProcess, nodeTs, startProcess } from "../../scripts/lib/processes.js";
 import { createChainClient } from "../../server/chain.js";
 import {
-  servePglite,
   startTestAnvil,
   startTestRedis,
+  type TestDb,
   type TestService,
   tempDir,
+  testDatabase,
   uniqueId,
 } from "./fixtures.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "./web.js";
@@ -28,7 +29,7 @@ export interface Stack {
   url: string;
   rpcUrl: string;
   deployed: DeployResult;
-  db: Awaited<ReturnType<typeof servePglite>>;
+  db: TestDb;
   /** Output lines of each process, for a failing test's message. */
   logs(): string;
   stop(): Promise<void>;
@@ -43,7 +44,7 @@ export async function startStack(label: string, options: { poolAgent?: boolean }
   const started: { name: string; proc: ManagedProcess; lines: string[] }[] = [];
   let anvil: TestService | undefined;
   let redis: TestService | undefined;
-  let db: Awaited<ReturnType<typeof servePglite>> | undefined;
+  let db: TestDb | undefined;
   let web: WebServer | undefined;
 
   const stop = async () => {
@@ -55,7 +56,7 @@ export async function startStack(label: string, options: { poolAgent?: boolean }
   };
 
   try {
-    [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), servePglite()]);
+    [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), testDatabase()]);
     const deployed = await deployContracts({
       rpcUrl: anvil.url,
       deploymentsDir: path.join(dir.dir, "deployments"),
