@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import {
   Form,
+  isRouteErrorResponse,
   Links,
   Meta,
   NavLink,
@@ -9,6 +10,7 @@ import {
   ScrollRestoration,
   useLoaderData,
   useLocation,
+  useRouteError,
 } from "@remix-run/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
@@ -116,5 +118,80 @@ export default function App() {
         </PlatformContext.Provider>
       </QueryClientProvider>
     </WagmiProvider>
+  );
+}
+
+const ERROR_TITLES: Record<number, string> = {
+  400: "That request was not understood",
+  401: "Sign in first",
+  403: "That is not allowed",
+  404: "Nothing here",
+  405: "Not something this page does",
+  409: "That clashes with the current state",
+  413: "That is too large",
+  415: "That kind of content is not accepted here",
+  429: "Too many requests",
+  503: "Part of the platform is unavailable",
+};
+
+/** What went wrong, in words: a route's own message for a 4xx; never internals for a 5xx. */
+function describeError(error: unknown): { status: number; title: string; message: string } {
+  if (isRouteErrorResponse(error)) {
+    const data = error.data as unknown;
+    const said =
+      typeof data === "string"
+        ? data
+        : typeof (data as { error?: unknown } | null)?.error === "string"
+          ? (data as { error: string }).error
+          : "";
+    const status = error.status;
+    const title =
+      ERROR_TITLES[status] ?? (status >= 500 ? "Something went wrong on our side" : "That did not work");
+    const message =
+      status >= 500
+        ? "The problem has been logged. Try again in a moment."
+        : status === 404 && !said
+          ? "There is no page at this address. It may have moved, or the link may be mistyped."
+          : said || error.statusText;
+    return { status, title, message };
+  }
+  return {
+    status: 500,
+    title: "Something went wrong on our side",
+    message: "The problem has been logged. Try again in a moment.",
+  };
+}
+
+/** Every error page: what happened in plain words, and the ways forward (never a stack trace). */
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const { status, title, message } = describeError(error);
+  return (
+    <>
+      <header className="site-header">
+        <a href="/" className="brand">
+          Crowdtrain
+        </a>
+        <nav aria-label="Main">
+          <a href="/bounties">Bounties</a>
+          <a href="/pools">Pools</a>
+          <a href="/propose">Propose</a>
+        </nav>
+      </header>
+      <main className="error-page">
+        <p className="muted">Error {status}</p>
+        <h1>{title}</h1>
+        <p>{message}</p>
+        <p>
+          <a href="/">Go to the home page</a>, <a href="/bounties">browse the bounties</a>
+          {status === 401 || status === 403 ? (
+            <>
+              , or <a href="/sign-in">sign in</a>
+            </>
+          ) : null}
+          .
+        </p>
+      </main>
+    </>
   );
 }

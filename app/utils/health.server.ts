@@ -83,7 +83,7 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
     probe(deps.timeoutMs, async () => {
       const [chainId, blockNumber] = await Promise.all([
         deps.chain.getChainId(),
-        deps.chain.getBlockNumber(),
+        deps.chain.getBlockNumber({ cacheTime: 0 }),
       ]);
       if (chainId !== deps.expectedChainId) {
         throw new Error(`RPC serves chain ${chainId}, configured CHAIN_ID is ${deps.expectedChainId}`);

@@ -123,7 +123,9 @@ export class Indexer {
   /** Indexes one range (or handles one reorg). */
   async step(): Promise<StepResult> {
     const { db, chain, chainId } = this.o;
-    const head = Number(await chain.getBlockNumber()) - this.o.confirmations;
+    // cacheTime 0: viem would otherwise answer from a cache up to its polling interval old (4 s), and every
+    // step would lag the chain by that much (and miss a reorg that happened meanwhile).
+    const head = Number(await chain.getBlockNumber({ cacheTime: 0 })) - this.o.confirmations;
     const stored = await readCursor(db, chainId);
     if (stored && stored.board.toLowerCase() !== this.o.board.toLowerCase()) {
       throw new BoardChangedError(chainId, stored.board, this.o.board);

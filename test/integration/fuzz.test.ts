@@ -266,6 +266,21 @@ describe("every route, fuzzed", () => {
     }
   });
 
+  it("shows error pages with a plain message and a way forward, never a stack", async () => {
+    for (const [pathname, status, says] of [
+      ["/no-such-page", 404, "Nothing here"],
+      ["/bounties/99999999", 404, "99999999"],
+      ["/bounties/not-a-number", 400, "That request was not understood"],
+    ] as const) {
+      const answer = await fetch(`${stack.url}${pathname}`);
+      const html = await answer.text();
+      expect(answer.status, pathname).toBe(status);
+      expect(html, pathname).toContain(says);
+      expect(html, pathname).toContain('href="/"');
+      expect(html, pathname).not.toMatch(/at [\w.]+ \(|node_modules/);
+    }
+  });
+
   it("answers an absolute-form request line without a 5xx", async () => {
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(Number(base.port), base.hostname, () => {

@@ -276,7 +276,7 @@ describe("indexer", () => {
       flaky.faults.push("timeout", "drop");
       const stop = new AbortController();
       const running = indexer.run(stop.signal, 50);
-      const head = Number(await c.publicClient.getBlockNumber());
+      const head = Number(await c.publicClient.getBlockNumber({ cacheTime: 0 }));
       await waitUntil(async () => {
         const [row] = await queryRows<{ cursor: number }>(
           target.handle.db,
@@ -456,7 +456,7 @@ describe("the indexer process", () => {
       );
     try {
       await indexerFor(reference.handle.db).catchUp();
-      const head = Number(await c.publicClient.getBlockNumber());
+      const head = Number(await c.publicClient.getBlockNumber({ cacheTime: 0 }));
       const first = startProcess({
         name: "indexer",
         ...nodeTs("jobs/indexer-process.ts"),
@@ -657,8 +657,9 @@ describe("a reorg deeper than the kept window", () => {
       await c.testClient.mine({ blocks: 5 });
       await indexer.catchUp();
       await c.testClient.revert({ id: snapshot });
-      // Different blocks at the same heights (a new timestamp), reaching past the old head.
-      await c.testClient.increaseTime({ seconds: 1 });
+      // Different blocks at the same heights, reaching past the old head. Empty blocks differ only by their
+      // timestamps: a jump far beyond the seconds the first mining took makes every one of them new.
+      await c.testClient.increaseTime({ seconds: 1_000 });
       await c.testClient.mine({ blocks: 8 });
       await expect(indexer.step()).rejects.toThrow(ReorgTooDeepError);
       await expect(indexer.step()).rejects.toThrow(/deeper than the 2 kept blocks/);

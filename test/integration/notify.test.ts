@@ -142,7 +142,8 @@ beforeAll(async () => {
   await c.testClient.mine({ blocks: 1 });
   await c.send(BACKER_A, "finalize", [fulfilled]); // Verifying: a qualifying best
   await c.send(BACKER_A, "finalize", [failed]);
-  verifyingBlock = await c.publicClient.getBlockNumber();
+  // cacheTime 0: viem caches the block number for its polling interval, which could predate these blocks.
+  verifyingBlock = await c.publicClient.getBlockNumber({ cacheTime: 0 });
 
   // The DAO reveals the eval set; the payout unlocks a verification period later.
   await c.revealEvalSet(DAO, fulfilled);
@@ -182,7 +183,7 @@ describe("notify", () => {
     // the finalizations only (the head held back by as many confirmations), so the Verifying job finds the
     // bounty Verifying in the index; then the rest (the unlock).
     const queues = { [QUEUE.notify]: queue };
-    const held = Number((await c.publicClient.getBlockNumber()) - verifyingBlock);
+    const held = Number((await c.publicClient.getBlockNumber({ cacheTime: 0 })) - verifyingBlock);
     expect(held).toBeGreaterThan(0);
     await testIndexer(db, anvil.url, deployed.deployment, { queues, confirmations: held }).catchUp();
     running = startWorkers(
