@@ -47,7 +47,7 @@ export type QueueStatus =
   | {
       state: "leased";
       queue: string;
-      /** Null for the ~100 ms before the lease's record is written. */
+      /** Null for the moment between BullMQ handing the job out and the lease's record being written. */
       leaseId: string | null;
       poolId: string | null;
       attempt: number;
