@@ -114,6 +114,14 @@ module.exports = {
       },
     },
     {
+      name: "server-suffix-only-in-app",
+      comment:
+        "`.server.ts` tells Remix to keep a module out of the browser bundle; it means nothing outside app/.",
+      severity: "error",
+      from: { path: "^(?!app/).+\\.server\\.tsx?$" },
+      to: {},
+    },
+    {
       name: "not-to-unresolvable",
       severity: "error",
       from: {},

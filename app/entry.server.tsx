@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import type { AppLoadContext, EntryContext, HandleErrorFunction } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { renderToPipeableStream } from "react-dom/server";
-import { serverDbTarget } from "../db/client.server.js";
+import { serverDbTarget } from "../db/client.js";
 import { envOrExit, exitOnEnvError } from "../server/env.js";
 import { NonceContext } from "./hooks/nonce.js";
 import { webLogger } from "./logger.server.js";

@@ -7,7 +7,7 @@
 import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import type { Logger } from "../core/logger.js";
-import { type DbHandle, openDb, serverDbTarget } from "../db/client.server.js";
+import { type DbHandle, openDb, serverDbTarget } from "../db/client.js";
 import { type Dispatcher, dispatcherFromEnv } from "../jobs/dispatch/index.js";
 import { ArtifactStore } from "../server/artifacts.js";
 import { createChainClient } from "../server/chain.js";

@@ -20,7 +20,7 @@ import { type Abi, type Address, type Hex, parseUnits } from "viem";
 import { testTokenAbi } from "../contracts/abi.js";
 import { anvilAccount } from "../core/dev-chain.js";
 import { createLogger } from "../core/logger.js";
-import { type DbHandle, migrateDb, openDb, queryRows } from "../db/client.server.js";
+import { type DbHandle, migrateDb, openDb, queryRows } from "../db/client.js";
 import { deployContracts } from "../jobs/deployments/index.js";
 import { Indexer } from "../jobs/indexer/index.js";
 import { buildContracts } from "../scripts/lib/contracts-build.js";

@@ -38,7 +38,7 @@ import { gunzipSync } from "node:zlib";
 import pg from "pg";
 import { exampleSpecs } from "../core/spec.examples.js";
 import { specHash } from "../core/spec.js";
-import { migrateDb, openDb } from "../db/client.server.js";
+import { migrateDb, openDb } from "../db/client.js";
 import { registerSpec } from "../jobs/bounties/index.js";
 import { freePort } from "../scripts/lib/processes.js";
 import { startRedis } from "../scripts/lib/services.js";

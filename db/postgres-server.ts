@@ -19,7 +19,7 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { migrateDb, openDb } from "./client.server.js";
+import { migrateDb, openDb } from "./client.js";
 import { type Cluster, PORT_IN_USE_EXIT, PortInUseError, startCluster } from "./embedded-postgres.js";
 
 function usage(message: string): never {

@@ -7,7 +7,7 @@
  */
 
 import { createLogger } from "../core/logger.js";
-import { openDb, serverDbTarget } from "../db/client.server.js";
+import { openDb, serverDbTarget } from "../db/client.js";
 import { createChainClient, readDeployment } from "../server/chain.js";
 import { envOrExit, exitOnEnvError } from "../server/env.js";
 import { createRedis } from "../server/redis.js";

@@ -7,7 +7,7 @@ import { type Job, type Processor, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import type { Logger } from "../core/logger.js";
-import type { Database } from "../db/client.server.js";
+import type { Database } from "../db/client.js";
 import { syncDeployment } from "./deployments/index.js";
 import type { Dispatcher } from "./dispatch/index.js";
 import { dispatchBounty } from "./dispatch/index.js";

@@ -5,7 +5,7 @@
  */
 
 import { createLogger } from "../core/logger.js";
-import { openDb, serverDbTarget } from "../db/client.server.js";
+import { openDb, serverDbTarget } from "../db/client.js";
 import { createChainClient } from "../server/chain.js";
 import { envOrExit, exitOnEnvError } from "../server/env.js";
 import { createRedis, redactUrl } from "../server/redis.js";

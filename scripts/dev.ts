@@ -24,7 +24,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ANVIL_CHAIN_ID, anvilAccount, DEV_TOKEN } from "../core/dev-chain.js";
-import { migrateDb, openDb } from "../db/client.server.js";
+import { migrateDb, openDb } from "../db/client.js";
 import { POSTGRES_MAJOR } from "../db/embedded-postgres.js";
 import { boardDeployOptions, deployContracts } from "../jobs/deployments/index.js";
 import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../jobs/queues.js";

@@ -19,7 +19,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { hexToBytes, isHex } from "viem";
 import { bountySpecSchema, specHash } from "../core/spec.js";
-import { migrateDb } from "../db/client.server.js";
+import { migrateDb } from "../db/client.js";
 import { storeEvalSet } from "../jobs/evalsets/index.js";
 import { heldOutSplit } from "../ml/data.js";
 import { decodeEvalSet, encodeEvalSet, evalSetFitsSpec } from "../ml/evalset.js";

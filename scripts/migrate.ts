@@ -3,7 +3,7 @@
  * database, else to the embedded PostgreSQL in DEV_DATA_DIR/postgres (started for the command). Exits
  * non-zero, naming the error, on failure.
  */
-import { migrateDb } from "../db/client.server.js";
+import { migrateDb } from "../db/client.js";
 import { openCliDb } from "./lib/dev-services.js";
 
 const handle = await openCliDb();

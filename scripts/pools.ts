@@ -12,7 +12,7 @@
  * Exit codes: 0 done, 1 failed, 2 bad usage or input (the message says what).
  */
 import { parseArgs } from "node:util";
-import { migrateDb } from "../db/client.server.js";
+import { migrateDb } from "../db/client.js";
 import {
   createPool,
   listPools,

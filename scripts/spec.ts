@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { exampleSpecs } from "../core/spec.examples.js";
 import { bountySpecSchema, specHash } from "../core/spec.js";
-import { migrateDb } from "../db/client.server.js";
+import { migrateDb } from "../db/client.js";
 import { registerSpec } from "../jobs/bounties/index.js";
 import { openCliDb } from "./lib/dev-services.js";
 

@@ -3,7 +3,7 @@ import { and, asc, count, desc, eq, inArray, isNotNull, type SQL, sql } from "dr
 import { getAddress } from "viem";
 import { z } from "zod";
 import { type BountySpec, TASK_TYPES } from "../../core/spec.js";
-import { type Database, queryRows } from "../../db/client.server.js";
+import { type Database, queryRows } from "../../db/client.js";
 import {
   boardEvents,
   bounties,

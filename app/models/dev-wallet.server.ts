@@ -5,7 +5,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { BOARD_ROLES, type BoardRole } from "../../core/board.js";
 import { anvilAccount } from "../../core/dev-chain.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { roles } from "../../db/schema/index.js";
 import { DEV_WALLET_ACCOUNTS } from "../../server/env.js";
 import type { DevAccount } from "../wagmi.js";

@@ -6,7 +6,7 @@
  */
 import { eq, inArray, sql } from "drizzle-orm";
 import type { BountyStatus } from "../../core/board.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { bounties, type EvalSetRow, evalSets } from "../../db/schema/index.js";
 
 export {

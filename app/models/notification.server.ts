@@ -5,7 +5,7 @@
  */
 import { and, count, desc, eq, isNull, lte } from "drizzle-orm";
 import { type Address, getAddress } from "viem";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { notifications } from "../../db/schema/index.js";
 
 const ofAccount = (chainId: number, account: Address | string) =>

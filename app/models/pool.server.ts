@@ -4,7 +4,7 @@
  */
 import { and, asc, eq } from "drizzle-orm";
 import type { LeaseView } from "../../core/pool-api.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { leases, type PoolRow, pools } from "../../db/schema/index.js";
 import { DispatchError, type Lease, poolForToken } from "../../jobs/dispatch/index.js";
 import { type Services, services } from "../services.server.js";

@@ -3,7 +3,7 @@
  * come with their bounty's token symbol and decimals (null until the indexer has read the token).
  */
 import { type AnyColumn, and, desc, eq, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import {
   bounties,
   claims,

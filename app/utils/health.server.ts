@@ -4,7 +4,7 @@
  */
 import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
-import { type Database, pingDb } from "../../db/client.server.js";
+import { type Database, pingDb } from "../../db/client.js";
 
 export type Component = "db" | "redis" | "chain";
 

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { submissions } from "../../db/schema/index.js";
 import { isSha256 } from "../../server/artifacts.js";
 

@@ -6,7 +6,7 @@
 import { eq } from "drizzle-orm";
 import type { Hex } from "viem";
 import { type BountySpec, bountySpecSchema, specHash } from "../../core/spec.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { specs } from "../../db/schema/index.js";
 
 /** Validates and stores a spec (idempotent); returns its hash. Throws the zod error for a bad spec. */

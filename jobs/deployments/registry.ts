@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { type Address, getAddress } from "viem";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { type DeploymentRow, deployments } from "../../db/schema/index.js";
 
 /**

@@ -8,7 +8,7 @@ import { UnrecoverableError } from "bullmq";
 import { sql } from "drizzle-orm";
 import { type Hex, type PublicClient, TransactionReceiptNotFoundError } from "viem";
 import type { Logger } from "../../core/logger.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { deployments } from "../../db/schema/index.js";
 import { syncDeploymentPayload } from "../queues.js";
 

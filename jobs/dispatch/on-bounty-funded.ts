@@ -13,13 +13,13 @@ import { bountyBoardAbi } from "../../contracts/abi.js";
 import { BOUNTY_STATUS, enumValue } from "../../core/board.js";
 import type { Logger } from "../../core/logger.js";
 import { type BountySpec, specRequirements } from "../../core/spec.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { bounties } from "../../db/schema/index.js";
 import { findSpec } from "../bounties/index.js";
 import { requireBoardAddress } from "../deployments/index.js";
 import { indexedDecimals } from "../indexer/index.js";
 import { dispatchBountyPayload } from "../queues.js";
-import type { Dispatcher, Requirements } from "./dispatcher.server.js";
+import type { Dispatcher, Requirements } from "./dispatcher.js";
 
 export interface DispatchBountyDeps {
   db: Database;

@@ -9,7 +9,7 @@ import { stat } from "node:fs/promises";
 import { eq } from "drizzle-orm";
 import type { Hex } from "viem";
 import type { BountySpec } from "../../core/spec.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { type EvalSetRow, evalSets } from "../../db/schema/index.js";
 import { heldOutSplit, hindiSplitSentences, parseBuiltinUri } from "../../ml/data.js";
 import {

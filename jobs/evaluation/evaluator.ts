@@ -24,7 +24,7 @@ import { bountyBoardAbi } from "../../contracts/abi.js";
 import { BOUNTY_STATUS, VERDICT } from "../../core/board.js";
 import type { Logger } from "../../core/logger.js";
 import type { BountySpec } from "../../core/spec.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { type EvaluationRunRow, evaluationRuns, submissions } from "../../db/schema/index.js";
 import { ArtifactStore } from "../../server/artifacts.js";
 import type { Env } from "../../server/env.js";

@@ -32,7 +32,7 @@ import { bountyBoardAbi } from "../../contracts/abi.js";
 import { VERDICT } from "../../core/board.js";
 import type { Logger } from "../../core/logger.js";
 import { withRetries } from "../../core/retry.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { type EvaluationRunRow, evaluationRuns } from "../../db/schema/index.js";
 
 export type Verdict =

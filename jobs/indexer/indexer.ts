@@ -26,7 +26,7 @@
 import type { Queue } from "bullmq";
 import { type Address, BlockNotFoundError, type Log, type PublicClient } from "viem";
 import type { Logger } from "../../core/logger.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { blocksNeedingTime, decodeLogs } from "./decode.js";
 import {
   backfillBestMargins,

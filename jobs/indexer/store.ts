@@ -15,7 +15,7 @@
 import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { METRIC_NAMES, METRICS, metricIdOf, toOnchainScore } from "../../core/spec.js";
-import { type Database, queryRows } from "../../db/client.server.js";
+import { type Database, queryRows } from "../../db/client.js";
 import {
   boardEvents,
   bounties,

@@ -28,7 +28,7 @@ import {
   size,
   sliceHex,
 } from "viem";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { tokens } from "../../db/schema/index.js";
 
 export interface TokenMetadata {

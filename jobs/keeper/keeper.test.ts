@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { anvilAccount, anvilPrivateKey } from "../../core/dev-chain.js";
 import { createLogger } from "../../core/logger.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { createChainClient } from "../../server/chain.js";
 import { EnvError, parseEnv } from "../../server/env.js";
 import { keeperFromEnv } from "./keeper.js";

@@ -42,7 +42,7 @@ import {
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import { BOUNTY_STATUS } from "../../core/board.js";
 import type { Logger } from "../../core/logger.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { bounties, claims, disputes } from "../../db/schema/index.js";
 import type { Env } from "../../server/env.js";
 import { serverWallet } from "../../server/signer.js";

@@ -21,7 +21,7 @@ import { and, desc, eq, gt, or, sql } from "drizzle-orm";
 import { getAddress } from "viem";
 import { formatTokenAmount, shortHex } from "../../core/format.js";
 import type { Logger } from "../../core/logger.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import {
   backers,
   boardEvents,

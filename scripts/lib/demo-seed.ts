@@ -34,7 +34,7 @@ import { BOARD_ROLES, BOUNTY_STATUS, type BountyStatus } from "../../core/board.
 import { ANVIL_CHAIN_ID, anvilAccount, anvilPrivateKey, DEV_TOKEN } from "../../core/dev-chain.js";
 import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../../core/spec.examples.js";
 import { type BountySpec, onchainSpecTerms } from "../../core/spec.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { registerSpec } from "../../jobs/bounties/index.js";
 import { createPool, poolByName, rotatePoolToken } from "../../jobs/dispatch/index.js";
 import { storeEvalSet } from "../../jobs/evalsets/index.js";

@@ -20,7 +20,7 @@
  * name, not by chain position.
  */
 import { eq } from "drizzle-orm";
-import { openDb } from "../../db/client.server.js";
+import { openDb } from "../../db/client.js";
 import { evaluationRuns, leases, notifications } from "../../db/schema/index.js";
 import { resetChainProjection } from "../../jobs/indexer/index.js";
 import { createRedis } from "../../server/redis.js";

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type DbHandle, openDb } from "../../db/client.server.js";
+import { type DbHandle, openDb } from "../../db/client.js";
 import { envOrExit, envSchema } from "../../server/env.js";
 import { isAlive } from "./processes.js";
 import { startPostgresServer } from "./services.js";

@@ -16,7 +16,7 @@ import { bountyBoardAbi } from "../../contracts/abi.js";
 import { anvilAccount } from "../../core/dev-chain.js";
 import { hindiGptSpec } from "../../core/spec.examples.js";
 import { specHash } from "../../core/spec.js";
-import { openDb } from "../../db/client.server.js";
+import { openDb } from "../../db/client.js";
 import { submissions } from "../../db/schema/index.js";
 import { boardClients } from "../../scripts/lib/board-client.js";
 import { DEMO_ACCOUNTS, DEMO_BOUNTIES } from "../../scripts/lib/demo-seed.js";

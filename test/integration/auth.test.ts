@@ -22,7 +22,7 @@ import { specHash } from "../../core/spec.js";
 import { evalSets, specs } from "../../db/schema/index.js";
 import { deployContracts } from "../../jobs/deployments/deploy.js";
 import { syncDeployment } from "../../jobs/deployments/sync.js";
-import { createPool } from "../../jobs/dispatch/pools.server.js";
+import { createPool } from "../../jobs/dispatch/pools.js";
 import { heldOutSplit } from "../../ml/data.js";
 import { encodeEvalSet } from "../../ml/evalset.js";
 import { createChainClient } from "../../server/chain.js";

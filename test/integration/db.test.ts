@@ -3,10 +3,10 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { homeBoards } from "../../app/models/bounty.server.js";
-import { migrateDb, migrationsFolder, openDb, pingDb, queryRows } from "../../db/client.server.js";
+import { migrateDb, migrationsFolder, openDb, pingDb, queryRows } from "../../db/client.js";
 import { bounties, deployments, leases } from "../../db/schema/index.js";
 import { knownDeployments, listDeployments } from "../../jobs/deployments/registry.js";
-import { createPool } from "../../jobs/dispatch/pools.server.js";
+import { createPool } from "../../jobs/dispatch/pools.js";
 import { bountyRow, type TestDb, testDatabase } from "../setup/fixtures.js";
 
 const row = (chainId: number, name: string, address: string) => ({

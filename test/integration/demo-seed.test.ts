@@ -16,7 +16,7 @@ import { specHash } from "../../core/spec.js";
 import { bounties, roles } from "../../db/schema/index.js";
 import { findSpec } from "../../jobs/bounties/specs.js";
 import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
-import { poolForToken } from "../../jobs/dispatch/pools.server.js";
+import { poolForToken } from "../../jobs/dispatch/pools.js";
 import { verifiedEvalSet } from "../../jobs/evalsets/evalsets.js";
 import { boardClients, usd } from "../../scripts/lib/board-client.js";
 import {

@@ -18,8 +18,8 @@ import {
   type Requirements,
   requirementsOf,
   type TrainingJobData,
-} from "../../jobs/dispatch/dispatcher.server.js";
-import { createPool } from "../../jobs/dispatch/pools.server.js";
+} from "../../jobs/dispatch/dispatcher.js";
+import { createPool } from "../../jobs/dispatch/pools.js";
 import { createRedis } from "../../server/redis.js";
 import { startTestRedis, type TestDb, type TestService, testDatabase, uniqueId } from "../setup/fixtures.js";
 import { peakConcurrency } from "../setup/leases.js";
@@ -319,7 +319,7 @@ describe("dispatcher", () => {
     expect((await d.lease(p))?.job.bountyId).toBe("12");
   });
 
-  it("lets another process act on a lease: the state the lease script saved is the whole record", async () => {
+  it("lets another process act on a lease: the row, written before the lease is handed out, is the whole record", async () => {
     const prefix = uniqueId("dispatch");
     const leaser = dispatcher({ prefix });
     const other = dispatcher({ prefix });
@@ -327,8 +327,11 @@ describe("dispatcher", () => {
     await leaser.enqueue(bounty(41, { chainId: 8453 }));
     const lease = await leaser.lease(p);
     if (!lease) throw new Error("expected a lease");
-    // The live state in Redis is what any process rebuilds the lease's record from.
-    const saved = JSON.parse((await connection.get(`${prefix}:dispatch:lease:${lease.leaseId}`)) ?? "{}");
+    // Already in the database when the lease is answered, without a flush.
+    const [saved] = await testDb.handle.db
+      .select()
+      .from(leases)
+      .where(inArray(leases.id, [lease.leaseId]));
     const identity = {
       jobId: lease.jobId,
       chainId: 8453,
@@ -338,11 +341,12 @@ describe("dispatcher", () => {
       queue: lease.queue,
     };
     expect(saved).toMatchObject({ ...identity, id: lease.leaseId, status: "active" });
-    // Stamped as the lease was asked for; the record's start once the slot was held, its deadline the same.
-    expect(Date.parse(saved.leasedAt)).toBeLessThanOrEqual(lease.leasedAt);
-    expect(Date.parse(saved.expiresAt)).toBe(lease.expiresAt);
+    expect(saved?.leasedAt.getTime()).toBe(lease.leasedAt);
+    expect(saved?.expiresAt.getTime()).toBe(lease.expiresAt);
+    // Nothing else in Redis holds the lease: only BullMQ's job (its lock) and the pool's slot.
+    expect(await connection.keys(`${prefix}:dispatch:lease*`)).toEqual([]);
 
-    // `other` never saw this lease: it reads it from Redis, and writes whole rows from it.
+    // `other` never saw this lease: it reads its record, and BullMQ checks the lock.
     await other.assertActiveLease(p, lease.leaseId);
     await other.heartbeat(p, lease.leaseId, { percent: 50, step: 10, loss: 0.5 });
     await expect(leaser.lease(p)).rejects.toMatchObject({ status: 429 });
@@ -393,9 +397,12 @@ describe("dispatcher", () => {
     const q = await pool({ gpuCount: 1, vramGb: 24, maxLeases: 3 });
     await d.enqueue(bounty(54, { raised: String(50n * 10n ** 6n) }));
     await d.enqueue(bounty(55, { raised: "1000000" }));
-    const lost = await d.lease(q);
+    // The lease is lost as a dead agent's is: its lock lapses (a dispatcher of the same queues with a short
+    // TTL; no stalled check runs here, so the job stays active under nobody's lock).
+    const short = dispatcher({ prefix: d.options.prefix, leaseTtlMs: 200 });
+    const lost = await short.lease(q);
     expect(lost?.job.bountyId).toBe("54");
-    await connection.del(`${d.options.prefix}:${lost?.queue}:${lost?.jobId}:lock`);
+    await sleep(300);
     await expect(d.complete(q, lost?.leaseId as string, {}, { next: true })).rejects.toMatchObject({
       status: 409,
     });
@@ -413,6 +420,26 @@ describe("dispatcher", () => {
         [ids[3], "expired"],
       ]),
     );
+  });
+
+  it("gives back a lease its caller never received: the job waits again, unspent, and the slot is free", async () => {
+    const d = dispatcher();
+    const p = await pool({ gpuCount: 1, vramGb: 24, maxLeases: 1 });
+    await d.enqueue(bounty(61, { raised: String(70n * 10n ** 6n) }));
+    const lease = await d.lease(p);
+    if (!lease) throw new Error("expected a lease");
+    await d.abandon(p, lease);
+    expect(await d.liveLeases([p.id])).toBe(0);
+    const [row] = await testDb.handle.db
+      .select()
+      .from(leases)
+      .where(inArray(leases.id, [lease.leaseId]));
+    expect(row).toMatchObject({ status: "expired", reason: "never delivered" });
+    // It ended when it was given back, not at its deadline: the slot was free from then on.
+    expect(row?.endedAt?.getTime()).toBeLessThan(lease.expiresAt);
+    const again = await d.lease(p);
+    expect(again).toMatchObject({ jobId: lease.jobId, attempt: 1 });
+    await d.complete(p, again?.leaseId as string, {});
   });
 
   it("keeps the first ending of a lease: a racing heartbeat or a second complete cannot undo it", async () => {

@@ -13,7 +13,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anvilAccount } from "../../core/dev-chain.js";
-import { createPool } from "../../jobs/dispatch/pools.server.js";
+import { createPool } from "../../jobs/dispatch/pools.js";
 import { siweSignIn } from "../setup/siwe.js";
 import { type Stack, startStack } from "../setup/stack.js";
 

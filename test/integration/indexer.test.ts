@@ -29,8 +29,8 @@ import { bountyBoardAbi } from "../../contracts/abi.js";
 import { BOUNTY_STATUS } from "../../core/board.js";
 import { anvilAccount, DEV_TOKEN } from "../../core/dev-chain.js";
 import { createLogger } from "../../core/logger.js";
-import type { Database } from "../../db/client.server.js";
-import { queryRows } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
+import { queryRows } from "../../db/client.js";
 import { backers, bounties } from "../../db/schema/index.js";
 import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
 import {

@@ -6,8 +6,8 @@ import { randomUUID } from "node:crypto";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LeaseRow, leases, type PoolRow } from "../../db/schema/index.js";
-import { LeaseWriter } from "../../jobs/dispatch/lease-writer.server.js";
-import { createPool } from "../../jobs/dispatch/pools.server.js";
+import { LeaseWriter } from "../../jobs/dispatch/lease-writer.js";
+import { createPool } from "../../jobs/dispatch/pools.js";
 import { type TestDb, testDatabase } from "../setup/fixtures.js";
 
 describe("LeaseWriter", () => {
@@ -120,17 +120,40 @@ describe("LeaseWriter", () => {
     });
   });
 
-  it("defers a starting lease's record and writes only its final state when it ends within the deferral", async () => {
+  it("records only the first ending of a lease, and tells each caller whether its state was recorded", async () => {
     const writer = new LeaseWriter(testDb.handle.db);
     const row = lease(4);
-    writer.defer(row, (error) => {
-      throw error;
+    expect(await writer.write(row)).toBe(true);
+    // Two endings in one batch (racing calls in one process), then later ones (another process, a late call).
+    const completed: LeaseRow = {
+      ...row,
+      status: "completed",
+      endedAt: new Date(),
+      checkpointSha256: "cd".repeat(32),
+    };
+    const expired: LeaseRow = {
+      ...row,
+      status: "expired",
+      endedAt: row.expiresAt,
+      reason: "heartbeat deadline passed",
+    };
+    expect(await Promise.all([writer.write(completed), writer.write(expired)])).toEqual([true, false]);
+    expect(await writer.write({ ...row, status: "failed", endedAt: new Date(), reason: "late" })).toBe(false);
+    expect(await writer.write({ ...row, percent: 50, progressAt: new Date() })).toBe(false);
+    expect((await read([row.id])).get(row.id)).toMatchObject({
+      status: "completed",
+      checkpointSha256: "cd".repeat(32),
+      reason: null,
+      percent: null,
     });
-    expect((await read([row.id])).size).toBe(0);
-    writer.defer({ ...row, status: "completed", endedAt: new Date() }, (error) => {
-      throw error;
-    });
-    await writer.flush();
-    expect((await read([row.id])).get(row.id)).toMatchObject({ status: "completed" });
+
+    // A heartbeat and an ending in one batch: the record keeps the progress and the ending; the lease had
+    // ended by the time the batch was written, so the heartbeat hears false.
+    const other = lease(6);
+    await writer.write(other);
+    const beat = writer.write({ ...other, percent: 70, progressAt: new Date() });
+    const end = writer.write({ ...other, status: "completed", endedAt: new Date() });
+    expect([await beat, await end]).toEqual([false, true]);
+    expect((await read([other.id])).get(other.id)).toMatchObject({ status: "completed", percent: 70 });
   });
 });

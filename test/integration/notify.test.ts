@@ -25,7 +25,7 @@ import { anvilAccount } from "../../core/dev-chain.js";
 import { createLogger } from "../../core/logger.js";
 import { blobsClassifierSpec } from "../../core/spec.examples.js";
 import { onchainSpecTerms } from "../../core/spec.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { notifications } from "../../db/schema/index.js";
 import { registerSpec } from "../../jobs/bounties/specs.js";
 import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";

@@ -12,7 +12,6 @@
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import { type Hex, toHex } from "viem";
@@ -26,9 +25,9 @@ import { leases } from "../../db/schema/index.js";
 import { registerSpec } from "../../jobs/bounties/specs.js";
 import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
 import { syncDeployment } from "../../jobs/deployments/sync.js";
-import { Dispatcher } from "../../jobs/dispatch/dispatcher.server.js";
-import { createPool } from "../../jobs/dispatch/pools.server.js";
-import { type QueueStatus, queueStatus } from "../../jobs/dispatch/queue-status.server.js";
+import { Dispatcher } from "../../jobs/dispatch/dispatcher.js";
+import { createPool } from "../../jobs/dispatch/pools.js";
+import { type QueueStatus, queueStatus } from "../../jobs/dispatch/queue-status.js";
 import { createQueue, QUEUE } from "../../jobs/queues.js";
 import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
 import { type ManagedProcess, nodeTs, startProcess } from "../../scripts/lib/processes.js";
@@ -263,8 +262,8 @@ describe("a funded bounty trained by pool agents", () => {
     // The checkpoint is on-chain, from pool B's trainer, and its URI serves exactly the submitted bytes.
     const final = await status();
     expect(final.state).toBe("completed");
+    // Agent B has exited: its completion was answered, so the web process had recorded it.
     await dispatcher.flushRecords();
-    await sleep(300); // the web process writes its lease records within 100 ms
     const rows = await db.handle.db.select().from(leases).where(eq(leases.bountyId, bountyId));
     expect(rows.map((r) => `${r.poolId === poolA.pool.id ? "A" : "B"}:${r.status}`).sort()).toEqual([
       "A:expired",

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { inject } from "vitest";
-import { type DbHandle, migrateDb, openDb } from "../../db/client.server.js";
+import { type DbHandle, migrateDb, openDb } from "../../db/client.js";
 import type { bounties } from "../../db/schema/index.js";
 import { freePort } from "../../scripts/lib/processes.js";
 import { startAnvil, startRedis } from "../../scripts/lib/services.js";

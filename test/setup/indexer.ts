@@ -1,7 +1,7 @@
 /** An indexer over a test deployment's BountyBoard on anvil, with the settings every test uses. */
 import type { Hex } from "viem";
 import { createLogger } from "../../core/logger.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { Indexer, type IndexerOptions } from "../../jobs/indexer/indexer.js";
 import type { Deployment } from "../../server/chain.js";
 import { createChainClient } from "../../server/chain.js";

@@ -11,7 +11,7 @@ import { anvilAccount, anvilPrivateKey } from "../../core/dev-chain.js";
 import { createLogger } from "../../core/logger.js";
 import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
 import { syncDeployment } from "../../jobs/deployments/sync.js";
-import { createPool } from "../../jobs/dispatch/pools.server.js";
+import { createPool } from "../../jobs/dispatch/pools.js";
 import { freePort, type ManagedProcess, nodeTs, startProcess } from "../../scripts/lib/processes.js";
 import { createChainClient } from "../../server/chain.js";
 import {

@@ -1,53 +1,42 @@
 /**
  * The dispatcher: funded bounties wait in BullMQ priority queues and are
- * leased to GPU pools that fit them (ADR 007).
+ * leased to GPU pools that fit them (ADR 007; leases on BullMQ's public API:
+ * ADR 017).
  *
  * - One queue per capability class: the requirements of a bounty's spec
  *   (minimum VRAM per GPU, GPU count), e.g. `train-v24-g1`. A pool fits a
  *   class when its GPUs are at least that big and that many. Within a class
  *   BullMQ keeps strict priority order; a pool takes the best head among the
  *   classes it fits.
- * - A lease IS the BullMQ job lock: BullMQ's own moveToActive script, run
- *   inside ours with the lease id as its lock token, moves the job to active
- *   atomically (two dispatcher processes can never take the same job). A
- *   heartbeat extends the lock, and when heartbeats stop BullMQ's stalled
- *   checker moves the job back to waiting, where we restore its priority. After
- *   `maxAttempts` lost leases, or failed attempts, the job fails with a reason.
+ * - A lease IS the BullMQ job lock, taken by BullMQ's manual processing:
+ *   `Worker.getNextJob(leaseId)` moves the head job to active, locked with
+ *   the lease id as its token (two dispatcher processes can never take the
+ *   same job). A heartbeat is `job.extendLock`, complete and fail are
+ *   `job.moveToCompleted`/`moveToFailed` with that token. When heartbeats stop,
+ *   BullMQ's stalled checker moves the job back to waiting, where we restore
+ *   its priority. After `maxAttempts` lost leases, or failed attempts, the job
+ *   fails with a reason.
  * - A pool's free slots are a Redis sorted set of its live lease ids scored by
- *   their expiry. The script that takes a job first reserves a slot, and saves
- *   the lease's live state; the one that completes it frees the slot. One round
- *   trip each (lease-scripts.server.ts), and no process can exceed a pool's
- *   `maxLeases`.
- * - The `leases` table records every lease (pages, queue estimates, tests).
+ *   their deadline (slots.ts, our keys only). A slot is reserved before the
+ *   job is taken, so no process can exceed a pool's `maxLeases`.
+ * - The `leases` row is the lease's record (pool, job, attempt, progress,
+ *   outcome), written and awaited before the agent gets the lease.
  *
  * The web process uses this to serve the pool agents' HTTP API (lease,
  * heartbeat, complete, fail); the worker process runs `startMaintenance()`
  * (stalled checks, re-prioritization, sweeping dead lease rows).
  */
 import { randomUUID } from "node:crypto";
-import {
-  Job,
-  type JobJsonRaw,
-  type JobsOptions,
-  Queue,
-  raw2NextJobData,
-  UnrecoverableError,
-  Worker,
-} from "bullmq";
-import { and, desc, eq, getTableColumns, lt, sql } from "drizzle-orm";
+import { Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Logger } from "../../core/logger.js";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { type LeaseRow, leases, type PoolRow, pools } from "../../db/schema/index.js";
 import type { Env } from "../../server/env.js";
-import {
-  checkQueueKeys,
-  defineLeaseCommands,
-  keepJobsOf,
-  type LeaseCommands,
-} from "./lease-scripts.server.js";
-import { LeaseWriter } from "./lease-writer.server.js";
+import { LeaseWriter } from "./lease-writer.js";
 import { bullPriority, DEFAULT_AGING_PER_HOUR, priorityScore } from "./priority.js";
+import { PoolSlots } from "./slots.js";
 
 /** What a training job needs from a pool. */
 export interface Requirements {
@@ -180,50 +169,24 @@ export function poolFits(pool: Pick<PoolRow, "vramGb" | "gpuCount">, req: Requir
   return pool.vramGb >= req.minVramGb && pool.gpuCount >= req.gpus;
 }
 
-/**
- * The deterministic job id of a bounty's training job: a replayed funding event adds nothing. The lease
- * script reads the bounty back from it (lease-scripts.server.ts).
- */
+/** The deterministic job id of a bounty's training job: a replayed funding event adds nothing. */
 export function trainingJobId(chainId: number, bountyId: string): string {
   return `train-${chainId}-${bountyId}`;
 }
 
-/** What leaseRequest prepares: the lease's state before its job is known, and the script's arguments. */
-interface LeaseRequest {
-  pending: Omit<LeaseRow, "jobId" | "chainId" | "bountyId" | "attempt">;
-  args: Parameters<LeaseCommands["ctLease"]>;
+/** Where a class stands for a pool's next lease: the rank of its head job, lowest first. */
+interface ClassHead {
+  name: string;
+  rank: [number, number];
 }
 
-/** A job as the lease script returned it (its hash's fields), with its data and options parsed. */
-interface TakenJob {
-  fields: JobJsonRaw;
-  data: TrainingJobData;
-  opts: JobsOptions;
-}
+/** What an ending records besides its status. */
+type EndFields = Partial<
+  Pick<LeaseRow, "reason" | "checkpointSha256" | "checkpointUri" | "submissionTx" | "endedAt">
+>;
 
-/** A lease answer that took a job only to fail it: ask again. */
-const AGAIN = Symbol("again");
-
-/** Every field of a lease record. */
-const LEASE_FIELDS = Object.keys(getTableColumns(leases)) as (keyof LeaseRow)[];
-
-/**
- * A lease's live state in Redis, as JSON. An active lease keeps its fields that have a value (the rest are
- * null); an ended one only what a late call is answered from (404, 403, 409): its record has the rest.
- */
-function liveState(row: Partial<LeaseRow>): string {
-  if (row.status !== "active") {
-    return JSON.stringify({ id: row.id, poolId: row.poolId, jobId: row.jobId, status: row.status });
-  }
-  return JSON.stringify(row, (_key, value: unknown) => (value === null ? undefined : value));
-}
-
-/** A lease's final state: `expired` ends at its deadline, anything else now. */
-function endedLease(
-  row: LeaseRow,
-  status: "completed" | "failed" | "expired",
-  fields: Partial<Pick<LeaseRow, "reason" | "checkpointSha256" | "checkpointUri" | "submissionTx">>,
-): LeaseRow {
+/** A lease's final state: `expired` ends at its deadline, anything else now (unless `fields` says when). */
+function endedLease(row: LeaseRow, status: "completed" | "failed" | "expired", fields: EndFields): LeaseRow {
   return { ...row, status, endedAt: status === "expired" ? row.expiresAt : new Date(), ...fields };
 }
 
@@ -241,16 +204,17 @@ export class Dispatcher {
   /** Long polls waiting for a job, oldest first; a queued job wakes one that fits it. */
   private readonly waiters: { fits(queue: string): boolean; wake(): void }[] = [];
   private readonly instance = randomUUID();
-  /**
-   * Recent leases made here, so their actions skip a database and a Redis read: the record, the job as
-   * the lease script returned it, and its BullMQ Job once an action needed one.
-   */
-  private readonly local = new Map<string, { row: LeaseRow; taken: TakenJob; job?: Job<TrainingJobData> }>();
   private readonly knownClasses = new Set<string>();
+  /** Class head reads in flight, with the wake generation they were sent in (classHead). */
+  private readonly headReads = new Map<
+    string,
+    { generation: number; read: Promise<ClassHead | undefined> }
+  >();
   private readonly poolSeen = new Map<string, number>();
   private readonly writer: LeaseWriter;
-  /** The connection, with the dispatcher's scripts (lease-scripts.server.ts). */
-  private readonly redis: Redis & LeaseCommands;
+  private readonly slots: PoolSlots;
+  /** A lease's record by id, built once (every heartbeat and complete reads one). */
+  private readonly leaseById;
   private classCache: { at: number; names: string[] } | undefined;
   private maintenance: NodeJS.Timeout[] = [];
   private maintaining = false;
@@ -264,13 +228,15 @@ export class Dispatcher {
       ...options,
     };
     this.writer = new LeaseWriter(options.db);
+    this.slots = new PoolSlots(options.connection, options.prefix);
+    // Unnamed: no server-side statement to clash with another version of this module's text.
+    this.leaseById = options.db
+      .select()
+      .from(leases)
+      .where(eq(leases.id, sql.placeholder("id")))
+      .prepare("");
     this.classesKey = `${options.prefix}:dispatch:classes`;
     this.wakeChannel = `${options.prefix}:dispatch:wake`;
-    this.redis = defineLeaseCommands(options.connection);
-  }
-
-  private slotsKey(poolId: string): string {
-    return `${this.options.prefix}:dispatch:pool:${poolId}:leases`;
   }
 
   queue(name: string): Queue<TrainingJobData> {
@@ -287,15 +253,15 @@ export class Dispatcher {
         },
       });
       queue.on("error", (error) => this.options.log.error({ queue: name, err: error }, "queue error"));
-      checkQueueKeys(queue);
       this.queues.set(name, queue);
     }
     return queue;
   }
 
   /**
-   * A BullMQ worker of a class that never processes jobs (leases are taken by the lease script): it runs
-   * the stalled checks that take lost leases back, in the process that runs `startMaintenance()`.
+   * The BullMQ worker of a class, for manual processing: it never runs a processor. Leases take jobs with
+   * its `getNextJob`, locked for `leaseTtlMs`; in the process that runs `startMaintenance()` it also runs
+   * the stalled checks that take lost leases back. Each opens one (idle) blocking connection of its own.
    */
   private worker(name: string): Worker<TrainingJobData> {
     let worker = this.workers.get(name);
@@ -311,6 +277,7 @@ export class Dispatcher {
       });
       worker.on("error", (error) => this.options.log.error({ queue: name, err: error }, "worker error"));
       worker.on("stalled", (jobId) => void this.onLeaseLost(name, jobId));
+      // Also a job getNextJob failed instead of handing it out (lost more than maxStalledCount times).
       worker.on("failed", (job, error) =>
         this.options.log.warn({ queue: name, jobId: job?.id, err: error }, "training job failed"),
       );
@@ -385,12 +352,46 @@ export class Dispatcher {
     }
   }
 
-  private async tryLease(pool: PoolRow): Promise<Lease | null> {
-    for (const name of await this.bestFirst(await this.fittingClasses(pool))) {
-      const lease = await this.leaseFrom(pool, name);
-      if (lease) return lease;
+  /**
+   * One look for a job: the classes `pool` fits, best head first; a slot of the pool reserved (429 when it
+   * has none); then BullMQ's `getNextJob`, with the new lease id as the lock token, class by class until one
+   * hands out a job. The slot is freed when none did. `looked`: the look at the classes, if started already.
+   */
+  private async tryLease(pool: PoolRow, looked = this.look(pool)): Promise<Lease | null> {
+    const order = await looked;
+    // Closed: its workers are gone, and a new one would outlive it.
+    if (!order || this.closed) return null;
+    if (order.length === 0) {
+      // Nothing to take; a full pool still hears that it is full, as it would with a job waiting.
+      if ((await this.slots.live([pool.id], Date.now())) >= pool.maxLeases) throw this.full(pool);
+      return null;
     }
+    const leaseId = randomUUID();
+    const reservedAt = Date.now();
+    if (!(await this.slots.reserve(pool.id, leaseId, this.options.leaseTtlMs, pool.maxLeases, reservedAt))) {
+      throw this.full(pool);
+    }
+    try {
+      for (const name of order) {
+        const job = await this.worker(name).getNextJob(leaseId, { block: false });
+        if (job) return await this.recordLease(pool, name, leaseId, job, reservedAt);
+      }
+    } catch (error) {
+      await this.slots.free(pool.id, leaseId);
+      throw error;
+    }
+    await this.slots.free(pool.id, leaseId);
     return null;
+  }
+
+  /** The classes `pool` fits that have something to take, best first; undefined when it fits no class at all. */
+  private async look(pool: PoolRow): Promise<string[] | undefined> {
+    const fitting = await this.fittingClasses(pool);
+    return fitting.length === 0 ? undefined : this.bestFirst(fitting);
+  }
+
+  private full(pool: PoolRow): DispatchError {
+    return new DispatchError(429, `pool "${pool.name}" already holds its ${pool.maxLeases} leases`);
   }
 
   private async fittingClasses(pool: PoolRow): Promise<string[]> {
@@ -401,31 +402,73 @@ export class Dispatcher {
   }
 
   /**
-   * Leases the head job of class `name` to `pool`, or resolves null when the class has none waiting. One
-   * script reserves the pool's slot, takes the job with the lease id as its lock and saves the lease's
-   * live state (lease-scripts.server.ts). Throws DispatchError(429) when the pool has no free slot.
+   * Classes with something to take, ordered by the priority (then age) of their prioritized head. A class
+   * with no prioritized job is still tried, last, if it holds a job in plain `wait` (one back from a lost
+   * lease, until its priority is restored) or retries waiting out their backoff (getNextJob promotes those
+   * that are due); an empty class is left out. The classes are read all at once.
    */
-  private async leaseFrom(pool: PoolRow, name: string): Promise<Lease | null> {
-    for (;;) {
-      const request = this.leaseRequest(pool, name);
-      const answer = await this.redis.ctLease(...request.args);
-      const taken = await this.taken(pool, request, answer);
-      if (taken !== AGAIN) return taken;
-    }
+  private async bestFirst(names: string[]): Promise<string[]> {
+    const heads = await Promise.all(names.map((name) => this.classHead(name)));
+    return heads
+      .filter((head): head is ClassHead => head !== undefined)
+      .sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1])
+      .map((head) => head.name);
   }
 
-  /** The arguments of the lease script for a new lease of a class's head job to `pool`. */
-  private leaseRequest(pool: PoolRow, name: string): LeaseRequest {
-    const leaseId = randomUUID();
-    const leasedAt = Date.now();
-    // The lease's state before the job is known; the script adds the job's id, bounty and attempt.
-    const pending: LeaseRequest["pending"] = {
+  /**
+   * A class's head, read through Queue getters. Concurrent lease calls share a read in flight (under
+   * load, many pools look at the same classes at once), but only one sent since the latest wake: a read
+   * sent before a job was queued may miss it, and a caller woken for that job must not join it.
+   */
+  private classHead(name: string): Promise<ClassHead | undefined> {
+    const inFlight = this.headReads.get(name);
+    if (inFlight && inFlight.generation === this.wakeGeneration) return inFlight.read;
+    const read = this.readClassHead(name).finally(() => {
+      if (this.headReads.get(name)?.read === read) this.headReads.delete(name);
+    });
+    this.headReads.set(name, { generation: this.wakeGeneration, read });
+    return read;
+  }
+
+  /**
+   * One Queue getter per class with a prioritized job: a job in plain `wait` is taken before it by
+   * getNextJob anyway. Only a class without one is asked for its other jobs.
+   */
+  private async readClassHead(name: string): Promise<ClassHead | undefined> {
+    const queue = this.queue(name);
+    const [head] = await queue.getJobs(["prioritized"], 0, 0, true);
+    if (head) return { name, rank: [head.priority, head.timestamp] };
+    const counts = await queue.getJobCounts("wait", "delayed");
+    if ((counts.wait ?? 0) + (counts.delayed ?? 0) > 0) return { name, rank: [Number.POSITIVE_INFINITY, 0] };
+    return undefined;
+  }
+
+  /**
+   * Records a lease just taken and builds what its agent gets. The row is written before the lease is
+   * handed out: an agent never holds a lease that has no record. If it cannot be written the job goes
+   * straight back and the slot is freed.
+   */
+  private async recordLease(
+    pool: PoolRow,
+    name: string,
+    leaseId: string,
+    job: Job<TrainingJobData>,
+    reservedAt: number,
+  ): Promise<Lease> {
+    // Stamped now, after the slot was reserved, with the reservation's deadline (no later than the lock's):
+    // a record never claims a slot outside the time it was held.
+    const row: LeaseRow = {
       id: leaseId,
+      chainId: job.data.chainId,
+      bountyId: job.data.bountyId,
+      jobId: String(job.id),
       queue: name,
       poolId: pool.id,
+      // Failed attempts and lost leases both count (BullMQ counts a lost lease as a stall).
+      attempt: job.attemptsMade + job.stalledCounter + 1,
       status: "active",
-      leasedAt: new Date(leasedAt),
-      expiresAt: new Date(leasedAt + this.options.leaseTtlMs),
+      leasedAt: new Date(),
+      expiresAt: new Date(reservedAt + this.options.leaseTtlMs),
       endedAt: null,
       percent: null,
       step: null,
@@ -436,128 +479,42 @@ export class Dispatcher {
       submissionTx: null,
       reason: null,
     };
-    return {
-      pending,
-      args: [
-        this.slotsKey(pool.id),
-        this.leaseKey(leaseId),
-        this.queue(name).keys[""] ?? "",
-        leasedAt,
-        leaseId,
-        this.options.leaseTtlMs,
-        pool.maxLeases,
-        liveState(pending),
-        this.keepMs(pending.expiresAt),
-      ],
-    };
-  }
-
-  /**
-   * Turns the lease script's answer into a lease: null when the class had no job, AGAIN when the job
-   * taken was one BullMQ had left to fail (it is failed here; ask again). 429 when the pool was full.
-   */
-  private async taken(
-    pool: PoolRow,
-    { pending }: LeaseRequest,
-    answer: number | unknown[],
-  ): Promise<Lease | null | typeof AGAIN> {
-    if (answer === -1) {
-      throw new DispatchError(429, `pool "${pool.name}" already holds its ${pool.maxLeases} leases`);
-    }
-    const [fields, jobId] = raw2NextJobData(answer as unknown[]) as [JobJsonRaw | null, string];
-    if (!fields) return null;
-    if (fields.defa) {
-      // Lost too many leases: BullMQ left failing it to whoever takes it next.
-      const job = this.jobOf(pending.queue, fields, jobId, pending.id);
-      await job.moveToFailed(new UnrecoverableError(fields.defa), pending.id, false);
-      this.options.log.warn({ queue: pending.queue, jobId, reason: fields.defa }, "training job failed");
-      return AGAIN;
-    }
-    // The record's start is stamped now, after the slot was reserved, and its deadline is the request's,
-    // no later than the lock's: a record never claims a slot outside the time it was held. The live state
-    // has the request's times until the first heartbeat rewrites them.
-    const leasedAt = new Date();
     try {
-      const job: TakenJob = {
-        fields,
-        data: JSON.parse(fields.data) as TrainingJobData,
-        opts: JSON.parse(fields.opts || "{}") as JobsOptions,
-      };
-      const row: LeaseRow = {
-        ...pending,
-        leasedAt,
-        jobId,
-        chainId: job.data.chainId,
-        bountyId: job.data.bountyId,
-        attempt: Number(fields.atm ?? 0) + Number(fields.stc ?? 0) + 1,
-      };
-      return await this.recordLease(pool, row, job);
+      if (row.attempt > 1) {
+        // A row still active for this job belongs to a lease BullMQ already took back.
+        await this.options.db
+          .update(leases)
+          .set({ status: "expired", endedAt: sql`${leases.expiresAt}`, reason: "heartbeat deadline passed" })
+          .where(and(eq(leases.jobId, row.jobId), eq(leases.status, "active")));
+      }
+      await this.writer.write(row);
     } catch (error) {
-      await this.giveBack(this.jobOf(pending.queue, fields, jobId, pending.id), pending.id, pending.queue);
-      await this.redis.zrem(this.slotsKey(pool.id), pending.id);
+      await this.giveBack(job, leaseId, name);
+      await this.slots.free(pool.id, leaseId);
       throw error;
     }
-  }
-
-  /** BullMQ's Job of a job hash's fields, holding lease `leaseId`'s lock. */
-  private jobOf(queue: string, fields: JobJsonRaw, jobId: string, leaseId: string): Job<TrainingJobData> {
-    const job = Job.fromJSON<TrainingJobData>(this.queue(queue), fields, jobId);
-    job.token = leaseId;
-    return job;
-  }
-
-  /** Fitting classes ordered by the priority of their head job (classes with nothing waiting last). */
-  private async bestFirst(names: string[]): Promise<string[]> {
-    if (names.length === 1) return names;
-    const heads = await Promise.all(
-      names.map(async (name) => {
-        const queue = this.queue(name);
-        // A job back from a lost lease sits in `wait` until its priority is restored; it goes first.
-        const [waiting] = await queue.getRanges(["wait"], 0, 0, true);
-        if (waiting) return { name, rank: [0, 0] };
-        const [head] = (await queue.getJobs(["prioritized"], 0, 0, true)) as Job<TrainingJobData>[];
-        return { name, rank: head ? [head.priority, head.timestamp] : [Number.POSITIVE_INFINITY, 0] };
-      }),
-    );
-    heads.sort((a, b) => (a.rank[0] ?? 0) - (b.rank[0] ?? 0) || (a.rank[1] ?? 0) - (b.rank[1] ?? 0));
-    return heads.map((head) => head.name);
-  }
-
-  /** Records a lease just taken (the live state is already in Redis) and builds what its agent gets. */
-  private async recordLease(pool: PoolRow, row: LeaseRow, job: TakenJob): Promise<Lease> {
-    if (row.attempt > 1) {
-      // A row still active for this job belongs to a lease BullMQ already took back.
-      await this.options.db
-        .update(leases)
-        .set({ status: "expired", endedAt: sql`${leases.expiresAt}`, reason: "heartbeat deadline passed" })
-        .where(and(eq(leases.jobId, row.jobId), eq(leases.status, "active")));
-    }
-    this.writer.defer(row, (error) =>
-      this.options.log.error({ leaseId: row.id, err: error }, "could not record a lease"),
-    );
-    this.remember(row, job);
     const leasedAt = row.leasedAt.getTime();
     this.sawPool(pool.id, leasedAt);
     this.options.log.info(
       {
-        leaseId: row.id,
+        leaseId,
         jobId: row.jobId,
         pool: pool.name,
         bountyId: row.bountyId,
         attempt: row.attempt,
-        priority: Number(job.fields.priority),
+        priority: job.priority,
       },
       "job leased",
     );
     return {
-      leaseId: row.id,
+      leaseId,
       jobId: row.jobId,
-      queue: row.queue,
+      queue: name,
       attempt: row.attempt,
       leasedAt,
       expiresAt: row.expiresAt.getTime(),
       heartbeatIntervalMs: Math.floor(this.options.leaseTtlMs / 3),
-      priority: Number(job.fields.priority),
+      priority: job.priority,
       job: job.data,
     };
   }
@@ -569,10 +526,8 @@ export class Dispatcher {
   async giveBack(job: Job<TrainingJobData>, leaseId: string, queueName: string): Promise<void> {
     try {
       await job.moveToWait(leaseId);
-      const priority = this.priorityOf(job.data);
-      await job.changePriority({ priority });
-      this.local.delete(leaseId);
-      await this.options.connection.del(this.leaseKey(leaseId));
+      // moveToWait keeps the priority it was queued with; bring it up to date for the time waited.
+      await job.changePriority({ priority: this.priorityOf(job.data) });
       this.wake(queueName);
     } catch (error) {
       // The stalled checker takes it back after the lease deadline instead.
@@ -582,88 +537,61 @@ export class Dispatcher {
 
   /** Gives back a lease its caller never received (the long poll's client went away). */
   async abandon(pool: PoolRow, lease: Lease): Promise<void> {
-    const cached = this.local.get(lease.leaseId);
-    const job = cached
-      ? this.jobOf(lease.queue, cached.taken.fields, lease.jobId, lease.leaseId)
-      : await Job.fromId<TrainingJobData>(this.queue(lease.queue), lease.jobId);
+    const job = await Job.fromId<TrainingJobData>(this.queue(lease.queue), lease.jobId);
     if (job) await this.giveBack(job, lease.leaseId, lease.queue);
-    await this.options.connection.zrem(this.slotsKey(pool.id), lease.leaseId);
-    if (cached)
-      this.writer.defer(
-        { ...cached.row, status: "expired", endedAt: new Date(), reason: "never delivered" },
-        () => {},
-      );
+    const row: LeaseRow = {
+      id: lease.leaseId,
+      chainId: lease.job.chainId,
+      bountyId: lease.job.bountyId,
+      jobId: lease.jobId,
+      queue: lease.queue,
+      poolId: pool.id,
+      attempt: lease.attempt,
+      status: "active",
+      leasedAt: new Date(lease.leasedAt),
+      expiresAt: new Date(lease.expiresAt),
+      endedAt: null,
+      percent: null,
+      step: null,
+      loss: null,
+      progressAt: null,
+      checkpointSha256: null,
+      checkpointUri: null,
+      submissionTx: null,
+      reason: null,
+    };
+    // It ends now, not at its deadline: its slot is free from now on.
+    await this.endLease(row, "expired", { reason: "never delivered", endedAt: new Date() }).catch(
+      (error: unknown) =>
+        this.options.log.error({ leaseId: lease.leaseId, err: error }, "could not record an abandoned lease"),
+    );
   }
 
   // ---------------------------------------------------------------- lease actions
 
-  /**
-   * Where a lease's live state is kept in Redis, as JSON, so every API process finds it at once (the
-   * database record follows within LeaseWriter's deferral). Kept an hour past its deadline, so late calls
-   * get a 409.
-   */
-  private leaseKey(leaseId: string): string {
-    return `${this.options.prefix}:dispatch:lease:${leaseId}`;
-  }
-
-  private keepMs(expiresAt: Date): number {
-    return Math.max(expiresAt.getTime() - Date.now(), 0) + 3_600_000;
-  }
-
-  /** Replaces a lease's live state unless it has ended meanwhile; false when it had. */
-  private async updateActiveLease(row: LeaseRow): Promise<boolean> {
-    const written = await this.redis.ctUpdateLease(
-      this.leaseKey(row.id),
-      this.slotsKey(row.poolId),
-      liveState(row),
-      this.keepMs(row.expiresAt),
-      row.id,
-      row.status === "active" ? row.expiresAt.getTime() : "",
-    );
-    return written === 1;
-  }
-
-  private async loadLease(leaseId: string): Promise<LeaseRow | undefined> {
-    const saved = await this.options.connection.get(this.leaseKey(leaseId));
-    if (saved) {
-      const row = JSON.parse(saved) as Record<string, unknown>;
-      for (const key of LEASE_FIELDS) row[key] ??= null;
-      for (const key of ["leasedAt", "expiresAt", "endedAt", "progressAt"]) {
-        if (typeof row[key] === "string") row[key] = new Date(row[key]);
-      }
-      return row as LeaseRow;
-    }
-    const [row] = await this.options.db.select().from(leases).where(eq(leases.id, leaseId));
-    return row;
-  }
-
-  /**
-   * The active lease `leaseId` of `pool`, or a DispatchError saying why not (404, 403, 409). A lease made
-   * by this process is taken from memory unless `fresh`: its pool never changes, and whether it is still
-   * live is BullMQ's lock check, which every action makes.
-   */
-  private async ownedLease(pool: PoolRow, leaseId: string, fresh = false): Promise<LeaseRow> {
-    const row = (!fresh && this.local.get(leaseId)?.row) || (await this.loadLease(leaseId));
+  /** The active lease `leaseId` of `pool`, from its record, or a DispatchError saying why not (404, 403, 409). */
+  private async ownedLease(pool: PoolRow, leaseId: string): Promise<LeaseRow> {
+    const [row] = await this.leaseById.execute({ id: leaseId });
     if (!row) throw new DispatchError(404, `no lease ${leaseId}`);
     if (row.poolId !== pool.id) throw new DispatchError(403, `lease ${leaseId} belongs to another pool`);
     if (row.status !== "active") throw new DispatchError(409, `lease ${leaseId} is ${row.status}`);
     return row;
   }
 
-  /** Throws the DispatchError a lease action would (404, 403, 409) unless `leaseId` is `pool`'s live lease. */
+  /**
+   * Throws the DispatchError a lease action would (404, 403, 409) unless `leaseId` is `pool`'s live lease.
+   * Advisory (it saves uploading to a dead lease): it reads the record's deadline, not BullMQ's lock, which
+   * the action itself checks.
+   */
   async assertActiveLease(pool: PoolRow, leaseId: string): Promise<void> {
-    const row = await this.ownedLease(pool, leaseId, true);
+    const row = await this.ownedLease(pool, leaseId);
     if (row.expiresAt.getTime() < Date.now()) {
       throw new DispatchError(409, `lease ${leaseId} is lost: its heartbeat deadline passed`);
     }
   }
 
+  /** The BullMQ job of a lease; 409 (and the lease recorded as lost) when the job no longer exists. */
   private async leasedJob(row: LeaseRow): Promise<Job<TrainingJobData>> {
-    const cached = this.local.get(row.id);
-    if (cached) {
-      cached.job ??= this.jobOf(row.queue, cached.taken.fields, row.jobId, row.id);
-      return cached.job;
-    }
     const job = await Job.fromId<TrainingJobData>(this.queue(row.queue), row.jobId);
     if (!job) {
       await this.endLease(row, "expired", { reason: "job no longer exists" });
@@ -672,16 +600,37 @@ export class Dispatcher {
     return job;
   }
 
-  /** Extends a lease and records the agent's progress. 409 when the lease was already lost. */
+  /**
+   * BullMQ refused to move a lease's job with the lease's token (`error`). If the job is still active under
+   * this lease's lock, the lease is intact and `error` is a real failure: rethrown. Otherwise it is lost.
+   */
+  private async refused(row: LeaseRow, job: Job<TrainingJobData>, error: unknown): Promise<never> {
+    const state = await job.getState();
+    if (state === "active" && (await job.extendLock(row.id, this.options.leaseTtlMs)) === 1) throw error;
+    return this.lost(row, state, error instanceof Error ? error.message : String(error));
+  }
+
+  /**
+   * A lease whose lock is gone: 409, and its record ends as lost, unless the job (in `state`) completed or
+   * failed. Then an ending that raced this call on the same lease (or a later lease, which already ended
+   * this one's record) won, and records itself.
+   */
+  private async lost(row: LeaseRow, state: string, why: string): Promise<never> {
+    if (state === "completed" || state === "failed")
+      throw new DispatchError(409, `lease ${row.id} has ended`);
+    await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
+    throw new DispatchError(409, `lease ${row.id} is lost: ${why}`);
+  }
+
+  /** Extends a lease and records the agent's progress. 409 when the lease was already lost or has ended. */
   async heartbeat(pool: PoolRow, leaseId: string, progress: Progress): Promise<{ expiresAt: number }> {
     const row = await this.ownedLease(pool, leaseId);
     const job = await this.leasedJob(row);
-    const extended = await job.extendLock(leaseId, this.options.leaseTtlMs);
-    if (!extended) {
-      await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
-      throw new DispatchError(409, `lease ${leaseId} is lost: its heartbeat deadline passed`);
-    }
+    // Taken before the lock is extended, so the deadline recorded is never later than the lock's.
     const now = Date.now();
+    if (!(await job.extendLock(leaseId, this.options.leaseTtlMs))) {
+      await this.lost(row, await job.getState(), "its heartbeat deadline passed");
+    }
     const expiresAt = now + this.options.leaseTtlMs;
     const updated: LeaseRow = {
       ...row,
@@ -691,22 +640,23 @@ export class Dispatcher {
       loss: progress.loss ?? null,
       progressAt: new Date(now),
     };
-    // A complete or fail that raced this heartbeat has ended the lease: do not bring it back. A live one
-    // is (re-)entered in its pool's slots with its new deadline.
-    if (!(await this.updateActiveLease(updated))) throw new DispatchError(409, `lease ${leaseId} has ended`);
-    await this.writer.write(updated);
+    // A complete or fail that raced this heartbeat has ended the lease: its record says so, and stays.
+    // The slot's deadline moves at once: `extend` leaves a slot already freed alone (a lease that ended).
+    const [recorded] = await Promise.all([
+      this.writer.write(updated),
+      this.slots.extend(pool.id, leaseId, expiresAt),
+    ]);
+    if (!recorded) throw new DispatchError(409, `lease ${leaseId} has ended`);
     this.sawPool(pool.id, now);
-    const cached = this.local.get(leaseId);
-    if (cached) cached.row = updated;
     return { expiresAt };
   }
 
   /**
-   * The agent finished: the job completes and the pool's slot is freed, in one script (BullMQ's
-   * moveToFinished, then the lease's end). 409 when the lease was already lost.
+   * The agent finished: the job completes (BullMQ checks the lease's lock), the record says so and the
+   * pool's slot is freed. 409 when the lease was already lost.
    *
-   * With `next`, the same script also leases the pool the head job of its best class, as a BullMQ worker
-   * takes its next job as it completes one: resolves that lease, or null when none is waiting.
+   * With `next`, the pool is then leased its next job as `lease` would, without waiting: resolves that
+   * lease, or null when none is waiting. The completion stands whatever happens to the next lease.
    */
   async complete(
     pool: PoolRow,
@@ -714,70 +664,55 @@ export class Dispatcher {
     result: LeaseResult,
     options: { next?: boolean } = {},
   ): Promise<Lease | null> {
+    // The next lease's look at the classes (reads only) goes alongside the completion.
+    const looked = options.next ? this.look(pool) : undefined;
+    looked?.catch(() => {}); // a failure is handled where it is awaited (nextLease)
     const row = await this.ownedLease(pool, leaseId);
-    // A lease made here has its job's options at hand; another process's is read (404 if the job is gone).
-    const { opts } = this.local.get(leaseId)?.taken ?? (await this.leasedJob(row));
+    const job = await this.leasedJob(row);
+    try {
+      // fetchNext false: BullMQ would lock the next job with this lease's token, and from this class only.
+      await job.moveToCompleted(result, leaseId, false);
+    } catch (error) {
+      await this.refused(row, job, error);
+    }
+    // Stamped before the slot is freed, so recorded intervals never overlap past the pool's capacity.
     const ended = endedLease(row, "completed", {
       checkpointSha256: result.checkpointSha256 ?? null,
       checkpointUri: result.checkpointUri ?? null,
       submissionTx: result.submissionTx ?? null,
     });
-    const queue = this.queue(row.queue);
-    const [stateKey, slotsKey, ...args] = [
-      this.leaseKey(leaseId),
-      this.slotsKey(row.poolId),
-      queue.keys[""] ?? "",
-      row.jobId,
-      Date.now(),
-      JSON.stringify(result),
-      JSON.stringify(keepJobsOf(opts.removeOnComplete)),
-      opts.attempts ?? 1,
-      leaseId,
-      liveState(ended),
-      this.keepMs(ended.expiresAt),
-    ] as const;
-    const order = options.next ? await this.bestFirst(await this.fittingClasses(pool)) : [];
-    const request = order[0] === undefined ? undefined : this.leaseRequest(pool, order[0]);
-    let answer: number;
-    let leased: number | unknown[] | undefined;
-    if (request) {
-      const [leaseSlots, leaseState, ...leaseArgs] = request.args;
-      [answer, leased] = await this.redis.ctCompleteAndLease(
-        stateKey,
-        slotsKey,
-        leaseSlots,
-        leaseState,
-        ...args,
-        ...leaseArgs,
-      );
-    } else {
-      answer = await this.redis.ctComplete(stateKey, slotsKey, ...args);
-    }
-    if (answer < 0) {
-      const error = queue.scripts.finishedErrors({
-        code: answer,
-        jobId: row.jobId,
-        command: "moveToFinished",
-        state: "active",
-      });
-      await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
-      throw new DispatchError(409, `lease ${leaseId} is lost: ${error.message}`);
-    }
-    this.recordEnd(ended, answer === 1);
-    this.options.log.info({ leaseId, jobId: row.jobId, pool: pool.name }, "lease completed");
-    if (!request || leased === undefined || leased === -1) return null;
-    // The completion is done: whatever goes wrong with the next lease must not turn it into an error (the
-    // agent would retry, hear 409 and count a completed lease as lost). A next job taken but not recorded
-    // is given back by taken(); the agent polls as usual.
+    await this.slots.free(pool.id, leaseId);
+    // The record of the end and the next lease go at once (their rows often in one statement).
+    const recorded = this.writer.write(ended);
+    const next = looked ? this.nextLease(pool, leaseId, looked) : Promise.resolve(null);
     try {
-      const next = await this.taken(pool, request, leased);
-      if (next !== AGAIN && (next !== null || order.length === 1)) return next;
-      // The best class had nothing after all, or only a job to fail: look at every class, as a lease would.
-      return await this.tryLease(pool);
+      await recorded;
+    } catch (error) {
+      // The completion stands in BullMQ (the sweeper records it); a next lease would never be answered.
+      const lease = await next;
+      if (lease) await this.abandon(pool, lease);
+      throw error;
+    }
+    this.options.log.info({ leaseId, jobId: row.jobId, pool: pool.name }, "lease completed");
+    return next;
+  }
+
+  /**
+   * The lease `complete` hands out with `next`, or null. Whatever goes wrong with it must not turn the
+   * completion into an error (the agent would retry, hear 409 and count a completed lease as lost): the
+   * agent polls as usual instead.
+   */
+  private async nextLease(
+    pool: PoolRow,
+    completedId: string,
+    looked: Promise<string[] | undefined>,
+  ): Promise<Lease | null> {
+    try {
+      return await this.tryLease(pool, looked);
     } catch (error) {
       if (!(error instanceof DispatchError && error.status === 429)) {
         this.options.log.warn(
-          { leaseId, pool: pool.name, err: error },
+          { leaseId: completedId, pool: pool.name, err: error },
           "completed, but could not lease the next job",
         );
       }
@@ -798,12 +733,12 @@ export class Dispatcher {
     const row = await this.ownedLease(pool, leaseId);
     const job = await this.leasedJob(row);
     const error = retryable ? new Error(reason) : new UnrecoverableError(reason);
+    // BullMQ's own rule (attempts from the job's options), read before moveToFailed counts this attempt.
     const retried = retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
     try {
       await job.moveToFailed(error, leaseId, false);
     } catch (moveError) {
-      await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
-      throw new DispatchError(409, `lease ${leaseId} is lost: ${(moveError as Error).message}`);
+      await this.refused(row, job, moveError);
     }
     await this.endLease(row, "failed", { reason });
     this.options.log.warn({ leaseId, jobId: row.jobId, pool: pool.name, reason, retried }, "lease failed");
@@ -811,37 +746,19 @@ export class Dispatcher {
     return { retried };
   }
 
+  /**
+   * Frees a lease's slot and records its end. The first ending wins (the record's upsert only changes an
+   * active row): resolves whether this one did. The slot is freed either way, the lease being over.
+   */
   private async endLease(
     row: LeaseRow,
     status: "completed" | "failed" | "expired",
-    fields: Partial<Pick<LeaseRow, "reason" | "checkpointSha256" | "checkpointUri" | "submissionTx">>,
-  ): Promise<void> {
+    fields: EndFields,
+  ): Promise<boolean> {
+    // Stamped before the slot is freed, so recorded intervals never overlap past the pool's capacity.
     const ended = endedLease(row, status, fields);
-    // The first ending wins: a lost complete racing a real one must not turn it into "expired".
-    // Also frees the slot, whoever ended the lease first.
-    this.recordEnd(ended, await this.updateActiveLease(ended));
-  }
-
-  /**
-   * Forgets a lease that has ended and, when this call ended it (`won`), records its end: within
-   * LeaseWriter's deferral. BullMQ holds the outcome, and the sweeper rebuilds a record lost to a crash
-   * from it.
-   */
-  private recordEnd(ended: LeaseRow, won: boolean): void {
-    this.local.delete(ended.id);
-    if (!won) return;
-    this.writer.defer(ended, (error) =>
-      this.options.log.error({ leaseId: ended.id, err: error }, "could not record a lease end"),
-    );
-  }
-
-  /** Keeps a lease made here for its later actions; bounded, oldest dropped first. */
-  private remember(row: LeaseRow, taken: TakenJob): void {
-    this.local.set(row.id, { row, taken });
-    if (this.local.size > 10_000) {
-      const oldest = this.local.keys().next().value;
-      if (oldest !== undefined) this.local.delete(oldest);
-    }
+    await this.slots.free(row.poolId, row.id);
+    return this.writer.write(ended);
   }
 
   /** Records that a pool's agent called in (the pools page shows it); at most every few seconds per pool. */
@@ -871,9 +788,11 @@ export class Dispatcher {
         .where(and(eq(leases.jobId, jobId), eq(leases.status, "active"), lt(leases.expiresAt, new Date())));
       if (row) await this.endLease(row, "expired", { reason: "heartbeat deadline passed" });
       const job = await Job.fromId<TrainingJobData>(this.queue(queueName), jobId);
+      // A job BullMQ left to fail (lost too often: `deferredFailure`) is failed by the next getNextJob; it
+      // keeps its place. Any other goes back among the prioritized. Leased again meanwhile, changePriority
+      // only records the number on it (bullmq-contract.test.ts); a job removed meanwhile is refused.
       if (job && !job.deferredFailure) {
-        const priority = this.priorityOf(job.data);
-        await job.changePriority({ priority }).catch(() => {}); // already leased again: nothing to restore
+        await job.changePriority({ priority: this.priorityOf(job.data) }).catch(() => {});
       }
       this.options.log.warn({ jobId, queue: queueName, leaseId: row?.id, pool: row?.poolId }, "lease lost");
       this.wake(queueName);
@@ -901,7 +820,8 @@ export class Dispatcher {
         for (const job of jobs) {
           const priority = this.priorityOf(job.data, now);
           if (priority === job.priority) continue;
-          // Leased in the meantime: changePriority refuses and there is nothing to do.
+          // Leased in the meantime, changePriority only records the number (it never puts an active job back
+          // in the queue); removed in the meantime, it refuses.
           await job.changePriority({ priority }).then(
             () => changed++,
             () => {},
@@ -914,8 +834,8 @@ export class Dispatcher {
 
   /**
    * Settles lease records still `active` long after their deadline (their process died before writing
-   * the end): the job's latest lease takes the job's outcome from BullMQ if it completed or failed; any
-   * other is expired. Frees their slots.
+   * the end, or failed to): the job's latest lease takes the job's outcome from BullMQ, its owner, if it
+   * completed or failed; any other is expired. Frees their slots. The only repair path for a lost ending.
    */
   async sweepLeaseRows(now = Date.now()): Promise<number> {
     await this.writer.flush();
@@ -951,17 +871,14 @@ export class Dispatcher {
         checkpointUri: outcome === "completed" ? (result.checkpointUri ?? null) : null,
         submissionTx: outcome === "completed" ? (result.submissionTx ?? null) : null,
       });
-      await this.options.connection.zrem(this.slotsKey(row.poolId), row.id);
+      await this.slots.free(row.poolId, row.id);
     }
     return stale.length;
   }
 
   /** Live leases (deadline not passed) of these pools, from their slot sets. */
-  async liveLeases(poolIds: string[], now = Date.now()): Promise<number> {
-    const counts = await Promise.all(
-      poolIds.map((id) => this.options.connection.zcount(this.slotsKey(id), `(${now}`, "+inf")),
-    );
-    return counts.reduce((sum, n) => sum + n, 0);
+  liveLeases(poolIds: string[], now = Date.now()): Promise<number> {
+    return this.slots.live(poolIds, now);
   }
 
   /** Writes the lease records still waiting in the group writer (tests and shutdown). */

@@ -7,7 +7,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { type Address, getAddress, isAddress } from "viem";
 import { z } from "zod";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { type PoolRow, pools, poolTokens } from "../../db/schema/index.js";
 
 const TOKEN_PREFIX = "ctp_";

@@ -15,7 +15,7 @@
  * the estimate is optimistic when classes share pools; it is a guide, not a promise.
  */
 import { and, desc, eq, gt, isNotNull, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.server.js";
+import type { Database } from "../../db/client.js";
 import { leases, pools } from "../../db/schema/index.js";
 import {
   type Dispatcher,
@@ -23,7 +23,7 @@ import {
   requirementsOf,
   type TrainingJobData,
   trainingJobId,
-} from "./dispatcher.server.js";
+} from "./dispatcher.js";
 
 /** A pool seen within this long counts towards capacity. */
 export const ONLINE_MS = 10 * 60_000;
@@ -47,7 +47,7 @@ export type QueueStatus =
   | {
       state: "leased";
       queue: string;
-      /** Null for the ~100 ms before the lease's record is written. */
+      /** Null for the moment between BullMQ handing the job out and the lease's record being written. */
       leaseId: string | null;
       poolId: string | null;
       attempt: number;
