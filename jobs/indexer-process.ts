@@ -6,6 +6,7 @@
  * commits with its cursor.
  */
 
+import { indexChangedChannel } from "../core/channels.js";
 import { createLogger } from "../core/logger.js";
 import { openDb, serverDbTarget } from "../db/client.js";
 import { createChainClient, readDeployment } from "../server/chain.js";
@@ -50,6 +51,13 @@ const indexer = new Indexer({
   maxRange: config.INDEXER_MAX_RANGE,
   queues,
   log,
+  // Web processes drop their cached public pages when the index changes (a lost message only means
+  // pages that are up to PAGE_CACHE_FRESH_MS older).
+  onChange: () => {
+    connection.publish(indexChangedChannel(config.QUEUE_PREFIX), String(config.CHAIN_ID)).catch((error) => {
+      log.warn({ err: error }, "could not announce an index change");
+    });
+  },
 });
 
 const stop = new AbortController();

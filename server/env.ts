@@ -93,6 +93,12 @@ export const envSchema = z.object({
   /** Express's `trust proxy` (e.g. `1`, `loopback`) when the web server sits behind a reverse proxy, so
    * rate limits count the client's address, not the proxy's. Unset: the socket's address. */
   TRUST_PROXY: z.string().min(1).optional(),
+  /**
+   * How long an anonymous visitor's public page (home, lists, a bounty, their JSON) is served from the web
+   * process's shared cache before a re-render, in ms; it is then served stale for up to 30 s while one
+   * render refreshes it, and dropped whenever the indexer writes. 0: no cache.
+   */
+  PAGE_CACHE_FRESH_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** How long a client may take to send a whole request (uploads included), in ms; headers get 10 s. */
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(600_000),
   /**

@@ -157,7 +157,8 @@ export function rateLimits(redis: Redis | undefined, limits: RateLimit[], prefix
 
 /** A fresh script nonce per response, for the CSP and for Remix's inline scripts (res.locals.cspNonce). */
 export function cspNonce(_req: Request, res: Response, next: NextFunction) {
-  res.locals.cspNonce = randomBytes(16).toString("base64");
+  // A page from the shared cache (server/page-cache.ts) keeps the nonce it was rendered with.
+  res.locals.cspNonce ??= randomBytes(16).toString("base64");
   next();
 }
 

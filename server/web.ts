@@ -12,12 +12,18 @@ import type { Server } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
-import { broadcastDevReady, type ServerBuild } from "@remix-run/node";
+import {
+  broadcastDevReady,
+  createRequestHandler as createFetchHandler,
+  type ServerBuild,
+} from "@remix-run/node";
 import compression from "compression";
 import express from "express";
+import { indexChangedChannel } from "../core/channels.js";
 import { createLogger } from "../core/logger.js";
 import { envOrExit } from "./env.js";
 import { bodyLimits, checkTarget, cspNonce, rateLimits, sameOriginWrites, securityHeaders } from "./http.js";
+import { pageCache } from "./page-cache.js";
 import { createRedis } from "./redis.js";
 
 const config = envOrExit();
@@ -64,9 +70,36 @@ if (config.TRUST_PROXY) {
   app.set("trust proxy", /^\d+$/.test(config.TRUST_PROXY) ? Number(config.TRUST_PROXY) : config.TRUST_PROXY);
 }
 app.use(checkTarget);
+
+// The public pages anonymous visitors share: home, the lists, a bounty and its JSON (Remix's `.data` too).
+const CACHEABLE =
+  /^\/(?:_root\.data)?(?:\?|$)|^\/bounties(?:\.data)?(?:\?|$)|^\/bounties\/[^/?]+(?:\.data)?(?:\?|$)|^\/api\/bounties\/[^/?]+(?:\?|$)/;
+let renderPage = createFetchHandler(build, config.NODE_ENV);
+let subscriber: ReturnType<typeof createRedis> | undefined;
+const pages =
+  config.PAGE_CACHE_FRESH_MS > 0
+    ? pageCache({
+        render: (url, nonce) =>
+          renderPage(new Request(url, { headers: { accept: "text/html" } }), { cspNonce: nonce }),
+        cacheable: (target) => CACHEABLE.test(target),
+        freshMs: config.PAGE_CACHE_FRESH_MS,
+        staleMs: 30_000,
+        maxEntries: 2_000,
+        sessionCookie: "__crowdtrain_session",
+      })
+    : undefined;
+if (pages) {
+  // The indexer announces every change; the cache is dropped at once (ioredis resubscribes on reconnect).
+  subscriber = createRedis(config.REDIS_URL, "worker");
+  subscriber.on("error", () => {});
+  subscriber.on("message", () => pages.clear());
+  void subscriber.subscribe(indexChangedChannel(config.QUEUE_PREFIX)).catch(() => {});
+  app.use(pages.lookup);
+}
 app.use(cspNonce);
 // The browser reads the chain from the RPC URL publicEnv() gives it: the CSP lets exactly that one through.
 app.use(securityHeaders({ production, rpcUrl: config.PUBLIC_RPC_URL ?? config.RPC_URL }));
+if (pages) app.use(pages.serve);
 app.use(sameOriginWrites(config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : undefined));
 app.use(
   bodyLimits(
@@ -126,13 +159,18 @@ if (!production) {
   watch(path.dirname(versionFile), async (_event, file) => {
     if (file !== "version.txt") return;
     build = await importBuild();
+    renderPage = createFetchHandler(build, config.NODE_ENV);
+    pages?.clear();
     void broadcastDevReady(build);
   });
 }
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
-    server.close(() => limiterRedis.disconnect());
+    server.close(() => {
+      limiterRedis.disconnect();
+      subscriber?.disconnect();
+    });
     // Idle keep-alive sockets would hold close() open; requests in flight get a few seconds to finish.
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), 5_000).unref();

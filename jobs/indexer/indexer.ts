@@ -85,6 +85,8 @@ export interface IndexerOptions {
   /** Effect queues by name; effects for queues not given stay in the outbox. */
   queues: Record<string, Queue>;
   log: Logger;
+  /** Called after a step changed the index (events written, or a reorg rolled back): e.g. to tell the web. */
+  onChange?: () => void;
   /** Test hook, called inside each batch's transaction before it commits. */
   beforeCommit?: (range: { from: number; to: number }) => Promise<void>;
 }
@@ -342,6 +344,7 @@ export class Indexer {
       try {
         const result = await this.step();
         failures = 0;
+        if (result.events > 0 || result.rolledBackTo !== undefined) this.o.onChange?.();
         if (result.atHead) await sleep(pollMs, signal);
       } catch (error) {
         if (error instanceof ReorgTooDeepError) throw error;
