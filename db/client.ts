@@ -17,6 +17,8 @@ export interface DbTarget {
   kind: "postgres";
   url: string;
   maxConnections?: number;
+  /** The server cancels a statement running longer (default 30 s); migrations are not bounded. */
+  statementTimeoutMs?: number;
 }
 
 export interface DbHandle {
@@ -46,7 +48,14 @@ export function serverDbTarget(config: { DATABASE_URL?: string | undefined }): D
 }
 
 export async function openDb(target: DbTarget): Promise<DbHandle> {
-  const pool = new pg.Pool({ connectionString: target.url, max: target.maxConnections ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.maxConnections ?? 10,
+    // A stalled or unreachable database fails a request in bounded time instead of hanging it: waiting for
+    // a connection (from the pool, or a new one) and each statement are both bounded.
+    connectionTimeoutMillis: 10_000,
+    statement_timeout: target.statementTimeoutMs ?? 30_000,
+  });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const db = drizzleNodePg(pool, { schema }) as unknown as Database;

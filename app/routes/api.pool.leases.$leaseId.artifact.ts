@@ -11,6 +11,8 @@ import { ArtifactError, isSha256 } from "../models/artifact.server.js";
 import { leaseCall, requirePool } from "../models/pool.server.js";
 import { apiError, onlyMethods, requireMethod } from "../utils/api.server.js";
 
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 export async function action({ request, params }: ActionFunctionArgs) {
   requireMethod(request, "PUT");
   const { pool, services } = await requirePool(request);
@@ -19,6 +21,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
     throw apiError(400, `${SHA256_HEADER} must be the body's sha256 as 64 lower-case hex digits`, [
       { path: SHA256_HEADER, message: "must be 64 lower-case hex digits" },
     ]);
+  }
+  // sha256 of zero bytes: an empty file is no checkpoint, however it is sent (with a length or chunked).
+  if (sha256 === EMPTY_SHA256 || request.headers.get("content-length") === "0") {
+    throw apiError(400, "the checkpoint is empty: send the ONNX file's bytes");
   }
   const limit = services.config.ARTIFACT_MAX_BYTES;
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);

@@ -37,6 +37,21 @@ describe("database", () => {
     expect(tables.map((r) => r.table_name)).toContain("deployments");
   });
 
+  it("cancels a statement that runs past its timeout, instead of holding a request", async () => {
+    const short = await openDb({ ...testDb.handle.target, statementTimeoutMs: 200 });
+    try {
+      const started = Date.now();
+      const error = (await short.db.execute(sql`select pg_sleep(5)`).catch((e: unknown) => e)) as Error;
+      // drizzle wraps the driver's error; the server's reason is its cause.
+      expect(String((error.cause as Error | undefined)?.message ?? error.message)).toMatch(
+        /statement timeout/,
+      );
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await short.close();
+    }
+  });
+
   it("re-running migrations changes nothing", async () => {
     await migrateDb(testDb.handle);
     const applied = await queryRows<{ n: number }>(

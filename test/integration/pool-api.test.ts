@@ -150,6 +150,9 @@ function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/** A stand-in checkpoint for tests about leasing, not about bytes (an empty one is refused). */
+const PLACEHOLDER = new Uint8Array([1]);
+
 async function upload(token: string, leaseId: string, bytes: Uint8Array, declared = sha256(bytes)) {
   return call(POOL_API.artifact(leaseId), token, undefined, {
     method: "PUT",
@@ -276,6 +279,9 @@ describe("pool API leases", () => {
     expect(mismatch.status).toBe(400);
     expect(mismatch.json?.error).toMatch(/sha256/);
     expect((await upload(a.token, l.leaseId, new Uint8Array(MAX_BYTES + 1))).status).toBe(413);
+    const empty = await upload(a.token, l.leaseId, new Uint8Array(0));
+    expect(empty.status).toBe(400);
+    expect(String(empty.json?.error)).toMatch(/checkpoint is empty/);
     // Not uploaded yet: completing names the missing artifact.
     const early = await call(POOL_API.complete(l.leaseId), a.token, {
       checkpointSha256: sha256(model),
@@ -352,9 +358,9 @@ describe("pool API leases", () => {
     const full = await call(POOL_API.lease, token, { waitSeconds: 0 });
     expect(full.status).toBe(429);
     expect(full.json?.error).toMatch(/1 leases/);
-    await upload(token, first.lease?.leaseId as string, new Uint8Array(0));
+    await upload(token, first.lease?.leaseId as string, PLACEHOLDER);
     await call(POOL_API.complete(first.lease?.leaseId as string), token, {
-      checkpointSha256: sha256(new Uint8Array(0)),
+      checkpointSha256: sha256(PLACEHOLDER),
       checkpointUri: "http://127.0.0.1/none",
     });
 
@@ -402,7 +408,7 @@ describe("two API processes on one Redis", () => {
       const req = { minVramGb: 48, gpus: 2 };
       const jobs = 150;
       for (let i = 0; i < jobs; i++) await enqueue(req, String(1_000_000 + i * 7_919));
-      const empty = new Uint8Array(0);
+      const empty = PLACEHOLDER;
       const leased: { jobId: string; server: number }[] = [];
       let refused = 0;
       // Each pool runs one more agent loop than it has slots, alternating between the two servers.
