@@ -183,6 +183,36 @@ function watch(proc: ManagedProcess, options: { optional?: boolean } = {}) {
   return superviseExit(proc, options);
 }
 
+/**
+ * Starts a process with `spawn` and starts it again whenever it exits unexpectedly, after a backoff (1 s,
+ * doubling to 30 s; back to 1 s once a run lasted a minute). For the processes whose state lives elsewhere
+ * (the worker, the indexer, the pool agent): the rest of the platform keeps running meanwhile.
+ */
+function keepRunning(spawn: () => ManagedProcess): ManagedProcess {
+  let failures = 0;
+  const run = (): ManagedProcess => {
+    const proc = spawn();
+    const startedAt = Date.now();
+    started.push(proc);
+    void proc.exited.then((code) => {
+      if (shuttingDown) return;
+      started.splice(started.indexOf(proc), 1);
+      failures = Date.now() - startedAt > 60_000 ? 1 : failures + 1;
+      const delay = Math.min(30_000, 1_000 * 2 ** (failures - 1));
+      const output = proc.tail().slice(-5).join("\n  ");
+      say(
+        `${proc.name} exited unexpectedly (${code})${output ? `:\n  ${output}` : ""}\n` +
+          `  restarting it in ${delay / 1_000} s (restart ${failures}); everything else keeps running`,
+      );
+      setTimeout(() => {
+        if (!shuttingDown) run();
+      }, delay);
+    });
+    return proc;
+  };
+  return run();
+}
+
 /** The unexpected-exit half of `watch`, for a process registered at spawn but started again on failure. */
 function superviseExit(proc: ManagedProcess, options: { optional?: boolean } = {}) {
   void proc.exited.then((code) => {
@@ -402,14 +432,18 @@ async function main() {
     DATABASE_URL: databaseUrl,
     EVAL_ISOLATION: isolation.value,
   };
-  watch(startProcess({ name: "worker", ...nodeTs("jobs/worker.ts"), env: childEnv }));
-  watch(startProcess({ name: "indexer", ...nodeTs("jobs/indexer-process.ts"), env: childEnv }));
+  keepRunning(() => startProcess({ name: "worker", ...nodeTs("jobs/worker.ts"), env: childEnv }));
+  keepRunning(() => startProcess({ name: "indexer", ...nodeTs("jobs/indexer-process.ts"), env: childEnv }));
+  // remix dev's own server (live reload) gets a port of its own, so two `npm run dev` can run side by side.
+  const remixDevPort = await freePort();
   const web = watch(
     startProcess({
       name: "web",
       command: path.join(root, "node_modules/.bin/remix"),
       args: [
         "dev",
+        "--port",
+        String(remixDevPort),
         "--command",
         `node --import tsx server/web.ts ${path.join(config.REMIX_BUILD_DIR, "index.js")}`,
       ],
@@ -425,7 +459,8 @@ async function main() {
 
   // 7. The local pool agent: HTTP to the web app and JSON-RPC to the chain only, like any pool agent.
   if (demo.pool) {
-    watch(
+    const pool = demo.pool;
+    keepRunning(() =>
       startProcess({
         name: "pool-agent",
         ...nodeTs("agent/cli.ts"),
@@ -436,8 +471,8 @@ async function main() {
           LOG_LEVEL: config.LOG_LEVEL,
           POOL_API_URL: webUrl,
           // Never printed: it reaches the agent through its environment only.
-          POOL_TOKEN: demo.pool.token,
-          TRAINER_PRIVATE_KEY: demo.pool.trainerKey,
+          POOL_TOKEN: pool.token,
+          TRAINER_PRIVATE_KEY: pool.trainerKey,
           RPC_URL: rpcUrl,
           POOL_WORK_DIR: path.join(dataDir, "pool-agent"),
           POOL_STATE_DIR: path.join(dataDir, "pool-agent-state"),
@@ -445,7 +480,6 @@ async function main() {
           POOL_SEED: "1",
         },
       }),
-      { optional: true },
     );
   }
 

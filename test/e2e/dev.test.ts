@@ -226,6 +226,27 @@ describe("npm run dev", () => {
         await db.close();
       }
 
+      // A crashed worker is started again, and nothing else stops.
+      const workerPid = () =>
+        descendants(dev.child.pid as number).find((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("jobs/worker.ts");
+          } catch {
+            return false;
+          }
+        });
+      const killed = workerPid();
+      expect(killed).toBeDefined();
+      process.kill(killed as number, "SIGKILL");
+      const restarted = await waitFor("the worker restarted", async () => {
+        const pid = workerPid();
+        if (!pid || pid === killed) throw new Error("no new worker yet");
+        return pid;
+      });
+      expect(restarted).not.toBe(killed);
+      expect(lines.join("\n")).toMatch(/worker exited unexpectedly[\s\S]*restarting it in 1 s/);
+      expect(isAlive(dev.child.pid as number)).toBe(true);
+
       // A second instance on the same data: a clear message, exit 1, nothing started.
       const secondLines: string[] = [];
       const second = startDev(env, secondLines);
