@@ -4,7 +4,25 @@ import { services } from "../services.server.js";
 
 export type { QueueStatus };
 
-export async function bountyQueueStatus(bountyId: string): Promise<QueueStatus> {
+/** Raised when Redis (the queues) does not answer within the page's budget. */
+export class QueueUnavailable extends Error {}
+
+/**
+ * The bounty's queue status, or a QueueUnavailable after `timeoutMs`: the dispatcher's Redis connection
+ * retries forever (the pool API waits out a Redis restart), so a page must not wait on it.
+ */
+export async function bountyQueueStatus(bountyId: string, timeoutMs = 1_000): Promise<QueueStatus> {
   const { dispatcher, db, config } = await services();
-  return queueStatus(dispatcher, db.db, config.CHAIN_ID, bountyId);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new QueueUnavailable(`the queues did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([queueStatus(dispatcher, db.db, config.CHAIN_ID, bountyId), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -26,7 +26,12 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
   const detail = await bountyDetail(db.db, config.CHAIN_ID, bountyId);
   if (!detail) throw json({ error: `no bounty ${bountyId} on chain ${config.CHAIN_ID}` }, { status: 404 });
   // Queue position and training progress come from Redis; the page still renders without them.
-  const queue: QueueStatus | null = await bountyQueueStatus(bountyId).catch(() => null);
+  // Optional: with the queues (Redis) slow or down the page still renders, and says this part is unavailable.
+  let queueUnavailable = false;
+  const queue: QueueStatus | null = await bountyQueueStatus(bountyId).catch(() => {
+    queueUnavailable = true;
+    return null;
+  });
   const { bounty, spec, submissions, disputes, timeline, token } = detail;
   // The DAO, signed in, gets what revealing its eval set on-chain takes (its salt): nobody else does.
   const user =
@@ -83,6 +88,7 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
     token: { tokenSymbol: token.symbol, tokenDecimals: token.decimals },
     spec: spec ?? null,
     queue,
+    queueUnavailable,
     submissions: submissions.map((s) => ({
       ...s,
       score: score(s.score),
@@ -129,6 +135,7 @@ export default function BountyPage() {
     token,
     spec,
     queue,
+    queueUnavailable,
     submissions,
     disputes,
     evalSetReveal,
@@ -223,6 +230,14 @@ export default function BountyPage() {
             }))}
         />
       </section>
+      {queueUnavailable && bounty.status === "Funded" ? (
+        <section aria-labelledby="training-heading" className="card">
+          <h2 id="training-heading">Training</h2>
+          <p className="muted">
+            The training queue is unavailable right now; its position will show here again.
+          </p>
+        </section>
+      ) : null}
       {queue && (queue.state === "waiting" || queue.state === "leased") ? (
         <section aria-labelledby="training-heading" className="card">
           <h2 id="training-heading">Training</h2>

@@ -410,6 +410,30 @@ describe("the bounty page", () => {
     expect(page.html).not.toContain(`href="/eval-sets/`);
   });
 
+  it("stays up with Redis stalled: the bounty page and the queue API answer in time, /healthz 503 naming Redis", async () => {
+    process.kill(redis.pid as number, "SIGSTOP");
+    try {
+      const started = Date.now();
+      const [page, queue, health] = await Promise.all([
+        get("/bounties/26?stalled=1"), // a query of its own: rendered now, not from the page cache
+        fetch(`${web.url}/api/bounties/26/queue`),
+        fetch(`${web.url}/healthz`),
+      ]);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(page.status).toBe(200);
+      expect(page.html).toContain("Hindi GPT");
+      // Answered from what it can read in time; if that needed Redis, a 503 naming the queue.
+      expect([200, 503]).toContain(queue.status);
+      if (queue.status === 503) {
+        expect(((await queue.json()) as { error: string }).error).toMatch(/queue status unavailable/);
+      }
+      expect(health.status).toBe(503);
+      expect(JSON.stringify(await health.json())).toMatch(/redis/i);
+    } finally {
+      process.kill(redis.pid as number, "SIGCONT");
+    }
+  });
+
   it("answers 400 for a malformed id and 404 for an unknown bounty", async () => {
     expect((await get("/bounties/abc")).status).toBe(400);
     expect((await get("/bounties/0")).status).toBe(400);

@@ -19,6 +19,8 @@ import { startAnvil, startRedis } from "../../scripts/lib/services.js";
 export interface TestService {
   url: string;
   stop(): Promise<void>;
+  /** The server's process id, where the test runs it (to stall it with SIGSTOP, say). */
+  pid?: number;
 }
 
 export function uniqueId(label: string) {
@@ -52,7 +54,7 @@ export async function startTestAnvil(chainId?: number): Promise<TestService> {
 /** A private redis-server (the tests need the binary; .ci/run installs it). */
 export async function startTestRedis(): Promise<TestService> {
   const redis = await onFreePort((port) => startRedis({ port }));
-  return { url: redis.url, stop: () => redis.process.stop(5_000) };
+  return { url: redis.url, stop: () => redis.process.stop(5_000), pid: redis.process.child.pid };
 }
 
 /** Creates a uniquely named database on `baseUrl`'s server; `drop` removes it (and only it). */
