@@ -90,6 +90,13 @@ function SessionNav({ user, unread }: { user: { address: string; csrf: string } 
   );
 }
 
+/** The site's main sections, in the header of every page and of every error page. */
+const MAIN_LINKS = [
+  ["/bounties", "Bounties"],
+  ["/pools", "Pools"],
+  ["/propose", "Propose"],
+] as const;
+
 export default function App() {
   const { publicEnv, devAccounts, contracts, user, unread } = useLoaderData<typeof loader>();
   // One config and one query client per browser session, created on first render
@@ -105,9 +112,11 @@ export default function App() {
               Crowdtrain
             </NavLink>
             <nav aria-label="Main">
-              <NavLink to="/bounties">Bounties</NavLink>
-              <NavLink to="/pools">Pools</NavLink>
-              <NavLink to="/propose">Propose</NavLink>
+              {MAIN_LINKS.map(([to, label]) => (
+                <NavLink key={to} to={to}>
+                  {label}
+                </NavLink>
+              ))}
               <SessionNav user={user} unread={unread} />
               <WalletButton />
             </nav>
@@ -173,9 +182,12 @@ export function ErrorBoundary() {
           Crowdtrain
         </a>
         <nav aria-label="Main">
-          <a href="/bounties">Bounties</a>
-          <a href="/pools">Pools</a>
-          <a href="/propose">Propose</a>
+          {/* Plain links: a full page load, in case the app's own state is what broke. */}
+          {MAIN_LINKS.map(([to, label]) => (
+            <a key={to} href={to}>
+              {label}
+            </a>
+          ))}
         </nav>
       </header>
       <main className="error-page">

@@ -131,13 +131,15 @@ app.use(compression());
 app.use(build.publicPath, express.static(build.assetsBuildDirectory, { immutable: true, maxAge: "1y" }));
 app.use(express.static("public", { maxAge: "1h" }));
 
-const remix = (mode: string) => (req: express.Request, res: express.Response, next: express.NextFunction) =>
+// One Remix handler per build (it prepares the build's routes once); a development rebuild swaps it.
+const remixHandler = () =>
   createRequestHandler({
     build,
-    mode,
+    mode: config.NODE_ENV,
     getLoadContext: (_req, response) => ({ cspNonce: response.locals.cspNonce as string }),
-  })(req, res, next);
-app.all("*", remix(config.NODE_ENV));
+  });
+let handleRemix = remixHandler();
+app.all("*", (req, res, next) => handleRemix(req, res, next));
 
 // The last word on anything thrown before Remix: a JSON error, never a stack.
 app.use((error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
@@ -160,6 +162,7 @@ if (!production) {
     if (file !== "version.txt") return;
     build = await importBuild();
     renderPage = createFetchHandler(build, config.NODE_ENV);
+    handleRemix = remixHandler();
     pages?.clear();
     void broadcastDevReady(build);
   });

@@ -185,6 +185,28 @@ type EndFields = Partial<
   Pick<LeaseRow, "reason" | "checkpointSha256" | "checkpointUri" | "submissionTx" | "endedAt">
 >;
 
+/** A lease just taken: active, with no progress, checkpoint or ending yet. */
+function activeLeaseRow(
+  fields: Pick<
+    LeaseRow,
+    "id" | "chainId" | "bountyId" | "jobId" | "queue" | "poolId" | "attempt" | "leasedAt" | "expiresAt"
+  >,
+): LeaseRow {
+  return {
+    ...fields,
+    status: "active",
+    endedAt: null,
+    percent: null,
+    step: null,
+    loss: null,
+    progressAt: null,
+    checkpointSha256: null,
+    checkpointUri: null,
+    submissionTx: null,
+    reason: null,
+  };
+}
+
 /** A lease's final state: `expired` ends at its deadline, anything else now (unless `fields` says when). */
 function endedLease(row: LeaseRow, status: "completed" | "failed" | "expired", fields: EndFields): LeaseRow {
   return { ...row, status, endedAt: status === "expired" ? row.expiresAt : new Date(), ...fields };
@@ -457,7 +479,7 @@ export class Dispatcher {
   ): Promise<Lease> {
     // Stamped now, after the slot was reserved, with the reservation's deadline (no later than the lock's):
     // a record never claims a slot outside the time it was held.
-    const row: LeaseRow = {
+    const row = activeLeaseRow({
       id: leaseId,
       chainId: job.data.chainId,
       bountyId: job.data.bountyId,
@@ -466,19 +488,9 @@ export class Dispatcher {
       poolId: pool.id,
       // Failed attempts and lost leases both count (BullMQ counts a lost lease as a stall).
       attempt: job.attemptsMade + job.stalledCounter + 1,
-      status: "active",
       leasedAt: new Date(),
       expiresAt: new Date(reservedAt + this.options.leaseTtlMs),
-      endedAt: null,
-      percent: null,
-      step: null,
-      loss: null,
-      progressAt: null,
-      checkpointSha256: null,
-      checkpointUri: null,
-      submissionTx: null,
-      reason: null,
-    };
+    });
     try {
       if (row.attempt > 1) {
         // A row still active for this job belongs to a lease BullMQ already took back.
@@ -539,7 +551,7 @@ export class Dispatcher {
   async abandon(pool: PoolRow, lease: Lease): Promise<void> {
     const job = await Job.fromId<TrainingJobData>(this.queue(lease.queue), lease.jobId);
     if (job) await this.giveBack(job, lease.leaseId, lease.queue);
-    const row: LeaseRow = {
+    const row = activeLeaseRow({
       id: lease.leaseId,
       chainId: lease.job.chainId,
       bountyId: lease.job.bountyId,
@@ -547,19 +559,9 @@ export class Dispatcher {
       queue: lease.queue,
       poolId: pool.id,
       attempt: lease.attempt,
-      status: "active",
       leasedAt: new Date(lease.leasedAt),
       expiresAt: new Date(lease.expiresAt),
-      endedAt: null,
-      percent: null,
-      step: null,
-      loss: null,
-      progressAt: null,
-      checkpointSha256: null,
-      checkpointUri: null,
-      submissionTx: null,
-      reason: null,
-    };
+    });
     // It ends now, not at its deadline: its slot is free from now on.
     await this.endLease(row, "expired", { reason: "never delivered", endedAt: new Date() }).catch(
       (error: unknown) =>
