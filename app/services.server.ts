@@ -4,11 +4,13 @@
  * (`remix dev` restarts the server process on every rebuild, so nothing leaks
  * across builds) and released on SIGINT/SIGTERM so the process can exit.
  */
+import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import type { Logger } from "../core/logger.js";
 import { type DbHandle, openDb, serverDbTarget } from "../db/client.js";
 import { type Dispatcher, dispatcherFromEnv } from "../jobs/dispatch/index.js";
+import { createQueue, QUEUE } from "../jobs/queues.js";
 import { ArtifactStore } from "../server/artifacts.js";
 import { createChainClient } from "../server/chain.js";
 import { type Env, env } from "../server/env.js";
@@ -24,6 +26,8 @@ export interface Services {
   /** Leases jobs to pool agents (the API under /api/pool). Its maintenance runs in the worker process. */
   dispatcher: Dispatcher;
   artifacts: ArtifactStore;
+  /** The worker's dispatch queue, for bounties a registered spec unblocks. */
+  dispatchQueue: Queue;
 }
 
 let services_: Promise<Services> | undefined;
@@ -43,15 +47,17 @@ async function create(): Promise<Services> {
   dispatchRedis.on("error", (error) => log.debug({ err: error }, "redis connection error"));
   const dispatcher = dispatcherFromEnv(config, { connection: dispatchRedis, db: db.db, log });
   const artifacts = new ArtifactStore(config.ARTIFACTS_DIR);
+  const dispatchQueue = createQueue(QUEUE.dispatch, redis, config.QUEUE_PREFIX);
+  dispatchQueue.on("error", (error) => log.debug({ err: error }, "dispatch queue error"));
   // remix-serve closes its HTTP server on SIGINT/SIGTERM; release ours too so the process can exit.
   const release = () => {
     void dispatcher.close().finally(() => dispatchRedis.disconnect());
-    redis.disconnect();
+    void dispatchQueue.close().finally(() => redis.disconnect());
     void db.close();
   };
   process.once("SIGTERM", release);
   process.once("SIGINT", release);
-  return { config, log, db, redis, chain, dispatcher, artifacts };
+  return { config, log, db, redis, chain, dispatcher, artifacts, dispatchQueue };
 }
 
 export function services(): Promise<Services> {

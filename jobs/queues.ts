@@ -47,11 +47,14 @@ export function syncDeploymentJobId(deployment: Deployment) {
 const decimalId = (what: string) => z.string().regex(/^\d+$/, `must be a decimal ${what} id`);
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte hex value");
 
-/** `dispatch-bounty` on the dispatch queue: the indexer's BountyFunded effect (jobs/dispatch/on-bounty-funded.ts). */
+/**
+ * `dispatch-bounty` on the dispatch queue (jobs/dispatch/on-bounty-funded.ts): the indexer's BountyFunded
+ * effect (with its transaction), or a spec's registration for the bounties that waited for it (without).
+ */
 export const dispatchBountyPayload = z.object({
   chainId: z.number().int().positive(),
   bountyId: decimalId("bounty"),
-  txHash: bytes32,
+  txHash: bytes32.optional(),
 });
 export type DispatchBountyPayload = z.infer<typeof dispatchBountyPayload>;
 

@@ -9,7 +9,7 @@ import { openDb, serverDbTarget } from "../db/client.js";
 import { createChainClient } from "../server/chain.js";
 import { envOrExit, exitOnEnvError } from "../server/env.js";
 import { createRedis, redactUrl } from "../server/redis.js";
-import { dispatcherFromEnv } from "./dispatch/index.js";
+import { dispatcherFromEnv, startReoffers } from "./dispatch/index.js";
 import { evaluatorFromEnv } from "./evaluation/index.js";
 import { keeperFromEnv, syncKeeperSchedule } from "./keeper/index.js";
 import { createQueue, QUEUE } from "./queues.js";
@@ -23,10 +23,15 @@ connection.on("error", (error) => log.error({ err: error }, "redis connection er
 const dbHandle = await openDb(exitOnEnvError(() => serverDbTarget(config)));
 const chain = createChainClient(config.RPC_URL);
 
-// The dispatcher's maintenance (lost leases, aging, lease records) runs here; leasing itself is the web
+// The dispatcher's maintenance (lost leases, aging, lease records, failed rounds) runs here; leasing itself is the web
 // API's (app/routes/api.pool.*). Both may run in many processes.
 const dispatcher = dispatcherFromEnv(config, { connection, db: dbHandle.db, log });
 dispatcher.startMaintenance();
+// Training jobs that spent their attempts are offered again, with backoff, until the delivery deadline.
+const stopReoffers = startReoffers(
+  { dispatcher, db: dbHandle.db, chain, log, redis: connection, prefix: config.QUEUE_PREFIX },
+  Math.min(Math.max(Math.round(config.DISPATCH_REOFFER_MS / 2), 200), 60_000),
+);
 
 // Submitted checkpoints are scored in a sandboxed child process, one at a time (each takes every core).
 const evaluator = evaluatorFromEnv(config, { db: dbHandle.db, chain, log });
@@ -80,6 +85,7 @@ async function shutdown(signal: NodeJS.Signals) {
     log.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutdown timed out; exiting");
     process.exit(1);
   }, config.SHUTDOWN_TIMEOUT_MS + 2_000).unref();
+  stopReoffers();
   const clean = await running.close(config.SHUTDOWN_TIMEOUT_MS);
   await dispatcher.close();
   await keeperQueue.close();

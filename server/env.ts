@@ -170,6 +170,18 @@ export const envSchema = z.object({
   /** How often waiting training jobs are re-prioritized for the time they waited. */
   DISPATCH_REPRIORITIZE_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /**
+   * A training job that spent its attempts is offered again after this, doubling each round up to
+   * DISPATCH_REOFFER_MAX_MS, until the bounty's delivery deadline (jobs/dispatch/reoffer.ts).
+   */
+  DISPATCH_REOFFER_MS: z.coerce.number().int().min(100).max(86_400_000).default(600_000),
+  /** The longest wait between two rounds of a training job that keeps failing. */
+  DISPATCH_REOFFER_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(7 * 86_400_000)
+    .default(6 * 3_600_000),
+  /**
    * Reference price of one whole token, for comparing funding across tokens:
    * `0xTokenAddress=1.00,0xOther=3200`. Unlisted tokens count 1 per whole token.
    */

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { bountySpecSchema } from "../../core/spec.js";
-import { findSpec, registerSpec } from "../models/spec.server.js";
+import { findSpec, registerSpecAndDispatch } from "../models/spec.server.js";
 import { services } from "../services.server.js";
 import { apiError, parseJsonBody, requireMethod } from "../utils/api.server.js";
 import { requireCsrf, requireRole, requireUser } from "../utils/session.server.js";
@@ -20,7 +20,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 /**
  * POST /api/specs (a DAO, signed in; CSRF token in x-csrf-token): stores a bounty spec before the DAO's
- * wallet signs createBounty with its hash. 400 names each bad field; 201 `{specHash}`.
+ * wallet signs createBounty with its hash (or after: Funded bounties waiting for it are dispatched then).
+ * 400 names each bad field; 201 `{specHash}`.
  */
 export async function action({ request }: ActionFunctionArgs) {
   requireMethod(request, "POST");
@@ -28,7 +29,6 @@ export async function action({ request }: ActionFunctionArgs) {
   requireCsrf(request, user);
   await requireRole(user.address, "DAO_ROLE");
   const spec = await parseJsonBody(request, bountySpecSchema);
-  const { db } = await services();
-  const { specHash } = await registerSpec(db.db, spec);
+  const { specHash } = await registerSpecAndDispatch(await services(), spec);
   return Response.json({ specHash }, { status: 201 });
 }

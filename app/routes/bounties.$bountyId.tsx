@@ -4,6 +4,7 @@ import { formatTokenAmount, formatUtc, percentOf, shortHex, timeLeft } from "../
 import { fromOnchainScore } from "../../core/spec.js";
 import { BountyActions } from "../components/BountyActions.js";
 import { CopyPolicy } from "../components/CopyPolicy.js";
+import { TrainingStatus } from "../components/TrainingStatus.js";
 import { VerifyCommand } from "../components/VerifyCommand.js";
 import { publicEnv } from "../env.server.js";
 import { useLiveUpdates } from "../hooks/use-live-updates.js";
@@ -25,7 +26,6 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
   const { db, config } = await services();
   const detail = await bountyDetail(db.db, config.CHAIN_ID, bountyId);
   if (!detail) throw json({ error: `no bounty ${bountyId} on chain ${config.CHAIN_ID}` }, { status: 404 });
-  // Queue position and training progress come from Redis; the page still renders without them.
   // Optional: with the queues (Redis) slow or down the page still renders, and says this part is unavailable.
   let queueUnavailable = false;
   const queue: QueueStatus | null = await bountyQueueStatus(bountyId).catch(() => {
@@ -230,38 +230,14 @@ export default function BountyPage() {
             }))}
         />
       </section>
-      {queueUnavailable && bounty.status === "Funded" ? (
-        <section aria-labelledby="training-heading" className="card">
-          <h2 id="training-heading">Training</h2>
-          <p className="muted">
-            The training queue is unavailable right now; its position will show here again.
-          </p>
-        </section>
-      ) : null}
-      {queue && (queue.state === "waiting" || queue.state === "leased") ? (
-        <section aria-labelledby="training-heading" className="card">
-          <h2 id="training-heading">Training</h2>
-          {queue.state === "waiting" ? (
-            <p>
-              Waiting for a GPU pool: position {(queue.position ?? 0) + 1} in its queue
-              {queue.estimatedStartAt ? (
-                <>
-                  , estimated start{" "}
-                  <time dateTime={new Date(queue.estimatedStartAt).toISOString()}>
-                    {formatUtc(queue.estimatedStartAt)}
-                  </time>
-                </>
-              ) : null}
-              .
-            </p>
-          ) : (
-            <>
-              <p>Leased to a pool (attempt {queue.attempt}).</p>
-              <progress max={100} value={queue.percent ?? 0} aria-label="training progress" />{" "}
-              {queue.percent ?? 0}%
-            </>
-          )}
-        </section>
+      {bounty.status === "Funded" || queue?.state === "leased" ? (
+        <TrainingStatus
+          bountyId={bountyId}
+          specHash={bounty.specHash}
+          specRegistered={spec !== null}
+          queue={queue}
+          queueUnavailable={queueUnavailable}
+        />
       ) : null}
       {spec ? (
         <section aria-labelledby="spec-heading">

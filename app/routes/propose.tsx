@@ -45,7 +45,7 @@ import {
   storeEvalSet,
   storeImportedData,
 } from "../models/eval-set.server.js";
-import { registerSpec } from "../models/spec.server.js";
+import { registerSpecAndDispatch } from "../models/spec.server.js";
 import { indexedToken } from "../models/token.server.js";
 import { services } from "../services.server.js";
 import { apiError, readForm } from "../utils/api.server.js";
@@ -321,7 +321,7 @@ export async function action({ request }: ActionFunctionArgs) {
       return invalid(imported ? { dataFile: error.message } : { evalSet: error.message });
     throw error;
   }
-  await registerSpec(db.db, spec);
+  await registerSpecAndDispatch(await services(), spec);
   if (summary) {
     log.info(
       { specHash, commitment, format: summary.format, rows: summary.rows, training: summary.trainingSha256 },

@@ -64,6 +64,14 @@ export interface TrainingJobData {
   backers: number;
   /** When the bounty started waiting (ms since epoch): the aging term counts from here. */
   enqueuedAt: number;
+  /** The bounty's delivery deadline (chain time, seconds): a failed job is offered again until then. */
+  deliveryDeadline?: number | undefined;
+  /** Rounds this job was offered again after failing for good (reoffer.ts). */
+  reoffers?: number | undefined;
+  /** Attempts made in earlier rounds (BullMQ's own count restarts with each round). */
+  priorAttempts?: number | undefined;
+  /** Why the last round failed, and when (ms since epoch). */
+  lastFailure?: { reason: string; at: number } | undefined;
 }
 
 export interface Progress {
@@ -121,6 +129,10 @@ export interface DispatcherOptions {
   reprioritizeMs?: number;
   /** Delay before a job whose lease the agent failed is offered again. */
   retryDelayMs?: number;
+  /** A job that failed for good is offered again after this, doubling each round (reoffer.ts). */
+  reofferMs?: number;
+  /** The longest wait between two rounds. */
+  reofferMaxMs?: number;
 }
 
 /** A process's dispatcher, configured from the environment (the web API and the worker both build one). */
@@ -133,6 +145,8 @@ export function dispatcherFromEnv(
     | "DISPATCH_MAX_ATTEMPTS"
     | "DISPATCH_AGING_PER_HOUR"
     | "DISPATCH_REPRIORITIZE_MS"
+    | "DISPATCH_REOFFER_MS"
+    | "DISPATCH_REOFFER_MAX_MS"
   >,
   deps: { connection: Redis; db: Database; log: Logger },
 ): Dispatcher {
@@ -145,6 +159,8 @@ export function dispatcherFromEnv(
     maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
     agingPerHour: config.DISPATCH_AGING_PER_HOUR,
     reprioritizeMs: config.DISPATCH_REPRIORITIZE_MS,
+    reofferMs: config.DISPATCH_REOFFER_MS,
+    reofferMaxMs: config.DISPATCH_REOFFER_MAX_MS,
   });
 }
 
@@ -172,6 +188,20 @@ export function poolFits(pool: Pick<PoolRow, "vramGb" | "gpuCount">, req: Requir
 /** The deterministic job id of a bounty's training job: a replayed funding event adds nothing. */
 export function trainingJobId(chainId: number, bountyId: string): string {
   return `train-${chainId}-${bountyId}`;
+}
+
+/** The number of a job's next lease: every earlier attempt of every round, failed or lost, counts. */
+export function attemptsOf(job: Job<TrainingJobData>): number {
+  return (job.data.priorAttempts ?? 0) + job.attemptsMade + job.stalledCounter;
+}
+
+/** BullMQ's words for a job lost too often, in ours. */
+export function describeFailure(reason: string | undefined): string {
+  if (!reason) return "no reason was given";
+  if (reason === "job stalled more than allowable limit") {
+    return "its pools stopped sending heartbeats (every lease was lost)";
+  }
+  return reason;
 }
 
 /** Where a class stands for a pool's next lease: the rank of its head job, lowest first. */
@@ -247,6 +277,8 @@ export class Dispatcher {
       agingPerHour: DEFAULT_AGING_PER_HOUR,
       reprioritizeMs: 60_000,
       retryDelayMs: 5_000,
+      reofferMs: 600_000,
+      reofferMaxMs: 6 * 3_600_000,
       ...options,
     };
     this.writer = new LeaseWriter(options.db);
@@ -342,12 +374,73 @@ export class Dispatcher {
     return bullPriority(priorityScore(input, now, this.options.agingPerHour));
   }
 
+  /** A bounty's training job and its class; undefined when it was never queued (or has been removed). */
+  async findJob(
+    chainId: number,
+    bountyId: string,
+  ): Promise<{ queue: string; job: Job<TrainingJobData> } | undefined> {
+    const jobId = trainingJobId(chainId, bountyId);
+    const look = async (names: string[]) => {
+      for (const name of names) {
+        const job = await this.queue(name).getJob(jobId);
+        if (job) return { queue: name, job };
+      }
+      return undefined;
+    };
+    // Not in the classes known a moment ago: perhaps in one that appeared since.
+    return (await look(await this.classes())) ?? (await look(await this.classes({ fresh: true })));
+  }
+
+  /** When a job that failed for good is due to be offered again (ms since epoch): backoff doubling per round. */
+  nextOfferAt(job: Job<TrainingJobData>): number {
+    const round = job.data.reoffers ?? 0;
+    const wait = Math.min(this.options.reofferMs * 2 ** Math.min(round, 30), this.options.reofferMaxMs);
+    return (job.finishedOn ?? Date.now()) + wait;
+  }
+
+  /** Training jobs that failed for good, of every class, at most `limit` per class. */
+  async failedJobs(limit = 1_000): Promise<{ queue: string; job: Job<TrainingJobData> }[]> {
+    const found: { queue: string; job: Job<TrainingJobData> }[] = [];
+    for (const name of await this.classes()) {
+      const jobs = (await this.queue(name).getJobs(["failed"], 0, limit - 1, true)) as Job<TrainingJobData>[];
+      for (const job of jobs) found.push({ queue: name, job });
+    }
+    return found;
+  }
+
+  /**
+   * Offers a job that failed for good once more: a new round with BullMQ's attempt count reset (`retry`),
+   * the failure it ends and the attempts it made kept in its data, and its priority restored. BullMQ keeps
+   * its count of lost leases across rounds, so after a round lost to stalls the next gets one lease before
+   * failing again (and waiting out a longer backoff). Throws when the job is no longer failed.
+   */
+  async reoffer(queueName: string, job: Job<TrainingJobData>): Promise<void> {
+    await job.updateData({
+      ...job.data,
+      reoffers: (job.data.reoffers ?? 0) + 1,
+      priorAttempts: (job.data.priorAttempts ?? 0) + job.attemptsMade,
+      lastFailure: { reason: describeFailure(job.failedReason), at: job.finishedOn ?? Date.now() },
+    });
+    await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+    // Back in BullMQ's plain wait list: restore its place among the prioritized (leased meanwhile, this
+    // only records the number).
+    await job.changePriority({ priority: this.priorityOf(job.data) }).catch(() => {});
+    this.options.log.info(
+      { jobId: job.id, queue: queueName, round: job.data.reoffers },
+      "failed training job offered again",
+    );
+    this.wake(queueName);
+  }
+
   // ---------------------------------------------------------------- leasing
 
-  /** Every class with jobs ever queued, cached briefly (a new class also arrives with its wake message). */
-  async classes(): Promise<string[]> {
+  /**
+   * Every class with jobs ever queued, cached briefly (a new class also arrives with its wake message);
+   * `fresh` reads them from Redis now.
+   */
+  async classes(options: { fresh?: boolean } = {}): Promise<string[]> {
     const now = Date.now();
-    if (!this.classCache || now - this.classCache.at > 2_000) {
+    if (options.fresh || !this.classCache || now - this.classCache.at > 2_000) {
       const names = await this.options.connection.smembers(this.classesKey);
       this.classCache = { at: now, names: names.sort() };
     }
@@ -487,7 +580,7 @@ export class Dispatcher {
       queue: name,
       poolId: pool.id,
       // Failed attempts and lost leases both count (BullMQ counts a lost lease as a stall).
-      attempt: job.attemptsMade + job.stalledCounter + 1,
+      attempt: attemptsOf(job) + 1,
       leasedAt: new Date(),
       expiresAt: new Date(reservedAt + this.options.leaseTtlMs),
     });

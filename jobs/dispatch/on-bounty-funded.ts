@@ -4,10 +4,11 @@
  * been reorged away since), the requirements come from the bounty's spec, and
  * the priority inputs from the chain (raised), the index (token decimals,
  * backers) and the configured token prices. Idempotent: the training job's
- * id is the bounty's.
+ * id is the bounty's. A bounty whose spec is not registered yet is left for
+ * `dispatchWaitingForSpec`, which the spec's registration calls.
  */
-import { UnrecoverableError } from "bullmq";
-import { and, eq } from "drizzle-orm";
+import { type Queue, UnrecoverableError } from "bullmq";
+import { and, eq, sql } from "drizzle-orm";
 import { getAddress, type PublicClient } from "viem";
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import { BOUNTY_STATUS, enumValue } from "../../core/board.js";
@@ -18,7 +19,7 @@ import { bounties } from "../../db/schema/index.js";
 import { findSpec } from "../bounties/index.js";
 import { requireBoardAddress } from "../deployments/index.js";
 import { indexedDecimals } from "../indexer/index.js";
-import { dispatchBountyPayload } from "../queues.js";
+import { dispatchBountyPayload, JOB } from "../queues.js";
 import type { Dispatcher, Requirements } from "./dispatcher.js";
 
 export interface DispatchBountyDeps {
@@ -73,8 +74,10 @@ export async function dispatchBounty(
     throw new UnrecoverableError(`spec ${onChain.specHash} is stored but invalid: ${String(error)}`);
   }
   if (!spec) {
-    // Retried with backoff: the DAO may register the spec late. After the last attempt the job fails with this.
-    throw new Error(`spec ${onChain.specHash} of bounty ${bountyId} is not registered with the platform`);
+    // The bounty page says so; registering the spec dispatches it (dispatchWaitingForSpec).
+    const reason = `spec ${onChain.specHash} is not registered with the platform: it is dispatched once it is`;
+    deps.log.warn({ bountyId, specHash: onChain.specHash }, "bounty's spec not registered; not queued");
+    return { queued: false, reason };
   }
   const needs = specRequirements(spec);
   // Rounded up to 0.01 GB so a class name never needs an exponent (the dispatcher parses it back).
@@ -98,10 +101,43 @@ export async function dispatchBounty(
     price: deps.tokenPrices.get(token) ?? 1,
     backers: indexed?.backers ?? 1,
     enqueuedAt,
+    deliveryDeadline: Number(onChain.deliveryDeadline),
   });
   deps.log.info(
     { bountyId, jobId: queued.jobId, queue: queued.queue, priority: queued.priority },
     "bounty queued",
   );
   return { queued: true, jobId: queued.jobId, priority: queued.priority };
+}
+
+/**
+ * A spec was registered: dispatch the Funded bounties that were waiting for it (their BountyFunded found no
+ * spec). One dispatch-bounty job per bounty and spec (a second registration adds nothing). Resolves with
+ * the bounty ids.
+ */
+export async function dispatchWaitingForSpec(
+  db: Database,
+  /** The dispatch queue (QUEUE.dispatch). */
+  dispatchQueue: Queue,
+  chainId: number,
+  specHash: string,
+): Promise<string[]> {
+  const waiting = await db
+    .select({ bountyId: bounties.bountyId })
+    .from(bounties)
+    .where(
+      and(
+        eq(bounties.chainId, chainId),
+        eq(bounties.status, "Funded"),
+        sql`lower(${bounties.specHash}) = ${specHash.toLowerCase()}`,
+      ),
+    );
+  for (const { bountyId } of waiting) {
+    await dispatchQueue.add(
+      JOB.dispatchBounty,
+      { chainId, bountyId },
+      { jobId: `${JOB.dispatchBounty}-${chainId}-${bountyId}-spec-${specHash.slice(2, 18).toLowerCase()}` },
+    );
+  }
+  return waiting.map((row) => row.bountyId);
 }
