@@ -6,9 +6,11 @@
 
 import { createLogger } from "../core/logger.js";
 import { openDb, serverDbTarget } from "../db/client.js";
+import { ArtifactStore } from "../server/artifacts.js";
 import { createChainClient } from "../server/chain.js";
 import { envOrExit, exitOnEnvError } from "../server/env.js";
 import { createRedis, redactUrl } from "../server/redis.js";
+import { startArtifactGc } from "./artifacts/index.js";
 import { dispatcherFromEnv, startReoffers } from "./dispatch/index.js";
 import { evaluatorFromEnv } from "./evaluation/index.js";
 import { keeperFromEnv, syncKeeperSchedule } from "./keeper/index.js";
@@ -32,6 +34,24 @@ const stopReoffers = startReoffers(
   { dispatcher, db: dbHandle.db, chain, log, redis: connection, prefix: config.QUEUE_PREFIX },
   Math.min(Math.max(Math.round(config.DISPATCH_REOFFER_MS / 2), 200), 60_000),
 );
+
+// Unreferenced artifacts (failed leases' checkpoints, crashed uploads) go after ARTIFACT_RETENTION_DAYS.
+const stopArtifactGc =
+  config.ARTIFACT_GC_INTERVAL_MS > 0
+    ? startArtifactGc(
+        {
+          db: dbHandle.db,
+          store: new ArtifactStore(config.ARTIFACTS_DIR),
+          redis: connection,
+          prefix: config.QUEUE_PREFIX,
+          log,
+        },
+        {
+          intervalMs: config.ARTIFACT_GC_INTERVAL_MS,
+          retentionMs: config.ARTIFACT_RETENTION_DAYS * 86_400_000,
+        },
+      )
+    : () => {};
 
 // Submitted checkpoints are scored in a sandboxed child process, one at a time (each takes every core).
 const evaluator = evaluatorFromEnv(config, { db: dbHandle.db, chain, log });
@@ -86,6 +106,7 @@ async function shutdown(signal: NodeJS.Signals) {
     process.exit(1);
   }, config.SHUTDOWN_TIMEOUT_MS + 2_000).unref();
   stopReoffers();
+  stopArtifactGc();
   const clean = await running.close(config.SHUTDOWN_TIMEOUT_MS);
   await dispatcher.close();
   await keeperQueue.close();

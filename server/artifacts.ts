@@ -8,11 +8,11 @@
  *   store directly. So nobody can copy a checkpoint between its upload and its reveal (ADR 016).
  * - `private/`: eval sets, never served (only their commitment is public until reveal).
  * A deployment that outgrows one machine swaps this for an S3-compatible store
- * behind the same three calls (put, has, read).
+ * behind the same calls (put, has, read; list and remove for the GC in jobs/artifacts/).
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -85,6 +85,55 @@ export class ArtifactStore {
     if (!isSha256(sha256)) throw new Error(`not a sha256: ${sha256}`);
     // Pool ids are the platform's own; hex-encoded so no id can name another path.
     return path.join(this.dir, "owners", sha256.slice(0, 2), sha256, Buffer.from(poolId).toString("hex"));
+  }
+
+  /** Every artifact of `area`, with its size and when it was last written. */
+  async *list(area: ArtifactArea): AsyncGenerator<{ sha256: string; size: number; mtimeMs: number }> {
+    const root = path.join(this.dir, area);
+    let shards: string[];
+    try {
+      shards = await readdir(root);
+    } catch {
+      return; // nothing stored yet
+    }
+    for (const shard of shards) {
+      for (const name of await readdir(path.join(root, shard)).catch(() => [] as string[])) {
+        if (!isSha256(name) || name.slice(0, 2) !== shard) continue;
+        const info = await stat(path.join(root, shard, name)).catch(() => undefined);
+        if (info?.isFile()) yield { sha256: name, size: info.size, mtimeMs: info.mtimeMs };
+      }
+    }
+  }
+
+  /**
+   * Deletes artifact `sha256` of `area` (and, for a checkpoint, the record of the pools that uploaded it),
+   * unless it was written at or after `unlessWrittenSince` (ms since epoch): bytes uploaded again meanwhile
+   * stay. Resolves whether it was deleted.
+   */
+  async remove(area: ArtifactArea, sha256: string, unlessWrittenSince: number): Promise<boolean> {
+    const file = this.path(area, sha256);
+    const info = await stat(file).catch(() => undefined);
+    if (!info || info.mtimeMs >= unlessWrittenSince) return false;
+    await rm(file, { force: true });
+    if (area === "public") {
+      await rm(path.join(this.dir, "owners", sha256.slice(0, 2), sha256), { recursive: true, force: true });
+    }
+    return true;
+  }
+
+  /** Deletes uploads that never finished (a crashed process's temporary files) older than `before`. */
+  async removeStaleTemporaries(before: number): Promise<number> {
+    const tmpDir = path.join(this.dir, "tmp");
+    let removed = 0;
+    for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+      const file = path.join(tmpDir, name);
+      const info = await stat(file).catch(() => undefined);
+      if (info && info.mtimeMs < before) {
+        await rm(file, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   read(area: ArtifactArea, sha256: string): Readable {

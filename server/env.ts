@@ -195,6 +195,23 @@ export const envSchema = z.object({
     .min(1)
     .max(2 ** 40)
     .default(512 * 1024 * 1024),
+  /** What one pool may upload in 24 hours, in bytes, counting uploads under way at their cap. */
+  POOL_UPLOAD_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 50)
+    .default(8 * 1024 * 1024 * 1024),
+  /** Unreferenced artifacts (a failed lease's checkpoint, a crashed upload) older than this are deleted. */
+  ARTIFACT_RETENTION_DAYS: z.coerce.number().min(0).max(3_650).default(7),
+  /** How often the worker collects unreferenced artifacts; 0 never (run `npm run artifacts -- gc` instead). */
+  ARTIFACT_GC_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400_000)
+    .refine((ms) => ms === 0 || ms >= 1_000, { message: "must be 0 (off) or at least 1000" })
+    .default(6 * 3_600_000),
   /** The web app's public base URL: checkpoint URIs handed to the chain are built from it. */
   PUBLIC_URL: url(["http:", "https:"]).optional(),
   /** The evaluator's key: signs publishEvaluation and disqualifySubmission. Default on anvil: account 2. */

@@ -1,13 +1,22 @@
 /**
  * PUT /api/pool/leases/:leaseId/artifact: the checkpoint's bytes, with their sha256 in x-content-sha256.
- * Only for the pool's own active lease; streamed to disk, refused past ARTIFACT_MAX_BYTES (413) or when
- * the bytes do not hash to the declared sha256 (400). Answers the URI to reveal on-chain. The pool is recorded
+ * Only for the pool's own active lease, one checkpoint per lease (the same bytes may be sent again: 409
+ * for others), within the pool's 24-hour upload quota (429 with Retry-After). Streamed to disk, refused
+ * past ARTIFACT_MAX_BYTES or what is left of the quota (413) or when the bytes do not hash to the declared
+ * sha256 (400); empty files are refused (400). Answers the URI to reveal on-chain. The pool is recorded
  * as its owner first, so /artifacts/<sha256> serves it to this pool's token only until a submission revealed it
  * on-chain, then to everyone (ADR 016).
  */
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { SHA256_HEADER } from "../../core/pool-api.js";
-import { ArtifactError, isSha256 } from "../models/artifact.server.js";
+import {
+  ArtifactError,
+  claimUpload,
+  isSha256,
+  UploadRefused,
+  uploadFailed,
+  uploadStored,
+} from "../models/artifact.server.js";
 import { leaseCall, requirePool } from "../models/pool.server.js";
 import { apiError, onlyMethods, requireMethod } from "../utils/api.server.js";
 
@@ -27,18 +36,48 @@ export async function action({ request, params }: ActionFunctionArgs) {
     throw apiError(400, "the checkpoint is empty: send the ONNX file's bytes");
   }
   const limit = services.config.ARTIFACT_MAX_BYTES;
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (declared > limit) throw apiError(413, `artifact is larger than the ${limit}-byte limit`);
-  await leaseCall(() => services.dispatcher.assertActiveLease(pool, params.leaseId ?? ""));
+  const length = request.headers.get("content-length");
+  const declared = length === null ? undefined : Number(length);
+  if (declared !== undefined && declared > limit) {
+    throw apiError(413, `artifact is larger than the ${limit}-byte limit`);
+  }
+  const leaseId = params.leaseId ?? "";
+  await leaseCall(() => services.dispatcher.assertActiveLease(pool, leaseId));
   if (!request.body) throw apiError(400, "the body is empty: send the checkpoint bytes");
+  const db = services.db.db;
+  let claim: Awaited<ReturnType<typeof claimUpload>>;
+  try {
+    claim = await claimUpload(db, {
+      leaseId,
+      poolId: pool.id,
+      sha256,
+      declaredBytes: declared,
+      maxBytes: limit,
+      quotaBytes: services.config.POOL_UPLOAD_QUOTA_BYTES,
+    });
+  } catch (error) {
+    if (!(error instanceof UploadRefused)) throw error;
+    const response = apiError(error.status, error.message);
+    if (error.retryAfterSeconds) response.headers.set("Retry-After", String(error.retryAfterSeconds));
+    throw response;
+  }
   try {
     // Owner first: the bytes are never in the store ungated.
     await services.artifacts.addOwner(sha256, pool.id);
-    const stored = await services.artifacts.put("public", request.body, sha256, limit);
+    const stored = await services.artifacts.put("public", request.body, sha256, claim.limit);
+    await uploadStored(db, leaseId, stored.size);
     const base = services.config.PUBLIC_URL ?? new URL(request.url).origin;
     return Response.json({ ...stored, uri: `${base}/artifacts/${stored.sha256}` }, { status: 201 });
   } catch (error) {
-    if (error instanceof ArtifactError) throw apiError(error.status, error.message);
+    await uploadFailed(db, leaseId, claim);
+    if (error instanceof ArtifactError) {
+      // Past the quota's room rather than the artifact cap: say which.
+      const message =
+        error.status === 413 && claim.limit < limit
+          ? `artifact is larger than the ${claim.limit} bytes left of the pool's 24-hour upload quota`
+          : error.message;
+      throw apiError(error.status, message);
+    }
     throw error;
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { completeSchema } from "../../core/pool-api.js";
+import { leaseUpload } from "../models/artifact.server.js";
 import { leaseCall, leaseView, requirePool } from "../models/pool.server.js";
 import { apiError, onlyMethods, parseJsonBody, requireMethod } from "../utils/api.server.js";
 
@@ -14,12 +15,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { next: wantNext, ...result } = await parseJsonBody(request, completeSchema);
   const leaseId = params.leaseId ?? "";
   await leaseCall(() => services.dispatcher.assertActiveLease(pool, leaseId));
-  if (!(await services.artifacts.has("public", result.checkpointSha256))) {
-    throw apiError(
-      400,
-      `checkpointSha256: no uploaded artifact ${result.checkpointSha256}; upload it first`,
-      [{ path: "checkpointSha256", message: "no artifact with this hash was uploaded" }],
-    );
+  // The checkpoint must be the one this lease uploaded (and still stored).
+  const upload = await leaseUpload(services.db.db, leaseId);
+  if (
+    upload?.sha256 !== result.checkpointSha256 ||
+    !(await services.artifacts.has("public", result.checkpointSha256))
+  ) {
+    const message = upload
+      ? `this lease uploaded ${upload.sha256}, not ${result.checkpointSha256}`
+      : "this lease uploaded no checkpoint";
+    throw apiError(400, `checkpointSha256: ${message}; upload it with this lease first`, [
+      { path: "checkpointSha256", message },
+    ]);
   }
   const next = await leaseCall(() =>
     services.dispatcher.complete(pool, leaseId, result, { next: wantNext === true }),

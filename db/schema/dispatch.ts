@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   doublePrecision,
   index,
   integer,
@@ -98,5 +99,30 @@ export const leases = pgTable(
   ],
 );
 
+/**
+ * A lease's checkpoint upload: one per lease, claimed before the bytes stream in. Until they are stored
+ * (`storedAt`), `bytes` is what the upload may take; then what it took. The pool's upload quota counts
+ * these; the artifact GC keeps what an active or recent one names (jobs/artifacts/).
+ */
+export const artifactUploads = pgTable(
+  "artifact_uploads",
+  {
+    leaseId: text("lease_id")
+      .primaryKey()
+      .references(() => leases.id, { onDelete: "cascade" }),
+    poolId: text("pool_id").notNull(),
+    /** The checkpoint's sha256, lowercase hex (its artifact name). */
+    sha256: text("sha256").notNull(),
+    bytes: bigint("bytes", { mode: "number" }).notNull(),
+    uploadedAt: timestamp("uploaded_at", { withTimezone: true }).notNull().defaultNow(),
+    storedAt: timestamp("stored_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("artifact_uploads_pool_idx").on(t.poolId, t.uploadedAt),
+    index("artifact_uploads_sha256_idx").on(t.sha256),
+  ],
+);
+
 export type PoolRow = typeof pools.$inferSelect;
+export type ArtifactUploadRow = typeof artifactUploads.$inferSelect;
 export type LeaseRow = typeof leases.$inferSelect;

@@ -6,13 +6,13 @@
  * delivery deadline (chain time) is ahead. The bounty page shows the failure, its reason and the next
  * round (queue-status.ts); `npm run training -- retry <bountyId>` starts a round by hand (retryTraining).
  */
-import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import type { Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { bounties } from "../../db/schema/index.js";
+import { everyIntervalOnOneProcess } from "../../server/periodic.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { type DispatchBountyDeps, dispatchBounty } from "./on-bounty-funded.js";
 
@@ -70,29 +70,24 @@ export async function reofferFailedTraining(deps: ReofferDeps, now = Date.now())
   return offered;
 }
 
-/**
- * Runs the sweep every `intervalMs`, on one process at a time (a Redis lock). Returns a stop function.
- */
+/** Runs the sweep every `intervalMs`, on one process at a time. Returns a stop function. */
 export function startReoffers(
   deps: ReofferDeps & { redis: Redis; prefix: string },
   intervalMs: number,
 ): () => void {
-  const lockKey = `${deps.prefix}:dispatch:reoffer-lock`;
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    void (async () => {
-      if (!(await deps.redis.set(lockKey, randomUUID(), "PX", intervalMs, "NX"))) return;
+  return everyIntervalOnOneProcess(
+    {
+      redis: deps.redis,
+      lockKey: `${deps.prefix}:dispatch:reoffer-lock`,
+      intervalMs,
+      log: deps.log,
+      what: "offering failed training jobs again",
+    },
+    async () => {
       const offered = await reofferFailedTraining(deps);
       if (offered.length > 0) deps.log.info({ offered }, "failed training jobs offered again");
-    })()
-      .catch((error: unknown) => deps.log.error({ err: error }, "offering failed training jobs again failed"))
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  return () => clearInterval(timer);
+    },
+  );
 }
 
 /** What a retry by hand did. */

@@ -27,6 +27,8 @@ import { peakConcurrency } from "../setup/leases.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
 const MAX_BYTES = 4_096;
+/** A pool's 24-hour upload quota here: one full-size checkpoint and a bit. */
+const QUOTA_BYTES = 6_000;
 const prefix = uniqueId("pool-api");
 const artifactsDir = tempDir("artifacts");
 let build: WebBuild;
@@ -47,6 +49,7 @@ beforeAll(async () => {
     QUEUE_PREFIX: prefix,
     ARTIFACTS_DIR: artifactsDir.dir,
     ARTIFACT_MAX_BYTES: String(MAX_BYTES),
+    POOL_UPLOAD_QUOTA_BYTES: String(QUOTA_BYTES),
     LEASE_TTL_MS: "30000",
   });
   await webReady(web);
@@ -302,6 +305,19 @@ describe("pool API leases", () => {
     expect(served.headers.get("cache-control")).toBe("private, no-store");
     expect(sha256(new Uint8Array(await served.arrayBuffer()))).toBe(sha256(model));
 
+    // One checkpoint per lease: the same bytes again (a retry) are fine, other bytes are refused.
+    expect((await upload(a.token, l.leaseId, model)).status).toBe(201);
+    const other = await upload(a.token, l.leaseId, PLACEHOLDER);
+    expect(other.status).toBe(409);
+    expect(other.json?.error).toMatch(/one checkpoint per lease/);
+    // Completing names this lease's checkpoint, not another one in the store.
+    const wrong = await call(POOL_API.complete(l.leaseId), a.token, {
+      checkpointSha256: sha256(PLACEHOLDER),
+      checkpointUri: `${web.url}/artifacts/${sha256(PLACEHOLDER)}`,
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json?.error).toMatch(new RegExp(`this lease uploaded ${sha256(model)}`));
+
     const done = await call(POOL_API.complete(l.leaseId), a.token, {
       checkpointSha256: sha256(model),
       checkpointUri: stored.json?.uri,
@@ -311,6 +327,38 @@ describe("pool API leases", () => {
     expect((await call(POOL_API.heartbeat(l.leaseId), a.token, { percent: 100 })).status).toBe(409);
     const status2 = await fetch(`${web.url}/api/bounties/${queued.bountyId}/queue`).then((r) => r.json());
     expect(status2).toMatchObject({ state: "completed" });
+  });
+
+  it("holds a pool to its 24-hour upload quota, answering 429 with Retry-After", async () => {
+    const q = await pool(3);
+    const leaseIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await enqueue();
+      const { lease: l } = await lease(q.token);
+      if (!l) throw new Error("expected a lease");
+      leaseIds.push(l.leaseId);
+    }
+    const [first = "", second = "", third = ""] = leaseIds;
+    const full = new Uint8Array(MAX_BYTES).map((_, i) => (i * 7) % 256);
+    expect((await upload(q.token, first, full)).status).toBe(201);
+    // 4,096 of 6,000 bytes used: 2,000 more do not fit, 1,000 do.
+    const refused = await fetch(`${web.url}${POOL_API.artifact(second)}`, {
+      method: "PUT",
+      body: Buffer.from(new Uint8Array(2_000).fill(3)),
+      headers: {
+        authorization: `Bearer ${q.token}`,
+        [SHA256_HEADER]: sha256(new Uint8Array(2_000).fill(3)),
+        "content-type": "application/octet-stream",
+      },
+    });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(86_000);
+    expect(((await refused.json()) as { error: string }).error).toMatch(
+      /upload quota reached: 4096 of 6000 bytes uploaded in the last 24 hours/,
+    );
+    // Refused before anything was stored or claimed: the lease may still upload what fits.
+    expect((await upload(q.token, second, new Uint8Array(1_000).fill(4))).status).toBe(201);
+    expect((await upload(q.token, third, new Uint8Array(1_000).fill(5))).status).toBe(429);
   });
 
   it("leases the next job in the completion when asked (next: true), and answers next: null when none waits", async () => {

@@ -195,6 +195,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
       {
         env: {
           PATH: process.env.PATH,
+          NODE_ENV: "test",
           REDIS_URL: redis.url,
           RPC_URL: anvil.url,
           DATABASE_URL: db.url,
