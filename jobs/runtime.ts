@@ -84,6 +84,11 @@ export interface StartWorkersOptions {
   concurrency: number;
   /** Per-queue concurrency, where it differs (an evaluation takes every core it gets: 1). */
   concurrencyOf?: Partial<Record<QueueName, number>>;
+  /**
+   * Per-queue job lock (BullMQ's lockDuration, with its stalled check every half of it), where it differs
+   * from BullMQ's 30 s: a crashed worker's job is taken up again within about twice this.
+   */
+  lockMsOf?: Partial<Record<QueueName, number>>;
   queues?: QueueName[];
 }
 
@@ -97,8 +102,14 @@ export function startWorkers(deps: WorkerDeps, options: StartWorkersOptions): Ru
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrencyOf?.[queue] ?? options.concurrency,
-      // An evaluation can take minutes: its lock must outlive it between renewals.
-      ...(queue === QUEUE.evaluate && { lockDuration: 120_000 }),
+      ...(options.lockMsOf?.[queue] !== undefined && {
+        lockDuration: options.lockMsOf[queue],
+        // A lost lock is seen by the second check after it expires: within twice the lock in all.
+        stalledInterval: Math.max(500, Math.round(options.lockMsOf[queue] / 2)),
+      }),
+      // A job lost to a crash is taken up again a few times before it fails for good (an evaluation's own
+      // record makes a re-run safe: it never publishes twice).
+      maxStalledCount: 5,
     });
     const log = deps.log.child({ queue });
     // Connection errors repeat on every reconnect attempt: one line each, without the stack.

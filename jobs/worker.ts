@@ -88,6 +88,8 @@ const running = startWorkers(
     concurrency: config.WORKER_CONCURRENCY,
     // One keeper run at a time per process (runs of several processes are kept apart by per-bounty locks).
     concurrencyOf: { [QUEUE.evaluate]: 1, [QUEUE.keeper]: 1 },
+    // A killed worker's evaluation resumes within about twice this, not after BullMQ's default.
+    lockMsOf: { [QUEUE.evaluate]: config.EVAL_LOCK_MS },
   },
 );
 log.info(

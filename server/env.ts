@@ -233,6 +233,11 @@ export const envSchema = z.object({
   EVAL_MEMORY_MB: z.coerce.number().int().min(128).max(1_048_576).default(2_048),
   /** Time limit of one evaluation run (model load, inference, scoring). */
   EVAL_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
+  /**
+   * The evaluate job's lock, renewed every half of it while its worker lives. A killed worker's evaluation
+   * is taken up again within about twice this (the lock expires, then the next stalled check finds it).
+   */
+  EVAL_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(20_000),
   /** Timeout of fetching a checkpoint over http(s). */
   EVAL_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** Largest checkpoint evaluated, in bytes (and the cap on its initializers). */

@@ -401,6 +401,7 @@ describe("the evaluator on anvil", () => {
         QUEUE_PREFIX: prefix,
         ARTIFACTS_DIR: store.dir,
         EVAL_MEMORY_MB: "768",
+        EVAL_LOCK_MS: "2000",
         LOG_LEVEL: "warn",
       },
       onLine: () => {},
@@ -433,6 +434,72 @@ describe("the evaluator on anvil", () => {
     }
     expect((await onchain(id)).verdict).toBe(1);
     expect(await publishedEvents(id)).toBe(1);
+  }, 120_000);
+
+  it("takes up an evaluation whose worker was SIGKILLed within about twice EVAL_LOCK_MS", async () => {
+    const LOCK_MS = 2_000;
+    const worker = () =>
+      startProcess({
+        name: "worker",
+        ...nodeTs("jobs/worker.ts"),
+        env: {
+          PATH: process.env.PATH,
+          RPC_URL: anvil.url,
+          REDIS_URL: redis.url,
+          DATABASE_URL: db.url,
+          QUEUE_PREFIX: prefix,
+          ARTIFACTS_DIR: store.dir,
+          EVAL_MEMORY_MB: "768",
+          EVAL_LOCK_MS: String(LOCK_MS),
+          LOG_LEVEL: "warn",
+        },
+        onLine: () => {},
+      });
+    const first = worker();
+    let second: ReturnType<typeof worker> | undefined;
+    try {
+      // The job the test above left locked by its killed worker is taken up first (its lock was as short).
+      const queue = evaluateQueue();
+      await waitUntil(
+        "the evaluate queue to be idle",
+        async () => {
+          const counts = await queue.getJobCounts("active", "wait", "delayed", "prioritized");
+          return Object.values(counts).every((n) => n === 0) || undefined;
+        },
+        30_000,
+      );
+      await queue.close();
+      const id = await submit(9, await trainReference(spec, { seed: 4 }));
+      // Its transaction waits in the mempool: the worker is killed with the evaluation under way.
+      await c.testClient.setAutomine(false);
+      await index();
+      await waitUntil(
+        "the transaction to be sent",
+        async () => (await runOf(id))?.publish === "sent" || undefined,
+        60_000,
+      );
+      process.kill(-(first.child.pid as number), "SIGKILL");
+      await first.stop(2_000);
+      await c.testClient.setAutomine(true);
+      await c.testClient.mine({ blocks: 1 });
+      const killedAt = Date.now();
+      // Nobody runs it by hand: the next worker's stalled check finds the lost job and finishes it.
+      second = worker();
+      await waitUntil(
+        "the evaluation to finish",
+        async () => ((await runOf(id))?.publish === "confirmed" ? true : undefined),
+        60_000,
+      );
+      // Two locks, plus the new worker's start-up (a few seconds on a busy CI machine); BullMQ's default
+      // would have been 30 s at the least, the old 120 s lock four times that.
+      expect(Date.now() - killedAt).toBeLessThan(2 * LOCK_MS + 10_000);
+      expect((await onchain(id)).verdict).toBe(1);
+      expect(await publishedEvents(id)).toBe(1);
+    } finally {
+      await c.testClient.setAutomine(true);
+      await first.stop(2_000);
+      await second?.stop(5_000);
+    }
   }, 120_000);
 
   it("npm run verify recomputes a published score from the chain and the revealed eval set; a wrong one differs", async () => {
