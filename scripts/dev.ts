@@ -18,6 +18,7 @@
  * behind (the data stays in .data), also when it comes in the middle of start-up.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -73,8 +74,12 @@ const devSchema = envSchema.extend({
   RPC_URL: envSchema.shape.RPC_URL.optional(),
   REDIS_URL: envSchema.shape.REDIS_URL.optional(),
   ANVIL_PORT: envSchema.shape.PORT.default(8545),
-  /** Where `remix dev` writes the build (inside the project); see remix.config.js. */
-  REMIX_BUILD_DIR: z.string().min(1).default("build"),
+  /**
+   * Where `remix dev` writes the build (inside the project; see remix.config.js). Default: `build`, or
+   * with another DEV_DATA_DIR a directory of that data directory's own under .cache/, so a second
+   * `npm run dev` beside the first never rebuilds into the first one's build.
+   */
+  REMIX_BUILD_DIR: z.string().min(1).optional(),
   /** Seed demo DAOs and bounties on a fresh anvil deployment (scripts/lib/demo-seed.ts). */
   DEV_SEED: z.stringbool({ error: "must be 1 or 0 (true/false, yes/no, on/off)" }).default(true),
   /** Run a local CPU pool's agent with the reference trainer (anvil only). */
@@ -84,6 +89,11 @@ const devSchema = envSchema.extend({
 const config = envOrExit(devSchema);
 
 const dataDir = path.resolve(config.DEV_DATA_DIR);
+const buildDir =
+  config.REMIX_BUILD_DIR ??
+  (dataDir === path.resolve(".data")
+    ? "build"
+    : path.join(".cache", `dev-build-${createHash("sha256").update(dataDir).digest("hex").slice(0, 12)}`));
 const postgresDir = embeddedPostgresDir(dataDir);
 const lockFile = path.join(dataDir, "dev.pid");
 const started: ManagedProcess[] = [];
@@ -431,6 +441,7 @@ async function main() {
     REDIS_URL: redisUrl,
     DATABASE_URL: databaseUrl,
     EVAL_ISOLATION: isolation.value,
+    REMIX_BUILD_DIR: buildDir,
   };
   keepRunning(() => startProcess({ name: "worker", ...nodeTs("jobs/worker.ts"), env: childEnv }));
   keepRunning(() => startProcess({ name: "indexer", ...nodeTs("jobs/indexer-process.ts"), env: childEnv }));
@@ -445,7 +456,7 @@ async function main() {
         "--port",
         String(remixDevPort),
         "--command",
-        `node --import tsx server/web.ts ${path.join(config.REMIX_BUILD_DIR, "index.js")}`,
+        `node --import tsx server/web.ts ${path.join(buildDir, "index.js")}`,
       ],
       env: childEnv,
     }),

@@ -38,7 +38,13 @@ export async function loader({ params }: LoaderFunctionArgs) {
   }
   const { board } = await platformContracts(db.db, config.CHAIN_ID);
   const [count] = board
-    ? await chain.readContract({ address: board, abi: bountyBoardAbi, functionName: "counts" })
+    ? await chain.readContract({ address: board, abi: bountyBoardAbi, functionName: "counts" }).catch(() => {
+        // The RPC is down or slow (its calls time out): say so rather than guess.
+        throw apiError(
+          503,
+          `bounty ${bountyId} is not indexed, and the chain's RPC did not answer to say whether it exists`,
+        );
+      })
     : [0n];
   if (BigInt(bountyId) <= count) return Response.json({ indexed: false, bountyId }, { headers });
   throw apiError(404, `no bounty ${bountyId} on chain ${config.CHAIN_ID}`);

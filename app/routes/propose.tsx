@@ -130,6 +130,8 @@ interface ImportedSummary {
   classes: string[] | null;
 }
 
+const CHAIN_UNAVAILABLE =
+  "the chain's RPC did not answer, so the board's rules could not be checked; nothing was stored: try again in a moment";
 const invalid = (errors: FieldErrors, status = 400) => json<ActionData>({ ok: false, errors }, { status });
 
 /**
@@ -235,15 +237,25 @@ export async function action({ request }: ActionFunctionArgs) {
   const disputeBond = units("disputeBond");
   // The arbiter (the DAO itself by default) may not be an evaluator: whoever scores may not judge disputes.
   const arbiter = terms.arbiter ? getAddress(terms.arbiter) : getAddress(user.address);
-  const [arbiterIsEvaluator, limits] = await Promise.all([
-    chain.readContract({
-      address: board,
-      abi: bountyBoardAbi,
-      functionName: "hasRole",
-      args: [BOARD_ROLES.EVALUATOR_ROLE, arbiter],
-    }),
-    chain.readContract({ address: board, abi: bountyBoardAbi, functionName: "limits" }),
-  ]);
+  const readLimits = () =>
+    chain.readContract({ address: board, abi: bountyBoardAbi, functionName: "limits" });
+  let arbiterIsEvaluator: boolean;
+  let limits: Awaited<ReturnType<typeof readLimits>>;
+  try {
+    [arbiterIsEvaluator, limits] = await Promise.all([
+      chain.readContract({
+        address: board,
+        abi: bountyBoardAbi,
+        functionName: "hasRole",
+        args: [BOARD_ROLES.EVALUATOR_ROLE, arbiter],
+      }),
+      readLimits(),
+    ]);
+  } catch (error) {
+    // The RPC is down or slow (its calls time out): nothing was stored; the form keeps what was typed.
+    log.warn({ err: error }, "propose: the chain did not answer");
+    return invalid({ form: CHAIN_UNAVAILABLE }, 503);
+  }
   if (arbiterIsEvaluator) {
     errors.arbiter = `${arbiter} is an evaluator: pick an arbiter who does not score (your own address, a Safe or a Timelock)`;
   }
@@ -699,6 +711,11 @@ export default function Propose() {
             {(p) => <input {...p} type="file" />}
           </Field>
         </fieldset>
+        {errors.form ? (
+          <p role="alert" className="field-error" id="propose-form-error">
+            {errors.form}
+          </p>
+        ) : null}
         {walletMismatch ? (
           <p role="alert" className="field-error">
             Your wallet ({shortHex(wallet.address ?? "")}) is not the signed-in account ({shortHex(address)}):

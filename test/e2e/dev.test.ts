@@ -7,6 +7,7 @@
  * finds its chain and database where it left them, and a clear refusal of a
  * data directory from the PGlite days.
  */
+import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
@@ -67,13 +68,23 @@ function descendants(pid: number): number[] {
   return found;
 }
 
-function startDev(env: Record<string, string>, lines: string[]): ManagedProcess {
+/** `npm run dev` with `env`; with `ownBuild`, remix dev builds where dev chooses (not this test's build). */
+function startDev(
+  env: Record<string, string>,
+  lines: string[],
+  options: { ownBuild?: boolean } = {},
+): ManagedProcess {
   return startProcess({
     name: "dev",
     ...nodeTs("scripts/dev.ts"),
     cwd: root,
     // No RPC_URL, REDIS_URL or DATABASE_URL: the embedded defaults, as on a fresh machine.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, REMIX_BUILD_DIR: buildDir, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...(!options.ownBuild && { REMIX_BUILD_DIR: buildDir }),
+      ...env,
+    },
     onLine: (line) => lines.push(line),
   });
 }
@@ -278,15 +289,40 @@ describe("npm run dev", () => {
     }
   });
 
-  it("restarts on the same chain and database, reusing the deployment", async () => {
+  it("restarts on the same chain and database, reusing the deployment, beside a second npm run dev", async () => {
     // Fresh ports: the chain's state lives in its file, not its port (and another test may own the old ones now).
     env.PORT = String(await freePort());
     env.ANVIL_PORT = String(await freePort());
     webUrl = `http://127.0.0.1:${env.PORT}`;
     const lines: string[] = [];
     const dev = startDev(env, lines);
+    // A second stack from the same checkout, on its own ports and data (and so its own build directory).
+    const otherData = path.join(data.dir, "beside");
+    const other = {
+      DEV_DATA_DIR: otherData,
+      PORT: String(await freePort()),
+      ANVIL_PORT: String(await freePort()),
+    };
+    const otherLines: string[] = [];
+    const beside = startDev(other, otherLines, { ownBuild: true });
+    const besideBuild = path.join(
+      root,
+      ".cache",
+      `dev-build-${createHash("sha256").update(path.resolve(otherData)).digest("hex").slice(0, 12)}`,
+    );
     try {
-      await running(dev, lines);
+      await Promise.all([running(dev, lines), running(beside, otherLines)]);
+      for (const url of [webUrl, `http://127.0.0.1:${other.PORT}`]) {
+        const health = await waitFor(`${url} healthy`, async () => {
+          const response = await fetch(`${url}/healthz`);
+          if (response.status !== 200) throw new Error(`${url}/healthz answers ${response.status}`);
+          return response.status;
+        });
+        expect(health).toBe(200);
+      }
+      expect(existsSync(path.join(besideBuild, "index.js"))).toBe(true);
+      process.kill(beside.child.pid as number, "SIGINT");
+      expect(await beside.exited).toBe(0);
       const banner = lines.join("\n");
       expect(banner).toContain("contracts  reused");
       // The same cluster, with its data: not initialised again.
@@ -299,9 +335,10 @@ describe("npm run dev", () => {
       process.kill(dev.child.pid as number, "SIGINT");
       expect(await dev.exited).toBe(0);
     } finally {
-      await dev.stop(5_000);
+      await Promise.all([dev.stop(5_000), beside.stop(5_000)]);
+      rmSync(besideBuild, { recursive: true, force: true });
     }
-  });
+  }, 300_000);
 
   it("stops what it already started when Ctrl-C comes in the middle of start-up", async () => {
     const own = path.join(data.dir, "interrupted");

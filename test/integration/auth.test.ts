@@ -334,6 +334,26 @@ describe("guarded actions", () => {
     expect((await db.handle.db.select().from(specs)).length).toBe(specsBefore);
     expect((await db.handle.db.select().from(evalSets)).length).toBe(setsBefore);
 
+    // With the chain's RPC stalled, the board's rules cannot be checked: 503 with a message above the form
+    // (which keeps what was typed), within the RPC timeout, and nothing stored. The bounty API says 503 too.
+    process.kill(-(anvil.pid as number), "SIGSTOP");
+    try {
+      const started = Date.now();
+      const [stalled, unknownBounty] = await Promise.all([
+        propose(form(dao.csrf), dao.cookie),
+        fetch(`${web.url}/api/bounties/999`),
+      ]);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(stalled.status).toBe(503);
+      expect(await stalled.text()).toMatch(/id="propose-form-error"[^>]*>[^<]*RPC did not answer/);
+      expect(unknownBounty.status).toBe(503);
+      expect(((await unknownBounty.json()) as { error: string }).error).toMatch(/RPC did not answer/);
+    } finally {
+      process.kill(-(anvil.pid as number), "SIGCONT");
+    }
+    expect((await db.handle.db.select().from(specs)).length).toBe(specsBefore);
+    expect((await db.handle.db.select().from(evalSets)).length).toBe(setsBefore);
+
     // A valid form names another arbiter and its own periods: the page hands them to the wallet's createBounty.
     const stored = await propose(
       form(dao.csrf, {

@@ -422,6 +422,8 @@ describe("the bounty page", () => {
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(page.status).toBe(200);
       expect(page.html).toContain("Hindi GPT");
+      // The one part that needs Redis says it is unavailable; the rest is there.
+      expect(page.html).toContain("The training queue is unavailable right now");
       // Answered from what it can read in time; if that needed Redis, a 503 naming the queue.
       expect([200, 503]).toContain(queue.status);
       if (queue.status === 503) {
@@ -431,6 +433,26 @@ describe("the bounty page", () => {
       expect(JSON.stringify(await health.json())).toMatch(/redis/i);
     } finally {
       process.kill(redis.pid as number, "SIGCONT");
+    }
+  });
+
+  it("stays up with the chain's RPC stalled: pages from the index answer, /healthz 503 naming the chain", async () => {
+    // The process group: anvil, and any wrapper it runs under.
+    process.kill(-(anvil.pid as number), "SIGSTOP");
+    try {
+      const started = Date.now();
+      const [page, health] = await Promise.all([
+        get("/bounties/26?rpc-stalled=1"), // rendered now, not from the page cache
+        fetch(`${web.url}/healthz`),
+      ]);
+      // Every chain call gives up after HEALTH_TIMEOUT_MS (2 s).
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(page.status).toBe(200);
+      expect(page.html).toContain("Hindi GPT");
+      expect(health.status).toBe(503);
+      expect(((await health.json()) as { failing: string[] }).failing).toContain("chain");
+    } finally {
+      process.kill(-(anvil.pid as number), "SIGCONT");
     }
   });
 

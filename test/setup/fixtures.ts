@@ -48,7 +48,7 @@ async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 3):
 
 export async function startTestAnvil(chainId?: number): Promise<TestService> {
   const anvil = await onFreePort((port) => startAnvil({ port, ...(chainId ? { chainId } : {}) }));
-  return { url: anvil.url, stop: () => anvil.process.stop(5_000) };
+  return { url: anvil.url, stop: () => anvil.process.stop(5_000), pid: anvil.process.child.pid };
 }
 
 /** A private redis-server (the tests need the binary; .ci/run installs it). */
