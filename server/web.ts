@@ -107,8 +107,9 @@ app.use(
       { path: "/auth", maxBytes: 16 * 1024 },
       { path: "/api/specs", maxBytes: 256 * 1024 },
       { path: "/api/pool/lease", maxBytes: 64 * 1024 },
+      // Streaming routes cap a chunked body themselves, as it streams in (withBodyCap in app/utils).
       { path: "/api/eval-sets", maxBytes: 64 * mb, streaming: true },
-      { path: "/propose", maxBytes: 64 * mb, streaming: true },
+      { path: "/propose", maxBytes: 65 * mb, streaming: true },
       { path: "/api/pool/leases", maxBytes: config.ARTIFACT_MAX_BYTES, streaming: true },
     ],
     1 * mb,

@@ -14,7 +14,11 @@ import {
 } from "../models/eval-set.server.js";
 import { findSpec } from "../models/spec.server.js";
 import { services } from "../services.server.js";
-import { apiError, onlyMethods, requireMethod } from "../utils/api.server.js";
+import { apiError, onlyMethods, readBodyCapped, requireMethod } from "../utils/api.server.js";
+
+/** The web server's body cap for this route (server/web.ts). */
+const HTTP_MAX_BYTES = 64 * 1024 * 1024;
+
 import { requireCsrf, requireRole, requireUser } from "../utils/session.server.js";
 
 /**
@@ -43,12 +47,13 @@ export async function action({ request }: ActionFunctionArgs) {
   const { db, artifacts, config } = await services();
   const spec = await findSpec(db.db, specHash);
   if (!spec) throw apiError(404, `no spec ${specHash} is registered: POST it to /api/specs first`);
-  const limit = importing ? IMPORT_LIMITS.maxBytes : EVAL_SET_MAX_BYTES;
+  // Over HTTP at most what server/web.ts lets in for this route (larger sets: npm run evalset -- register).
+  const limit = Math.min(importing ? IMPORT_LIMITS.maxBytes : EVAL_SET_MAX_BYTES, HTTP_MAX_BYTES);
   const what = importing ? "a data file" : "an eval set";
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > limit) throw apiError(413, `${what} is at most ${limit} bytes`);
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > limit) throw apiError(413, `${what} is at most ${limit} bytes`);
+  // Counted while it streams: a chunked body past the cap is refused without being read whole.
+  const bytes = await readBodyCapped(request, limit, what);
   try {
     if (!importing) {
       const row = await storeEvalSet(db.db, artifacts, bytes, { spec, specHash });

@@ -48,7 +48,7 @@ import {
 import { registerSpecAndDispatch } from "../models/spec.server.js";
 import { indexedToken } from "../models/token.server.js";
 import { services } from "../services.server.js";
-import { apiError, readForm } from "../utils/api.server.js";
+import { apiError, BodyTooLarge, readForm, withBodyCap } from "../utils/api.server.js";
 import {
   DATA_FILE_FORMATS,
   DEFAULT_TENSORS,
@@ -72,6 +72,8 @@ class NotIndexedYet extends Error {}
  * that module, and with it ml/import.ts's CSV parser (which needs Node's Buffer), into the browser.
  */
 const { uploadMaxBytes: UPLOAD_MAX_BYTES } = PROPOSE_LIMITS;
+/** The whole form: one file at most UPLOAD_MAX_BYTES and the fields (server/web.ts lets as much in). */
+const FORM_MAX_BYTES = UPLOAD_MAX_BYTES + 2 ** 20;
 
 /** GET /propose: signed-in accounts only; the form is for DAOs (checked again on submit and on-chain). */
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -145,12 +147,16 @@ export async function action({ request }: ActionFunctionArgs) {
   try {
     form = request.headers.get("content-type")?.startsWith("multipart/form-data")
       ? await unstable_parseMultipartFormData(
-          request,
+          // Every part is capped, and so is the whole (however many parts a chunked body brings).
+          withBodyCap(request, FORM_MAX_BYTES),
           unstable_createMemoryUploadHandler({ maxPartSize: UPLOAD_MAX_BYTES }),
         )
       : await readForm(request);
   } catch (error) {
     if (error instanceof Response) throw error;
+    if (error instanceof BodyTooLarge) {
+      return invalid({ form: `the form is larger than ${FORM_MAX_BYTES / 2 ** 20} MiB in all` }, 413);
+    }
     if (error instanceof MaxPartSizeExceededError) {
       const field = error.field === "dataFile" ? "dataFile" : "evalSet";
       return invalid(

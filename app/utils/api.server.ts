@@ -87,3 +87,65 @@ export function requireMethod(request: Request, ...allowed: string[]): void {
     });
   }
 }
+
+/** A request body that went past its route's cap while streaming in. */
+export class BodyTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the body is larger than the ${maxBytes}-byte limit here`);
+    this.name = "BodyTooLarge";
+  }
+}
+
+/**
+ * `body` counted as it streams: reading past `maxBytes` fails with BodyTooLarge. The rest is left unread,
+ * not cancelled: cancelling the request's stream would close the connection before the 413 is sent (the
+ * server discards what is left once it has answered).
+ */
+function capStream(body: ReadableStream<Uint8Array>, maxBytes: number): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let seen = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        controller.close();
+        return;
+      }
+      seen += value.byteLength;
+      if (seen > maxBytes) {
+        reader.releaseLock();
+        controller.error(new BodyTooLarge(maxBytes));
+        return;
+      }
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
+/**
+ * The request with its body capped while it streams: a parser reading it (a multipart form, say) fails
+ * with BodyTooLarge past `maxBytes`, whether or not the client sent a Content-Length.
+ */
+export function withBodyCap(request: Request, maxBytes: number): Request {
+  if (!request.body) return request;
+  return new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: capStream(request.body, maxBytes),
+    signal: request.signal,
+    duplex: "half",
+  } as RequestInit & { duplex: "half" });
+}
+
+/** The request's body as bytes, or a 413 naming `what` and the cap once it streams past `maxBytes`. */
+export async function readBodyCapped(request: Request, maxBytes: number, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await withBodyCap(request, maxBytes).arrayBuffer());
+  } catch (error) {
+    if (error instanceof BodyTooLarge) throw apiError(413, `${what} is at most ${maxBytes} bytes`);
+    throw error;
+  }
+}

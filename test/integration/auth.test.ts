@@ -12,6 +12,7 @@
  *   beside it with nothing stored, and a valid form stores the spec and the
  *   private eval set (the wallet then signs createBounty in the browser).
  */
+import { request as httpRequest } from "node:http";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -155,6 +156,36 @@ describe("Sign-In with Ethereum", () => {
   });
 });
 
+/**
+ * POSTs `chunks` chunked (no Content-Length) with node:http, and resolves with the answer, which may come
+ * before the body ends (the server then discards the rest).
+ */
+function postChunked(
+  url: string,
+  headers: Record<string, string>,
+  chunks: Buffer[],
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL(url), { method: "POST", headers });
+    req.on("response", (response) => {
+      let body = "";
+      response.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    req.on("error", (error) => reject(error));
+    let next = 0;
+    const more = () => {
+      while (next < chunks.length) {
+        if (!req.write(chunks[next++])) return void req.once("drain", more);
+      }
+      req.end();
+    };
+    more();
+  });
+}
+
 describe("guarded actions", () => {
   it("lets only a signed-in DAO, with its CSRF token, store a spec and an eval set", async () => {
     const post = (route: string, body: BodyInit, headers: Record<string, string>) =>
@@ -194,6 +225,16 @@ describe("guarded actions", () => {
     const garbage = await upload(new TextEncoder().encode("not an eval set"));
     expect(garbage.status).toBe(400);
     expect(await garbage.text()).toMatch(/invalid eval set/);
+    // Chunked (no Content-Length) and past the route's 64 MiB: refused as it streams in, never read whole.
+    // (node:http, not fetch: the server answers before the body ends, and fetch reports only the reset.)
+    const mib = Buffer.alloc(2 ** 20);
+    const huge = await postChunked(
+      `${web.url}/api/eval-sets?specHash=${specHash(blobsClassifierSpec)}`,
+      { "content-type": "application/octet-stream", cookie: dao.cookie, "x-csrf-token": dao.csrf },
+      Array.from({ length: 80 }, () => mib),
+    );
+    expect(huge.status).toBe(413);
+    expect(huge.body).toMatch(/an eval set is at most 67108864 bytes/);
     const evalSet = await upload(encodeEvalSet(heldOutSplit(blobsClassifierSpec)));
     expect(evalSet.status).toBe(201);
     expect(await evalSet.json()).toMatchObject({ commitment: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
@@ -353,6 +394,30 @@ describe("guarded actions", () => {
     }
     expect((await db.handle.db.select().from(specs)).length).toBe(specsBefore);
     expect((await db.handle.db.select().from(evalSets)).length).toBe(setsBefore);
+
+    // A chunked multipart form whose parts each fit but whose whole does not: 413 above the form.
+    const boundary = "crowdtrain-test-boundary";
+    const part = (name: string, file?: string) =>
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${file}"\r\nContent-Type: application/octet-stream` : ""}\r\n\r\n`,
+      );
+    const forty = Array.from({ length: 40 }, () => Buffer.alloc(2 ** 20, 1));
+    const tooBig = await postChunked(
+      `${web.url}/propose`,
+      { "content-type": `multipart/form-data; boundary=${boundary}`, cookie: dao.cookie },
+      [
+        part("csrf"),
+        Buffer.from(`${dao.csrf}\r\n`),
+        part("evalSet", "a.evalset"),
+        ...forty,
+        Buffer.from("\r\n"),
+        part("dataFile", "b.csv"),
+        ...forty,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ],
+    );
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body).toMatch(/id="propose-form-error"[^>]*>[^<]*the form is larger than 65 MiB in all/);
 
     // A valid form names another arbiter and its own periods: the page hands them to the wallet's createBounty.
     const stored = await propose(
