@@ -196,17 +196,26 @@ function watch(proc: ManagedProcess, options: { optional?: boolean } = {}) {
 /**
  * Starts a process with `spawn` and starts it again whenever it exits unexpectedly, after a backoff (1 s,
  * doubling to 30 s; back to 1 s once a run lasted a minute). For the processes whose state lives elsewhere
- * (the worker, the indexer, the pool agent): the rest of the platform keeps running meanwhile.
+ * (the worker, the indexer, the web server, the pool agent): the rest of the platform keeps running
+ * meanwhile. What is left of its process group (a child it started) is stopped before it starts again.
+ * With `answers`, a process that is alive but stops answering (three probes in a row, 5 s apart, once it
+ * had answered) is stopped, and so started again: remix dev outlives the app server it runs.
  */
-function keepRunning(spawn: () => ManagedProcess): ManagedProcess {
+function keepRunning(
+  spawn: () => ManagedProcess,
+  options: { answers?: () => Promise<boolean> } = {},
+): ManagedProcess {
   let failures = 0;
   const run = (): ManagedProcess => {
     const proc = spawn();
     const startedAt = Date.now();
     started.push(proc);
-    void proc.exited.then((code) => {
+    const probe = options.answers ? watchAnswers(proc, options.answers) : undefined;
+    void proc.exited.then(async (code) => {
+      if (probe) clearInterval(probe);
       if (shuttingDown) return;
       started.splice(started.indexOf(proc), 1);
+      await proc.stop(2_000);
       failures = Date.now() - startedAt > 60_000 ? 1 : failures + 1;
       const delay = Math.min(30_000, 1_000 * 2 ** (failures - 1));
       const output = proc.tail().slice(-5).join("\n  ");
@@ -221,6 +230,26 @@ function keepRunning(spawn: () => ManagedProcess): ManagedProcess {
     return proc;
   };
   return run();
+}
+
+/** Probes `proc` every 5 s once it answered; three misses in a row stop it (keepRunning starts it again). */
+function watchAnswers(proc: ManagedProcess, answers: () => Promise<boolean>): NodeJS.Timeout {
+  let answered = false;
+  let misses = 0;
+  const timer = setInterval(() => {
+    void answers().then((ok) => {
+      if (ok) {
+        answered = true;
+        misses = 0;
+      } else if (answered && ++misses >= 3 && !shuttingDown) {
+        clearInterval(timer);
+        say(`${proc.name} is running but has not answered for 15 s; stopping it`);
+        void proc.stop(5_000);
+      }
+    });
+  }, 5_000);
+  timer.unref();
+  return timer;
 }
 
 /** The unexpected-exit half of `watch`, for a process registered at spawn but started again on failure. */
@@ -445,23 +474,32 @@ async function main() {
   };
   keepRunning(() => startProcess({ name: "worker", ...nodeTs("jobs/worker.ts"), env: childEnv }));
   keepRunning(() => startProcess({ name: "indexer", ...nodeTs("jobs/indexer-process.ts"), env: childEnv }));
+  const webUrl = `http://localhost:${config.PORT}`;
   // remix dev's own server (live reload) gets a port of its own, so two `npm run dev` can run side by side.
   const remixDevPort = await freePort();
-  const web = watch(
-    startProcess({
-      name: "web",
-      command: path.join(root, "node_modules/.bin/remix"),
-      args: [
-        "dev",
-        "--port",
-        String(remixDevPort),
-        "--command",
-        `node --import tsx server/web.ts ${path.join(buildDir, "index.js")}`,
-      ],
-      env: childEnv,
-    }),
+  const web = keepRunning(
+    () =>
+      startProcess({
+        name: "web",
+        command: path.join(root, "node_modules/.bin/remix"),
+        args: [
+          "dev",
+          "--port",
+          String(remixDevPort),
+          "--command",
+          `node --import tsx server/web.ts ${path.join(buildDir, "index.js")}`,
+        ],
+        env: childEnv,
+      }),
+    {
+      // Any answer counts (a 503 names a failing dependency, not a dead server).
+      answers: () =>
+        fetch(`${webUrl}/healthz`, { signal: AbortSignal.timeout(4_000) }).then(
+          () => true,
+          () => false,
+        ),
+    },
   );
-  const webUrl = `http://localhost:${config.PORT}`;
   await waitFor("web server", () => fetch(`${webUrl}/healthz`, { signal: AbortSignal.timeout(5_000) }), {
     process: web,
     timeoutMs: 120_000,

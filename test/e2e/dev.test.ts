@@ -238,14 +238,16 @@ describe("npm run dev", () => {
       }
 
       // A crashed worker is started again, and nothing else stops.
-      const workerPid = () =>
+      /** The process running `entry` (with its arguments NUL-separated: not remix dev, whose --command names it). */
+      const pidRunning = (entry: string) =>
         descendants(dev.child.pid as number).find((pid) => {
           try {
-            return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("jobs/worker.ts");
+            return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(entry);
           } catch {
             return false;
           }
         });
+      const workerPid = () => pidRunning("jobs/worker.ts");
       const killed = workerPid();
       expect(killed).toBeDefined();
       process.kill(killed as number, "SIGKILL");
@@ -256,6 +258,23 @@ describe("npm run dev", () => {
       });
       expect(restarted).not.toBe(killed);
       expect(lines.join("\n")).toMatch(/worker exited unexpectedly[\s\S]*restarting it in 1 s/);
+      expect(isAlive(dev.child.pid as number)).toBe(true);
+
+      // So is a crashed web server (remix dev outlives it: dev sees /healthz stop answering).
+      const webPid = pidRunning("server/web.ts");
+      expect(webPid).toBeDefined();
+      process.kill(webPid as number, "SIGKILL");
+      await waitFor(
+        "the web server back",
+        async () => {
+          const pid = pidRunning("server/web.ts");
+          if (!pid || pid === webPid) throw new Error("no new web server yet");
+          const response = await fetch(`${webUrl}/healthz`);
+          if (response.status !== 200) throw new Error(`/healthz answers ${response.status}`);
+        },
+        { timeoutMs: 90_000, intervalMs: 1_000 },
+      );
+      expect(lines.join("\n")).toMatch(/web is running but has not answered for 15 s/);
       expect(isAlive(dev.child.pid as number)).toBe(true);
 
       // A second instance on the same data: a clear message, exit 1, nothing started.
