@@ -107,9 +107,10 @@ export function startWorkers(deps: WorkerDeps, options: StartWorkersOptions): Ru
         // A lost lock is seen by the second check after it expires: within twice the lock in all.
         stalledInterval: Math.max(500, Math.round(options.lockMsOf[queue] / 2)),
       }),
-      // A job lost to a crash is taken up again a few times before it fails for good (an evaluation's own
-      // record makes a re-run safe: it never publishes twice).
-      maxStalledCount: 5,
+      // An evaluation lost to a crashed worker is taken up again a few times before it fails for good (its
+      // checkpoint runs in a sandboxed child, so it is not what crashed the worker; its own record makes a
+      // re-run safe: it never publishes twice).
+      ...(queue === QUEUE.evaluate && { maxStalledCount: 3 }),
     });
     const log = deps.log.child({ queue });
     // Connection errors repeat on every reconnect attempt: one line each, without the stack.

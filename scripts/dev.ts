@@ -89,6 +89,8 @@ const devSchema = envSchema.extend({
 const config = envOrExit(devSchema);
 
 const dataDir = path.resolve(config.DEV_DATA_DIR);
+// Each data directory keeps its own artifacts (its database refers to them), unless ARTIFACTS_DIR says otherwise.
+const artifactsDir = process.env.ARTIFACTS_DIR ? config.ARTIFACTS_DIR : path.join(dataDir, "artifacts");
 const buildDir =
   config.REMIX_BUILD_DIR ??
   (dataDir === path.resolve(".data")
@@ -314,7 +316,7 @@ async function prepareDemo(options: {
         rpcUrl: options.rpcUrl,
         deployment: options.deployment,
         db: handle.db,
-        store: new ArtifactStore(config.ARTIFACTS_DIR),
+        store: new ArtifactStore(artifactsDir),
         log: say,
       }).catch((error: Error) => {
         throw new Error(
@@ -471,6 +473,7 @@ async function main() {
     DATABASE_URL: databaseUrl,
     EVAL_ISOLATION: isolation.value,
     REMIX_BUILD_DIR: buildDir,
+    ARTIFACTS_DIR: artifactsDir,
   };
   keepRunning(() => startProcess({ name: "worker", ...nodeTs("jobs/worker.ts"), env: childEnv }));
   keepRunning(() => startProcess({ name: "indexer", ...nodeTs("jobs/indexer-process.ts"), env: childEnv }));
@@ -532,7 +535,7 @@ async function main() {
     );
   }
 
-  writeDevServices(dataDir, { pid: process.pid, webUrl, rpcUrl, redisUrl, databaseUrl });
+  writeDevServices(dataDir, { pid: process.pid, webUrl, rpcUrl, redisUrl, databaseUrl, artifactsDir });
 
   const contracts = Object.entries(deployment.contracts)
     .map(([name, c]) => `    ${name.padEnd(16)} ${c.address}`)

@@ -19,7 +19,7 @@ import { readDevServices } from "./lib/dev-services.js";
 
 const USAGE = `usage: npm run training -- <command> <bountyId>
   status <bountyId>   where the bounty's training job stands
-  retry <bountyId>    offer a failed training job again now, or dispatch a Funded bounty that has none`;
+  retry <bountyId>    offer a failed (or completed) training job again now, or dispatch a Funded bounty that has none`;
 
 function usage(message: string): never {
   console.error(`training: ${message}\n${USAGE}`);
@@ -40,9 +40,13 @@ if (extra.length > 0) usage(`unexpected argument "${extra[0]}"`);
 
 // Beside a running `npm run dev`, its services; anything set in the environment wins.
 const dev = readDevServices(process.env.DEV_DATA_DIR || ".data");
-process.env.REDIS_URL ||= dev?.redisUrl;
-process.env.RPC_URL ||= dev?.rpcUrl;
-process.env.DATABASE_URL ||= dev?.databaseUrl;
+for (const [name, value] of [
+  ["REDIS_URL", dev?.redisUrl],
+  ["RPC_URL", dev?.rpcUrl],
+  ["DATABASE_URL", dev?.databaseUrl],
+] as const) {
+  if (!process.env[name] && value) process.env[name] = value;
+}
 if (!process.env.DATABASE_URL) {
   console.error("training: set DATABASE_URL, or run this beside `npm run dev`");
   process.exit(1);
@@ -52,7 +56,8 @@ const config = envOrExit();
 const log = createLogger("training", "warn");
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-const connection = createRedis(config.REDIS_URL, "worker");
+// Commands time out: a Redis that does not answer is reported, never waited on forever.
+const connection = createRedis(config.REDIS_URL, "worker", { commandTimeout: 5_000 });
 connection.on("error", () => {});
 const handle = await openDb({ kind: "postgres", url: process.env.DATABASE_URL });
 const chain = createChainClient(config.RPC_URL);
@@ -74,6 +79,11 @@ try {
         say(`bounty ${bountyId}: waiting in ${status.queue}, position ${status.position + 1}`);
         if (status.noPoolFits) say("no active pool fits it");
         break;
+      case "completed":
+        say(
+          `bounty ${bountyId}: a pool completed its training job (while the bounty is Funded, retry offers it again)`,
+        );
+        break;
       default:
         say(`bounty ${bountyId}: ${status.state} in ${status.queue}`);
     }
@@ -87,9 +97,7 @@ try {
       console.error(`training: bounty ${bountyId} not retried: ${outcome.reason}`);
       process.exitCode = 1;
     } else if (outcome.action === "offered") {
-      say(
-        `bounty ${bountyId}: its failed training job ${outcome.jobId} is offered again in ${outcome.queue}`,
-      );
+      say(`bounty ${bountyId}: its training job ${outcome.jobId} is offered again in ${outcome.queue}`);
     } else {
       say(`bounty ${bountyId}: queued for training as ${outcome.jobId}`);
     }

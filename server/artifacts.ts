@@ -106,18 +106,15 @@ export class ArtifactStore {
   }
 
   /**
-   * Deletes artifact `sha256` of `area` (and, for a checkpoint, the record of the pools that uploaded it),
-   * unless it was written at or after `unlessWrittenSince` (ms since epoch): bytes uploaded again meanwhile
-   * stay. Resolves whether it was deleted.
+   * Deletes artifact `sha256` of `area` unless it was written at or after `unlessWrittenSince` (ms since
+   * epoch): bytes uploaded again meanwhile stay. The record of its owners stays (see jobs/artifacts/gc.ts).
+   * Resolves whether it was deleted.
    */
   async remove(area: ArtifactArea, sha256: string, unlessWrittenSince: number): Promise<boolean> {
     const file = this.path(area, sha256);
     const info = await stat(file).catch(() => undefined);
     if (!info || info.mtimeMs >= unlessWrittenSince) return false;
     await rm(file, { force: true });
-    if (area === "public") {
-      await rm(path.join(this.dir, "owners", sha256.slice(0, 2), sha256), { recursive: true, force: true });
-    }
     return true;
   }
 

@@ -202,8 +202,11 @@ export const envSchema = z.object({
     .min(1)
     .max(2 ** 50)
     .default(8 * 1024 * 1024 * 1024),
-  /** Unreferenced artifacts (a failed lease's checkpoint, a crashed upload) older than this are deleted. */
-  ARTIFACT_RETENTION_DAYS: z.coerce.number().min(0).max(3_650).default(7),
+  /**
+   * Unreferenced artifacts (a failed lease's checkpoint, a crashed upload) older than this are deleted. At
+   * least a day: a file is written a moment before the row that refers to it.
+   */
+  ARTIFACT_RETENTION_DAYS: z.coerce.number().min(1).max(3_650).default(7),
   /** How often the worker collects unreferenced artifacts; 0 never (run `npm run artifacts -- gc` instead). */
   ARTIFACT_GC_INTERVAL_MS: z.coerce
     .number()

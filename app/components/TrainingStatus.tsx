@@ -139,6 +139,20 @@ export function TrainingStatus({
         {queue.noPoolFits ? <NoPoolFits {...queue.noPoolFits} /> : null}
       </>
     );
+  } else if (queue.state === "completed") {
+    body = (
+      <p>
+        A pool delivered its checkpoint
+        {queue.finishedAt ? (
+          <>
+            {" "}
+            at <At ms={queue.finishedAt} />
+          </>
+        ) : null}
+        ; its evaluation is under Submissions. While none qualifies, an operator can offer the bounty to the
+        pools again with <code>npm run training -- retry {bountyId}</code>.
+      </p>
+    );
   } else {
     body = null;
   }

@@ -1,7 +1,8 @@
 /**
  * PUT /api/pool/leases/:leaseId/artifact: the checkpoint's bytes, with their sha256 in x-content-sha256.
- * Only for the pool's own active lease, one checkpoint per lease (the same bytes may be sent again: 409
- * for others), within the pool's 24-hour upload quota (429 with Retry-After). Streamed to disk, refused
+ * Only for the pool's own active lease, one checkpoint per lease and one upload at a time (409 otherwise;
+ * bytes the lease already stored are answered 200 as stored), within the pool's 24-hour upload quota (429
+ * with Retry-After; 413 past the whole quota). Streamed to disk, refused
  * past ARTIFACT_MAX_BYTES or what is left of the quota (413) or when the bytes do not hash to the declared
  * sha256 (400); empty files are refused (400). Answers the URI to reveal on-chain. The pool is recorded
  * as its owner first, so /artifacts/<sha256> serves it to this pool's token only until a submission revealed it
@@ -45,6 +46,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
   await leaseCall(() => services.dispatcher.assertActiveLease(pool, leaseId));
   if (!request.body) throw apiError(400, "the body is empty: send the checkpoint bytes");
   const db = services.db.db;
+  const base = services.config.PUBLIC_URL ?? new URL(request.url).origin;
+  const answer = (stored: { sha256: string; size: number }, status: number) =>
+    Response.json({ ...stored, uri: `${base}/artifacts/${stored.sha256}` }, { status });
   let claim: Awaited<ReturnType<typeof claimUpload>>;
   try {
     claim = await claimUpload(db, {
@@ -54,6 +58,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       declaredBytes: declared,
       maxBytes: limit,
       quotaBytes: services.config.POOL_UPLOAD_QUOTA_BYTES,
+      inFlightMs: services.config.HTTP_REQUEST_TIMEOUT_MS,
     });
   } catch (error) {
     if (!(error instanceof UploadRefused)) throw error;
@@ -61,15 +66,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (error.retryAfterSeconds) response.headers.set("Retry-After", String(error.retryAfterSeconds));
     throw response;
   }
+  // Stored by this lease already (its answer was lost): the same answer again, nothing read or counted.
+  if ("storedBytes" in claim) return answer({ sha256, size: claim.storedBytes }, 200);
   try {
     // Owner first: the bytes are never in the store ungated.
     await services.artifacts.addOwner(sha256, pool.id);
     const stored = await services.artifacts.put("public", request.body, sha256, claim.limit);
-    await uploadStored(db, leaseId, stored.size);
-    const base = services.config.PUBLIC_URL ?? new URL(request.url).origin;
-    return Response.json({ ...stored, uri: `${base}/artifacts/${stored.sha256}` }, { status: 201 });
+    if (!(await uploadStored(db, leaseId, claim.uploadId, stored.size))) {
+      throw apiError(409, `lease ${leaseId}'s upload was taken over by a later request`);
+    }
+    return answer(stored, 201);
   } catch (error) {
-    await uploadFailed(db, leaseId, claim);
+    await uploadFailed(db, leaseId, claim.uploadId);
     if (error instanceof ArtifactError) {
       // Past the quota's room rather than the artifact cap: say which.
       const message =

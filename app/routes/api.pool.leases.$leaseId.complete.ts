@@ -15,15 +15,17 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { next: wantNext, ...result } = await parseJsonBody(request, completeSchema);
   const leaseId = params.leaseId ?? "";
   await leaseCall(() => services.dispatcher.assertActiveLease(pool, leaseId));
-  // The checkpoint must be the one this lease uploaded (and still stored).
+  // The checkpoint must be the one this lease uploaded (and still stored). A lease with no upload of its
+  // own may name one its pool uploaded before (its agent resuming a checkpoint; a lease taken before uploads
+  // were recorded per lease).
   const upload = await leaseUpload(services.db.db, leaseId);
-  if (
-    upload?.sha256 !== result.checkpointSha256 ||
-    !(await services.artifacts.has("public", result.checkpointSha256))
-  ) {
+  const own = upload
+    ? upload.sha256 === result.checkpointSha256
+    : await services.artifacts.isOwner(result.checkpointSha256, pool.id);
+  if (!own || !(await services.artifacts.has("public", result.checkpointSha256))) {
     const message = upload
       ? `this lease uploaded ${upload.sha256}, not ${result.checkpointSha256}`
-      : "this lease uploaded no checkpoint";
+      : "neither this lease nor its pool uploaded that checkpoint";
     throw apiError(400, `checkpointSha256: ${message}; upload it with this lease first`, [
       { path: "checkpointSha256", message },
     ]);

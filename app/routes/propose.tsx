@@ -151,7 +151,7 @@ export async function action({ request }: ActionFunctionArgs) {
           withBodyCap(request, FORM_MAX_BYTES),
           unstable_createMemoryUploadHandler({ maxPartSize: UPLOAD_MAX_BYTES }),
         )
-      : await readForm(request);
+      : await readForm(withBodyCap(request, FORM_MAX_BYTES));
   } catch (error) {
     if (error instanceof Response) throw error;
     if (error instanceof BodyTooLarge) {

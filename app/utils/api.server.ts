@@ -59,6 +59,11 @@ export async function readForm(request: Request): Promise<FormData> {
   try {
     return await request.formData();
   } catch (error) {
+    // A body capped with withBodyCap: the parser may pass our error on as it is, or as its cause.
+    const tooLarge = [error, error instanceof Error ? error.cause : undefined].find(
+      (e): e is BodyTooLarge => e instanceof BodyTooLarge,
+    );
+    if (tooLarge) throw apiError(413, tooLarge.message);
     throw apiError(
       400,
       `the form could not be read: ${error instanceof Error ? error.message : String(error)}`,

@@ -114,6 +114,8 @@ export const artifactUploads = pgTable(
     /** The checkpoint's sha256, lowercase hex (its artifact name). */
     sha256: text("sha256").notNull(),
     bytes: bigint("bytes", { mode: "number" }).notNull(),
+    /** The request streaming the bytes now (a new one per attempt); only it may finish or drop the claim. */
+    uploadId: text("upload_id").notNull(),
     uploadedAt: timestamp("uploaded_at", { withTimezone: true }).notNull().defaultNow(),
     storedAt: timestamp("stored_at", { withTimezone: true }),
   },

@@ -28,6 +28,8 @@ export const evalSets = pgTable("eval_sets", {
   samples: integer("samples").notNull(),
   /** The spec it was uploaded for, when known. */
   specHash: text("spec_hash"),
+  /** The published training part, when the set was split from imported data (an artifact the GC keeps). */
+  trainingSha256: text("training_sha256"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -5,7 +5,9 @@
  *   forever), a lease's completed checkpoint, an evaluation report, a registered spec that links it, an
  *   upload of a lease still active or made within the retention period;
  * - private (eval sets): every stored eval set (its commitment may be on-chain) and every revealed one.
- * Unfinished uploads (temporary files) older than a day go too. The worker runs it every
+ * Unfinished uploads (temporary files) older than a day go too. The record of which pools uploaded a
+ * checkpoint (`owners/`) stays: a few bytes, and deleting it could race a new upload of the same bytes and
+ * leave them ungated before their reveal. The worker runs it every
  * ARTIFACT_GC_INTERVAL_MS (one process at a time); `npm run artifacts -- gc [--dry-run]` by hand.
  */
 import { and, eq, gte, or, sql } from "drizzle-orm";
@@ -74,6 +76,7 @@ async function isReferenced(db: Database, area: ArtifactArea, sha256: string, si
               .where(eq(evaluationRuns.reportSha256, sha256))
               .limit(1),
           ),
+          any(db.select({ one: sql`1` }).from(evalSets).where(eq(evalSets.trainingSha256, sha256)).limit(1)),
           any(
             db
               .select({ one: sql`1` })
@@ -107,6 +110,17 @@ export async function collectArtifacts(
   const now = options.now ?? Date.now();
   const cutoff = now - options.retentionMs;
   const result: GcResult = { removed: [], kept: 0, temporaries: 0 };
+  // Against the wrong (an empty, a fresh) database everything would look unreferenced: eval sets in the
+  // store and none in the database means this is not the platform's database. Nothing is deleted then.
+  const [anySet] = await db.select({ one: sql`1` }).from(evalSets).limit(1);
+  if (!anySet) {
+    for await (const _ of store.list("private")) {
+      throw new Error(
+        "the database holds no eval sets, yet the artifact store does: is this the platform's database " +
+          "(DATABASE_URL)? Nothing was deleted.",
+      );
+    }
+  }
   for (const area of ["public", "private"] as const) {
     for await (const artifact of store.list(area)) {
       if (artifact.mtimeMs >= cutoff || (await isReferenced(db, area, artifact.sha256, new Date(cutoff)))) {

@@ -72,6 +72,10 @@ export interface TrainingJobData {
   priorAttempts?: number | undefined;
   /** Why the last round failed, and when (ms since epoch). */
   lastFailure?: { reason: string; at: number } | undefined;
+  /** When the round last counted in `reoffers` ended (BullMQ's finishedOn): each is counted once. */
+  roundEndedAt?: number | undefined;
+  /** Why it is never offered again (its bounty closed, or its delivery deadline passed): sweeps skip it. */
+  settled?: string | undefined;
 }
 
 export interface Progress {
@@ -398,36 +402,59 @@ export class Dispatcher {
     return (job.finishedOn ?? Date.now()) + wait;
   }
 
-  /** Training jobs that failed for good, of every class, at most `limit` per class. */
-  async failedJobs(limit = 1_000): Promise<{ queue: string; job: Job<TrainingJobData> }[]> {
-    const found: { queue: string; job: Job<TrainingJobData> }[] = [];
+  /**
+   * Training jobs that failed for good, class by class, newest failure first, in pages (BullMQ keeps up to
+   * 10,000 per class: removeOnFail).
+   */
+  async *failedJobs(pageSize = 500): AsyncGenerator<{ queue: string; job: Job<TrainingJobData> }> {
     for (const name of await this.classes()) {
-      const jobs = (await this.queue(name).getJobs(["failed"], 0, limit - 1, true)) as Job<TrainingJobData>[];
-      for (const job of jobs) found.push({ queue: name, job });
+      const queue = this.queue(name);
+      for (let start = 0; ; start += pageSize) {
+        const jobs = (await queue.getJobs(
+          ["failed"],
+          start,
+          start + pageSize - 1,
+          false,
+        )) as Job<TrainingJobData>[];
+        for (const job of jobs) yield { queue: name, job };
+        if (jobs.length < pageSize) break;
+      }
     }
-    return found;
   }
 
   /**
-   * Offers a job that failed for good once more: a new round with BullMQ's attempt count reset (`retry`),
-   * the failure it ends and the attempts it made kept in its data, and its priority restored. BullMQ keeps
-   * its count of lost leases across rounds, so after a round lost to stalls the next gets one lease before
-   * failing again (and waiting out a longer backoff). Throws when the job is no longer failed.
+   * Offers a job once more, in a new round: one that failed for good (`from` "failed"), or, by hand, one a
+   * pool completed while its bounty still waits for a qualifying model. BullMQ's attempt count restarts
+   * (`retry`); the attempts made and the failure that ends the round are kept in its data (once per failure:
+   * a round retried after a failed call is not counted twice); its priority is restored. BullMQ keeps its
+   * count of lost leases across rounds, so after a round lost to stalls the next gets one lease before
+   * failing again (and waiting out a longer backoff). Throws when the job is no longer in `from`.
    */
-  async reoffer(queueName: string, job: Job<TrainingJobData>): Promise<void> {
-    await job.updateData({
-      ...job.data,
-      reoffers: (job.data.reoffers ?? 0) + 1,
-      priorAttempts: (job.data.priorAttempts ?? 0) + job.attemptsMade,
-      lastFailure: { reason: describeFailure(job.failedReason), at: job.finishedOn ?? Date.now() },
-    });
-    await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+  async reoffer(
+    queueName: string,
+    job: Job<TrainingJobData>,
+    from: "failed" | "completed" = "failed",
+  ): Promise<void> {
+    const endedAt = job.finishedOn ?? Date.now();
+    const counted = job.data.roundEndedAt === endedAt;
+    if (!counted) {
+      await job.updateData({
+        ...job.data,
+        reoffers: (job.data.reoffers ?? 0) + 1,
+        priorAttempts: (job.data.priorAttempts ?? 0) + job.attemptsMade,
+        roundEndedAt: endedAt,
+        ...(from === "failed" && {
+          lastFailure: { reason: describeFailure(job.failedReason), at: endedAt },
+        }),
+      });
+    }
+    await job.retry(from, { resetAttemptsMade: true, resetAttemptsStarted: true });
     // Back in BullMQ's plain wait list: restore its place among the prioritized (leased meanwhile, this
     // only records the number).
     await job.changePriority({ priority: this.priorityOf(job.data) }).catch(() => {});
     this.options.log.info(
-      { jobId: job.id, queue: queueName, round: job.data.reoffers },
-      "failed training job offered again",
+      { jobId: job.id, queue: queueName, round: job.data.reoffers, from },
+      "training job offered again",
     );
     this.wake(queueName);
   }

@@ -23,21 +23,29 @@ export interface ReofferDeps {
   log: Logger;
 }
 
-/** Why a training job may not get another round, or null when it may. */
+/**
+ * Why a training job may not get another round, or null when it may. `final`: it never will (the bounty
+ * left Funded, or its delivery deadline passed); otherwise it may later (not indexed yet).
+ */
 async function roundRefused(
   deps: ReofferDeps,
   chainId: number,
   bountyId: string,
   chainNow: () => Promise<bigint>,
-): Promise<string | null> {
+): Promise<{ reason: string; final: boolean } | null> {
   const [bounty] = await deps.db
     .select({ status: bounties.status, deliveryDeadline: bounties.deliveryDeadline })
     .from(bounties)
     .where(and(eq(bounties.chainId, chainId), eq(bounties.bountyId, bountyId)));
-  if (!bounty) return `bounty ${bountyId} is not indexed`;
-  if (bounty.status !== "Funded") return `bounty ${bountyId} is ${bounty.status}, not Funded`;
+  if (!bounty) return { reason: `bounty ${bountyId} is not indexed`, final: false };
+  if (bounty.status !== "Funded") {
+    return { reason: `bounty ${bountyId} is ${bounty.status}, not Funded`, final: true };
+  }
   if ((await chainNow()) >= BigInt(bounty.deliveryDeadline)) {
-    return `the delivery deadline of bounty ${bountyId} has passed: commits are closed`;
+    return {
+      reason: `the delivery deadline of bounty ${bountyId} has passed: commits are closed`,
+      final: true,
+    };
   }
   return null;
 }
@@ -55,10 +63,14 @@ function chainClock(chain: PublicClient): () => Promise<bigint> {
 export async function reofferFailedTraining(deps: ReofferDeps, now = Date.now()): Promise<string[]> {
   const chainNow = chainClock(deps.chain);
   const offered: string[] = [];
-  for (const { queue, job } of await deps.dispatcher.failedJobs()) {
-    if (deps.dispatcher.nextOfferAt(job) > now) continue;
+  for await (const { queue, job } of deps.dispatcher.failedJobs()) {
+    if (job.data.settled || deps.dispatcher.nextOfferAt(job) > now) continue;
     const refused = await roundRefused(deps, job.data.chainId, job.data.bountyId, chainNow);
-    if (refused) continue;
+    if (refused) {
+      // Never again: marked, so later sweeps skip it without asking the database.
+      if (refused.final) await job.updateData({ ...job.data, settled: refused.reason }).catch(() => {});
+      continue;
+    }
     try {
       await deps.dispatcher.reoffer(queue, job);
       offered.push(String(job.id));
@@ -97,8 +109,9 @@ export type RetryOutcome =
   | { action: "none"; reason: string };
 
 /**
- * A retry by hand (the operator's CLI): a failed job gets a new round now, whatever its backoff; a bounty
- * with no training job at all (its dispatch failed, or its spec came late) is dispatched afresh. Refuses,
+ * A retry by hand (the operator's CLI): a failed job gets a new round now, whatever its backoff, and so
+ * does a completed one whose bounty is still Funded (its checkpoint did not qualify); a bounty with no
+ * training job at all (its dispatch failed, or its spec came late) is dispatched afresh. Refuses,
  * with the reason, a bounty that is not Funded or past its delivery deadline, and one already queued.
  */
 export async function retryTraining(
@@ -107,14 +120,15 @@ export async function retryTraining(
   bountyId: string,
 ): Promise<RetryOutcome> {
   const refused = await roundRefused(deps, chainId, bountyId, chainClock(deps.chain));
-  if (refused) return { action: "none", reason: refused };
+  if (refused) return { action: "none", reason: refused.reason };
   const found = await deps.dispatcher.findJob(chainId, bountyId);
   if (found) {
     const state = await found.job.getState();
-    if (state !== "failed") {
+    // Completed, yet the bounty is still Funded: its checkpoint did not qualify (or never reached the chain).
+    if (state !== "failed" && state !== "completed") {
       return { action: "none", reason: `its training job is ${state}: nothing to retry` };
     }
-    await deps.dispatcher.reoffer(found.queue, found.job);
+    await deps.dispatcher.reoffer(found.queue, found.job, state);
     return { action: "offered", jobId: String(found.job.id), queue: found.queue };
   }
   const dispatched = await dispatchBounty({ chainId, bountyId }, Date.now(), deps);

@@ -121,10 +121,16 @@ export async function storeImportedData(
   imported: ImportResult,
   options: { spec: BountySpec; specHash?: string },
 ): Promise<{ row: EvalSetRow; trainingSha256: string }> {
-  const row = await storeEvalSet(db, store, encodeEvalSet(imported.heldOut), options);
+  const stored = await storeEvalSet(db, store, encodeEvalSet(imported.heldOut), options);
   const trainingSha256 = sha256Hex(imported.trainingFile);
   await store.put("public", imported.trainingFile, trainingSha256, IMPORT_LIMITS.maxBytes);
-  return { row, trainingSha256 };
+  // Recorded with the eval set: the artifact GC keeps a training part as long as its set is kept.
+  const [row] = await db
+    .update(evalSets)
+    .set({ trainingSha256 })
+    .where(eq(evalSets.commitment, stored.commitment))
+    .returning();
+  return { row: row ?? stored, trainingSha256 };
 }
 
 /**

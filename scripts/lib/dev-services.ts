@@ -17,6 +17,8 @@ export interface DevServices {
   rpcUrl: string;
   redisUrl: string;
   databaseUrl: string;
+  /** The artifact store its processes use. */
+  artifactsDir: string;
 }
 
 const file = (dataDir: string) => path.join(dataDir, "services.json");

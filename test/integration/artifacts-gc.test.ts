@@ -76,9 +76,15 @@ async function leaseWithUpload(hash: string, status: "active" | "failed", upload
     leasedAt: at,
     expiresAt: new Date(at.getTime() + 60_000),
   });
-  await db.handle.db
-    .insert(artifactUploads)
-    .values({ leaseId: id, poolId: "pool-1", sha256: hash, bytes: 10, uploadedAt: at, storedAt: at });
+  await db.handle.db.insert(artifactUploads).values({
+    leaseId: id,
+    poolId: "pool-1",
+    sha256: hash,
+    bytes: 10,
+    uploadId: id,
+    uploadedAt: at,
+    storedAt: at,
+  });
 }
 
 describe("the artifact GC", () => {
@@ -113,7 +119,10 @@ describe("the artifact GC", () => {
     const inTraining = await stored("public", "checkpoint of a lease still active", 30, "pool-1");
     await leaseWithUpload(inTraining, "active", 30);
     const evalSet = await stored("private", "an eval set", 30);
+    // Training data split off by the eval-set API (its spec was registered before the split).
+    const apiTraining = await stored("public", "training part of an imported data file", 30);
     await d.insert(evalSets).values({
+      trainingSha256: apiTraining,
       commitment: `0x${"04".repeat(32)}`,
       sha256: evalSet,
       salt: `0x${"05".repeat(32)}`,
@@ -143,15 +152,27 @@ describe("the artifact GC", () => {
       ]),
     );
     expect(result.removed).toHaveLength(2);
-    expect(result.kept).toBe(6);
+    expect(result.kept).toBe(7);
     expect(result.temporaries).toBe(1);
     expect(existsSync(crashed)).toBe(false);
     expect(await store.has("public", failedLease)).toBeUndefined();
-    expect(await store.hasOwners(failedLease)).toBe(false);
-    for (const hash of [submitted, report, training, inTraining, recent]) {
+    // Who uploaded it stays on record (a new upload of the same bytes must stay gated until its reveal).
+    expect(await store.hasOwners(failedLease)).toBe(true);
+    for (const hash of [submitted, report, training, apiTraining, inTraining, recent]) {
       expect(await store.has("public", hash), hash).toBeDefined();
     }
     expect(await store.has("private", evalSet)).toBeDefined();
+  });
+
+  it("deletes nothing against a database that is not the platform's (no eval sets, the store has some)", async () => {
+    const empty = await testDatabase();
+    try {
+      await expect(collectArtifacts(empty.handle.db, store, { retentionMs: RETENTION_MS })).rejects.toThrow(
+        /the database holds no eval sets, yet the artifact store does/,
+      );
+    } finally {
+      await empty.stop();
+    }
   });
 
   it("runs by hand: npm run artifacts -- gc [--dry-run], and refuses bad usage with exit code 2", async () => {
@@ -179,5 +200,14 @@ describe("the artifact GC", () => {
     const bad = await cli("sweep");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown command "sweep"');
+    // Never against a fresh database of its own.
+    const noDatabase = await run(process.execPath, ["--import", "tsx", "scripts/artifacts.ts", "gc"], {
+      env: { ...env, DATABASE_URL: undefined },
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(noDatabase.code).toBe(1);
+    expect(noDatabase.stderr).toContain("gc needs the platform's database");
   });
 });

@@ -5,12 +5,13 @@
  * capacity, the long poll, and the queue-status JSON.
  */
 import { createHash } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../core/logger.js";
 import { leaseViewSchema, POOL_API, SHA256_HEADER } from "../../core/pool-api.js";
-import { leases, type PoolRow } from "../../db/schema/index.js";
+import { artifactUploads, leases, type PoolRow } from "../../db/schema/index.js";
 import { Dispatcher, type TrainingJobData } from "../../jobs/dispatch/dispatcher.js";
 import { createPool, revokePoolTokens, rotatePoolToken, setPoolStatus } from "../../jobs/dispatch/pools.js";
 import { createRedis } from "../../server/redis.js";
@@ -22,6 +23,7 @@ import {
   tempDir,
   testDatabase,
   uniqueId,
+  waitUntil,
 } from "../setup/fixtures.js";
 import { peakConcurrency } from "../setup/leases.js";
 import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
@@ -305,8 +307,11 @@ describe("pool API leases", () => {
     expect(served.headers.get("cache-control")).toBe("private, no-store");
     expect(sha256(new Uint8Array(await served.arrayBuffer()))).toBe(sha256(model));
 
-    // One checkpoint per lease: the same bytes again (a retry) are fine, other bytes are refused.
-    expect((await upload(a.token, l.leaseId, model)).status).toBe(201);
+    // One checkpoint per lease: the same bytes again (a retry after a lost answer) are answered as stored,
+    // other bytes are refused.
+    const again = await upload(a.token, l.leaseId, model);
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ sha256: sha256(model), size: 1_000, uri: stored.json?.uri });
     const other = await upload(a.token, l.leaseId, PLACEHOLDER);
     expect(other.status).toBe(409);
     expect(other.json?.error).toMatch(/one checkpoint per lease/);
@@ -327,6 +332,45 @@ describe("pool API leases", () => {
     expect((await call(POOL_API.heartbeat(l.leaseId), a.token, { percent: 100 })).status).toBe(409);
     const status2 = await fetch(`${web.url}/api/bounties/${queued.bountyId}/queue`).then((r) => r.json());
     expect(status2).toMatchObject({ state: "completed" });
+  });
+
+  it("takes one upload per lease at a time: a second while the first streams is refused", async () => {
+    const p = await pool(1);
+    await enqueue();
+    const { lease: l } = await lease(p.token);
+    if (!l) throw new Error("expected a lease");
+    const bytes = new Uint8Array(2_000).fill(9);
+    // The first upload sends half its bytes and waits.
+    const first = httpRequest(new URL(`${web.url}${POOL_API.artifact(l.leaseId)}`), {
+      method: "PUT",
+      headers: {
+        authorization: `Bearer ${p.token}`,
+        [SHA256_HEADER]: sha256(bytes),
+        "content-type": "application/octet-stream",
+        "content-length": String(bytes.length),
+      },
+    });
+    const firstStatus = new Promise<number>((resolve, reject) => {
+      first.on("response", (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      first.on("error", reject);
+    });
+    first.write(Buffer.from(bytes.subarray(0, 1_000)));
+    // Its claim is taken before it streams: wait until it is recorded.
+    await waitUntil(
+      "the first upload's claim",
+      async () =>
+        (await db.handle.db.select().from(artifactUploads).where(eq(artifactUploads.leaseId, l.leaseId)))
+          .length > 0 || undefined,
+      5_000,
+    );
+    const second = await upload(p.token, l.leaseId, bytes);
+    expect(second.status).toBe(409);
+    expect(second.json?.error).toMatch(/is under way since/);
+    first.end(Buffer.from(bytes.subarray(1_000)));
+    expect(await firstStatus).toBe(201);
   });
 
   it("holds a pool to its 24-hour upload quota, answering 429 with Retry-After", async () => {

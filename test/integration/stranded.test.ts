@@ -337,12 +337,13 @@ describe("a bounty that cannot be trained yet says why, and none is stranded", (
     const retried = await cli("retry", bountyId);
     expect(retried, JSON.stringify(retried)).toMatchObject({ code: 0 });
     expect(retried.stdout).toContain(
-      `bounty ${bountyId}: its failed training job train-31337-${bountyId} is offered again`,
+      `bounty ${bountyId}: its training job train-31337-${bountyId} is offered again`,
     );
     const third = await dispatcher.lease(cpuPool, { waitMs: 2_000 });
     expect(third?.job.bountyId).toBe(bountyId);
     await dispatcher.fail(cpuPool, third?.leaseId as string, "out of memory", false);
-    expect((await cli("status", bountyId)).stdout).toMatch(
+    const status = await cli("status", bountyId);
+    expect(status.stdout, status.stderr).toMatch(
       /training failed after 4 attempt\(s\) in 3 round\(s\): out of memory/,
     );
 
