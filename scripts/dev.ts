@@ -80,6 +80,11 @@ const devSchema = envSchema.extend({
    * `npm run dev` beside the first never rebuilds into the first one's build.
    */
   REMIX_BUILD_DIR: z.string().min(1).optional(),
+  /**
+   * anvil mines a block this often (seconds) besides one per transaction, so time moves on an idle dev
+   * chain: deadlines pass, the keeper finalizes, payouts unlock. 0: blocks on transactions only.
+   */
+  DEV_BLOCK_TIME: z.coerce.number().int().min(0).max(3_600).default(1),
   /** Seed demo DAOs and bounties on a fresh anvil deployment (scripts/lib/demo-seed.ts). */
   DEV_SEED: z.stringbool({ error: "must be 1 or 0 (true/false, yes/no, on/off)" }).default(true),
   /** Run a local CPU pool's agent with the reference trainer (anvil only). */
@@ -397,6 +402,7 @@ async function main() {
     const anvil = await startAnvil({
       port: config.ANVIL_PORT,
       statePath: path.join(dataDir, "anvil/state.json"),
+      blockTimeSeconds: config.DEV_BLOCK_TIME,
       onSpawn: watch,
     });
     rpcUrl = anvil.url;
@@ -474,6 +480,8 @@ async function main() {
     EVAL_ISOLATION: isolation.value,
     REMIX_BUILD_DIR: buildDir,
     ARTIFACTS_DIR: artifactsDir,
+    // Due bounties are finalized and payouts unlocked within seconds, not half a minute (the demo's pace).
+    KEEPER_INTERVAL_MS: process.env.KEEPER_INTERVAL_MS || "5000",
   };
   keepRunning(() => startProcess({ name: "worker", ...nodeTs("jobs/worker.ts"), env: childEnv }));
   keepRunning(() => startProcess({ name: "indexer", ...nodeTs("jobs/indexer-process.ts"), env: childEnv }));
@@ -533,6 +541,11 @@ async function main() {
         },
       }),
     );
+  }
+
+  // 8. The demo's DAOs reveal their finalized eval sets and deposit revenue, as a DAO would by hand.
+  if (config.DEV_SEED && deployment.chainId === ANVIL_CHAIN_ID) {
+    keepRunning(() => startProcess({ name: "demo-dao", ...nodeTs("scripts/demo-dao.ts"), env: childEnv }));
   }
 
   writeDevServices(dataDir, { pid: process.pid, webUrl, rpcUrl, redisUrl, databaseUrl, artifactsDir });

@@ -33,7 +33,7 @@ import { permitTypedData } from "../../core/permit.js";
 import { toOnchainScore } from "../../core/spec.js";
 import { usePlatform } from "../hooks/platform.js";
 import { useTransaction } from "../hooks/use-transaction.js";
-import { boardErrorsAbi } from "../utils/wallet-errors.js";
+import { boardErrorsAbi, when } from "../utils/wallet-errors.js";
 import { TxStatus } from "./TxStatus.js";
 import { ConnectorList, NetworkGuard } from "./WalletButton.js";
 
@@ -238,7 +238,10 @@ function ConnectedActions({
   const winner = winnerState.data?.[0]?.result?.trainer;
   const isWinner = winner !== undefined && winner.toLowerCase() === account.toLowerCase();
 
-  const fundingOpen = (status === "Funding" || status === "Funded") && now < bounty.fundingDeadline;
+  // The board takes money while Funding, and past the goal only when the DAO allowed overfunding.
+  const fundingOpen =
+    (status === "Funding" || (status === "Funded" && bounty.allowOverfunding)) &&
+    now < bounty.fundingDeadline;
   const canFinalize =
     (status === "Funding" && now >= bounty.fundingDeadline) ||
     (status === "Funded" && finalizableAt !== 0n && now >= finalizableAt);
@@ -484,6 +487,13 @@ function ConnectedActions({
           ? ` · your share of this bounty: ${show(shares)} (${((Number(shares) / Number(bounty.raised || 1n)) * 100).toFixed(1)}% of what it raised; refunded if it fails)`
           : ""}
       </p>
+      {status === "Funded" ? (
+        <p className="muted" id="funding-closed">
+          {fundingOpen
+            ? `The goal is met; its DAO allows funding past it until ${when(bounty.fundingDeadline)}.`
+            : "Funding closed at the goal: the bounty is fully funded and takes no more money."}
+        </p>
+      ) : null}
       {fundingOpen ? (
         <form onSubmit={fund} className="inline-form" noValidate>
           <div className="field">

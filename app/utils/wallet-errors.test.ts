@@ -9,7 +9,7 @@ import {
 } from "viem";
 import { describe, expect, it } from "vitest";
 import { bountyBoardAbi } from "../../contracts/abi.js";
-import { boardErrorsAbi, explainWalletError } from "./wallet-errors.js";
+import { boardErrorsAbi, explainWalletError, when } from "./wallet-errors.js";
 
 const board = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 
@@ -92,5 +92,17 @@ describe("explainWalletError", () => {
     });
     const mismatch = Object.assign(new Error("chain mismatch"), { name: "ChainMismatchError" });
     expect(explainWalletError(mismatch).kind).toBe("wrong-network");
+  });
+});
+
+describe("when: a chain time for people", () => {
+  const now = Date.UTC(2026, 11, 7, 14, 2, 0);
+  it("gives the UTC minute and how far off it is", () => {
+    expect(when(Date.UTC(2026, 11, 7, 14, 5, 0) / 1000, now)).toBe("2026-12-07 14:05 UTC, in 3 min");
+    expect(when(Date.UTC(2026, 11, 7, 14, 2, 40) / 1000, now)).toBe("2026-12-07 14:02 UTC, in 40 s");
+    expect(when(Date.UTC(2026, 11, 7, 18, 2, 0) / 1000, now)).toBe("2026-12-07 18:02 UTC, in 4 h");
+    expect(when(Date.UTC(2026, 11, 10, 14, 2, 0) / 1000, now)).toBe("2026-12-10 14:02 UTC, in 3 d");
+    expect(when(Date.UTC(2026, 11, 7, 14, 0, 0) / 1000, now)).toBe("2026-12-07 14:00 UTC, now");
+    expect(when(0, now)).toBe("later");
   });
 });

@@ -15,6 +15,7 @@ import {
 } from "viem";
 import { bountyBoardAbi, testTokenAbi } from "../../contracts/abi.js";
 import { BOUNTY_STATUS } from "../../core/board-enums.js";
+import { formatUtc } from "../../core/format.js";
 
 /** Every error a board call can revert with, including those of the token it transfers. */
 export const boardErrorsAbi = [
@@ -36,12 +37,23 @@ const statusName = (value: unknown) => BOUNTY_STATUS[Number(value)] ?? String(va
 const OUTCOME = ["None", "Open", "Rejected", "Upheld", "Corrected", "Expired"];
 const VERDICT_NAME = ["Pending", "Scored", "Disqualified"];
 const BOND = ["None", "Posted", "Returned", "Forfeited"];
-const when = (seconds: unknown) => {
+/** A chain time (seconds) for people: the UTC minute and how far off it is, "2026-12-07 14:05 UTC, in 3 min". */
+export function when(seconds: unknown, nowMs = Date.now()): string {
   const n = Number(seconds);
-  return Number.isFinite(n) && n > 0
-    ? new Date(n * 1000).toISOString().replace(".000Z", " UTC").replace("T", " ")
-    : "later";
-};
+  if (!(Number.isFinite(n) && n > 0)) return "later";
+  const left = n - nowMs / 1000;
+  const relative =
+    left <= 0
+      ? "now"
+      : left < 90
+        ? `in ${Math.ceil(left)} s`
+        : left < 90 * 60
+          ? `in ${Math.round(left / 60)} min`
+          : left < 48 * 3_600
+            ? `in ${Math.round(left / 3_600)} h`
+            : `in ${Math.round(left / 86_400)} d`;
+  return `${formatUtc(n * 1000)}, ${relative}`;
+}
 
 /** What each custom error means for the person who caused it: every board error as a sentence. */
 function revertMessage(name: string, args: readonly unknown[]): string {

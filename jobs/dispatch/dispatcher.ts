@@ -480,6 +480,8 @@ export class Dispatcher {
    */
   async lease(pool: PoolRow, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<Lease | null> {
     const deadline = Date.now() + (options.waitMs ?? 0);
+    // A pool that asks is alive, job or no job (the pools page shows when it last called).
+    this.sawPool(pool.id, Date.now());
     // Subscribed before the first look, so a class queued from now on is seen at once.
     await this.ensureSubscriber();
     for (;;) {

@@ -1,1 +1,2 @@
 export * from "./evalsets.js";
+export * from "./reveal.js";

@@ -110,6 +110,11 @@ export interface DemoBountyPlan {
    * it at the spec's target, and `disputer` disputes the score (open, for the arbiter to resolve).
    */
   dispute?: { trainer: number; disputer: number };
+  /**
+   * Every period at the dev chain's floor (60 s) instead of PERIODS: with time moving (anvil's block time),
+   * the bounty goes from its first verdict to Fulfilled, payout and revenue in a few minutes, untouched.
+   */
+  quick?: boolean;
   /** The state the chain must show once seeded. */
   expect: Extract<BountyStatus, "Funding" | "Funded" | "Cancelled">;
   /** What happens next, for the start-up summary. */
@@ -142,8 +147,9 @@ export const DEMO_BOUNTIES: readonly DemoBountyPlan[] = [
       { backer: 5, amount: 500, permit: true },
       { backer: 7, amount: 300 },
     ],
+    quick: true,
     expect: "Funded",
-    next: "trained and scored next",
+    next: "trained and scored, then finalized, revealed, paid out and given revenue, all within minutes",
   },
   {
     spec: hindiGptStrictSpec,
@@ -182,6 +188,9 @@ export const DEMO_BOUNTIES: readonly DemoBountyPlan[] = [
   },
 ];
 
+/** The demo's DAOs (anvil account indexes): scripts/demo-dao.ts acts for them. */
+export const DEMO_DAOS: readonly number[] = [...new Set(DEMO_BOUNTIES.map((plan) => plan.dao))];
+
 /** Deadlines and terms of every demo bounty. */
 const FUNDING_DAYS = 14n;
 const DELIVERY_DAYS = 45n;
@@ -196,6 +205,13 @@ const PERIODS = {
   revealPeriod: 15 * 60,
   evaluationPeriod: 30 * 60,
   verificationPeriod: 15 * 60,
+} as const;
+/** The quick demo bounty's periods: the dev chain's floor (DEV_BOARD_LIMITS). */
+const QUICK_PERIODS = {
+  challengeWindow: 60,
+  revealPeriod: 60,
+  evaluationPeriod: 60,
+  verificationPeriod: 60,
 } as const;
 const DISPUTE_BOND = 5;
 const DAY = 86_400n;
@@ -332,7 +348,7 @@ export async function seedDemo(options: DemoSeedOptions): Promise<DemoSeedResult
         // The DAO arbitrates its own bounty's disputes (a Timelock or Safe in production; never an evaluator).
         arbiter: dao.address,
         disputeBond: usd(DISPUTE_BOND),
-        ...PERIODS,
+        ...(plan.quick ? QUICK_PERIODS : PERIODS),
       }),
     );
     const [event] = parseEventLogs({

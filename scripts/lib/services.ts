@@ -40,6 +40,12 @@ export interface AnvilOptions extends CommonOptions {
   chainId?: number;
   /** Load the chain from this file at start and dump it there periodically and on exit. */
   statePath?: string;
+  /**
+   * Mine a block every this many seconds as well as on each transaction (anvil's mixed mining), so the
+   * chain's clock moves on an idle chain: deadlines pass and the keeper finalizes by itself. 0: on
+   * transactions only (anvil's default).
+   */
+  blockTimeSeconds?: number;
 }
 
 export async function startAnvil(options: AnvilOptions): Promise<RunningService> {
@@ -51,6 +57,9 @@ export async function startAnvil(options: AnvilOptions): Promise<RunningService>
     "--chain-id",
     String(options.chainId ?? 31_337),
   ];
+  if (options.blockTimeSeconds) {
+    args.push("--block-time", String(options.blockTimeSeconds), "--mixed-mining");
+  }
   if (options.statePath) {
     mkdirSync(path.dirname(options.statePath), { recursive: true });
     args.push("--state", options.statePath, "--state-interval", "5");

@@ -14,6 +14,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import type { HealthReport } from "../../app/utils/health.server.js";
 import { bountyBoardAbi } from "../../contracts/abi.js";
+import { BOUNTY_STATUS, enumValue } from "../../core/board.js";
 import { anvilAccount } from "../../core/dev-chain.js";
 import { hindiGptSpec } from "../../core/spec.examples.js";
 import { specHash } from "../../core/spec.js";
@@ -30,7 +31,7 @@ import {
   startProcess,
   waitFor,
 } from "../../scripts/lib/processes.js";
-import { deploymentSchema } from "../../server/chain.js";
+import { boardAddress, createChainClient, deploymentSchema } from "../../server/chain.js";
 import { tempDir } from "../setup/fixtures.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -276,6 +277,38 @@ describe("npm run dev", () => {
       );
       expect(lines.join("\n")).toMatch(/web is running but has not answered for 15 s/);
       expect(isAlive(dev.child.pid as number)).toBe(true);
+
+      // Untouched, the quick demo bounty (#2) goes all the way: trained, scored, finalized by the keeper as
+      // time moves (anvil's block time), its eval set revealed by its DAO, its payout unlocked after the
+      // verification period, and revenue deposited. The trainer's payout and the backers' revenue are claimable.
+      const chainClient = createChainClient(`http://127.0.0.1:${env.ANVIL_PORT}`);
+      const board = boardAddress(deployment);
+      const fulfilled = await waitFor(
+        "the quick demo bounty fulfilled, with revenue",
+        async () => {
+          const bounty = await chainClient.readContract({
+            address: board,
+            abi: bountyBoardAbi,
+            functionName: "getBounty",
+            args: [2n],
+          });
+          if (bounty.status !== enumValue(BOUNTY_STATUS, "Fulfilled")) {
+            throw new Error(`bounty #2 is ${BOUNTY_STATUS[bounty.status]}`);
+          }
+          const revenue = await chainClient.readContract({
+            address: board,
+            abi: bountyBoardAbi,
+            functionName: "claimableRevenue",
+            args: [2n, anvilAccount(5).address],
+          });
+          if (revenue === 0n) throw new Error("no revenue deposited yet");
+          return { bounty, revenue };
+        },
+        { timeoutMs: 300_000, intervalMs: 2_000 },
+      );
+      expect(fulfilled.bounty.payout).toBeGreaterThan(fulfilled.bounty.payoutWithdrawn);
+      expect(lines.join("\n")).toMatch(/revealed the eval set of bounty #2/);
+      expect(lines.join("\n")).toMatch(/deposited 100 ctUSD of revenue into bounty #2/);
 
       // A second instance on the same data: a clear message, exit 1, nothing started.
       const secondLines: string[] = [];

@@ -182,6 +182,9 @@ describe("the Crowdtrain story in Chromium", () => {
     await fund(first, BACKER_B, "400");
     // The index catches up and the page follows (it polls while the bounty is live).
     await page.getByText(/100% of the goal/).waitFor({ timeout: 30_000 });
+    // Funding closes at the goal, visibly: no more money is asked for.
+    await page.getByText("Funding closed at the goal").waitFor({ timeout: 30_000 });
+    expect(await page.getByRole("button", { name: "Fund", exact: true }).count()).toBe(0);
     expect(await page.getByText(/2 backers/).count()).toBe(1);
     await shot("bounty-funded");
     // On a phone, with a wallet connected and its actions shown, nothing overflows sideways.

@@ -11,7 +11,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../core/logger.js";
 import { leaseViewSchema, POOL_API, SHA256_HEADER } from "../../core/pool-api.js";
-import { artifactUploads, leases, type PoolRow } from "../../db/schema/index.js";
+import { artifactUploads, leases, type PoolRow, pools } from "../../db/schema/index.js";
 import { Dispatcher, type TrainingJobData } from "../../jobs/dispatch/dispatcher.js";
 import { createPool, revokePoolTokens, rotatePoolToken, setPoolStatus } from "../../jobs/dispatch/pools.js";
 import { createRedis } from "../../server/redis.js";
@@ -332,6 +332,23 @@ describe("pool API leases", () => {
     expect((await call(POOL_API.heartbeat(l.leaseId), a.token, { percent: 100 })).status).toBe(409);
     const status2 = await fetch(`${web.url}/api/bounties/${queued.bountyId}/queue`).then((r) => r.json());
     expect(status2).toMatchObject({ state: "completed" });
+  });
+
+  it("records that a pool called, job or no job (the pools page's liveness)", async () => {
+    // Whatever earlier tests left waiting goes to another pool first: this one's call finds no job.
+    const drain = await pool(50, { gpuCount: 8, vramGb: 200 });
+    while ((await lease(drain.token)).lease);
+    const p = await pool(1, { gpuCount: 8, vramGb: 200 });
+    const polled = await lease(p.token);
+    expect(polled.status).toBe(204); // no job for it
+    await waitUntil(
+      "the pool's call on record",
+      async () => {
+        const [row] = await db.handle.db.select().from(pools).where(eq(pools.id, p.pool.id));
+        return row?.lastHeartbeatAt ? row.lastHeartbeatAt : undefined;
+      },
+      5_000,
+    );
   });
 
   it("takes one upload per lease at a time: a second while the first streams is refused", async () => {
