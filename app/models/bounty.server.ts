@@ -108,6 +108,13 @@ export const bountyListQuerySchema = z.object({
   task: z.enum(TASK_TYPES, { error: `task must be one of ${TASK_TYPES.join(", ")}` }).optional(),
   token: addressParam.optional(),
   dao: addressParam.optional(),
+  /** Words of a bounty's name or description (Postgres full-text search), or the start of its DAO's address. */
+  q: z
+    .string()
+    .trim()
+    .max(200, { error: "a search is at most 200 characters" })
+    .regex(/^[^\u0000-\u001f]*$/, { error: "a search may not hold control characters" })
+    .optional(),
   sort: z.enum(BOUNTY_SORTS, { error: `sort must be one of ${BOUNTY_SORTS.join(", ")}` }).default("funding"),
   page: z.coerce
     .number({ error: "page must be a number" })
@@ -291,14 +298,15 @@ export async function listBounties(
       query.task ? sql`${taskOf} = ${query.task}` : undefined,
       query.token ? sql`lower(${bounties.token}) = ${query.token}` : undefined,
       query.dao ? sql`lower(${bounties.dao}) = ${query.dao}` : undefined,
+      query.q ? searchCondition(query.q) : undefined,
     ),
-    joinSpecs: query.task !== undefined,
+    joinSpecs: query.task !== undefined || Boolean(query.q),
   };
   const where = and(eq(bounties.chainId, chainId), filter.where);
   const [rows, [counted]] = await Promise.all([
     listRows(db, prices, filter, query.sort, BOUNTY_PAGE_SIZE, (query.page - 1) * BOUNTY_PAGE_SIZE),
-    // The spec is joined only when the task filter needs it.
-    query.task
+    // The spec is joined only when the task filter or the search needs it.
+    filter.joinSpecs
       ? db
           .select({ total: count() })
           .from(bounties)
@@ -308,6 +316,17 @@ export async function listBounties(
   ]);
   const total = Number(counted?.total ?? 0);
   return { rows, total, page: query.page, pages: Math.max(1, Math.ceil(total / BOUNTY_PAGE_SIZE)) };
+}
+
+/**
+ * The search's condition: the words (as a web search box takes them: quotes, or, -) in the spec's name or
+ * description (`specs.search`, GIN-indexed), or, for a 0x… term, the start of the DAO's address.
+ */
+function searchCondition(q: string): SQL {
+  const words = sql`${specs.search} @@ websearch_to_tsquery('simple', ${q})`;
+  return /^0x[0-9a-fA-F]{1,40}$/.test(q)
+    ? sql`(${words} or lower(${bounties.dao}) like ${`${q.toLowerCase()}%`})`
+    : words;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -8,7 +8,7 @@ import { BOUNTY_SORTS, LISTED_STATUSES } from "../utils/bounty-list.js";
 
 export const meta: MetaFunction = () => [{ title: "Bounties · Crowdtrain" }];
 
-/** GET /bounties?status=&task=&token=&dao=&sort=&page=: a 400 with the form's field errors on bad input. */
+/** GET /bounties?q=&status=&task=&token=&dao=&sort=&page=: a 400 with the form's field errors on bad input. */
 export async function loader({ request }: LoaderFunctionArgs) {
   const params = new URL(request.url).searchParams;
   const parsed = parseBountyListQuery(params);
@@ -69,6 +69,19 @@ export default function Bounties() {
     <>
       <h1>Bounties</h1>
       <Form method="get" className="filters" aria-label="Filter bounties">
+        {field(
+          "q",
+          "Search",
+          <input
+            id="f-q"
+            name="q"
+            type="search"
+            placeholder="words of a name or description, or a DAO's 0x…"
+            defaultValue={values.q ?? ""}
+            maxLength={200}
+            {...described("q")}
+          />,
+        )}
         {field(
           "status",
           "Status",

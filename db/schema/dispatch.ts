@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  customType,
   doublePrecision,
   index,
   integer,
@@ -16,11 +17,22 @@ import { amount } from "./columns.js";
  * A bounty spec, stored by its hash (the `specHash` a bounty carries on-chain).
  * The dispatcher reads a funded bounty's resource requirements from here.
  */
-export const specs = pgTable("specs", {
-  specHash: text("spec_hash").primaryKey(),
-  spec: jsonb("spec").notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+/** Postgres' full-text document type (drizzle has no built-in for it). */
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+export const specs = pgTable(
+  "specs",
+  {
+    specHash: text("spec_hash").primaryKey(),
+    spec: jsonb("spec").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** The spec's name and description as words (the bounty list's search, `?q=`), kept by Postgres. */
+    search: tsvector("search").generatedAlwaysAs(
+      sql`to_tsvector('simple', coalesce(spec->>'name', '') || ' ' || coalesce(spec->>'description', ''))`,
+    ),
+  },
+  (t) => [index("specs_search_idx").using("gin", t.search)],
+);
 
 /** A GPU pool run by a trainer (its operator), with what it can run and how many leases at once. */
 export const pools = pgTable(

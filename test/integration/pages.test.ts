@@ -309,6 +309,23 @@ describe("the bounty list", () => {
     expect(linkedIds((await get("/bounties?status=&task=&token=&dao=")).html)).toHaveLength(20);
   });
 
+  it("searches names, descriptions and DAOs (?q=), with the other filters and across pages", async () => {
+    // Words, whatever their case: the Hindi bounty by its name; the blob classifiers by their description.
+    expect(linkedIds((await get("/bounties?q=hindi")).html)).toEqual([26]);
+    const blobs = await get("/bounties?q=Gaussian%20blobs&sort=newest");
+    expect(linkedIds(blobs.html)).toEqual([27, ...Array.from({ length: 19 }, (_, i) => 25 - i)]);
+    expect(blobs.html).toMatch(/href="\/bounties\?q=Gaussian(\+|%20)blobs&amp;sort=newest&amp;page=2"/);
+    expect(linkedIds((await get("/bounties?q=hindi&status=Funding")).html)).toEqual([]);
+    // Web-search syntax: a term excluded.
+    expect(linkedIds((await get("/bounties?q=blobs%20-gaussian")).html)).toEqual([]);
+    // The start of a DAO's address.
+    expect(linkedIds((await get(`/bounties?q=${DAO.slice(0, 8)}&status=Funded`)).html)).toEqual([26]);
+    expect(linkedIds((await get("/bounties?q=nothing-like-this")).html)).toEqual([]);
+    const tooLong = await get(`/bounties?q=${"a".repeat(201)}`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.html).toContain("a search is at most 200 characters");
+  });
+
   it("answers bad filters with 400 and the error next to its field", async () => {
     const bad = await get("/bounties?status=Sleeping&token=0x123&page=0");
     expect(bad.status).toBe(400);

@@ -1,0 +1,2 @@
+ALTER TABLE "specs" ADD COLUMN "search" "tsvector" GENERATED ALWAYS AS (to_tsvector('simple', coalesce(spec->>'name', '') || ' ' || coalesce(spec->>'description', ''))) STORED;--> statement-breakpoint
+CREATE INDEX "specs_search_idx" ON "specs" USING gin ("search");
