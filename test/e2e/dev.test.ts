@@ -348,22 +348,25 @@ describe("npm run dev", () => {
     webUrl = `http://127.0.0.1:${env.PORT}`;
     const lines: string[] = [];
     const dev = startDev(env, lines);
-    // A second stack from the same checkout, on its own ports and data (and so its own build directory).
+    // A second stack from the same checkout, on its own ports and data (and so its own build directory),
+    // started once the first holds its ports (its services pick free ports as they start, so ports chosen
+    // for the second before then could be taken by the first meanwhile).
+    let beside: ManagedProcess | undefined;
     const otherData = path.join(data.dir, "beside");
-    const other = {
-      DEV_DATA_DIR: otherData,
-      PORT: String(await freePort()),
-      ANVIL_PORT: String(await freePort()),
-    };
     const otherLines: string[] = [];
-    const beside = startDev(other, otherLines, { ownBuild: true });
     const besideBuild = path.join(
       root,
       ".cache",
       `dev-build-${createHash("sha256").update(path.resolve(otherData)).digest("hex").slice(0, 12)}`,
     );
     try {
-      await Promise.all([running(dev, lines), running(beside, otherLines)]);
+      await running(dev, lines);
+      const otherPort = await freePort();
+      let otherAnvilPort = await freePort();
+      while (otherAnvilPort === otherPort) otherAnvilPort = await freePort();
+      const other = { DEV_DATA_DIR: otherData, PORT: String(otherPort), ANVIL_PORT: String(otherAnvilPort) };
+      beside = startDev(other, otherLines, { ownBuild: true });
+      await running(beside, otherLines);
       for (const url of [webUrl, `http://127.0.0.1:${other.PORT}`]) {
         const health = await waitFor(`${url} healthy`, async () => {
           const response = await fetch(`${url}/healthz`);
@@ -387,7 +390,7 @@ describe("npm run dev", () => {
       process.kill(dev.child.pid as number, "SIGINT");
       expect(await dev.exited).toBe(0);
     } finally {
-      await Promise.all([dev.stop(5_000), beside.stop(5_000)]);
+      await Promise.all([dev.stop(5_000), beside?.stop(5_000)]);
       rmSync(besideBuild, { recursive: true, force: true });
     }
   }, 300_000);
