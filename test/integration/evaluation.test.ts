@@ -136,6 +136,29 @@ async function index(): Promise<void> {
   await indexer.flushEffects();
 }
 
+/** The evaluate job's lock of the worker processes below (EVAL_LOCK_MS): a killed one's job is back soon. */
+const WORKER_LOCK_MS = 2_000;
+
+/** A worker process (jobs/worker.ts) on this test's chain, Redis, database and store. */
+function workerProcess() {
+  return startProcess({
+    name: "worker",
+    ...nodeTs("jobs/worker.ts"),
+    env: {
+      PATH: process.env.PATH,
+      RPC_URL: anvil.url,
+      REDIS_URL: redis.url,
+      DATABASE_URL: db.url,
+      QUEUE_PREFIX: prefix,
+      ARTIFACTS_DIR: store.dir,
+      EVAL_MEMORY_MB: "768",
+      EVAL_LOCK_MS: String(WORKER_LOCK_MS),
+      LOG_LEVEL: "warn",
+    },
+    onLine: () => {},
+  });
+}
+
 async function runOf(submissionId: string) {
   const [run] = await db.handle.db
     .select()
@@ -390,22 +413,7 @@ describe("the evaluator on anvil", () => {
     const id = await submit(8, await trainReference(spec, { seed: 3 }));
     // Transactions now wait in the mempool, so the worker is killed between sending and completing.
     await c.testClient.setAutomine(false);
-    const worker = startProcess({
-      name: "worker",
-      ...nodeTs("jobs/worker.ts"),
-      env: {
-        PATH: process.env.PATH,
-        RPC_URL: anvil.url,
-        REDIS_URL: redis.url,
-        DATABASE_URL: db.url,
-        QUEUE_PREFIX: prefix,
-        ARTIFACTS_DIR: store.dir,
-        EVAL_MEMORY_MB: "768",
-        EVAL_LOCK_MS: "2000",
-        LOG_LEVEL: "warn",
-      },
-      onLine: () => {},
-    });
+    const worker = workerProcess();
     try {
       await index();
       const sent = await waitUntil(
@@ -437,26 +445,8 @@ describe("the evaluator on anvil", () => {
   }, 120_000);
 
   it("takes up an evaluation whose worker was SIGKILLed within about twice EVAL_LOCK_MS", async () => {
-    const LOCK_MS = 2_000;
-    const worker = () =>
-      startProcess({
-        name: "worker",
-        ...nodeTs("jobs/worker.ts"),
-        env: {
-          PATH: process.env.PATH,
-          RPC_URL: anvil.url,
-          REDIS_URL: redis.url,
-          DATABASE_URL: db.url,
-          QUEUE_PREFIX: prefix,
-          ARTIFACTS_DIR: store.dir,
-          EVAL_MEMORY_MB: "768",
-          EVAL_LOCK_MS: String(LOCK_MS),
-          LOG_LEVEL: "warn",
-        },
-        onLine: () => {},
-      });
-    const first = worker();
-    let second: ReturnType<typeof worker> | undefined;
+    const first = workerProcess();
+    let second: ReturnType<typeof workerProcess> | undefined;
     try {
       // The job the test above left locked by its killed worker is taken up first (its lock was as short).
       const queue = evaluateQueue();
@@ -484,7 +474,7 @@ describe("the evaluator on anvil", () => {
       await c.testClient.mine({ blocks: 1 });
       const killedAt = Date.now();
       // Nobody runs it by hand: the next worker's stalled check finds the lost job and finishes it.
-      second = worker();
+      second = workerProcess();
       await waitUntil(
         "the evaluation to finish",
         async () => ((await runOf(id))?.publish === "confirmed" ? true : undefined),
@@ -492,7 +482,7 @@ describe("the evaluator on anvil", () => {
       );
       // Two locks, plus the new worker's start-up (a few seconds on a busy CI machine); BullMQ's default
       // would have been 30 s at the least, the old 120 s lock four times that.
-      expect(Date.now() - killedAt).toBeLessThan(2 * LOCK_MS + 10_000);
+      expect(Date.now() - killedAt).toBeLessThan(2 * WORKER_LOCK_MS + 10_000);
       expect((await onchain(id)).verdict).toBe(1);
       expect(await publishedEvents(id)).toBe(1);
     } finally {
