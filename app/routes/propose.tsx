@@ -833,8 +833,11 @@ function CreateBounty({
       void propose();
     }
   });
+  const navigated = useRef(false);
   useEffect(() => {
-    if (indexed) navigate(`/bounties/${indexed}`);
+    if (!indexed || navigated.current) return;
+    navigated.current = true;
+    navigate(`/bounties/${indexed}`);
   }, [indexed, navigate]);
 
   return (

@@ -44,8 +44,9 @@ export function watchProblems(page: Page, problems: string[] = []): string[] {
   page.on("console", (message) => {
     if (message.type() !== "error") return;
     // Remix logs the AbortError of a data load that a navigation cut short (a live update still
-    // reading when the test opens the next page): the browser cancelling, not something going wrong.
-    if (/^AbortError: signal is aborted without reason$/.test(message.text())) return;
+    // reading when the test opens the next page, or one navigation replacing another): the browser
+    // cancelling, not something going wrong. Chromium may append the stack after the first line.
+    if (/^AbortError: signal is aborted without reason(\n|$)/.test(message.text())) return;
     // For a failed load the location is the resource's address, which the text leaves out.
     const at = message.location().url;
     problems.push(`console: ${message.text()} (on ${page.url()}${at ? `, at ${at}` : ""})`);
