@@ -1,10 +1,11 @@
 /**
- * The dev wallet's accounts (anvil's test accounts) with the parts they hold on the board, read from the
- * indexed roles, so the connect menu says which account is a DAO or the evaluator.
+ * The dev wallet's accounts (anvil's test accounts), each labelled with the parts it plays: the roles it
+ * holds on the board (read from the indexed roles: DAO, evaluator, admin), then its part in `npm run dev`'s
+ * demo (backer, trainer, newcomer: core/dev-chain.ts), so the connect dialog says which account to pick.
  */
 import { and, eq, inArray } from "drizzle-orm";
 import { BOARD_ROLES, type BoardRole } from "../../core/board.js";
-import { anvilAccount } from "../../core/dev-chain.js";
+import { anvilAccount, demoParts } from "../../core/dev-chain.js";
 import type { Database } from "../../db/client.js";
 import { roles } from "../../db/schema/index.js";
 import { DEV_WALLET_ACCOUNTS } from "../../server/env.js";
@@ -31,11 +32,11 @@ export async function devAccounts(db: Database, chainId: number): Promise<DevAcc
         ),
       ),
     );
-  return addresses.map((address) => {
+  return addresses.map((address, index) => {
     const mine = new Set(
       held.filter((h) => h.account.toLowerCase() === address.toLowerCase()).map((h) => h.role),
     );
-    const label = LABELS.filter(([role]) => mine.has(BOARD_ROLES[role])).map(([, name]) => name);
-    return { address, label: label.join(", ") };
+    const onChain = LABELS.filter(([role]) => mine.has(BOARD_ROLES[role])).map(([, name]) => name);
+    return { address, label: [...new Set([...onChain, ...demoParts(index)])].join(", ") };
   });
 }

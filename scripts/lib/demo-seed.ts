@@ -31,7 +31,13 @@ import {
 } from "viem";
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import { BOARD_ROLES, BOUNTY_STATUS, type BountyStatus } from "../../core/board.js";
-import { ANVIL_CHAIN_ID, anvilAccount, anvilPrivateKey, DEV_TOKEN } from "../../core/dev-chain.js";
+import {
+  ANVIL_CHAIN_ID,
+  anvilAccount,
+  anvilPrivateKey,
+  DEMO_ACCOUNTS,
+  DEV_TOKEN,
+} from "../../core/dev-chain.js";
 import { blobsClassifierSpec, hindiGptSpec, linearRegressionSpec } from "../../core/spec.examples.js";
 import { type BountySpec, onchainSpecTerms } from "../../core/spec.js";
 import type { Database } from "../../db/client.js";
@@ -44,21 +50,8 @@ import type { ArtifactStore } from "../../server/artifacts.js";
 import type { Deployment } from "../../server/chain.js";
 import { boardClients, createBountyArgs, usd } from "./board-client.js";
 
-/** Which anvil account plays which part in the demo (indexes into anvil's ten dev accounts). */
-export const DEMO_ACCOUNTS = {
-  /** Deploys, administers the board and receives the fees (jobs/deployments/deploy.ts). */
-  admin: 0,
-  /** Hold DAO_ROLE and propose the demo bounties. Account 1 is also the deployment's default DAO. */
-  daos: [1, 3],
-  /** Publishes scores (EVALUATOR_ROLE; the worker's default evaluator key on anvil). */
-  evaluator: 2,
-  /** Fund the demo bounties. */
-  backers: [4, 5, 6, 7],
-  /** Operates the local pool and signs its claims and submissions. */
-  trainer: 8,
-  /** Touched by nothing: a newcomer's wallet with ETH and ctUSD and no history. */
-  newcomer: 9,
-} as const;
+/** Which anvil account plays which part in the demo: core/dev-chain.ts owns it (the dev wallet labels with it). */
+export { DEMO_ACCOUNTS };
 
 /** The local pool `npm run dev` runs an agent for: CPU only, so it fits the example specs (gpus 0). */
 export const DEMO_POOL = {
