@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   formatAmount,
+  formatScore,
   formatTokenAmount,
   formatUtc,
   formatValue,
@@ -62,8 +63,10 @@ describe("times", () => {
     const now = Date.parse("2026-11-27T00:00:00Z");
     const at = (seconds: number) => String(now / 1000 + seconds);
     expect(timeLeft(at(7 * 86_400), now)).toBe("7 d left");
-    expect(timeLeft(at(7 * 86_400 - 1), now)).toBe("6 d left");
+    // Two units, so "6 d" never hides the 23 hours beside it.
+    expect(timeLeft(at(7 * 86_400 - 1), now)).toBe("6 d 23 h left");
     expect(timeLeft(at(3 * 3_600 + 59), now)).toBe("3 h left");
+    expect(timeLeft(at(2 * 3_600 + 5 * 60), now)).toBe("2 h 5 min left");
     expect(timeLeft(at(30), now)).toBe("1 min left");
     expect(timeLeft(at(0), now)).toBe("ended");
   });
@@ -81,5 +84,18 @@ describe("parseAmount", () => {
     ["0", "The amount must be more than zero."],
   ])("explains %j", (text, message) => {
     expect(parseAmount(text, 6)).toBe(message);
+  });
+});
+
+describe("formatScore", () => {
+  it.each([
+    [11.024105568, "11.02"],
+    [0.923456, "0.9235"],
+    [1234.56, "1235"],
+    [0.00001234567, "0.00001235"],
+    [-0.5, "-0.5"],
+    [3, "3"],
+  ])("shows %d as %s", (value, text) => {
+    expect(formatScore(value)).toBe(text);
   });
 });

@@ -22,9 +22,29 @@ export function percentOf(raised: string, goal: string): number {
 export function timeLeft(deadline: string, nowMs: number): string {
   const seconds = Number(deadline) - Math.floor(nowMs / 1000);
   if (!(seconds > 0)) return "ended";
-  if (seconds >= 86_400) return `${Math.floor(seconds / 86_400)} d left`;
-  if (seconds >= 3_600) return `${Math.floor(seconds / 3_600)} h left`;
-  return `${Math.max(1, Math.floor(seconds / 60))} min left`;
+  return `${duration(seconds)} left`;
+}
+
+/**
+ * A span of seconds in its two largest units, the smaller one dropped when zero: "6 d 23 h", "3 h",
+ * "2 h 5 min", "1 min" (never less: "under a minute" reads as nothing left).
+ */
+export function duration(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3_600);
+  const m = Math.floor((seconds % 3_600) / 60);
+  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
+  if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
+  return `${Math.max(1, m)} min`;
+}
+
+/**
+ * A score for people: four significant digits ("11.02", "0.9234", "1235"); the exact published value goes
+ * in a title beside it.
+ */
+export function formatScore(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  return String(Number(value.toPrecision(4)));
 }
 
 /**

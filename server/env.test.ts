@@ -144,7 +144,12 @@ describe("BountyBoard settings", () => {
 describe("publicEnv", () => {
   it("exposes only the chain id, the browser RPC URL and whether the dev wallet is on", () => {
     const config = parseEnv({ ...minimal, DEPLOYER_PRIVATE_KEY: `0x${"11".repeat(32)}` });
-    expect(publicEnv(config)).toEqual({ chainId: 31_337, rpcUrl: "http://127.0.0.1:8545", devWallet: true });
+    expect(publicEnv(config)).toEqual({
+      chainId: 31_337,
+      rpcUrl: "http://127.0.0.1:8545",
+      devWallet: true,
+      explorerUrl: null,
+    });
     expect(publicEnv(parseEnv({ ...minimal, PUBLIC_RPC_URL: "https://rpc.example.org" })).rpcUrl).toBe(
       "https://rpc.example.org",
     );

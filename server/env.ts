@@ -129,6 +129,11 @@ export const envSchema = z.object({
   CHAIN_ID: z.coerce.number().int().positive().default(31_337),
   /** RPC URL handed to browsers (wallet reads). Defaults to RPC_URL. */
   PUBLIC_RPC_URL: url(["http:", "https:"]).optional(),
+  /**
+   * A block explorer for transaction links (its `/tx/<hash>` pages, e.g. https://etherscan.io). Unset, they
+   * go to the platform's own `/tx/<hash>` page, which shows what the index holds of the transaction.
+   */
+  PUBLIC_EXPLORER_URL: url(["http:", "https:"]).optional(),
   /** Where deployment files (contract addresses per chain id) are written and read. */
   DEPLOYMENTS_DIR: z.string().min(1).default(".data/deployments"),
   /** Deploys contracts in dev. Defaults to anvil's first prefunded account on chain 31337 only. */
@@ -374,6 +379,7 @@ export function publicEnv(config: Env) {
     // RPC_URL only in development: the web process refuses to start in production without PUBLIC_RPC_URL.
     rpcUrl: config.PUBLIC_RPC_URL ?? config.RPC_URL,
     devWallet: devWalletEnabled(config),
+    explorerUrl: config.PUBLIC_EXPLORER_URL?.replace(/\/+$/, "") ?? null,
   };
 }
 

@@ -336,21 +336,26 @@ function searchCondition(q: string): SQL {
 /** The timeline's steps, in the order a bounty lives them. */
 export const TIMELINE_STEPS = [
   "proposed",
+  "contributed",
   "funded",
   "leased",
+  "claimed",
   "checkpoint",
   "evaluated",
   "disputed",
   "finalized",
   "verified",
   "paid",
+  "revenue",
+  "shares",
 ] as const;
 export type TimelineStep = (typeof TIMELINE_STEPS)[number];
 
-/** The on-chain events that are timeline steps. */
+/** The on-chain events that are timeline steps (a share Transfer: see `transferStep`). */
 const STEP_OF_EVENT: Record<string, TimelineStep> = {
   BountyCreated: "proposed",
   BountyFunded: "funded",
+  BountyClaimed: "claimed",
   CheckpointCommitted: "checkpoint",
   CheckpointRevealed: "checkpoint",
   EvaluationPublished: "evaluated",
@@ -364,7 +369,26 @@ const STEP_OF_EVENT: Record<string, TimelineStep> = {
   PayoutUnlocked: "verified",
   PayoutWithdrawn: "paid",
   Refunded: "paid",
+  BondReturned: "paid",
+  BondForfeited: "paid",
+  RevenueDeposited: "revenue",
+  RevenueClaimed: "revenue",
 };
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
+/**
+ * A share Transfer's step: a mint is a contribution, a move between holders a share transfer; a burn is
+ * the refund's (its Refunded event is the step), so none.
+ */
+function transferStep(args: Record<string, unknown>): TimelineStep | undefined {
+  if (args.sender === ZERO_ADDRESS) return "contributed";
+  if (args.receiver === ZERO_ADDRESS) return undefined;
+  return "shares";
+}
+
+/** The latest contributions and share moves the timeline lists; the funding chart shows them all. */
+export const TIMELINE_TRANSFERS = 100;
 
 export interface TimelineEntry {
   /** Unique within a bounty: the log's transaction and index, or the lease id. */
@@ -374,6 +398,8 @@ export interface TimelineEntry {
   /** The transaction, for on-chain steps (a lease is off-chain). */
   txHash: string | null;
   blockNumber: number | null;
+  logIndex: number | null;
+  /** When (ISO): a lease's start, an event's block time where the index has it. */
   at: string | null;
   args: Record<string, unknown>;
 }
@@ -435,6 +461,8 @@ export interface BountyDetail {
   submissions: SubmissionRow[];
   disputes: DisputeRow[];
   timeline: TimelineEntry[];
+  /** Contributions and share moves older than the timeline's TIMELINE_TRANSFERS. */
+  earlierTransfers: number;
 }
 
 /** What the DAO needs to reveal its eval set (only for it): jobs/evalsets/reveal.ts. */
@@ -451,101 +479,123 @@ export async function bountyDetail(
     .from(bounties)
     .where(and(eq(bounties.chainId, chainId), eq(bounties.bountyId, bountyId)));
   if (!bounty) return undefined;
-  const [spec, subs, disputeRows, events, leaseRows, [token]] = await Promise.all([
-    findSpec(db, bounty.specHash),
-    db
-      .select({
-        submissionId: submissions.submissionId,
-        trainer: submissions.trainer,
-        commitment: submissions.commitment,
-        committedAt: submissions.committedAt,
-        checkpointHash: submissions.checkpointHash,
-        uri: submissions.uri,
-        revealedAt: submissions.revealedAt,
-        revealTx: submissions.revealTx,
-        verdict: submissions.verdict,
-        score: submissions.score,
-        txHash: submissions.txHash,
-        copyOf: sql<string | null>`coalesce(${submissions.copyOf}, ${evaluationRuns.copyOf})`,
-        outcome: evaluationRuns.outcome,
-        reason: evaluationRuns.reason,
-        reportSha256: evaluationRuns.reportSha256,
-      })
-      .from(submissions)
-      .leftJoin(
-        evaluationRuns,
-        and(
-          eq(evaluationRuns.chainId, submissions.chainId),
-          eq(evaluationRuns.submissionId, submissions.submissionId),
-        ),
-      )
-      .where(and(eq(submissions.chainId, chainId), eq(submissions.bountyId, bountyId)))
-      .orderBy(
-        bounty.direction === "LowerIsBetter"
-          ? sql`${submissions.score} asc nulls last`
-          : sql`${submissions.score} desc nulls last`,
-        asc(submissions.submissionId),
-      )
-      .limit(200),
-    db
-      .select({
-        disputeId: disputes.disputeId,
-        submissionId: disputes.submissionId,
-        disputer: disputes.disputer,
-        bond: disputes.bond,
-        reasonHash: disputes.reasonHash,
-        openedAt: disputes.openedAt,
-        deadline: disputes.deadline,
-        outcome: disputes.outcome,
-        score: disputes.score,
-        reportHash: disputes.reportHash,
-        reward: disputes.reward,
-        resolveTx: disputes.resolveTx,
-        withdrawn: disputes.withdrawn,
-        txHash: disputes.txHash,
-      })
-      .from(disputes)
-      .where(and(eq(disputes.chainId, chainId), eq(disputes.bountyId, bountyId)))
-      .orderBy(asc(disputes.disputeId))
-      .limit(200),
-    db
-      .select()
-      .from(boardEvents)
-      .where(
-        and(
-          eq(boardEvents.chainId, chainId),
-          eq(boardEvents.bountyId, bountyId),
-          inArray(boardEvents.eventName, Object.keys(STEP_OF_EVENT)),
-        ),
-      )
-      .orderBy(asc(boardEvents.blockNumber), asc(boardEvents.logIndex))
-      .limit(500),
-    db
-      .select()
-      .from(leases)
-      .where(and(eq(leases.chainId, chainId), eq(leases.bountyId, bountyId)))
-      .orderBy(asc(leases.leasedAt))
-      .limit(50),
-    db
-      .select({ symbol: tokens.symbol, decimals: tokens.decimals })
-      .from(tokens)
-      .where(and(eq(tokens.chainId, chainId), eq(tokens.token, bounty.token))),
-  ]);
-  const onchain: TimelineEntry[] = events.map((event) => ({
+  const bountyEvents = and(eq(boardEvents.chainId, chainId), eq(boardEvents.bountyId, bountyId));
+  const [spec, subs, disputeRows, events, transfers, [transferCount], leaseRows, [token]] = await Promise.all(
+    [
+      findSpec(db, bounty.specHash),
+      db
+        .select({
+          submissionId: submissions.submissionId,
+          trainer: submissions.trainer,
+          commitment: submissions.commitment,
+          committedAt: submissions.committedAt,
+          checkpointHash: submissions.checkpointHash,
+          uri: submissions.uri,
+          revealedAt: submissions.revealedAt,
+          revealTx: submissions.revealTx,
+          verdict: submissions.verdict,
+          score: submissions.score,
+          txHash: submissions.txHash,
+          copyOf: sql<string | null>`coalesce(${submissions.copyOf}, ${evaluationRuns.copyOf})`,
+          outcome: evaluationRuns.outcome,
+          reason: evaluationRuns.reason,
+          reportSha256: evaluationRuns.reportSha256,
+        })
+        .from(submissions)
+        .leftJoin(
+          evaluationRuns,
+          and(
+            eq(evaluationRuns.chainId, submissions.chainId),
+            eq(evaluationRuns.submissionId, submissions.submissionId),
+          ),
+        )
+        .where(and(eq(submissions.chainId, chainId), eq(submissions.bountyId, bountyId)))
+        .orderBy(
+          bounty.direction === "LowerIsBetter"
+            ? sql`${submissions.score} asc nulls last`
+            : sql`${submissions.score} desc nulls last`,
+          asc(submissions.submissionId),
+        )
+        .limit(200),
+      db
+        .select({
+          disputeId: disputes.disputeId,
+          submissionId: disputes.submissionId,
+          disputer: disputes.disputer,
+          bond: disputes.bond,
+          reasonHash: disputes.reasonHash,
+          openedAt: disputes.openedAt,
+          deadline: disputes.deadline,
+          outcome: disputes.outcome,
+          score: disputes.score,
+          reportHash: disputes.reportHash,
+          reward: disputes.reward,
+          resolveTx: disputes.resolveTx,
+          withdrawn: disputes.withdrawn,
+          txHash: disputes.txHash,
+        })
+        .from(disputes)
+        .where(and(eq(disputes.chainId, chainId), eq(disputes.bountyId, bountyId)))
+        .orderBy(asc(disputes.disputeId))
+        .limit(200),
+      db
+        .select()
+        .from(boardEvents)
+        .where(and(bountyEvents, inArray(boardEvents.eventName, Object.keys(STEP_OF_EVENT))))
+        .orderBy(asc(boardEvents.blockNumber), asc(boardEvents.logIndex))
+        .limit(500),
+      // The latest share Transfers (contributions, moves): a popular bounty has thousands.
+      db
+        .select()
+        .from(boardEvents)
+        .where(and(bountyEvents, eq(boardEvents.eventName, "Transfer")))
+        .orderBy(desc(boardEvents.blockNumber), desc(boardEvents.logIndex))
+        .limit(TIMELINE_TRANSFERS),
+      db
+        .select({ n: count() })
+        .from(boardEvents)
+        .where(and(bountyEvents, eq(boardEvents.eventName, "Transfer"))),
+      db
+        .select()
+        .from(leases)
+        .where(and(eq(leases.chainId, chainId), eq(leases.bountyId, bountyId)))
+        .orderBy(asc(leases.leasedAt))
+        .limit(50),
+      db
+        .select({ symbol: tokens.symbol, decimals: tokens.decimals })
+        .from(tokens)
+        .where(and(eq(tokens.chainId, chainId), eq(tokens.token, bounty.token))),
+    ],
+  );
+  const entry = (event: typeof boardEvents.$inferSelect, step: TimelineStep): TimelineEntry => ({
     key: `${event.txHash}-${event.logIndex}`,
-    step: STEP_OF_EVENT[event.eventName] as TimelineStep,
+    step,
     event: event.eventName,
     txHash: event.txHash,
     blockNumber: event.blockNumber,
-    at: null,
+    logIndex: event.logIndex,
+    at: event.blockTime === null ? null : new Date(Number(event.blockTime) * 1000).toISOString(),
     args: event.args as Record<string, unknown>,
-  }));
+  });
+  const moves = transfers.flatMap((event) => {
+    const step = transferStep(event.args as Record<string, unknown>);
+    return step ? [entry(event, step)] : [];
+  });
+  const onchain = [
+    ...events.map((event) => entry(event, STEP_OF_EVENT[event.eventName] as TimelineStep)),
+    ...moves,
+  ].sort(
+    (a, b) =>
+      (a.blockNumber as number) - (b.blockNumber as number) ||
+      (a.logIndex as number) - (b.logIndex as number),
+  );
   const leased: TimelineEntry[] = leaseRows.map((lease) => ({
     key: lease.id,
     step: "leased",
     event: `Lease ${lease.status}`,
     txHash: null,
     blockNumber: null,
+    logIndex: null,
     at: lease.leasedAt.toISOString(),
     args: { pool: lease.poolId, attempt: lease.attempt, percent: lease.percent },
   }));
@@ -562,6 +612,7 @@ export async function bountyDetail(
     submissions: subs,
     disputes: disputeRows,
     timeline,
+    earlierTransfers: Math.max(0, (transferCount?.n ?? 0) - transfers.length),
   };
 }
 

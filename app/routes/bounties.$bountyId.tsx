@@ -1,16 +1,31 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { formatTokenAmount, formatUtc, percentOf, shortHex, timeLeft } from "../../core/format.js";
+import { bountyBoardAbi } from "../../contracts/abi.js";
+import {
+  duration,
+  formatScore,
+  formatTokenAmount,
+  formatUtc,
+  percentOf,
+  shortHex,
+  timeLeft,
+} from "../../core/format.js";
 import { fromOnchainScore } from "../../core/spec.js";
 import { BountyActions } from "../components/BountyActions.js";
 import { CopyPolicy } from "../components/CopyPolicy.js";
+import { FundingChart } from "../components/charts/FundingChart.js";
+import { TrainingChart } from "../components/charts/TrainingChart.js";
 import { TrainingStatus } from "../components/TrainingStatus.js";
+import { TxLink } from "../components/TxLink.js";
 import { VerifyCommand } from "../components/VerifyCommand.js";
 import { publicEnv } from "../env.server.js";
 import { useLiveUpdates } from "../hooks/use-live-updates.js";
 import { bountyDetail, evalSetRevealFor } from "../models/bounty.server.js";
+import { fundingSeries, topBackers, trainingCurve } from "../models/bounty-story.server.js";
+import { platformContracts } from "../models/deployment.server.js";
 import { bountyQueueStatus, type QueueStatus } from "../models/queue.server.js";
 import { services } from "../services.server.js";
+import { describeEvent } from "../utils/board-events.js";
 import { currentUser } from "../utils/session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -33,6 +48,13 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
     return null;
   });
   const { bounty, spec, submissions, disputes, timeline, token } = detail;
+  const [funding, backers, curve, finalizableAt] = await Promise.all([
+    fundingSeries(db.db, config.CHAIN_ID, bountyId),
+    topBackers(db.db, config.CHAIN_ID, bountyId),
+    trainingCurve(db.db, config.CHAIN_ID, bountyId),
+    // Only the board knows when a funded bounty can be finalized (its verdicts and periods); optional.
+    bounty.status === "Funded" ? readFinalizableAt(bountyId) : Promise.resolve(null),
+  ]);
   // The DAO, signed in, gets what revealing its eval set on-chain takes (its salt): nobody else does.
   const user =
     bounty.finalizedAt !== null && !bounty.evalSetRevealedAt ? await currentUser(request) : undefined;
@@ -97,10 +119,36 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
       revealedAt: iso(s.revealedAt),
     })),
     timeline,
+    earlierTransfers: detail.earlierTransfers,
+    funding,
+    backers,
+    curve,
+    finalizableAt,
     // Time left is counted from this, not from each renderer's clock, so hydration sees the same text.
     now: Date.now(),
     verify: { rpcUrl: publicEnv(config).rpcUrl, platformUrl: new URL(request.url).origin },
   });
+}
+
+/**
+ * When the board lets anyone finalize a funded bounty (`finalizableAt`: seconds, as text), "unavailable"
+ * when the chain does not answer in time (HEALTH_TIMEOUT_MS), null when not now (a dispute is open).
+ */
+async function readFinalizableAt(bountyId: string): Promise<string | "unavailable" | null> {
+  const { db, config, chain } = await services();
+  try {
+    const { board } = await platformContracts(db.db, config.CHAIN_ID);
+    if (!board) return "unavailable";
+    const at = await chain.readContract({
+      address: board,
+      abi: bountyBoardAbi,
+      functionName: "finalizableAt",
+      args: [BigInt(bountyId)],
+    });
+    return at === 0n ? null : String(at);
+  } catch {
+    return "unavailable";
+  }
 }
 
 /**
@@ -140,6 +188,11 @@ export default function BountyPage() {
     disputes,
     evalSetReveal,
     timeline,
+    earlierTransfers,
+    funding,
+    backers,
+    curve,
+    finalizableAt,
     now,
     verify,
   } = useLoaderData<typeof loader>();
@@ -147,6 +200,10 @@ export default function BountyPage() {
   const finalized = ["Fulfilled", "Failed", "Cancelled"].includes(bounty.status);
   // The eval set is public once revealed on-chain, or once every bounty using it ended.
   const evalSetPublic = bounty.evalSetRevealedAt !== null || finalized;
+  const winner = bounty.bestSubmissionId
+    ? submissions.find((s) => s.submissionId === bounty.bestSubmissionId)
+    : undefined;
+  const revealed = submissions.filter((s) => s.uri !== null && s.checkpointHash !== null);
   useLiveUpdates(!finalized);
   return (
     <>
@@ -154,6 +211,17 @@ export default function BountyPage() {
         <Link to="/bounties">Bounties</Link> / #{bountyId}
       </p>
       <h1>{name}</h1>
+      <p>
+        <span className={`badge badge-${bounty.status.toLowerCase()}`}>{bounty.status}</span> Proposed by DAO{" "}
+        <AccountLink address={bounty.dao} />
+        {spec ? (
+          <>
+            {" "}
+            · {spec.task.type} · {spec.metric.name} {spec.metric.direction === "higher" ? "≥" : "≤"}{" "}
+            {spec.metric.target}
+          </>
+        ) : null}
+      </p>
       {spec?.description ? <p>{spec.description}</p> : null}
       <section aria-labelledby="funding-heading" className="card">
         <h2 id="funding-heading">Funding</h2>
@@ -171,9 +239,18 @@ export default function BountyPage() {
         <progress className="funding" max={100} value={pct} aria-label="raised against goal" />
         <p className="muted">
           {pct}% of the goal: {formatTokenAmount(bounty.raised, token)} of{" "}
-          {formatTokenAmount(bounty.goal, token)} (token{" "}
-          <code title={bounty.token}>{shortHex(bounty.token)}</code>)
+          {formatTokenAmount(bounty.goal, token)}
         </p>
+        {token.tokenDecimals !== null ? (
+          <FundingChart
+            points={funding}
+            goal={bounty.goal}
+            decimals={token.tokenDecimals}
+            symbol={token.tokenSymbol ?? ""}
+            nowMs={bounty.status === "Funding" ? now : null}
+          />
+        ) : null}
+        {backers.length > 0 ? <TopBackers backers={backers} raised={bounty.raised} token={token} /> : null}
       </section>
       {bounty.status === "Verifying" ? (
         <section aria-labelledby="verification-heading" className="card">
@@ -195,11 +272,7 @@ export default function BountyPage() {
           </p>
           {bounty.unlockAt ? (
             <p>
-              Payout unlocks at{" "}
-              <time dateTime={new Date(Number(bounty.unlockAt) * 1000).toISOString()}>
-                {formatUtc(new Date(Number(bounty.unlockAt) * 1000).toISOString())}
-              </time>{" "}
-              ({timeLeft(bounty.unlockAt, now)})
+              Payout unlocks at <Moment seconds={bounty.unlockAt} now={now} />
               {bounty.openDisputes > 0 ? `, once its ${bounty.openDisputes} open dispute(s) are settled` : ""}
               .
             </p>
@@ -239,9 +312,108 @@ export default function BountyPage() {
           queueUnavailable={queueUnavailable}
         />
       ) : null}
+      {curve && curve.points.length > 1 ? (
+        <section aria-labelledby="curve-heading" className="card">
+          <h2 id="curve-heading">Training curve</h2>
+          <TrainingChart curve={curve} />
+        </section>
+      ) : null}
+      <section aria-labelledby="facts-heading" className="card">
+        <h2 id="facts-heading">Terms</h2>
+        <dl className="facts">
+          <dt>DAO</dt>
+          <dd>
+            <AccountLink address={bounty.dao} /> proposed it and reveals the eval set
+          </dd>
+          <dt>Arbiter</dt>
+          <dd>
+            <AccountLink address={bounty.arbiter} /> resolves disputes
+          </dd>
+          <dt>Token</dt>
+          <dd>
+            {token.tokenSymbol ?? "not indexed yet"}{" "}
+            <code title={bounty.token}>{shortHex(bounty.token)}</code>
+          </dd>
+          <dt>Goal</dt>
+          <dd>
+            {formatTokenAmount(bounty.goal, token)};{" "}
+            {bounty.allowOverfunding
+              ? "funding continues past the goal until the funding deadline"
+              : "funding stops at the goal"}
+          </dd>
+          <dt>Funding deadline</dt>
+          <dd>
+            <Moment seconds={bounty.fundingDeadline} now={now} />
+          </dd>
+          <dt>Delivery deadline</dt>
+          <dd>
+            <Moment seconds={bounty.deliveryDeadline} now={now} />
+          </dd>
+          {bounty.status === "Funded" ? (
+            <>
+              <dt>Finalizable</dt>
+              <dd>
+                {finalizableAt === "unavailable" ? (
+                  <span className="muted">unknown right now (the chain did not answer)</span>
+                ) : finalizableAt === null ? (
+                  "once its open disputes are settled"
+                ) : (
+                  <>
+                    from <Moment seconds={finalizableAt} now={now} />
+                  </>
+                )}
+              </dd>
+            </>
+          ) : null}
+          {bounty.finalizedAt ? (
+            <>
+              <dt>Finalized</dt>
+              <dd>
+                <Moment seconds={bounty.finalizedAt} now={now} />
+              </dd>
+            </>
+          ) : null}
+          {bounty.unlockAt && bounty.status !== "Verifying" ? (
+            <>
+              <dt>Payout unlock</dt>
+              <dd>
+                <Moment seconds={bounty.unlockAt} now={now} />
+              </dd>
+            </>
+          ) : null}
+          {winner ? (
+            <>
+              <dt>Winner</dt>
+              <dd>
+                submission #{winner.submissionId} by <AccountLink address={winner.trainer} />
+                {winner.score !== null
+                  ? `, ${spec?.metric.name ?? "score"} ${formatScore(winner.score)}`
+                  : ""}
+              </dd>
+            </>
+          ) : null}
+          <dt>Bonds</dt>
+          <dd>
+            trainer {formatTokenAmount(bounty.bond, token)}, dispute{" "}
+            {formatTokenAmount(bounty.disputeBond, token)}
+          </dd>
+          <dt>Platform fee</dt>
+          <dd>
+            {bounty.feeBps / 100}%
+            {bounty.payout !== null && bounty.fee !== null
+              ? ` (payout ${formatTokenAmount(bounty.payout, token)}, fee ${formatTokenAmount(bounty.fee, token)})`
+              : ""}
+          </dd>
+          <dt>Periods</dt>
+          <dd>
+            reveal {period(bounty.revealPeriod)}, evaluation {period(bounty.evaluationPeriod)}, challenge
+            window {period(bounty.challengeWindow)}, verification {period(bounty.verificationPeriod)}
+          </dd>
+        </dl>
+      </section>
       {spec ? (
-        <section aria-labelledby="spec-heading">
-          <h2 id="spec-heading">Spec</h2>
+        <section aria-labelledby="spec-heading" className="card">
+          <h2 id="spec-heading">Model card</h2>
           <dl className="facts">
             <dt>Task</dt>
             <dd>{spec.task.type}</dd>
@@ -263,9 +435,13 @@ export default function BountyPage() {
             </dd>
             <dt>License</dt>
             <dd>{spec.license}</dd>
+            <TrainingData entries={spec.trainingData} />
             <dt>Spec hash</dt>
             <dd>
-              <code>{bounty.specHash}</code>
+              <code>{bounty.specHash}</code>{" "}
+              <a href={`/api/specs?hash=${bounty.specHash}`} className="muted">
+                (the spec as JSON)
+              </a>
             </dd>
             <dt>Eval set</dt>
             <dd>
@@ -278,7 +454,43 @@ export default function BountyPage() {
                 </>
               )}
             </dd>
-            <TrainingData entries={spec.trainingData} />
+            <dt>Winning model</dt>
+            <dd>
+              {winner?.uri && winner.checkpointHash ? (
+                <>
+                  <a href={winner.uri} download>
+                    download the ONNX checkpoint of submission #{winner.submissionId}
+                  </a>{" "}
+                  <span className="muted">
+                    (sha256{" "}
+                    <code title={winner.checkpointHash}>{shortHex(winner.checkpointHash, 10, 6)}</code>)
+                  </span>
+                  {winner.reportSha256 ? (
+                    <>
+                      {" "}
+                      · <Link to={`/reports/${winner.reportSha256}`}>its evaluation report</Link>
+                    </>
+                  ) : null}
+                </>
+              ) : (
+                <span className="muted">none yet</span>
+              )}
+            </dd>
+            {revealed.length > 0 ? (
+              <>
+                <dt>Revealed checkpoints</dt>
+                <dd>
+                  {revealed.map((s, i) => (
+                    <span key={s.submissionId}>
+                      {i > 0 ? ", " : null}
+                      <a href={s.uri as string} download>
+                        #{s.submissionId}
+                      </a>
+                    </span>
+                  ))}
+                </dd>
+              </>
+            ) : null}
           </dl>
         </section>
       ) : (
@@ -286,35 +498,6 @@ export default function BountyPage() {
           The spec of this bounty ({shortHex(bounty.specHash, 10, 6)}) is not registered.
         </p>
       )}
-      <section aria-labelledby="terms-heading">
-        <h2 id="terms-heading">Terms</h2>
-        <dl className="facts">
-          <dt>Arbiter</dt>
-          <dd>
-            <code title={bounty.arbiter}>{shortHex(bounty.arbiter)}</code> resolves disputes
-          </dd>
-          <dt>Bonds</dt>
-          <dd>
-            trainer {formatTokenAmount(bounty.bond, token)}, dispute{" "}
-            {formatTokenAmount(bounty.disputeBond, token)}
-          </dd>
-          <dt>Periods</dt>
-          <dd>
-            reveal {period(bounty.revealPeriod)}, evaluation {period(bounty.evaluationPeriod)}, challenge
-            window {period(bounty.challengeWindow)}, verification {period(bounty.verificationPeriod)}
-          </dd>
-          <dt>Funding</dt>
-          <dd>
-            {bounty.allowOverfunding
-              ? "continues past the goal until the funding deadline"
-              : "stops at the goal"}
-            ; platform fee {bounty.feeBps / 100}%
-            {bounty.payout !== null && bounty.fee !== null
-              ? ` (payout ${formatTokenAmount(bounty.payout, token)}, fee ${formatTokenAmount(bounty.fee, token)})`
-              : ""}
-          </dd>
-        </dl>
-      </section>
       {spec ? <CopyPolicy metric={spec.metric} /> : null}
       <VerifyCommand
         bountyId={bountyId}
@@ -333,22 +516,38 @@ export default function BountyPage() {
                 <tr>
                   <th scope="col">#</th>
                   <th scope="col">Score</th>
+                  <th scope="col">State</th>
                   <th scope="col">Trainer</th>
                   <th scope="col">Committed</th>
                   <th scope="col">Revealed</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Report</th>
+                  <th scope="col">Files</th>
                 </tr>
               </thead>
               <tbody>
                 {submissions.map((s) => (
-                  <tr key={s.submissionId}>
-                    <td>{s.submissionId}</td>
-                    <td>{s.score ?? "—"}</td>
+                  <tr
+                    key={s.submissionId}
+                    className={s.submissionId === bounty.bestSubmissionId ? "winner" : undefined}
+                  >
                     <td>
-                      <Link to={`/trainers/${s.trainer}`} title={s.trainer}>
-                        <code>{shortHex(s.trainer)}</code>
-                      </Link>
+                      {s.submissionId}
+                      {s.submissionId === bounty.bestSubmissionId ? (
+                        <span className="badge badge-winner">
+                          {" "}
+                          {finalized || bounty.status === "Verifying" ? "winner" : "best"}
+                        </span>
+                      ) : null}
+                    </td>
+                    <td>
+                      {s.score === null ? "—" : <span title={String(s.score)}>{formatScore(s.score)}</span>}
+                    </td>
+                    <td>
+                      {s.state}
+                      {s.copyOf ? <span className="flag"> copy of #{s.copyOf}</span> : null}
+                      {s.outcome === "invalid" ? <span className="muted"> ({s.reason})</span> : null}
+                    </td>
+                    <td>
+                      <AccountLink address={s.trainer} />
                     </td>
                     <td>
                       <time dateTime={s.committedAt} title={`commit ${s.txHash}`}>
@@ -365,11 +564,22 @@ export default function BountyPage() {
                       )}
                     </td>
                     <td>
-                      {s.state}
-                      {s.copyOf ? <span className="flag"> copy of #{s.copyOf}</span> : null}
-                      {s.outcome === "invalid" ? <span className="muted"> ({s.reason})</span> : null}
+                      {s.uri && s.checkpointHash ? (
+                        <a href={s.uri} download title={`checkpoint sha256 ${s.checkpointHash}`}>
+                          model
+                        </a>
+                      ) : null}
+                      {s.uri && s.reportSha256 ? " · " : null}
+                      {s.reportSha256 ? (
+                        <>
+                          <Link to={`/reports/${s.reportSha256}`}>report</Link>{" "}
+                          <a href={`/artifacts/${s.reportSha256}`} className="muted">
+                            (JSON)
+                          </a>
+                        </>
+                      ) : null}
+                      {!s.uri && !s.reportSha256 ? "—" : null}
                     </td>
-                    <td>{s.reportSha256 ? <a href={`/artifacts/${s.reportSha256}`}>report</a> : "—"}</td>
                   </tr>
                 ))}
               </tbody>
@@ -403,7 +613,7 @@ export default function BountyPage() {
                     <td title={`reason ${d.reasonHash}`}>#{d.disputeId}</td>
                     <td>#{d.submissionId}</td>
                     <td>
-                      <code title={d.disputer}>{shortHex(d.disputer)}</code>
+                      <AccountLink address={d.disputer} />
                     </td>
                     <td>{formatTokenAmount(d.bond, token)}</td>
                     <td>
@@ -414,13 +624,13 @@ export default function BountyPage() {
                     </td>
                     <td>
                       {d.outcome}
-                      {d.outcome === "Corrected" && d.score !== null ? ` to ${d.score}` : ""}
+                      {d.outcome === "Corrected" && d.score !== null ? ` to ${formatScore(d.score)}` : ""}
                       {d.reward !== "0" ? ` (reward ${formatTokenAmount(d.reward, token)})` : ""}
                       {d.resolveTx ? (
-                        <span className="muted">
+                        <>
                           {" "}
-                          in <code title={d.resolveTx}>{shortHex(d.resolveTx, 10, 6)}</code>
-                        </span>
+                          in <TxLink hash={d.resolveTx} />
+                        </>
                       ) : null}
                     </td>
                   </tr>
@@ -433,29 +643,108 @@ export default function BountyPage() {
       <section aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">Timeline</h2>
         {timeline.length === 0 ? <p className="muted">No step indexed yet.</p> : null}
+        {earlierTransfers > 0 ? (
+          <p className="muted">
+            {earlierTransfers} earlier contribution(s) and share transfer(s) are left out; the funding chart
+            counts them all.
+          </p>
+        ) : null}
         <ol className="timeline">
           {timeline.map((entry) => (
-            <li key={entry.key}>
-              <strong>{entry.step}</strong> {entry.event}
-              {entry.txHash ? (
-                <>
-                  {" "}
-                  in <code title={entry.txHash}>{shortHex(entry.txHash, 10, 6)}</code>
-                  {entry.blockNumber !== null ? (
-                    <span className="muted"> (block {entry.blockNumber})</span>
-                  ) : null}
-                </>
-              ) : entry.at ? (
+            <li key={entry.key} data-event={entry.event}>
+              <strong>{entry.step}</strong>{" "}
+              {entry.txHash ? describeEvent(entry.event, entry.args, token) : entry.event}
+              {entry.at ? (
                 <span className="muted">
                   {" "}
                   at <time dateTime={entry.at}>{formatUtc(entry.at)}</time>
                 </span>
+              ) : null}
+              {entry.txHash ? (
+                <>
+                  {" "}
+                  in <TxLink hash={entry.txHash} />
+                  {entry.blockNumber !== null ? (
+                    <span className="muted"> (block {entry.blockNumber})</span>
+                  ) : null}
+                </>
               ) : null}
             </li>
           ))}
         </ol>
       </section>
     </>
+  );
+}
+
+/** A moment given in unix seconds: its date in UTC and how far off it is from the loader's clock. */
+function Moment({ seconds, now }: { seconds: string; now: number }) {
+  const at = new Date(Number(seconds) * 1000);
+  if (Number.isNaN(at.getTime())) return <>{seconds}</>;
+  const left = timeLeft(seconds, now);
+  const ago = Math.floor(now / 1000) - Number(seconds);
+  return (
+    <>
+      <time dateTime={at.toISOString()}>{formatUtc(at.toISOString())}</time>{" "}
+      <span className="muted">
+        ({left === "ended" ? (ago >= 60 ? `${duration(ago)} ago` : "now") : left})
+      </span>
+    </>
+  );
+}
+
+/** An account, short, linked to its page. */
+function AccountLink({ address }: { address: string }) {
+  return (
+    <Link to={`/accounts/${address}`} title={address}>
+      <code>{shortHex(address)}</code>
+    </Link>
+  );
+}
+
+/** The largest backers (public on-chain), with their share of what was raised. */
+function TopBackers({
+  backers,
+  raised,
+  token,
+}: {
+  backers: { account: string; contributed: string; shares: string }[];
+  raised: string;
+  token: { tokenSymbol: string | null; tokenDecimals: number | null };
+}) {
+  return (
+    <div className="table-scroll">
+      <table>
+        <caption className="muted">Top backers, by what they contributed (public on-chain)</caption>
+        <thead>
+          <tr>
+            <th scope="col">Backer</th>
+            <th scope="col">Contributed</th>
+            <th scope="col">Share of the raise</th>
+          </tr>
+        </thead>
+        <tbody>
+          {backers.map((b) => {
+            const share =
+              BigInt(raised) > 0n ? Number((BigInt(b.contributed) * 10_000n) / BigInt(raised)) / 100 : 0;
+            return (
+              <tr key={b.account}>
+                <td>
+                  <AccountLink address={b.account} />
+                </td>
+                <td>{formatTokenAmount(b.contributed, token)}</td>
+                <td>
+                  <span className="share-bar" aria-hidden="true">
+                    <span style={{ width: `${Math.min(100, share)}%` }} />
+                  </span>{" "}
+                  {share}%
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

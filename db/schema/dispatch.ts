@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -135,6 +136,24 @@ export const artifactUploads = pgTable(
     index("artifact_uploads_pool_idx").on(t.poolId, t.uploadedAt),
     index("artifact_uploads_sha256_idx").on(t.sha256),
   ],
+);
+
+/**
+ * A lease's progress over time: one point per heartbeat that carried progress (the lease row keeps only the
+ * latest). The bounty page draws the running lease's loss and progress curve from these.
+ */
+export const leaseProgress = pgTable(
+  "lease_progress",
+  {
+    leaseId: text("lease_id")
+      .notNull()
+      .references(() => leases.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true, precision: 3 }).notNull(),
+    percent: doublePrecision("percent"),
+    step: integer("step"),
+    loss: doublePrecision("loss"),
+  },
+  (t) => [primaryKey({ columns: [t.leaseId, t.at] })],
 );
 
 export type PoolRow = typeof pools.$inferSelect;

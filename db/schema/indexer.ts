@@ -20,8 +20,9 @@ export const boardEvents = pgTable(
     bountyId: numeric("bounty_id", { precision: 78, scale: 0 }),
     args: jsonb("args").notNull(),
     /**
-     * The block's timestamp, read for the events whose time the board keeps but does not emit (a commit, a
-     * finalization, a dispute's opening and resolution, the eval set's reveal); null for the others.
+     * The block's timestamp: always for the events whose time the board keeps but does not emit (a commit, a
+     * finalization, a dispute's opening and resolution, the eval set's reveal), and for any other event whose
+     * block the indexer read anyway (the reorg window's: every block when indexing live); else null.
      */
     blockTime: numeric("block_time", { precision: 78, scale: 0 }),
   },

@@ -32,7 +32,7 @@ import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
-import { type LeaseRow, leases, type PoolRow, pools } from "../../db/schema/index.js";
+import { type LeaseRow, leaseProgress, leases, type PoolRow, pools } from "../../db/schema/index.js";
 import type { Env } from "../../server/env.js";
 import { LeaseWriter } from "./lease-writer.js";
 import { bullPriority, DEFAULT_AGING_PER_HOUR, priorityScore } from "./priority.js";
@@ -766,9 +766,21 @@ export class Dispatcher {
     };
     // A complete or fail that raced this heartbeat has ended the lease: its record says so, and stays.
     // The slot's deadline moves at once: `extend` leaves a slot already freed alone (a lease that ended).
+    // Each heartbeat's progress is kept as a point (the row keeps only the latest): the page's loss curve.
+    const point = this.options.db
+      .insert(leaseProgress)
+      .values({
+        leaseId,
+        at: new Date(now),
+        percent: progress.percent,
+        step: progress.step ?? null,
+        loss: progress.loss ?? null,
+      })
+      .onConflictDoNothing();
     const [recorded] = await Promise.all([
       this.writer.write(updated),
       this.slots.extend(pool.id, leaseId, expiresAt),
+      point,
     ]);
     if (!recorded) throw new DispatchError(409, `lease ${leaseId} has ended`);
     this.sawPool(pool.id, now);

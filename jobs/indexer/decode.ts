@@ -181,7 +181,9 @@ export function decodeLogs(
     const bountyId =
       "bountyId" in args ? String(args.bountyId) : log.eventName === "Transfer" ? String(args.id) : undefined;
     const timed = (TIMED_EVENTS as readonly string[]).includes(log.eventName);
-    const time = timed ? blockTimes.get(where.blockNumber) : undefined;
+    // Every event gets its block's time when the indexer read that block anyway (live, the reorg window
+    // covers each new block), for the page's funding chart; only the timed events require it.
+    const time = blockTimes.get(where.blockNumber);
     if (timed && time === undefined) {
       throw new Error(`no timestamp for block ${where.blockNumber} (${log.eventName} needs it)`);
     }

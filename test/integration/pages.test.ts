@@ -6,14 +6,21 @@
  * page (spec, funding, submissions with copy flags and report links, the
  * timeline with its transactions; 400 and 404).
  */
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blobsClassifierSpec, hindiGptSpec } from "../../core/spec.examples.js";
 import { metricIdOf, specHash } from "../../core/spec.js";
 import {
+  backers,
   boardEvents,
   bounties,
   claims,
+  contributions,
   evaluationRuns,
+  leaseProgress,
   leases,
   payments,
   pools,
@@ -21,6 +28,7 @@ import {
   tokens,
 } from "../../db/schema/index.js";
 import { registerSpec } from "../../jobs/bounties/specs.js";
+import { ArtifactStore } from "../../server/artifacts.js";
 import {
   startTestAnvil,
   startTestRedis,
@@ -35,6 +43,7 @@ const TOKEN_A = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const TOKEN_B = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
 const DAO = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const TRAINER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+const BACKER = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
 /** Token B's reference price (TOKEN_PRICES); token A has none, so counts 1 per whole token. */
 const PRICE_B = 122.5;
 const tx = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
@@ -44,6 +53,9 @@ let anvil: TestService;
 let redis: TestService;
 let db: TestDb;
 let web: WebServer;
+let artifactsDir: string;
+/** The sha256 of an evaluation report stored as the evaluator stores it. */
+let reportSha256: string;
 
 function bountyRow(
   id: number,
@@ -139,7 +151,14 @@ beforeAll(async () => {
   await d.insert(boardEvents).values([
     event(1, "BountyCreated", {}),
     // A contribution is the ERC-6909 mint of the backer's shares.
-    event(2, "Transfer", { sender: "0x0000000000000000000000000000000000000000", amount: "2000000000" }),
+    {
+      ...event(2, "Transfer", {
+        sender: "0x0000000000000000000000000000000000000000",
+        receiver: BACKER,
+        amount: "2000000000",
+      }),
+      blockTime: "1800000000",
+    },
     event(3, "BountyFunded", { raised: "2000000000" }),
     event(4, "CheckpointCommitted", { submissionId: "1" }),
     event(5, "CheckpointCommitted", { submissionId: "2" }),
@@ -148,6 +167,26 @@ beforeAll(async () => {
     event(8, "EvaluationPublished", { submissionId: "1" }),
     event(9, "SubmissionDisqualified", { submissionId: "2" }),
   ]);
+  // The contribution behind that Transfer (the funding chart's one point) and its backer.
+  await d.insert(contributions).values({
+    chainId: CHAIN_ID,
+    txHash: tx(1002),
+    logIndex: 0,
+    blockNumber: 102,
+    blockHash: tx(5002),
+    bountyId: "26",
+    backer: BACKER,
+    amount: "2000000000",
+    raisedAfter: "2000000000",
+  });
+  await d.insert(backers).values({
+    chainId: CHAIN_ID,
+    bountyId: "26",
+    account: BACKER,
+    contributed: "2000000000",
+    refunded: "0",
+    shares: "2000000000",
+  });
   // Submissions as the indexer stores them: committed (the row's event columns), then revealed in a later block.
   const submission = (
     id: number,
@@ -234,6 +273,57 @@ beforeAll(async () => {
     expiresAt: new Date(Date.now() + 60_000),
     percent: 42,
   });
+  // Its heartbeats: the training curve.
+  await d.insert(leaseProgress).values(
+    [0, 1, 2].map((i) => ({
+      leaseId: "lease-1",
+      at: new Date(1_800_000_000_000 + i * 60_000),
+      percent: 14 * (i + 1),
+      step: 100 * (i + 1),
+      loss: 2 / (i + 1),
+    })),
+  );
+  // An evaluation report, stored as the evaluator stores it (a public artifact named by its hash).
+  artifactsDir = mkdtempSync(path.join(os.tmpdir(), "pages-artifacts-"));
+  const report = Buffer.from(
+    JSON.stringify({
+      format: "crowdtrain-evaluation-report",
+      version: 2,
+      outcome: "scored",
+      submission: {
+        chainId: CHAIN_ID,
+        board: TOKEN_A,
+        bountyId: "26",
+        submissionId: "1",
+        uri: "http://x.test/1",
+      },
+      checkpoint: { sha256: "ef".repeat(32), bytes: 20_480 },
+      model: {
+        bytes: 20_480,
+        irVersion: 8,
+        opset: 17,
+        nodes: 12,
+        initializerBytes: 1_000,
+        ops: ["Gemm", "Relu"],
+        fixed: {},
+      },
+      spec: {
+        hash: specHash(hindiGptSpec),
+        task: "causal-lm",
+        metric: "perplexity",
+        target: 13,
+        direction: "lower",
+      },
+      evalSet: { commitment: tx(77), samples: 240, tokens: 7_680 },
+      metric: "perplexity",
+      score: 11.024105568,
+      onchainScore: "11024105568",
+      qualifies: true,
+      checks: ["causal"],
+    }),
+  );
+  reportSha256 = createHash("sha256").update(report).digest("hex");
+  await new ArtifactStore(artifactsDir).put("public", report, reportSha256, report.length);
   // The trainer's claim (and bond) on #26 and a payout from #27, in their tokens.
   await d.insert(claims).values({
     chainId: CHAIN_ID,
@@ -262,6 +352,7 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     DATABASE_URL: db.url,
     TOKEN_PRICES: `${TOKEN_B}=${PRICE_B}`,
+    ARTIFACTS_DIR: artifactsDir,
   });
   await webReady(web);
 }, 180_000);
@@ -270,6 +361,7 @@ afterAll(async () => {
   await web?.server.stop(5_000);
   await Promise.all([anvil?.stop(), redis?.stop(), db?.stop()]);
   build?.remove();
+  if (artifactsDir) rmSync(artifactsDir, { recursive: true, force: true });
 });
 
 async function get(path: string): Promise<{ status: number; html: string }> {
@@ -365,16 +457,25 @@ describe("the home page", () => {
   });
 });
 
-describe("the trainer dashboard", () => {
+describe("the trainer dashboard (an account's desk)", () => {
   it("shows a trainer's claims, bonds and payouts in their tokens, and submissions with scores, verdicts, copy flags and reports", async () => {
-    const page = await get("/trainers/0x90f79bf6eb2c4f870365e785982e1f101e93b906");
+    // The old address redirects to the account's desk, which shows the same.
+    const moved = await fetch(`${web.url}/trainers/0x90f79bf6eb2c4f870365e785982e1f101e93b906`, {
+      redirect: "manual",
+    });
+    expect(moved.status).toBe(301);
+    expect(moved.headers.get("location")).toBe("/accounts/0x90f79bf6eb2c4f870365e785982e1f101e93b906");
+    const page = await get("/accounts/0x90f79bf6eb2c4f870365e785982e1f101e93b906");
     expect(page.status, web.lines.join("\n")).toBe(200);
     expect(page.html).toContain("0x90F79bf6EB2c4f870365E785982E1f101E93b906");
     expect(page.html).toContain("11.024105568");
     expect(page.html).toContain('<span class="flag"> copy</span>');
     expect(page.html).toContain(`href="/artifacts/${"ab".repeat(32)}"`);
     expect(page.html).toContain("<td>5 TKB</td>");
-    expect(page.html).toMatch(/payout(<!-- -->)? of (<!-- -->)?975.5 CTT/);
+    // The payout it withdrew, with its transaction.
+    expect(page.html).toContain("<td>975.5 CTT</td>");
+    expect(page.html).toContain(`href="/tx/${tx(2002)}"`);
+    expect((await get("/accounts/0x123")).status).toBe(400);
     expect((await get("/trainers/0x123")).status).toBe(400);
   });
 });
@@ -398,7 +499,6 @@ describe("the bounty page", () => {
     expect(page.html).toContain(hindiGptSpec.name);
     expect(page.html).toContain("perplexity");
     expect(page.html).toMatch(/100(<!-- -->)?% of the goal/);
-    expect(page.html).toContain("11.024105568");
     expect(page.html).toMatch(/copy of #(<!-- -->)?1/);
     expect(page.html).toContain(`href="/artifacts/${"ab".repeat(32)}"`);
     // How anyone re-checks the scores, and what counts as a copy.
@@ -406,12 +506,13 @@ describe("the bounty page", () => {
       /npm run verify -- --bounty 26 --rpc-url http:\/\/[^ ]+( --board 0x[0-9a-fA-F]{40})? --platform http:\/\//,
     );
     expect(page.html).toContain("Copies and precedence");
-    // Every step in order, on-chain ones with their transaction; contributions are not steps.
-    const steps = [...page.html.matchAll(/<strong>(\w+)<\/strong> (<!-- -->)?(\w+)/g)].map(
-      (m) => `${m[1]} ${m[3]}`,
+    // Every step in order, contributions included, on-chain ones in words and linked to their transaction.
+    const steps = [...page.html.matchAll(/<li data-event="(\w+)[^"]*"><strong>(\w+)<\/strong>/g)].map(
+      (m) => `${m[2]} ${m[1]}`,
     );
     expect(steps).toEqual([
       "proposed BountyCreated",
+      "contributed Transfer",
       "funded BountyFunded",
       "leased Lease", // off-chain, between the funding and the first checkpoint
       "checkpoint CheckpointCommitted",
@@ -421,10 +522,63 @@ describe("the bounty page", () => {
       "evaluated EvaluationPublished",
       "evaluated SubmissionDisqualified",
     ]);
-    expect(page.html).toContain(`title="${tx(1003)}"`);
+    expect(page.html).toContain(`href="/tx/${tx(1003)}"`);
+    expect(page.html).toContain("Contributed 2 TKB");
+    expect(page.html).toContain("Submission #2 disqualified");
+    // Scores to four digits, the published value in a title; the scored one marked as the best so far.
+    expect(page.html).toContain('<span title="11.024105568">11.02</span>');
+    expect(page.html).toMatch(/class="badge badge-winner"> (<!-- -->)?best/);
     // Not finalized: the eval set is private, only its commitment shown.
     expect(page.html).toContain("private until the DAO reveals it after finalization");
     expect(page.html).not.toContain(`href="/eval-sets/`);
+  });
+
+  it("draws funding against the goal, the top backers and the training curve, and gives every fact", async () => {
+    const page = await get("/bounties/26");
+    expect(page.status).toBe(200);
+    // Funding over time: one contribution of 2 TKB, at its block's time, against the goal.
+    expect(page.html).toMatch(
+      /aria-label="Funding over time: 2 TKB raised by 01-15 08:00 UTC against a goal of 1 TKB\."/,
+    );
+    // The top backers (public on-chain), linked to their accounts, with their share of the raise.
+    expect(page.html).toContain(`href="/accounts/${BACKER}"`);
+    expect(page.html).toMatch(/Top backers/);
+    expect(page.html).toMatch(/>100(<!-- -->)?%</);
+    // The running lease's curve, from its three heartbeats: the last loss at the last step.
+    expect(page.html).toMatch(/Training curve/);
+    expect(page.html).toMatch(/42% done, loss 0.6667 at step 300 \(3 heartbeats\)/);
+    // Facts: the DAO and arbiter linked, deadlines as dates with how far off they are.
+    expect(page.html).toContain(`href="/accounts/${DAO}"`);
+    expect(page.html).toMatch(
+      /<dt>Delivery deadline<\/dt><dd><time dateTime="2096-10-0\dT[^"]+">2096-10-0\d \d\d:\d\d UTC<\/time> <span class="muted">\((<!-- -->)?\d+ d \d+ h left/,
+    );
+    // Funded: when it can be finalized, from the board (no board is deployed on this chain: unknown).
+    expect(page.html).toMatch(/<dt>Finalizable<\/dt><dd>/);
+  });
+
+  it("shows a transaction from the index in words, linked to its bounty, with the command to check it", async () => {
+    const page = await get(`/tx/${tx(1002)}`);
+    expect(page.status, web.lines.join("\n")).toBe(200);
+    expect(page.html).toContain("Contributed 2 TKB by 0x15d3…6A65");
+    expect(page.html).toContain('href="/bounties/26"');
+    expect(page.html).toContain("2027-01-15 08:00 UTC");
+    expect(page.html).toMatch(/cast receipt (<!-- -->)?0x0+3ea/);
+    expect((await get("/tx/0x1234")).status).toBe(400);
+    const unknown = await get(`/tx/${tx(424242)}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.html).toMatch(/no board event in transaction/);
+  });
+
+  it("renders an evaluation report for people, and refuses what is not one", async () => {
+    const page = await get(`/reports/${reportSha256}`);
+    expect(page.status, web.lines.join("\n")).toBe(200);
+    expect(page.html).toMatch(/<strong>Scored<\/strong>/);
+    expect(page.html).toMatch(/perplexity(<!-- -->)? <span title="11.024105568">11.02<\/span>/);
+    expect(page.html).toMatch(/which qualifies/);
+    expect(page.html).toMatch(/240 samples/);
+    expect(page.html).toContain(`href="/artifacts/${reportSha256}"`);
+    expect((await get("/reports/xyz")).status).toBe(400);
+    expect((await get(`/reports/${"0".repeat(64)}`)).status).toBe(404);
   });
 
   it("stays up with Redis stalled: the bounty page and the queue API answer in time, /healthz 503 naming Redis", async () => {

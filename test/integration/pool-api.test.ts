@@ -11,7 +11,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../core/logger.js";
 import { leaseViewSchema, POOL_API, SHA256_HEADER } from "../../core/pool-api.js";
-import { artifactUploads, leases, type PoolRow, pools } from "../../db/schema/index.js";
+import { artifactUploads, leaseProgress, leases, type PoolRow, pools } from "../../db/schema/index.js";
 import { Dispatcher, type TrainingJobData } from "../../jobs/dispatch/dispatcher.js";
 import { createPool, revokePoolTokens, rotatePoolToken, setPoolStatus } from "../../jobs/dispatch/pools.js";
 import { createRedis } from "../../server/redis.js";
@@ -258,6 +258,19 @@ describe("pool API leases", () => {
       step: 100,
       loss: 1.25,
     });
+    // Each heartbeat is kept as a point of the training curve, in order.
+    expect(
+      (await call(POOL_API.heartbeat(l.leaseId), a.token, { percent: 50, step: 200, loss: 0.75 })).status,
+    ).toBe(200);
+    const points = await db.handle.db
+      .select()
+      .from(leaseProgress)
+      .where(eq(leaseProgress.leaseId, l.leaseId))
+      .orderBy(leaseProgress.at);
+    expect(points.map((p) => [p.percent, p.step, p.loss])).toEqual([
+      [42.5, 100, 1.25],
+      [50, 200, 0.75],
+    ]);
 
     const model = new Uint8Array(1_000).map((_, i) => i % 251);
     // Pool B can do nothing with pool A's lease.
