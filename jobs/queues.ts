@@ -15,8 +15,13 @@ export const QUEUE = {
   dispatch: "dispatch",
   /** A checkpoint was submitted: score it (the evaluator). */
   evaluate: "evaluate",
-  /** A bounty was finalized, its payout unlocked, or a verdict disputed: tell those concerned (in-app notifications). */
+  /**
+   * Something a bounty's people should know happened (funded, scored, disputed, finalized, unlocked, cancelled):
+   * tell them (in-app notifications).
+   */
   notify: "notify",
+  /** A notification goes to its account's webhook, signed, retried with backoff (jobs/notifications/webhooks.ts). */
+  webhooks: "webhooks",
   /** Repeating (a job scheduler): finalize the bounties that are due (jobs/keeper/). */
   keeper: "keeper",
 } as const;
@@ -29,6 +34,9 @@ export const JOB = {
   evaluateSubmission: "evaluate-submission",
   bountyFinalized: "bounty-finalized",
   disputeOpened: "dispute-opened",
+  bountyFunded: "bounty-funded",
+  submissionEvaluated: "submission-evaluated",
+  deliverWebhook: "deliver-webhook",
   finalizeDue: "finalize-due",
 } as const;
 
@@ -85,6 +93,27 @@ export const disputeOpenedPayload = z.object({
   disputeId: decimalId("dispute"),
 });
 
+/** `bounty-funded` on the notify queue: the indexer's BountyFunded effect. */
+export const bountyFundedPayload = z.object({
+  chainId: z.number().int().positive(),
+  bountyId: decimalId("bounty"),
+});
+
+/** `submission-evaluated` on the notify queue: the indexer's EvaluationPublished / SubmissionDisqualified effect. */
+export const submissionEvaluatedPayload = z.object({
+  chainId: z.number().int().positive(),
+  bountyId: decimalId("bounty"),
+  submissionId: decimalId("submission"),
+});
+
+/** `deliver-webhook` on the webhooks queue: one notification to its account's webhook. */
+export const deliverWebhookPayload = z.object({
+  notificationId: z.number().int().positive(),
+});
+
+export type BountyFundedPayload = z.infer<typeof bountyFundedPayload>;
+export type SubmissionEvaluatedPayload = z.infer<typeof submissionEvaluatedPayload>;
+export type DeliverWebhookPayload = z.infer<typeof deliverWebhookPayload>;
 export type BountyFinalizedPayload = z.infer<typeof bountyFinalizedPayload>;
 export type DisputeOpenedPayload = z.infer<typeof disputeOpenedPayload>;
 

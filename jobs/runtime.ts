@@ -14,7 +14,14 @@ import { dispatchBounty } from "./dispatch/index.js";
 import type { Evaluator } from "./evaluation/index.js";
 import { evaluateSubmission } from "./evaluation/index.js";
 import type { Keeper } from "./keeper/index.js";
-import { notifyBountyFinalized, notifyDisputeOpened } from "./notifications/index.js";
+import {
+  deliverWebhook,
+  notifyBountyFinalized,
+  notifyBountyFunded,
+  notifyDisputeOpened,
+  notifySubmissionEvaluated,
+  type WebhookPolicy,
+} from "./notifications/index.js";
 import { JOB, QUEUE, type QueueName } from "./queues.js";
 
 export interface WorkerDeps {
@@ -27,10 +34,13 @@ export interface WorkerDeps {
   evaluator?: Evaluator;
   /** The keeper, for the `keeper` queue (finalizing due bounties); without it that queue is not served. */
   keeper?: Keeper;
+  /** What webhook deliveries may reach and how long they wait, for the `webhooks` queue. */
+  webhooks?: { policy: WebhookPolicy; timeoutMs: number };
 }
 
 /** Each queue's processor, dispatching on the job name. Unknown names fail permanently. */
 function processors(deps: WorkerDeps): Partial<Record<QueueName, Processor>> {
+  const { webhooks } = deps;
   return {
     [QUEUE.deployments]: async (job: Job) => {
       if (job.name === JOB.syncDeployment) return syncDeployment(job.data, deps);
@@ -55,9 +65,18 @@ function processors(deps: WorkerDeps): Partial<Record<QueueName, Processor>> {
         throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.evaluate}`);
       },
     }),
+    ...(webhooks && {
+      [QUEUE.webhooks]: async (job: Job) => {
+        if (job.name === JOB.deliverWebhook)
+          return deliverWebhook(job.data, { db: deps.db, log: deps.log, ...webhooks });
+        throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.webhooks}`);
+      },
+    }),
     [QUEUE.notify]: async (job: Job) => {
       if (job.name === JOB.bountyFinalized) return notifyBountyFinalized(job.data, deps);
       if (job.name === JOB.disputeOpened) return notifyDisputeOpened(job.data, deps);
+      if (job.name === JOB.bountyFunded) return notifyBountyFunded(job.data, deps);
+      if (job.name === JOB.submissionEvaluated) return notifySubmissionEvaluated(job.data, deps);
       throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.notify}`);
     },
     ...(deps.keeper && {

@@ -8,12 +8,13 @@ import { createLogger } from "../core/logger.js";
 import { openDb, serverDbTarget } from "../db/client.js";
 import { ArtifactStore } from "../server/artifacts.js";
 import { createChainClient } from "../server/chain.js";
-import { envOrExit, exitOnEnvError } from "../server/env.js";
+import { envOrExit, exitOnEnvError, webhookPolicy } from "../server/env.js";
 import { createRedis, redactUrl } from "../server/redis.js";
 import { startArtifactGc } from "./artifacts/index.js";
 import { dispatcherFromEnv, startReoffers } from "./dispatch/index.js";
 import { evaluatorFromEnv } from "./evaluation/index.js";
 import { keeperFromEnv, syncKeeperSchedule } from "./keeper/index.js";
+import { startWebhookSweep } from "./notifications/index.js";
 import { createQueue, QUEUE } from "./queues.js";
 import { startWorkers } from "./runtime.js";
 
@@ -53,6 +54,14 @@ const stopArtifactGc =
       )
     : () => {};
 
+// Every notification also goes to its account's webhook, if it has one (signed, retried through the queue).
+const webhookQueue = createQueue(QUEUE.webhooks, connection, config.QUEUE_PREFIX);
+webhookQueue.on("error", (error) => log.error({ err: error }, "webhook queue error"));
+const stopWebhookSweep = startWebhookSweep(
+  { db: dbHandle.db, queue: webhookQueue, redis: connection, prefix: config.QUEUE_PREFIX, log },
+  config.WEBHOOK_SWEEP_MS,
+);
+
 // Submitted checkpoints are scored in a sandboxed child process, one at a time (each takes every core).
 const evaluator = evaluatorFromEnv(config, { db: dbHandle.db, chain, log });
 void evaluator?.options.sandbox.warm();
@@ -81,6 +90,7 @@ const running = startWorkers(
     dispatch: { dispatcher, tokenPrices: config.TOKEN_PRICES },
     ...(evaluator && { evaluator }),
     ...(keeper && { keeper }),
+    webhooks: { policy: webhookPolicy(config), timeoutMs: config.WEBHOOK_TIMEOUT_MS },
   },
   {
     connection,
@@ -109,9 +119,11 @@ async function shutdown(signal: NodeJS.Signals) {
   }, config.SHUTDOWN_TIMEOUT_MS + 2_000).unref();
   stopReoffers();
   stopArtifactGc();
+  stopWebhookSweep();
   const clean = await running.close(config.SHUTDOWN_TIMEOUT_MS);
   await dispatcher.close();
   await keeperQueue.close();
+  await webhookQueue.close();
   await evaluator?.options.sandbox.close();
   if (!clean) log.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "running jobs did not finish in time");
   connection.disconnect();

@@ -282,6 +282,18 @@ export const envSchema = z.object({
   DEV_WALLET: z.enum(["auto", "0", "1"], { message: 'must be "auto", "0" or "1"' }).default("auto"),
   /** Timeout of each dependency probe in /healthz. */
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+  /** How often the worker hands new notifications to their accounts' webhooks (jobs/notifications/webhooks.ts). */
+  WEBHOOK_SWEEP_MS: z.coerce.number().int().min(200).max(3_600_000).default(2_000),
+  /** How long a webhook receiver has to answer one delivery. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /**
+   * Whether webhooks may reach loopback and private addresses (and use http). "auto" (default): only in
+   * development. Production webhooks are public https URLs: nobody can aim the worker at the platform's
+   * own network.
+   */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(["auto", "0", "1"], { message: 'must be "auto", "0" or "1"' })
+    .default("auto"),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -370,6 +382,14 @@ export const DEV_WALLET_ACCOUNTS = 10;
 export function devWalletEnabled(config: Pick<Env, "DEV_WALLET" | "NODE_ENV" | "CHAIN_ID">): boolean {
   if (config.CHAIN_ID !== 31_337 || config.DEV_WALLET === "0") return false;
   return config.DEV_WALLET === "1" || config.NODE_ENV === "development";
+}
+
+/** What webhook URLs may be (jobs/notifications/webhooks.ts' WebhookPolicy). */
+export function webhookPolicy(config: Pick<Env, "WEBHOOK_ALLOW_PRIVATE" | "NODE_ENV">) {
+  const allowPrivate =
+    config.WEBHOOK_ALLOW_PRIVATE === "1" ||
+    (config.WEBHOOK_ALLOW_PRIVATE === "auto" && config.NODE_ENV === "development");
+  return { allowPrivate, requireHttps: !allowPrivate };
 }
 
 /** The only configuration the browser sees. */

@@ -1,9 +1,27 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { amount } from "./columns.js";
 
 /** What a notification tells its account. */
 export const NOTIFICATION_KINDS = [
+  /** The bounty's DAO, and (backed-...) each backer: it reached its goal and waits for a GPU pool. */
+  "bounty-funded",
+  "backed-funded",
+  /** The bounty's DAO, and each backer: a GPU pool started training it (its first lease). */
+  "bounty-leased",
+  "backed-leased",
+  /** A trainer: their submission was scored, or disqualified (one per submission: `ref`). */
+  "submission-scored",
+  "submission-disqualified",
   /** The winning trainer of a fulfilled bounty: the payout is waiting to be withdrawn. */
   "payout-available",
   /** A backer (or shareholder) of a fulfilled bounty: the model was delivered. */
@@ -28,8 +46,9 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /**
  * In-app notifications: what an account should know about a bounty it is part of (written by the
- * worker's `notify` queue, jobs/notifications/on-bounty-event.ts). One row per (chain, bounty,
- * account, kind), so a retried or re-delivered job writes nothing twice.
+ * worker's `notify` queue, jobs/notifications/on-bounty-event.ts, and by the dispatcher on a bounty's first
+ * lease). One row per (chain, bounty, account, kind, ref), so a retried or re-delivered job writes nothing
+ * twice. An account's webhook gets each one too (`webhooks`).
  */
 export const notifications = pgTable(
   "notifications",
@@ -41,6 +60,8 @@ export const notifications = pgTable(
     bountyId: amount("bounty_id").notNull(),
     /** What happened, for this account: see NOTIFICATION_KINDS. */
     kind: text("kind").notNull(),
+    /** Which one, for kinds that happen more than once per bounty (a submission's id, a dispute's); else "". */
+    ref: text("ref").notNull().default(""),
     /** The text shown, written once with the amounts and names known then. */
     message: text("message").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -48,7 +69,7 @@ export const notifications = pgTable(
     readAt: timestamp("read_at", { withTimezone: true }),
   },
   (t) => [
-    uniqueIndex("notifications_unique_idx").on(t.chainId, t.bountyId, t.account, t.kind),
+    uniqueIndex("notifications_unique_idx").on(t.chainId, t.bountyId, t.account, t.kind, t.ref),
     // The account's list, newest first, read off the index.
     index("notifications_account_idx").on(t.chainId, t.account, t.createdAt.desc(), t.id.desc()),
     // The unread count (a header badge on every page): only unread rows are indexed.
@@ -57,3 +78,28 @@ export const notifications = pgTable(
 );
 
 export type NotificationRow = typeof notifications.$inferSelect;
+
+/**
+ * An account's webhook: every notification of the account is POSTed to `url`, signed with `secret`
+ * (HMAC-SHA256), through the `webhooks` queue with retries (jobs/notifications/webhooks.ts). `cursor` is the
+ * last notification id handed to the queue: a new webhook starts at the newest, so it gets no history.
+ */
+export const webhooks = pgTable(
+  "webhooks",
+  {
+    chainId: integer("chain_id").notNull(),
+    /** Checksummed, as notifications name it. */
+    account: text("account").notNull(),
+    url: text("url").notNull(),
+    /** 32 random bytes, hex: the receiver checks each delivery's signature with it. */
+    secret: text("secret").notNull(),
+    cursor: bigint("cursor", { mode: "number" }).notNull().default(0),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** The latest delivery: when, and what came of it ("200", or why it failed). */
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }),
+    lastResult: text("last_result"),
+  },
+  (t) => [primaryKey({ columns: [t.chainId, t.account] })],
+);
+
+export type WebhookRow = typeof webhooks.$inferSelect;

@@ -34,6 +34,7 @@ import type { Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { type LeaseRow, leaseProgress, leases, type PoolRow, pools } from "../../db/schema/index.js";
 import type { Env } from "../../server/env.js";
+import { notifyFirstLease } from "../notifications/index.js";
 import { LeaseWriter } from "./lease-writer.js";
 import { bullPriority, DEFAULT_AGING_PER_HOUR, priorityScore } from "./priority.js";
 import { PoolSlots } from "./slots.js";
@@ -629,6 +630,12 @@ export class Dispatcher {
     }
     const leasedAt = row.leasedAt.getTime();
     this.sawPool(pool.id, leasedAt);
+    if (row.attempt === 1) {
+      // The DAO and backers learn training started; never in the lease's way (a failure is only logged).
+      void notifyFirstLease(this.options.db, row.chainId, row.bountyId, pool.name).catch((error: unknown) =>
+        this.options.log.warn({ err: error, bountyId: row.bountyId }, "first-lease notification failed"),
+      );
+    }
     this.options.log.info(
       {
         leaseId,

@@ -19,11 +19,13 @@ import type {
 } from "../../db/schema/index.js";
 import {
   type BountyFinalizedPayload,
+  type BountyFundedPayload,
   type DispatchBountyPayload,
   type DisputeOpenedPayload,
   type EvaluateSubmissionPayload,
   JOB,
   QUEUE,
+  type SubmissionEvaluatedPayload,
 } from "../queues.js";
 
 type Insert<T extends { $inferInsert: unknown }> = T["$inferInsert"];
@@ -263,6 +265,14 @@ export function decodeLogs(
           } satisfies DispatchBountyPayload,
           blockNumber: where.blockNumber,
         });
+        batch.effects.push({
+          chainId,
+          jobId: effectId("funded", where),
+          queue: QUEUE.notify,
+          name: JOB.bountyFunded,
+          payload: { chainId, bountyId: String(log.args.bountyId) } satisfies BountyFundedPayload,
+          blockNumber: where.blockNumber,
+        });
         break;
       case "BountyClaimed":
         batch.claims.push({
@@ -313,6 +323,18 @@ export function decodeLogs(
           qualifies: log.args.qualifies,
           best: log.args.best,
         });
+        batch.effects.push({
+          chainId,
+          jobId: effectId("evaluated", where),
+          queue: QUEUE.notify,
+          name: JOB.submissionEvaluated,
+          payload: {
+            chainId,
+            bountyId: String(log.args.bountyId),
+            submissionId: String(log.args.submissionId),
+          } satisfies SubmissionEvaluatedPayload,
+          blockNumber: where.blockNumber,
+        });
         break;
       case "SubmissionDisqualified":
         batch.evaluations.push({
@@ -325,6 +347,18 @@ export function decodeLogs(
           qualifies: false,
           best: false,
           copyOf: log.args.copyOf === 0n ? null : String(log.args.copyOf),
+        });
+        batch.effects.push({
+          chainId,
+          jobId: effectId("evaluated", where),
+          queue: QUEUE.notify,
+          name: JOB.submissionEvaluated,
+          payload: {
+            chainId,
+            bountyId: String(log.args.bountyId),
+            submissionId: String(log.args.submissionId),
+          } satisfies SubmissionEvaluatedPayload,
+          blockNumber: where.blockNumber,
         });
         break;
       case "DisputeOpened":

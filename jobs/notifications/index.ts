@@ -1,1 +1,2 @@
 export * from "./on-bounty-event.js";
+export * from "./webhooks.js";

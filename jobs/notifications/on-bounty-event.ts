@@ -19,8 +19,9 @@
 import { UnrecoverableError } from "bullmq";
 import { and, desc, eq, gt, or, sql } from "drizzle-orm";
 import { getAddress } from "viem";
-import { formatTokenAmount, shortHex } from "../../core/format.js";
+import { formatScore, formatTokenAmount, shortHex } from "../../core/format.js";
 import type { Logger } from "../../core/logger.js";
+import { fromOnchainScore } from "../../core/spec.js";
 import type { Database } from "../../db/client.js";
 import {
   backers,
@@ -33,7 +34,12 @@ import {
   submissions,
   tokens,
 } from "../../db/schema/index.js";
-import { bountyFinalizedPayload, disputeOpenedPayload } from "../queues.js";
+import {
+  bountyFinalizedPayload,
+  bountyFundedPayload,
+  disputeOpenedPayload,
+  submissionEvaluatedPayload,
+} from "../queues.js";
 
 export interface NotifyDeps {
   db: Database;
@@ -44,7 +50,7 @@ export type NotifyResult =
   | { written: number; recipients: number }
   | { written: 0; recipients: 0; skipped: string };
 
-type Note = { account: string; kind: NotificationKind; message: string };
+type Note = { account: string; kind: NotificationKind; message: string; ref?: string };
 
 export async function notifyBountyFinalized(data: unknown, deps: NotifyDeps): Promise<NotifyResult> {
   const parsed = bountyFinalizedPayload.safeParse(data);
@@ -253,15 +259,162 @@ export async function notifyDisputeOpened(data: unknown, deps: NotifyDeps): Prom
     {
       account: row.trainer,
       kind: "submission-disputed",
+      ref: disputeId,
       message: `${shortHex(row.disputer)} disputed the verdict on your submission #${row.submissionId} to ${label} (dispute #${disputeId}). The arbiter rules by ${deadline}.`,
     },
     {
       account: row.arbiter,
       kind: "dispute-to-resolve",
+      ref: disputeId,
       message: `Dispute #${disputeId} on submission #${row.submissionId} of ${label} waits for your ruling until ${deadline}; after that it is dismissed.`,
     },
   ];
   return writeNotes(db, log, chainId, bountyId, notes);
+}
+
+/** The bounty's name, DAO, status and token, for a note's words; undefined when not indexed. */
+async function bountyFacts(db: Database, chainId: number, bountyId: string) {
+  const [bounty] = await db
+    .select({
+      status: bounties.status,
+      dao: bounties.dao,
+      raised: bounties.raised,
+      name: sql<string | null>`${specs.spec}->>'name'`,
+      tokenSymbol: tokens.symbol,
+      tokenDecimals: tokens.decimals,
+    })
+    .from(bounties)
+    .leftJoin(specs, eq(specs.specHash, bounties.specHash))
+    .leftJoin(tokens, and(eq(tokens.chainId, bounties.chainId), eq(tokens.token, bounties.token)))
+    .where(and(eq(bounties.chainId, chainId), eq(bounties.bountyId, bountyId)));
+  if (!bounty) return undefined;
+  return { ...bounty, label: bounty.name ? `${bounty.name} (bounty #${bountyId})` : `Bounty #${bountyId}` };
+}
+
+/** `bounty-funded`: the DAO (training is queued) and every backer (what they backed is funded). */
+export async function notifyBountyFunded(data: unknown, deps: NotifyDeps): Promise<NotifyResult> {
+  const parsed = bountyFundedPayload.safeParse(data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid bounty-funded payload: ${parsed.error.message}`);
+  const { chainId, bountyId } = parsed.data;
+  const log = deps.log.child({ chainId, bountyId });
+  const bounty = await bountyFacts(deps.db, chainId, bountyId);
+  if (!bounty || bounty.status === "Funding") {
+    // Reorged away: the index no longer says it was funded.
+    const skipped = bounty ? "the bounty is still Funding in the index" : "the bounty is not indexed";
+    log.info({ skipped }, "funding not notified");
+    return { written: 0, recipients: 0, skipped };
+  }
+  const raised = formatTokenAmount(bounty.raised, bounty);
+  const notes: Note[] = [
+    {
+      account: bounty.dao,
+      kind: "bounty-funded",
+      message: `${bounty.label} reached its goal with ${raised} raised: it is queued for a GPU pool to train it.`,
+    },
+  ];
+  const backed = await deps.db
+    .select({ account: backers.account })
+    .from(backers)
+    .where(and(eq(backers.chainId, chainId), eq(backers.bountyId, bountyId), gt(backers.contributed, "0")));
+  for (const { account } of backed) {
+    notes.push({
+      account,
+      kind: "backed-funded",
+      message: `${bounty.label}, which you backed, reached its goal with ${raised} raised: training is queued.`,
+    });
+  }
+  return writeNotes(deps.db, log, chainId, bountyId, notes);
+}
+
+/** `submission-evaluated`: the trainer, with the score against the target, or why it was disqualified. */
+export async function notifySubmissionEvaluated(data: unknown, deps: NotifyDeps): Promise<NotifyResult> {
+  const parsed = submissionEvaluatedPayload.safeParse(data);
+  if (!parsed.success) {
+    throw new UnrecoverableError(`invalid submission-evaluated payload: ${parsed.error.message}`);
+  }
+  const { chainId, bountyId, submissionId } = parsed.data;
+  const log = deps.log.child({ chainId, bountyId, submissionId });
+  const [row] = await deps.db
+    .select({
+      trainer: submissions.trainer,
+      verdict: submissions.verdict,
+      score: submissions.score,
+      copyOf: submissions.copyOf,
+      target: bounties.targetScore,
+      direction: bounties.direction,
+      metric: sql<string | null>`${specs.spec}->'metric'->>'name'`,
+      name: sql<string | null>`${specs.spec}->>'name'`,
+    })
+    .from(submissions)
+    .innerJoin(
+      bounties,
+      and(eq(bounties.chainId, submissions.chainId), eq(bounties.bountyId, submissions.bountyId)),
+    )
+    .leftJoin(specs, eq(specs.specHash, bounties.specHash))
+    .where(and(eq(submissions.chainId, chainId), eq(submissions.submissionId, submissionId)));
+  if (!row || row.verdict === "Pending") {
+    const skipped = row ? "the submission has no verdict in the index" : "the submission is not indexed";
+    log.info({ skipped }, "verdict not notified");
+    return { written: 0, recipients: 0, skipped };
+  }
+  const label = row.name ? `${row.name} (bounty #${bountyId})` : `Bounty #${bountyId}`;
+  const note: Note =
+    row.verdict === "Disqualified"
+      ? {
+          account: row.trainer,
+          kind: "submission-disqualified",
+          ref: submissionId,
+          message: `Your submission #${submissionId} to ${label} was disqualified${row.copyOf ? ` as a copy of submission #${row.copyOf}` : ""}. Its report on the bounty page says why.`,
+        }
+      : {
+          account: row.trainer,
+          kind: "submission-scored",
+          ref: submissionId,
+          message: scoredMessage(submissionId, label, row),
+        };
+  return writeNotes(deps.db, log, chainId, bountyId, [note]);
+}
+
+function scoredMessage(
+  submissionId: string,
+  label: string,
+  row: { score: string | null; target: string; direction: string; metric: string | null },
+): string {
+  if (row.score === null) return `Your submission #${submissionId} to ${label} was scored.`;
+  const score = fromOnchainScore(BigInt(row.score));
+  const target = fromOnchainScore(BigInt(row.target));
+  const higher = row.direction === "HigherIsBetter";
+  const meets = higher ? score >= target : score <= target;
+  return `Your submission #${submissionId} to ${label} scored ${row.metric ?? "a score of"} ${formatScore(score)}: ${
+    meets ? "it meets" : "it does not meet"
+  } the target of ${higher ? "≥" : "≤"} ${formatScore(target)}. Anyone may dispute a verdict during its challenge window.`;
+}
+
+/**
+ * A bounty's first lease (the dispatcher, as it leases): its DAO and backers learn that a pool started
+ * training it. One statement; a later lease (a retry) writes nothing, each row being there already.
+ */
+export async function notifyFirstLease(
+  db: Database,
+  chainId: number,
+  bountyId: string,
+  poolName: string,
+): Promise<void> {
+  const label = sql`coalesce(${specs.spec}->>'name' || ' (bounty #' || ${bountyId}::text || ')', 'Bounty #' || ${bountyId}::text)`;
+  await db.execute(sql`
+    insert into ${notifications} (chain_id, account, bounty_id, kind, ref, message)
+    select ${chainId}::int, b.dao, b.bounty_id, 'bounty-leased', '',
+      ${label} || ' is training on the pool ' || ${poolName}::text || ': its progress is on the bounty page.'
+    from ${bounties} b left join ${specs} on ${specs.specHash} = b.spec_hash
+    where b.chain_id = ${chainId} and b.bounty_id = ${bountyId}
+    union all
+    select ${chainId}::int, k.account, k.bounty_id, 'backed-leased', '',
+      ${label} || ', which you backed, is training on the pool ' || ${poolName}::text || '.'
+    from ${backers} k
+      join ${bounties} b on b.chain_id = k.chain_id and b.bounty_id = k.bounty_id
+      left join ${specs} on ${specs.specHash} = b.spec_hash
+    where k.chain_id = ${chainId} and k.bounty_id = ${bountyId} and k.contributed > 0
+    on conflict (chain_id, bounty_id, account, kind, ref) do nothing`);
 }
 
 async function writeNotes(
@@ -271,12 +424,25 @@ async function writeNotes(
   bountyId: string,
   notes: Note[],
 ): Promise<NotifyResult> {
-  const rows = notes.map((note) => ({ ...note, chainId, bountyId, account: getAddress(note.account) }));
+  if (notes.length === 0) return { written: 0, recipients: 0 };
+  const rows = notes.map((note) => ({
+    ...note,
+    ref: note.ref ?? "",
+    chainId,
+    bountyId,
+    account: getAddress(note.account),
+  }));
   const inserted = await db
     .insert(notifications)
     .values(rows)
     .onConflictDoNothing({
-      target: [notifications.chainId, notifications.bountyId, notifications.account, notifications.kind],
+      target: [
+        notifications.chainId,
+        notifications.bountyId,
+        notifications.account,
+        notifications.kind,
+        notifications.ref,
+      ],
     })
     .returning({ id: notifications.id });
   log.info({ recipients: rows.length, written: inserted.length }, "notified");

@@ -10,6 +10,8 @@
  * twice at once), a payload whose bounty is in another state, and the model's
  * list, unread count and mark-read.
  */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { Queue, UnrecoverableError } from "bullmq";
 import { and, asc, eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
@@ -20,17 +22,26 @@ import {
   markNotificationsRead,
   unreadNotificationCount,
 } from "../../app/models/notification.server.js";
+import { findWebhook, saveWebhook } from "../../app/models/webhook.server.js";
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import { anvilAccount } from "../../core/dev-chain.js";
+import { formatScore } from "../../core/format.js";
 import { createLogger } from "../../core/logger.js";
 import { blobsClassifierSpec } from "../../core/spec.examples.js";
-import { onchainSpecTerms } from "../../core/spec.js";
+import { fromOnchainScore, onchainSpecTerms } from "../../core/spec.js";
 import type { Database } from "../../db/client.js";
 import { notifications } from "../../db/schema/index.js";
 import { registerSpec } from "../../jobs/bounties/specs.js";
 import { type DeployResult, deployContracts } from "../../jobs/deployments/deploy.js";
 import { syncDeployment } from "../../jobs/deployments/sync.js";
-import { notifyBountyFinalized } from "../../jobs/notifications/on-bounty-event.js";
+import {
+  deliverWebhook,
+  notifyBountyFinalized,
+  notifyFirstLease,
+  signWebhook,
+  sweepWebhooks,
+  type WebhookBody,
+} from "../../jobs/notifications/index.js";
 import { JOB, QUEUE } from "../../jobs/queues.js";
 import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
 import { evalSetCommitment } from "../../ml/evalset.js";
@@ -75,6 +86,8 @@ let c: BoardClients;
 let fulfilled: bigint;
 /** Its winning submission (the only one): the id of its commit. */
 let winner: bigint;
+/** Its score, as published. */
+let score: bigint;
 /** The last block of the chain while the fulfilled bounty was still Verifying (before its unlock). */
 let verifyingBlock: bigint;
 /** Failed: 70 of 10,000 ctUSD raised by its funding deadline. */
@@ -127,11 +140,8 @@ beforeAll(async () => {
     keccak256(stringToHex("notify checkpoint")),
     "crowdtrain://ckpt/notify",
   ));
-  await c.send(EVALUATOR, "publishEvaluation", [
-    winner,
-    terms.targetScore + 10_000n,
-    keccak256(stringToHex("notify report")),
-  ]);
+  score = terms.targetScore + 10_000n;
+  await c.send(EVALUATOR, "publishEvaluation", [winner, score, keccak256(stringToHex("notify report"))]);
 
   await c.send(BACKER_A, "fund", [failed, usd(50)]);
   await c.send(QUITTER, "fund", [failed, usd(20)]);
@@ -190,7 +200,13 @@ describe("notify", () => {
       { db, chain: createChainClient(anvil.url), log },
       { connection, prefix, concurrency: 2, queues: [QUEUE.notify] },
     );
-    await waitForCompleted(queue, 3, "the finalizations and the cancellation notified", 60_000);
+    // Funded and scored (the fulfilled bounty), its and the failed one's finalizations, the cancellation.
+    await waitForCompleted(
+      queue,
+      5,
+      "the funding, the verdict, the finalizations and the cancellation notified",
+      60_000,
+    );
     await testIndexer(db, anvil.url, deployed.deployment, { queues }).catchUp();
   });
 
@@ -204,7 +220,7 @@ describe("notify", () => {
 
   it("tells the winner and the DAO of a Verifying bounty, then the backers and shareholders once fulfilled", async () => {
     const db = testDb.handle.db;
-    await waitForCompleted(queue, 4, "the unlock notified", 60_000);
+    await waitForCompleted(queue, 6, "the unlock notified", 60_000);
     const label = `Blob classifier (bounty #${fulfilled})`;
     const trainer = `${TRAINER.address.slice(0, 6)}…${TRAINER.address.slice(-4)}`;
     expect(await rowsOf(db, fulfilled)).toEqual(
@@ -233,6 +249,22 @@ describe("notify", () => {
           account: TRAINER.address,
           kind: "payout-available",
           message: `${label} was fulfilled by your submission #${winner}: withdraw your payout of 97.5 ctUSD.`,
+        },
+        // Earlier: funded (the DAO, and each backer: HOLDER only received shares), and scored (its trainer).
+        {
+          account: DAO.address,
+          kind: "bounty-funded",
+          message: `${label} reached its goal with 100 ctUSD raised: it is queued for a GPU pool to train it.`,
+        },
+        ...[BACKER_A, BACKER_B].map((backer) => ({
+          account: backer.address,
+          kind: "backed-funded",
+          message: `${label}, which you backed, reached its goal with 100 ctUSD raised: training is queued.`,
+        })),
+        {
+          account: TRAINER.address,
+          kind: "submission-scored",
+          message: `Your submission #${winner} to ${label} scored accuracy ${formatScore(fromOnchainScore(score))}: it meets the target of ≥ ${formatScore(blobsClassifierSpec.metric.target)}. Anyone may dispute a verdict during its challenge window.`,
         },
       ].sort((a, b) => a.kind.localeCompare(b.kind) || a.account.localeCompare(b.account)),
     );
@@ -282,7 +314,7 @@ describe("notify", () => {
   it("writes nothing twice: the same job again, re-delivered under another id, or twice at once", async () => {
     const db = testDb.handle.db;
     const total = async () => (await db.select().from(notifications)).length;
-    expect(await total()).toBe(12);
+    expect(await total()).toBe(16);
     const payload = { chainId: 31_337, bountyId: String(fulfilled), status: "Fulfilled" };
     expect(await notifyBountyFinalized(payload, { db, log })).toEqual({ written: 0, recipients: 5 });
     const [one, two] = await Promise.all([
@@ -303,7 +335,7 @@ describe("notify", () => {
       written: 0,
       recipients: 5,
     });
-    expect(await total()).toBe(12);
+    expect(await total()).toBe(16);
   });
 
   it("writes nothing for a bounty the index has in another state (a reorged event), refuses a bad payload", async () => {
@@ -351,7 +383,82 @@ describe("notify", () => {
     expect(await unreadNotificationCount(db, 31_337, HOLDER.address)).toBe(0);
     expect((await listNotifications(db, 31_337, HOLDER.address)).every((n) => n.read)).toBe(true);
     // Nobody else's were touched; another chain sees none.
-    expect(await unreadNotificationCount(db, 31_337, BACKER_A.address)).toBe(2);
+    expect(await unreadNotificationCount(db, 31_337, BACKER_A.address)).toBe(3);
     expect(await unreadNotificationCount(db, 1, BACKER_A.address)).toBe(0);
+  });
+
+  it("sends each new notification to its account's webhook, signed, retried until it answers 2xx", async () => {
+    const db = testDb.handle.db;
+    await waitForCompleted(queue, 6, "every notify job done", 60_000);
+    const received: { signature: string; body: string }[] = [];
+    let answer = 500; // the first delivery fails: the queue retries it
+    const server = http.createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => {
+        body += chunk.toString("utf8");
+      });
+      request.on("end", () => {
+        received.push({ signature: String(request.headers["crowdtrain-signature"]), body });
+        response.statusCode = answer;
+        answer = 200;
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const webhookQueue = new Queue(QUEUE.webhooks, { connection, prefix });
+    const workers = startWorkers(
+      {
+        db,
+        chain: createChainClient(anvil.url),
+        log,
+        webhooks: { policy: { allowPrivate: true, requireHttps: false }, timeoutMs: 2_000 },
+      },
+      { connection, prefix, concurrency: 1, queues: [QUEUE.webhooks] },
+    );
+    try {
+      await saveWebhook(db, 31_337, BACKER_A.address, `http://127.0.0.1:${port}/hook`);
+      // A new webhook gets what happens from now on, not the account's history.
+      expect(await sweepWebhooks(db, webhookQueue)).toBe(0);
+      await notifyFirstLease(db, 31_337, String(fulfilled), "test-pool");
+      expect(await sweepWebhooks(db, webhookQueue)).toBe(1);
+      expect(await sweepWebhooks(db, webhookQueue)).toBe(0); // its cursor moved past it
+      await waitUntil("the retried delivery", async () => (received.length >= 2 ? true : undefined), 30_000);
+      const [first, second] = received;
+      expect(second?.body).toBe(first?.body); // the same notification, again
+      const body = JSON.parse(second?.body ?? "{}") as WebhookBody;
+      expect(body).toMatchObject({
+        chainId: 31_337,
+        account: BACKER_A.address,
+        bountyId: String(fulfilled),
+        kind: "backed-leased",
+        message: `Blob classifier (bounty #${fulfilled}), which you backed, is training on the pool test-pool.`,
+      });
+      // The receiver checks the signature with the secret it was shown.
+      const secret = (await findWebhook(db, 31_337, BACKER_A.address))?.secret ?? "";
+      const t = Number(/t=(\d+)/.exec(second?.signature ?? "")?.[1]);
+      expect(Math.abs(t - Date.now() / 1000)).toBeLessThan(60);
+      expect(second?.signature).toBe(signWebhook(secret, t, second?.body ?? ""));
+      await waitUntil(
+        "the delivery recorded",
+        async () =>
+          (await findWebhook(db, 31_337, BACKER_A.address))?.lastResult === "200" ? true : undefined,
+        10_000,
+      );
+      // Under the production policy, a webhook on this machine is refused for good, saying why.
+      await expect(
+        deliverWebhook(
+          { notificationId: body.id },
+          { db, log, policy: { allowPrivate: false, requireHttps: true }, timeoutMs: 1_000 },
+        ),
+      ).rejects.toThrow(UnrecoverableError);
+      expect((await findWebhook(db, 31_337, BACKER_A.address))?.lastResult).toMatch(/https/);
+      expect(received).toHaveLength(2);
+    } finally {
+      await workers.close(5_000);
+      await webhookQueue.obliterate({ force: true });
+      await webhookQueue.close();
+      server.close();
+    }
   });
 });
