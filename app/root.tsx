@@ -1,4 +1,4 @@
-import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import {
   Form,
   isRouteErrorResponse,
@@ -16,7 +16,10 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
 import { WagmiProvider } from "wagmi";
 import { shortHex } from "../core/format.js";
+import { Badge } from "./components/ui/Badge.js";
+import { ToastProvider } from "./components/ui/Toasts.js";
 import { WalletButton } from "./components/WalletButton.js";
+import { WalletModalProvider } from "./components/WalletModal.js";
 import { env, publicEnv } from "./env.server.js";
 import { useNonce } from "./hooks/nonce.js";
 import { PlatformContext } from "./hooks/platform.js";
@@ -24,12 +27,19 @@ import { platformContracts } from "./models/deployment.server.js";
 import { devAccounts } from "./models/dev-wallet.server.js";
 import { unreadNotificationCount } from "./models/notification.server.js";
 import { services } from "./services.server.js";
+import stylesheet from "./tailwind.css";
 import { currentUser } from "./utils/session.server.js";
 import { type DevAccount, wagmiConfigFor } from "./wagmi.js";
 
 export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: "/styles.css" },
+  // Built by Remix's Tailwind support into build/assets with a content hash (ADR 022).
+  { rel: "stylesheet", href: stylesheet },
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
+
+/** The title of a page without its own, and of every error page ("Nothing here · Crowdtrain"). */
+export const meta: MetaFunction = ({ error }) => [
+  { title: error ? `${describeError(error).title} · Crowdtrain` : "Crowdtrain" },
 ];
 
 /** Only whitelisted configuration reaches the browser: the chain, the contracts, who is signed in. */
@@ -78,7 +88,7 @@ function SessionNav({ user, unread }: { user: { address: string; csrf: string } 
     <Form method="post" action="/auth/logout" className="session">
       <input type="hidden" name="csrf" value={user.csrf} />
       <NavLink to="/notifications" aria-label={`Notifications, ${unread} unread`}>
-        Notifications{unread > 0 ? <span className="badge">{unread}</span> : null}
+        Notifications{unread > 0 ? <span className="badge badge-count">{unread}</span> : null}
       </NavLink>
       <NavLink to={`/trainers/${user.address}`} title={user.address}>
         {shortHex(user.address)}
@@ -87,6 +97,23 @@ function SessionNav({ user, unread }: { user: { address: string; csrf: string } 
         Sign out
       </button>
     </Form>
+  );
+}
+
+/** The mark of public/favicon.svg, beside the name in the header. */
+function Logo() {
+  return (
+    <svg viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+      <rect width="32" height="32" rx="7" fill="#4338ca" />
+      <path
+        d="M9 22V10h6a4 4 0 0 1 0 8h-6m8 0 5 4"
+        fill="none"
+        stroke="#fff"
+        strokeWidth="2.6"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
+    </svg>
   );
 }
 
@@ -107,23 +134,32 @@ export default function App() {
     <WagmiProvider config={wagmiConfig}>
       <QueryClientProvider client={queryClient}>
         <PlatformContext.Provider value={{ chainId: publicEnv.chainId, contracts, user }}>
-          <header className="site-header">
-            <NavLink to="/" className="brand">
-              Crowdtrain
-            </NavLink>
-            <nav aria-label="Main">
-              {MAIN_LINKS.map(([to, label]) => (
-                <NavLink key={to} to={to}>
-                  {label}
+          <ToastProvider>
+            <WalletModalProvider devAccounts={devAccounts}>
+              <header className="site-header">
+                <NavLink to="/" className="brand">
+                  <Logo />
+                  Crowdtrain
                 </NavLink>
-              ))}
-              <SessionNav user={user} unread={unread} />
-              <WalletButton />
-            </nav>
-          </header>
-          <main>
-            <Outlet />
-          </main>
+                <nav aria-label="Main">
+                  {MAIN_LINKS.map(([to, label]) => (
+                    <NavLink key={to} to={to}>
+                      {label}
+                    </NavLink>
+                  ))}
+                </nav>
+                <div className="header-session">
+                  <SessionNav user={user} unread={unread} />
+                </div>
+                <div className="header-wallet">
+                  <WalletButton />
+                </div>
+              </header>
+              <main>
+                <Outlet />
+              </main>
+            </WalletModalProvider>
+          </ToastProvider>
         </PlatformContext.Provider>
       </QueryClientProvider>
     </WagmiProvider>
@@ -179,6 +215,7 @@ export function ErrorBoundary() {
     <>
       <header className="site-header">
         <a href="/" className="brand">
+          <Logo />
           Crowdtrain
         </a>
         <nav aria-label="Main">
@@ -191,7 +228,7 @@ export function ErrorBoundary() {
         </nav>
       </header>
       <main className="error-page">
-        <p className="muted">Error {status}</p>
+        <Badge tone={status >= 500 ? "danger" : "warning"}>Error {status}</Badge>
         <h1>{title}</h1>
         <p>{message}</p>
         <p>

@@ -4,6 +4,7 @@
  */
 import { formatUtc } from "../../core/format.js";
 import type { QueueStatus } from "../models/queue.server.js";
+import { Progress } from "./ui/Progress.js";
 
 type Needs = { minVramGb: number; gpus: number };
 type Offer = { name: string; gpuCount: number; vramGb: number; online: boolean };
@@ -98,7 +99,9 @@ export function TrainingStatus({
     body = (
       <>
         <p>Leased to a pool (attempt {queue.attempt}).</p>
-        <progress max={100} value={queue.percent ?? 0} aria-label="training progress" /> {queue.percent ?? 0}%
+        <Progress value={queue.percent ?? 0} label="training progress" wide>
+          {queue.percent ?? 0}%
+        </Progress>
         <LastFailure failure={queue.lastFailure} />
       </>
     );

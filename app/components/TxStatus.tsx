@@ -1,7 +1,11 @@
 import { shortHex } from "../../core/format.js";
 import type { TxState } from "../hooks/use-transaction.js";
+import { TxLink } from "./TxLink.js";
 
-/** Where a wallet flow is: checking, waiting for the signature, mined, or what went wrong. */
+/**
+ * Where a wallet flow is, next to the button that started it: checking, waiting for the signature, mined,
+ * or what went wrong. (The same progress also shows as a toast: useTransaction.)
+ */
 export function TxStatus({ state }: { state: TxState }) {
   switch (state.phase) {
     case "idle":
@@ -31,7 +35,7 @@ export function TxStatus({ state }: { state: TxState }) {
           {state.hash ? (
             <>
               {" "}
-              (tx <code title={state.hash}>{shortHex(state.hash)}</code>)
+              (tx <TxLink hash={state.hash} label={shortHex(state.hash)} />)
             </>
           ) : null}
         </p>
@@ -44,4 +48,17 @@ export function TxStatus({ state }: { state: TxState }) {
         </p>
       );
   }
+}
+
+/**
+ * A transaction toast's line: what is happening, and the transaction; once mined, linked (to the explorer,
+ * or /tx/<hash> once indexed).
+ */
+export function TxToastBody({ text, hash, mined }: { text: string; hash: string; mined: boolean }) {
+  return (
+    <p>
+      {text}{" "}
+      {mined ? <TxLink hash={hash} label={shortHex(hash)} /> : <code title={hash}>{shortHex(hash)}</code>}.
+    </p>
+  );
 }

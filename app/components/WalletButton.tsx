@@ -1,30 +1,19 @@
-import { useAccount, useChainId, useConnect, useDisconnect, useSwitchChain } from "wagmi";
+import { useAccount, useChainId, useDisconnect, useSwitchChain } from "wagmi";
 import { shortHex } from "../../core/format.js";
 import { explainWalletError } from "../utils/wallet-errors.js";
+import { useWalletModal } from "./WalletModal.js";
 
-/** The connectors to offer: a browser wallet, and on anvil in development the dev accounts. */
+/**
+ * A page's prompt to connect: a button opening the connect dialog (WalletModal.tsx), which offers the browser
+ * wallets and, on anvil in development, the dev accounts.
+ */
 export function ConnectorList() {
-  const { connect, connectors, error, isPending, variables } = useConnect();
+  const { open } = useWalletModal();
   return (
     <div className="connectors">
-      <ul aria-label="Wallets">
-        {connectors.map((connector) => (
-          <li key={connector.uid}>
-            <button type="button" disabled={isPending} onClick={() => connect({ connector })}>
-              {isPending && variables?.connector === connector
-                ? "Connecting…"
-                : connector.type === "injected"
-                  ? "Browser wallet"
-                  : connector.name}
-            </button>
-          </li>
-        ))}
-      </ul>
-      {error ? (
-        <p role="alert" className="field-error">
-          {explainWalletError(error).message}
-        </p>
-      ) : null}
+      <button type="button" onClick={open}>
+        Connect wallet
+      </button>
     </div>
   );
 }
@@ -39,7 +28,12 @@ export function NetworkGuard() {
   return (
     <div role="alert" className="network-guard">
       Your wallet is on chain {walletChain}; this platform runs on {target?.name ?? `chain ${platformChain}`}.{" "}
-      <button type="button" disabled={isPending} onClick={() => switchChain({ chainId: platformChain })}>
+      <button
+        type="button"
+        className="btn-sm"
+        disabled={isPending}
+        onClick={() => switchChain({ chainId: platformChain })}
+      >
         Switch network
       </button>
       {error ? <span className="field-error"> {explainWalletError(error).message}</span> : null}
@@ -47,25 +41,29 @@ export function NetworkGuard() {
   );
 }
 
-/** Connect / disconnect a wallet, in the header. */
+/** The header's wallet: "Connect wallet" (the dialog), or the connected address and a disconnect. */
 export function WalletButton() {
   const { address, status } = useAccount();
   const { disconnect } = useDisconnect();
+  const { open } = useWalletModal();
 
   if (status === "connected" && address) {
     return (
       <span className="wallet">
-        <span title={address}>Wallet {shortHex(address)}</span>{" "}
-        <button type="button" onClick={() => disconnect()}>
+        <span className="wallet-address" title={address}>
+          <span aria-hidden="true" className="h-2 w-2 rounded-full bg-success" />
+          <span className="visually-hidden">Wallet </span>
+          {shortHex(address)}
+        </span>
+        <button type="button" className="btn-secondary btn-sm" onClick={() => disconnect()}>
           Disconnect
         </button>
       </span>
     );
   }
   return (
-    <details className="wallet-menu">
-      <summary>Connect wallet</summary>
-      <ConnectorList />
-    </details>
+    <button type="button" className="btn-sm" onClick={open}>
+      Connect wallet
+    </button>
   );
 }

@@ -41,7 +41,7 @@ export function WithdrawBond({ trainer, bountyId }: { trainer: string; bountyId:
   }
   return (
     <>
-      <button type="button" onClick={withdraw} disabled={busy}>
+      <button type="button" className="btn-sm" onClick={withdraw} disabled={busy}>
         Withdraw bond
       </button>
       <TxStatus state={state} />

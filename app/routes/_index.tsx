@@ -1,7 +1,11 @@
 import type { MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { formatTokenAmount, formatValue, shortHex } from "../../core/format.js";
+import { formatTokenAmount, formatValue, percentOf, shortHex } from "../../core/format.js";
 import { fromOnchainScore } from "../../core/spec.js";
+import { StatusBadge } from "../components/ui/Badge.js";
+import { Card } from "../components/ui/Card.js";
+import { DataTable } from "../components/ui/DataTable.js";
+import { Progress } from "../components/ui/Progress.js";
 import { homeBoards, topFundedBounties } from "../models/bounty.server.js";
 import { knownDeployments } from "../models/deployment.server.js";
 import { services } from "../services.server.js";
@@ -73,13 +77,22 @@ export default function Index() {
           DAOs propose open models to train. Backers fund bounties on-chain and share in the result. GPU pools
           claim the work, checkpoints are scored on a private held-out set, and the best one is paid.
         </p>
+        <p className="flex flex-wrap gap-3">
+          <Link to="/bounties" className="btn">
+            Browse bounties
+          </Link>
+          <Link to="/propose" className="btn btn-secondary">
+            Propose a bounty
+          </Link>
+        </p>
       </section>
       <section aria-label="Totals" className="totals">
-        <p>
-          <strong>{totals.bounties}</strong> bounties · <strong>{totals.funded}</strong> funded ·{" "}
-          <strong>{totals.backers}</strong> backings · <strong>{totals.submissions}</strong> checkpoints
-          submitted
-        </p>
+        <dl className="stats">
+          <Stat label="bounties" value={totals.bounties} />
+          <Stat label="funded" value={totals.funded} />
+          <Stat label="backings" value={totals.backers} />
+          <Stat label="checkpoints submitted" value={totals.submissions} />
+        </dl>
       </section>
       <div className="boards">
         <BountyBoard
@@ -121,7 +134,7 @@ export default function Index() {
         {topFunded.length === 0 ? (
           <p>No bounties yet{cursor === null ? " (the indexer has not read the chain yet)" : ""}.</p>
         ) : (
-          <div className="table-scroll">
+          <DataTable label="Top funded bounties">
             <table>
               <thead>
                 <tr>
@@ -139,9 +152,13 @@ export default function Index() {
                     <td>
                       <Link to={`/bounties/${b.bountyId}`}>#{b.bountyId}</Link>
                     </td>
-                    <td>{b.status}</td>
                     <td>
-                      {formatTokenAmount(b.raised, b)} / {formatTokenAmount(b.goal, b)}
+                      <StatusBadge status={b.status} />
+                    </td>
+                    <td>
+                      <Progress value={percentOf(b.raised, b.goal)} label={`bounty ${b.bountyId} funding`}>
+                        {formatTokenAmount(b.raised, b)} / {formatTokenAmount(b.goal, b)}
+                      </Progress>
                     </td>
                     <td>{b.fundingValue === null ? "—" : formatValue(b.fundingValue)}</td>
                     <td>{b.backerCount}</td>
@@ -152,7 +169,7 @@ export default function Index() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </DataTable>
         )}
         <p>
           <Link to="/bounties">All bounties</Link>
@@ -164,7 +181,7 @@ export default function Index() {
         {contracts.length === 0 ? (
           <p>No contracts are recorded for this chain yet. `npm run dev` deploys them on start.</p>
         ) : (
-          <div className="table-scroll">
+          <DataTable label="Platform contracts">
             <table>
               <thead>
                 <tr>
@@ -189,10 +206,19 @@ export default function Index() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </DataTable>
         )}
       </section>
     </>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: number }) {
+  return (
+    <div className="stat">
+      <dt>{label}</dt>
+      <dd>{value.toLocaleString("en-US")}</dd>
+    </div>
   );
 }
 
@@ -204,12 +230,11 @@ function BountyBoard<Row extends { bountyId: string; name: string | null }>(prop
   detail(row: Row): string;
 }) {
   return (
-    <section aria-labelledby={props.id} className="card">
-      <h2 id={props.id}>{props.title}</h2>
+    <Card title={props.title} titleId={props.id}>
       {props.rows.length === 0 ? (
         <p className="muted">{props.empty ?? "Nothing yet."}</p>
       ) : (
-        <ol>
+        <ol className="board-list">
           {props.rows.map((row) => (
             <li key={row.bountyId}>
               <Link to={`/bounties/${row.bountyId}`}>{row.name ?? `Bounty #${row.bountyId}`}</Link>{" "}
@@ -218,6 +243,6 @@ function BountyBoard<Row extends { bountyId: string; name: string | null }>(prop
           ))}
         </ol>
       )}
-    </section>
+    </Card>
   );
 }

@@ -2,6 +2,9 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { formatTokenAmount, percentOf, shortHex } from "../../core/format.js";
 import { TASK_TYPES } from "../../core/spec.js";
+import { StatusBadge } from "../components/ui/Badge.js";
+import { DataTable } from "../components/ui/DataTable.js";
+import { Progress } from "../components/ui/Progress.js";
 import { type BountyListQuery, listBounties, parseBountyListQuery } from "../models/bounty.server.js";
 import { services } from "../services.server.js";
 import { BOUNTY_SORTS, LISTED_STATUSES } from "../utils/bounty-list.js";
@@ -68,6 +71,10 @@ export default function Bounties() {
   return (
     <>
       <h1>Bounties</h1>
+      <p className="muted -mt-2">
+        Open-model training bounties, funded on-chain. Filter by status, task, token or DAO, or search the
+        names and descriptions.
+      </p>
       <Form method="get" className="filters" aria-label="Filter bounties">
         {field(
           "q",
@@ -133,7 +140,9 @@ export default function Bounties() {
             ))}
           </select>,
         )}
-        <button type="submit">Apply</button>
+        <div>
+          <button type="submit">Apply</button>
+        </div>
       </Form>
       {fieldErrors.page ? (
         <p className="field-error" role="alert">
@@ -148,7 +157,7 @@ export default function Bounties() {
           {list.rows.length === 0 ? (
             <p>No bounty matches these filters.</p>
           ) : (
-            <div className="table-scroll">
+            <DataTable label="Bounties">
               <table>
                 <thead>
                   <tr>
@@ -169,17 +178,16 @@ export default function Bounties() {
                         </Link>
                       </td>
                       <td>{b.task ?? "?"}</td>
-                      <td>{b.status}</td>
                       <td>
-                        <progress
-                          max={100}
-                          value={percentOf(b.raised, b.goal)}
-                          aria-label={`bounty ${b.bountyId} funding`}
-                        />{" "}
-                        {percentOf(b.raised, b.goal)}%{" "}
-                        <span className="muted">
+                        <StatusBadge status={b.status} />
+                      </td>
+                      <td>
+                        <Progress value={percentOf(b.raised, b.goal)} label={`bounty ${b.bountyId} funding`}>
+                          {percentOf(b.raised, b.goal)}%
+                        </Progress>
+                        <div className="muted whitespace-nowrap">
                           {formatTokenAmount(b.raised, b)} of {formatTokenAmount(b.goal, b)}
-                        </span>
+                        </div>
                       </td>
                       <td>{b.backerCount}</td>
                       <td>
@@ -189,7 +197,7 @@ export default function Bounties() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </DataTable>
           )}
           <nav className="pagination" aria-label="Pages">
             {list.page > 1 ? <Link to={pageLink(query, list.page - 1)}>← Previous</Link> : <span />}

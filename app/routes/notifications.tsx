@@ -8,6 +8,7 @@ import {
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { formatUtc } from "../../core/format.js";
+import { Badge } from "../components/ui/Badge.js";
 import {
   listNotifications,
   markNotificationsRead,
@@ -72,18 +73,22 @@ export default function Notifications() {
   const newest = notifications.reduce((max, n) => Math.max(max, n.id), 0);
   return (
     <>
-      <h1>Notifications</h1>
-      <p>{unread === 0 ? "Nothing unread." : `${unread} unread.`}</p>
-      {unread > 0 ? (
-        <Form method="post">
-          <input type="hidden" name="csrf" value={csrf} />
-          <input type="hidden" name="intent" value="mark-all-read" />
-          <input type="hidden" name="upTo" value={newest} />
-          <button type="submit" disabled={busy}>
-            Mark all read
-          </button>
-        </Form>
-      ) : null}
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <div>
+          <h1 className="mb-1">Notifications</h1>
+          <p className="muted mt-0">{unread === 0 ? "Nothing unread." : `${unread} unread.`}</p>
+        </div>
+        {unread > 0 ? (
+          <Form method="post">
+            <input type="hidden" name="csrf" value={csrf} />
+            <input type="hidden" name="intent" value="mark-all-read" />
+            <input type="hidden" name="upTo" value={newest} />
+            <button type="submit" className="btn-secondary" disabled={busy}>
+              Mark all read
+            </button>
+          </Form>
+        ) : null}
+      </div>
       {result && !result.ok ? (
         <p className="field-error" role="alert">
           {Object.values(result.errors).join("; ")}
@@ -97,12 +102,16 @@ export default function Notifications() {
           When a bounty you backed, trained or proposed is finalized, you hear about it here.
         </p>
       ) : (
-        <ul aria-label="Your notifications" className="timeline">
+        <ul aria-label="Your notifications" className="notification-list">
           {notifications.map((n) => (
-            <li key={n.id}>
-              {n.read ? null : <strong>New: </strong>}
-              <Link to={`/bounties/${n.bountyId}`}>{n.message}</Link>{" "}
-              <span className="muted">
+            <li key={n.id} className={n.read ? undefined : "unread"}>
+              {n.read ? null : (
+                <>
+                  <Badge tone="accent">New</Badge>{" "}
+                </>
+              )}
+              <Link to={`/bounties/${n.bountyId}`}>{n.message}</Link>
+              <span className="muted block">
                 <time dateTime={n.createdAt}>{formatUtc(n.createdAt)}</time>
               </span>
             </li>

@@ -1,6 +1,9 @@
 import { json, type MetaFunction } from "@remix-run/node";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { shortHex } from "../../core/format.js";
+import { Badge } from "../components/ui/Badge.js";
+import { DataTable } from "../components/ui/DataTable.js";
+import { Progress } from "../components/ui/Progress.js";
 import { usePlatform } from "../hooks/platform.js";
 import { poolsOverview } from "../models/pool.server.js";
 import { services } from "../services.server.js";
@@ -41,7 +44,7 @@ function RotateToken({ poolId, poolName, csrf }: { poolId: string; poolName: str
       }}
     >
       <input type="hidden" name="csrf" value={csrf} />
-      <button type="submit" disabled={fetcher.state !== "idle"}>
+      <button type="submit" className="btn-secondary btn-sm" disabled={fetcher.state !== "idle"}>
         Rotate token
       </button>
       {fetcher.data?.token ? (
@@ -76,7 +79,7 @@ export default function Pools() {
           No pool is registered yet: an operator creates one with <code>npm run pools -- create</code>.
         </p>
       ) : (
-        <div className="table-scroll">
+        <DataTable label="GPU pools">
           <table>
             <thead>
               <tr>
@@ -93,30 +96,37 @@ export default function Pools() {
               {pools.map((pool) => (
                 <tr key={pool.id}>
                   <td>
-                    {pool.name}
-                    {pool.status !== "active" ? <span className="muted"> ({pool.status})</span> : null}
+                    <span className="font-medium">{pool.name}</span>
+                    {pool.status !== "active" ? (
+                      <>
+                        {" "}
+                        <Badge>{pool.status}</Badge>
+                      </>
+                    ) : null}
                   </td>
                   <td>
                     {pool.gpuCount === 0 ? "CPU" : `${pool.gpuCount} × ${pool.gpuModel}, ${pool.vramGb} GB`}
                   </td>
                   <td>
-                    <progress
+                    <Progress
                       max={pool.maxLeases}
                       value={pool.activeLeases.length}
-                      aria-label={`${pool.name} leases in use`}
-                    />{" "}
-                    {pool.activeLeases.length} / {pool.maxLeases}
+                      label={`${pool.name} leases in use`}
+                    >
+                      {pool.activeLeases.length} / {pool.maxLeases}
+                    </Progress>
                   </td>
                   <td>
-                    {pool.activeLeases.length === 0
-                      ? "idle"
-                      : pool.activeLeases.map((lease) => (
-                          <div key={lease.leaseId}>
-                            <Link to={`/bounties/${lease.bountyId}`}>#{lease.bountyId}</Link>{" "}
-                            {lease.percent ?? 0}%
-                            <span className="muted"> ({ago(lease.progressAt, now)})</span>
-                          </div>
-                        ))}
+                    {pool.activeLeases.length === 0 ? (
+                      <span className="muted">idle</span>
+                    ) : (
+                      pool.activeLeases.map((lease) => (
+                        <div key={lease.leaseId}>
+                          <Link to={`/bounties/${lease.bountyId}`}>#{lease.bountyId}</Link>{" "}
+                          {lease.percent ?? 0}%<span className="muted"> ({ago(lease.progressAt, now)})</span>
+                        </div>
+                      ))
+                    )}
                   </td>
                   <td>{ago(pool.lastHeartbeatAt, now)}</td>
                   <td>
@@ -135,7 +145,7 @@ export default function Pools() {
               ))}
             </tbody>
           </table>
-        </div>
+        </DataTable>
       )}
     </>
   );

@@ -68,7 +68,7 @@ export default function SignIn() {
   }
 
   return (
-    <section className="card narrow" aria-labelledby="sign-in-heading">
+    <section className="card narrow mx-auto sm:mt-8" aria-labelledby="sign-in-heading">
       <h1 id="sign-in-heading">Sign in</h1>
       <p>
         Sign in with your wallet (Sign-In with Ethereum): it signs a one-time message, which costs nothing and

@@ -1,7 +1,8 @@
 /**
  * The home page in a real Chromium: server-rendered from the database, then
  * hydrated with wagmi and TanStack Query without errors, and the wallet button
- * works client-side (with no wallet installed it says so).
+ * works client-side (with no wallet installed its dialog says so); axe-core finds
+ * no serious or critical violation, in light or dark mode.
  */
 
 import path from "node:path";
@@ -11,7 +12,7 @@ import { listDeployments } from "../../jobs/deployments/registry.js";
 import { createQueue, JOB, QUEUE, syncDeploymentJobId } from "../../jobs/queues.js";
 import { nodeTs, startProcess, waitFor } from "../../scripts/lib/processes.js";
 import { createRedis } from "../../server/redis.js";
-import { launchBrowser, watchProblems } from "../setup/browser.js";
+import { expectAccessible, launchBrowser, watchProblems } from "../setup/browser.js";
 import {
   startTestAnvil,
   startTestRedis,
@@ -88,13 +89,20 @@ describe("home page in Chromium", () => {
     expect(await row.textContent()).toContain(tokenAddress);
 
     // Client-side behaviour proves hydration: with no wallet extension, connecting says so in plain words.
-    await page.locator("header").getByText("Connect wallet").click();
-    await page.locator("header").getByRole("button", { name: "Browser wallet" }).click();
-    const alert = page.getByRole("alert");
+    await page.locator("header").getByRole("button", { name: "Connect wallet" }).click();
+    const dialog = page.getByRole("dialog", { name: "Connect a wallet" });
+    await dialog.getByRole("button", { name: "Browser wallet" }).click();
+    const alert = dialog.getByRole("alert");
     await alert.waitFor({ timeout: 10_000 });
     expect(await alert.textContent()).toBe(
       "No browser wallet found. Install one (MetaMask, Rabby, …) to fund bounties.",
     );
+
+    // The dialog passes axe too, and closes on Escape.
+    await expectAccessible(page);
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    await expectAccessible(page);
 
     expect(problems).toEqual([]);
     await page.screenshot({ path: path.join(root, ".cache/home.png") });

@@ -20,7 +20,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { anvilAccount } from "../../core/dev-chain.js";
 import { type BountySpec, specHash } from "../../core/spec.js";
 import { evalSets, specs } from "../../db/schema/index.js";
-import { launchBrowser, watchProblems } from "../setup/browser.js";
+import { expectAccessible, launchBrowser, watchProblems } from "../setup/browser.js";
 import { type Stack, startStack } from "../setup/stack.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -43,7 +43,7 @@ beforeAll(async () => {
 
 afterEach(async (context) => {
   if (context.task.result?.state !== "fail" || !page) return;
-  await shot(`failed-${context.task.name.slice(0, 40).replaceAll(/\W+/g, "-")}`);
+  await shot(`failed-${context.task.name.slice(0, 40).replaceAll(/\W+/g, "-")}`, { axe: false });
   const text = await page.locator("main").textContent();
   process.stderr.write(`page ${page.url()}:\n${text}\n${problems.join("\n")}\n${stack.logs()}\n`);
 });
@@ -53,7 +53,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function shot(name: string) {
+/** A screenshot of the page, after axe-core found no serious or critical violation on it (light and dark). */
+async function shot(name: string, options: { axe?: boolean } = {}) {
+  if (options.axe ?? true) await expectAccessible(page);
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
@@ -66,8 +68,11 @@ async function connectAs(index: number) {
   const header = page.locator("header");
   const disconnect = header.getByRole("button", { name: "Disconnect" });
   if (await disconnect.isVisible()) await disconnect.click();
-  await header.getByText("Connect wallet").click();
-  await header.getByRole("button", { name: new RegExp(`^Dev account #${index}\\b`) }).click();
+  await header.getByRole("button", { name: "Connect wallet" }).click();
+  await page
+    .getByRole("dialog", { name: "Connect a wallet" })
+    .getByRole("button", { name: new RegExp(`^Dev account #${index}\\b`) })
+    .click();
   await header.getByText(`Wallet ${anvilAccount(index).address.slice(0, 6)}`).waitFor();
 }
 
@@ -147,7 +152,12 @@ describe("a DAO proposes a bounty from its own data, in Chromium", () => {
     expect(row?.samples).toBe(150 - trainRows);
     expect(row?.specHash).toBe(specHashShown);
 
-    await card.getByRole("button", { name: /^Dev account #1\b/ }).click();
+    // The card's own prompt opens the connect dialog.
+    await card.getByRole("button", { name: "Connect wallet" }).click();
+    await page
+      .getByRole("dialog", { name: "Connect a wallet" })
+      .getByRole("button", { name: /^Dev account #1\b/ })
+      .click();
     await page.waitForURL(/\/bounties\/\d+$/, { timeout: 60_000 });
     await page.getByRole("heading", { level: 1, name: "Flower classifier" }).waitFor();
     const spec = await storedSpec(page.url());

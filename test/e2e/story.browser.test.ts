@@ -30,7 +30,7 @@ import { blobsClassifierSpec } from "../../core/spec.examples.js";
 import { heldOutSplit } from "../../ml/data.js";
 import { encodeEvalSet } from "../../ml/evalset.js";
 import { boardAddress, createChainClient } from "../../server/chain.js";
-import { launchBrowser, watchProblems } from "../setup/browser.js";
+import { expectAccessible, launchBrowser, watchProblems } from "../setup/browser.js";
 import { tempDir } from "../setup/fixtures.js";
 import { STACK_TRAINER, type Stack, startStack } from "../setup/stack.js";
 
@@ -58,7 +58,7 @@ beforeAll(async () => {
 // A failing step leaves a screenshot, the page's text and the processes' last lines.
 afterEach(async (context) => {
   if (context.task.result?.state !== "fail" || !page) return;
-  await shot(`failed-${context.task.name.slice(0, 40).replaceAll(/\W+/g, "-")}`);
+  await shot(`failed-${context.task.name.slice(0, 40).replaceAll(/\W+/g, "-")}`, { axe: false });
   const text = await page.locator("main").textContent();
   process.stderr.write(`page ${page.url()}:\n${text}\n${problems.join("\n")}\n${stack.logs()}\n`);
 });
@@ -69,17 +69,22 @@ afterAll(async () => {
   files.remove();
 });
 
-async function shot(name: string) {
+/** A screenshot of the page, after axe-core found no serious or critical violation on it (light and dark). */
+async function shot(name: string, options: { axe?: boolean } = {}) {
+  if (options.axe ?? true) await expectAccessible(page);
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
-/** Connects the header's wallet menu to anvil account `index` (disconnecting whoever was connected). */
+/** Connects anvil account `index` through the header's connect dialog (disconnecting whoever was connected). */
 async function connectAs(index: number) {
   const header = page.locator("header");
   const disconnect = header.getByRole("button", { name: "Disconnect" });
   if (await disconnect.isVisible()) await disconnect.click();
-  await header.getByText("Connect wallet").click();
-  await header.getByRole("button", { name: new RegExp(`^Dev account #${index}\\b`) }).click();
+  await header.getByRole("button", { name: "Connect wallet" }).click();
+  await page
+    .getByRole("dialog", { name: "Connect a wallet" })
+    .getByRole("button", { name: new RegExp(`^Dev account #${index}\\b`) })
+    .click();
   await header.getByText(`Wallet ${anvilAccount(index).address.slice(0, 6)}`).waitFor();
 }
 
