@@ -6,6 +6,7 @@ import { serverDbTarget } from "../db/client.js";
 import { envOrExit, exitOnEnvError } from "../server/env.js";
 import { NonceContext } from "./hooks/nonce.js";
 import { webLogger } from "./logger.server.js";
+import { withoutFizzPadding } from "./utils/fizz-padding.js";
 
 // Parse the configuration when the server loads this build, not on the first
 // request: a bad variable stops start-up with a message naming it.
@@ -41,10 +42,10 @@ export default function handleRequest(
     let shellFailed = false;
     // Errors React recovered from (inside a Suspense boundary): logged with the document, which is a 500.
     const recovered: unknown[] = [];
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     const document = new Writable({
       write(chunk: Buffer, _encoding, callback) {
-        chunks.push(chunk);
+        chunks.push(withoutFizzPadding(chunk));
         callback();
       },
       final(callback) {

@@ -71,9 +71,9 @@ if (config.TRUST_PROXY) {
 }
 app.use(checkTarget);
 
-// The public pages anonymous visitors share: home, the lists, a bounty and its JSON (Remix's `.data` too).
+// The public pages anonymous visitors share: home, the lists, a bounty and its JSON (Remix's `.data` too), the leaderboard.
 const CACHEABLE =
-  /^\/(?:_root\.data)?(?:\?|$)|^\/bounties(?:\.data)?(?:\?|$)|^\/bounties\/[^/?]+(?:\.data)?(?:\?|$)|^\/api\/bounties\/[^/?]+(?:\?|$)/;
+  /^\/(?:_root\.data)?(?:\?|$)|^\/bounties(?:\.data)?(?:\?|$)|^\/bounties\/[^/?]+(?:\.data)?(?:\?|$)|^\/api\/bounties\/[^/?]+(?:\?|$)|^\/leaderboard(?:\.data)?(?:\?|$)/;
 let renderPage = createFetchHandler(build, config.NODE_ENV);
 let subscriber: ReturnType<typeof createRedis> | undefined;
 const pages =

@@ -18,7 +18,7 @@ import {
   type TestService,
   testDatabase,
 } from "../setup/fixtures.js";
-import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
+import { buildWeb, fetchPage, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
 const CHAIN_ID = 31_337;
 /** CTT: 6 decimals, no reference price (1 per whole token). */
@@ -241,14 +241,7 @@ afterAll(async () => {
   build?.remove();
 });
 
-async function get(path: string): Promise<{ status: number; html: string }> {
-  const response = await fetch(`${web.url}${path}`);
-  // React 18.3.1's Node streaming renderer (renderToPipeableStream, app/entry.server.tsx) writes its whole
-  // 2048-byte buffer when a multi-byte character (…, ≤, —) does not fit at its end, NUL bytes included
-  // (facebook/react#24985, fixed upstream by #26228, not released in 18.x). Where they fall depends on every
-  // byte of the page, so they are dropped here: this file tests the leaderboard, not the renderer.
-  return { status: response.status, html: (await response.text()).replaceAll("\0", "") };
-}
+const get = (path: string) => fetchPage(web, path);
 
 /** The part of a page from a section's heading to the end of its section. */
 const section = (html: string, id: string) =>

@@ -36,7 +36,7 @@ import {
   type TestService,
   testDatabase,
 } from "../setup/fixtures.js";
-import { buildWeb, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
+import { buildWeb, fetchPage, serveWeb, type WebBuild, type WebServer, webReady } from "../setup/web.js";
 
 const CHAIN_ID = 31_337;
 const TOKEN_A = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -364,10 +364,7 @@ afterAll(async () => {
   if (artifactsDir) rmSync(artifactsDir, { recursive: true, force: true });
 });
 
-async function get(path: string): Promise<{ status: number; html: string }> {
-  const response = await fetch(`${web.url}${path}`);
-  return { status: response.status, html: await response.text() };
-}
+const get = (path: string) => fetchPage(web, path);
 /** Bounty ids linked from a list page, in order. */
 const linkedIds = (html: string) => [...html.matchAll(/href="\/bounties\/(\d+)"/g)].map((m) => Number(m[1]));
 

@@ -64,3 +64,14 @@ export async function serveWeb(
 export async function webReady(web: WebServer) {
   await waitFor("web server", () => fetch(`${web.url}/healthz`), { process: web.server });
 }
+
+/**
+ * GETs a page of `web`: its status and HTML, which may not hold a NUL byte (React 18 may pad its stream
+ * with them: app/utils/fizz-padding.ts drops them).
+ */
+export async function fetchPage(web: WebServer, path: string): Promise<{ status: number; html: string }> {
+  const response = await fetch(`${web.url}${path}`);
+  const html = await response.text();
+  if (html.includes("\0")) throw new Error(`a NUL byte in ${path}`);
+  return { status: response.status, html };
+}
