@@ -320,12 +320,12 @@ describe("the Crowdtrain story in Chromium", () => {
     await page.getByRole("button", { name: "Withdraw 5 ctUSD from dispute #1" }).click();
     await page.getByText("Withdrew 5 ctUSD from dispute #1.").waitFor({ timeout: 30_000 });
     expect((await tokenBalance(STACK_TRAINER)) - beforeDisputeBond).toBe(5_000_000n);
-    // The trainer's dashboard shows the bond returned once indexed.
+    // The trainer's desk shows the bond returned once indexed (its history says so too, in a sentence).
     await expect
       .poll(
         async () => {
-          await open(`/trainers/${anvilAccount(STACK_TRAINER).address}`);
-          return page.getByRole("cell", { name: "Returned" }).count();
+          await open(`/accounts/${anvilAccount(STACK_TRAINER).address}`);
+          return page.getByRole("cell", { name: "Returned", exact: true }).count();
         },
         { timeout: 20_000, interval: 1_000 },
       )
