@@ -38,13 +38,17 @@ export function duration(seconds: number): string {
   return `${Math.max(1, m)} min`;
 }
 
+const fourDigits = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 4 });
+const wholeNumber = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
 /**
- * A score for people: four significant digits ("11.02", "0.9234", "1235"); the exact published value goes
- * in a title beside it.
+ * A score for people: 4 significant digits (11.024105568 is "11.02", 0.0125 stays "0.0125"), whole numbers
+ * grouped from 1,000 up; a fixed locale, so the server and the browser write the same text. The exact
+ * on-chain value (9 decimals) is for a title beside it.
  */
 export function formatScore(value: number): string {
   if (!Number.isFinite(value)) return String(value);
-  return String(Number(value.toPrecision(4)));
+  return Math.abs(value) >= 1_000 ? wholeNumber.format(value) : fourDigits.format(value);
 }
 
 /**

@@ -80,18 +80,6 @@ export function parseLeaderboardQuery(
 /* Display of scores and margins                                             */
 /* ------------------------------------------------------------------------ */
 
-const fourDigits = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 4 });
-const wholeNumber = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-
-/**
- * A score for people: 4 significant digits (11.024105568 is "11.02", 0.0125 stays "0.0125"), whole numbers
- * from 1,000 up; a fixed locale, so the server and the browser write the same text. The exact on-chain
- * value (9 decimals) is for a title beside it.
- */
-export function formatScore(value: number): string {
-  return Math.abs(value) >= 1_000 ? wholeNumber.format(value) : fourDigits.format(value);
-}
-
 /** A margin over the target (a share, 0 to 1) as a percentage with at most one decimal: 0.16466 is "16.5%". */
 export function formatMargin(margin: number): string {
   return `${Math.round(margin * 1_000) / 10}%`;

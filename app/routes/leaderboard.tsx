@@ -1,10 +1,9 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { formatTokenAmount, formatValue, shortHex } from "../../core/format.js";
+import { formatScore, formatTokenAmount, formatValue, shortHex } from "../../core/format.js";
 import { METRIC_NAMES, TASK_TYPES } from "../../core/spec.js";
 import {
   formatMargin,
-  formatScore,
   LEADERBOARD_LIMIT,
   leaderboard,
   parseLeaderboardQuery,
