@@ -6,7 +6,13 @@
 import { and, eq, max } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { notifications, webhooks } from "../../db/schema/index.js";
-import { newWebhookSecret } from "../../jobs/notifications/index.js";
+import { newWebhookSecret, webhookUrlProblem } from "../../jobs/notifications/index.js";
+import { type Env, webhookPolicy } from "../../server/env.js";
+
+/** What is wrong with a webhook URL under this deployment's policy (public https in production); null if fine. */
+export function webhookUrlProblemFor(config: Env, url: string): string | null {
+  return webhookUrlProblem(url, webhookPolicy(config));
+}
 
 export interface WebhookView {
   url: string;

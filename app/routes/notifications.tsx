@@ -9,6 +9,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { z } from "zod";
 import { formatUtc } from "../../core/format.js";
 import { Badge } from "../components/ui/Badge.js";
+import { WebhookSettings } from "../components/WebhookSettings.js";
 import {
   listNotifications,
   markNotificationsRead,
@@ -99,7 +100,8 @@ export default function Notifications() {
       ) : null}
       {notifications.length === 0 ? (
         <p className="muted">
-          When a bounty you backed, trained or proposed is finalized, you hear about it here.
+          When a bounty you backed, trained or proposed is funded, trained, scored, disputed or finalized, you
+          hear about it here.
         </p>
       ) : (
         <ul aria-label="Your notifications" className="notification-list">
@@ -118,6 +120,7 @@ export default function Notifications() {
           ))}
         </ul>
       )}
+      <WebhookSettings csrf={csrf} />
     </>
   );
 }

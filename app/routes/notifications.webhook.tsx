@@ -5,14 +5,13 @@
  */
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { webhookUrlProblem } from "../../jobs/notifications/index.js";
-import { webhookPolicy } from "../../server/env.js";
 import {
   findWebhook,
   removeWebhook,
   rotateWebhookSecret,
   saveWebhook,
   type WebhookView,
+  webhookUrlProblemFor,
 } from "../models/webhook.server.js";
 import { services } from "../services.server.js";
 import { readForm, requireMethod } from "../utils/api.server.js";
@@ -57,7 +56,7 @@ export async function action({ request }: ActionFunctionArgs) {
     );
   switch (parsed.data.intent) {
     case "save": {
-      const problem = webhookUrlProblem(parsed.data.url, webhookPolicy(config));
+      const problem = webhookUrlProblemFor(config, parsed.data.url);
       if (problem) return fail({ url: problem });
       await saveWebhook(db.db, config.CHAIN_ID, user.address, parsed.data.url);
       return done("Webhook saved: your notifications from now on are sent to it.");

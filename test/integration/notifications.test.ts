@@ -104,7 +104,7 @@ const post = (fields: Record<string, string>, cookie?: string) =>
 /** The page's list items, as text, in page order. */
 function items(html: string): string[] {
   const list = html.match(/<ul aria-label="Your notifications"[^>]*>([\s\S]*?)<\/ul>/)?.[1] ?? "";
-  return [...list.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) => (m[1] ?? "").replace(/<[^>]+>/g, ""));
+  return [...list.matchAll(/<li[^>]*>([\s\S]*?)<\/li>/g)].map((m) => (m[1] ?? "").replace(/<[^>]+>/g, ""));
 }
 
 describe("/notifications", () => {
@@ -127,11 +127,11 @@ describe("/notifications", () => {
     expect(items(html)).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^New: Bounty #${newer} failed: a refund of 40 ctUSD is available to you\\. \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`,
+          `^New Bounty #${newer} failed: a refund of 40 ctUSD is available to you\\. ?\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`,
         ),
       ),
       expect.stringMatching(
-        new RegExp(`^New: Bounty #${older} failed: a refund of 25 ctUSD is available to you\\.`),
+        new RegExp(`^New Bounty #${older} failed: a refund of 25 ctUSD is available to you\\.`),
       ),
     ]);
     expect(html).toContain(`href="/bounties/${newer}"`);
@@ -155,7 +155,53 @@ describe("/notifications", () => {
     expect(after).toContain("Nothing unread.");
     expect(after).not.toContain("Mark all read");
     expect(items(after)).toHaveLength(2);
-    expect(items(after).some((text) => text.startsWith("New:"))).toBe(false);
+    expect(items(after).some((text) => text.startsWith("New "))).toBe(false);
+  });
+
+  it("keeps a webhook per account: a checked URL, a secret, rotation and removal, behind the session's CSRF token", async () => {
+    const hook = (fields: Record<string, string>, cookie?: string) =>
+      fetch(`${web.url}/notifications/webhook`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...(cookie ? { cookie } : {}) },
+        body: new URLSearchParams(fields),
+      });
+    const read = async (cookie: string) =>
+      (await (await fetch(`${web.url}/notifications/webhook`, { headers: { cookie } })).json()) as {
+        webhook: { url: string; secret: string } | null;
+      };
+    // Signed out: 401; without the CSRF token: 403.
+    expect((await hook({ intent: "save", url: "https://hooks.example.org/x" })).status).toBe(401);
+    const { cookie, csrf } = await signIn(STRANGER);
+    expect((await hook({ intent: "save", url: "https://hooks.example.org/x" }, cookie)).status).toBe(403);
+    expect(await read(cookie)).toEqual({ webhook: null });
+    // A production server refuses plain http and the platform's own network, saying why.
+    for (const [url, problem] of [
+      ["http://hooks.example.org/x", "must start with https://"],
+      ["https://127.0.0.1:6379/", "private or local"],
+      ["https://localhost/x", "host name is local"],
+      ["nope", "Enter a full URL"],
+    ] as const) {
+      const refused = await hook({ csrf, intent: "save", url }, cookie);
+      expect(refused.status, url).toBe(400);
+      expect(JSON.stringify(await refused.json()), url).toContain(problem);
+    }
+    expect(await read(cookie)).toEqual({ webhook: null });
+    const saved = await hook({ csrf, intent: "save", url: "https://hooks.example.org/crowdtrain" }, cookie);
+    expect(saved.status).toBe(200);
+    const first = (await read(cookie)).webhook;
+    expect(first?.url).toBe("https://hooks.example.org/crowdtrain");
+    expect(first?.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect((await hook({ csrf, intent: "rotate-secret" }, cookie)).status).toBe(200);
+    const rotated = (await read(cookie)).webhook;
+    expect(rotated?.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(rotated?.secret).not.toBe(first?.secret);
+    // Another account sees nothing of it.
+    expect(await read((await signIn(BACKER)).cookie)).toEqual({ webhook: null });
+    expect((await hook({ csrf, intent: "remove" }, cookie)).status).toBe(200);
+    expect(await read(cookie)).toEqual({ webhook: null });
+    const again = await hook({ csrf, intent: "remove" }, cookie);
+    expect(again.status).toBe(400);
+    expect(JSON.stringify(await again.json())).toContain("no webhook to remove");
   });
 
   it("shows the DAO its own, and another account none", async () => {
@@ -170,7 +216,7 @@ describe("/notifications", () => {
     expect(html).toContain("Nothing unread.");
     expect(items(html)).toEqual([]);
     expect(html).toContain(
-      "When a bounty you backed, trained or proposed is finalized, you hear about it here.",
+      "When a bounty you backed, trained or proposed is funded, trained, scored, disputed or finalized, you hear about it here.",
     );
   });
 });
