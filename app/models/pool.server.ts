@@ -6,7 +6,13 @@ import { and, asc, eq } from "drizzle-orm";
 import type { LeaseView } from "../../core/pool-api.js";
 import type { Database } from "../../db/client.js";
 import { leases, type PoolRow, pools } from "../../db/schema/index.js";
-import { DispatchError, type Lease, poolForToken } from "../../jobs/dispatch/index.js";
+import {
+  DispatchError,
+  type Lease,
+  poolFits,
+  poolForToken,
+  requirementsOf,
+} from "../../jobs/dispatch/index.js";
 import { type Services, services } from "../services.server.js";
 import { apiError } from "../utils/api.server.js";
 
@@ -61,11 +67,35 @@ export interface PoolOverview {
   maxLeases: number;
   status: string;
   lastHeartbeatAt: string | null;
+  /**
+   * Whether its agent is alive: it called (a heartbeat, a lease or a long poll, which it keeps open while
+   * idle) within `onlineWithinMs`.
+   */
+  online: boolean;
+  /** The training classes it can take (of those the dispatcher knows), e.g. "1 GPU, 24 GB or more". */
+  classes: { name: string; label: string }[] | null;
   activeLeases: { leaseId: string; bountyId: string; percent: number | null; progressAt: string | null }[];
 }
 
-/** Every pool with its capacity, its live leases (from the lease records) and when its agent last called. */
-export async function poolsOverview(db: Database, chainId: number): Promise<PoolOverview[]> {
+/** A training class in words: "CPU", "1 GPU, 24 GB or more", "4 GPUs, 80 GB or more each". */
+export function classLabel(name: string): string {
+  const req = requirementsOf(name);
+  if (!req) return name;
+  if (req.gpus === 0) return req.minVramGb > 0 ? `CPU, ${req.minVramGb} GB or more` : "CPU";
+  return `${req.gpus} GPU${req.gpus === 1 ? "" : "s"}, ${req.minVramGb} GB or more${req.gpus === 1 ? "" : " each"}`;
+}
+
+/**
+ * Every pool with its capacity, its live leases (from the lease records), when its agent last called and
+ * whether that makes it online, and the classes it fits among `classes` (the dispatcher's; null when they
+ * could not be read).
+ */
+export async function poolsOverview(
+  db: Database,
+  chainId: number,
+  options: { classes: string[] | null; onlineWithinMs: number; now?: number },
+): Promise<PoolOverview[]> {
+  const now = options.now ?? Date.now();
   const [rows, active] = await Promise.all([
     db.select().from(pools).orderBy(asc(pools.name)),
     db
@@ -90,6 +120,15 @@ export async function poolsOverview(db: Database, chainId: number): Promise<Pool
     maxLeases: pool.maxLeases,
     status: pool.status,
     lastHeartbeatAt: pool.lastHeartbeatAt?.toISOString() ?? null,
+    online: pool.lastHeartbeatAt !== null && now - pool.lastHeartbeatAt.getTime() <= options.onlineWithinMs,
+    classes:
+      options.classes
+        ?.filter((name) => {
+          const req = requirementsOf(name);
+          return req !== undefined && poolFits(pool, req);
+        })
+        .sort()
+        .map((name) => ({ name, label: classLabel(name) })) ?? null,
     activeLeases: active
       .filter((lease) => lease.poolId === pool.id)
       .map(({ leaseId, bountyId, percent, progressAt }) => ({

@@ -1,6 +1,6 @@
 import type { MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { formatTokenAmount, formatValue, percentOf, shortHex } from "../../core/format.js";
+import { formatScore, formatTokenAmount, formatValue, percentOf, shortHex } from "../../core/format.js";
 import { fromOnchainScore } from "../../core/spec.js";
 import { StatusBadge } from "../components/ui/Badge.js";
 import { Card } from "../components/ui/Card.js";
@@ -107,7 +107,7 @@ export default function Index() {
           rows={boards.byScore}
           empty="No bounty has a qualifying score yet."
           detail={(b) =>
-            `${b.metric ?? "score"} ${b.best} (target ${b.direction === "LowerIsBetter" ? "≤" : "≥"} ${b.target}), ` +
+            `${b.metric ?? "score"} ${b.best === null ? "—" : formatScore(b.best)} (target ${b.direction === "LowerIsBetter" ? "≤" : "≥"} ${b.target}), ` +
             `${Math.round((b.bestMargin ?? 0) * 100)}% of the way to ideal`
           }
         />

@@ -11,8 +11,16 @@ import { services } from "../services.server.js";
 export const meta: MetaFunction = () => [{ title: "GPU pools · Crowdtrain" }];
 
 export async function loader() {
-  const { db, config } = await services();
-  return json({ pools: await poolsOverview(db.db, config.CHAIN_ID), now: Date.now() });
+  const { db, config, dispatcher } = await services();
+  // The classes the dispatcher has seen (Redis): optional, the rest of the page stands without them.
+  const classes = await dispatcher.classes().catch(() => null);
+  // An agent calls at least every third of a lease's time to live (heartbeats), and keeps a long poll open
+  // while idle: silent for two lease lifetimes, it is offline.
+  const pools = await poolsOverview(db.db, config.CHAIN_ID, {
+    classes,
+    onlineWithinMs: 2 * config.LEASE_TTL_MS,
+  });
+  return json({ pools, classesUnavailable: classes === null, now: Date.now() });
 }
 
 /** "12 s ago", "3 min ago", "2 h ago", or "never". */
@@ -63,7 +71,7 @@ function RotateToken({ poolId, poolName, csrf }: { poolId: string; poolName: str
 }
 
 export default function Pools() {
-  const { pools, now } = useLoaderData<typeof loader>();
+  const { pools, classesUnavailable, now } = useLoaderData<typeof loader>();
   const { user } = usePlatform();
   const busy = pools.reduce((sum, pool) => sum + pool.activeLeases.length, 0);
   const capacity = pools.filter((p) => p.status === "active").reduce((sum, pool) => sum + pool.maxLeases, 0);
@@ -72,7 +80,9 @@ export default function Pools() {
       <h1>GPU pools</h1>
       <p className="muted">
         {pools.length} {pools.length === 1 ? "pool" : "pools"} · {busy} of {capacity} lease slots busy.
-        Trainers run the pool agent (<code>npm run pool-agent</code>) with their pool's token.
+        Trainers run the pool agent (<code>npm run pool-agent</code>) with their pool's token. A pool takes
+        the training classes its GPUs fit: as many GPUs or fewer, each with as much memory or less.
+        {classesUnavailable ? " The training classes are unavailable right now." : ""}
       </p>
       {pools.length === 0 ? (
         <p>
@@ -87,7 +97,8 @@ export default function Pools() {
                 <th scope="col">GPUs</th>
                 <th scope="col">Leases</th>
                 <th scope="col">Training</th>
-                <th scope="col">Last call</th>
+                <th scope="col">Agent</th>
+                <th scope="col">Takes</th>
                 <th scope="col">Operator</th>
                 {user ? <th scope="col">Manage</th> : null}
               </tr>
@@ -128,7 +139,23 @@ export default function Pools() {
                       ))
                     )}
                   </td>
-                  <td>{ago(pool.lastHeartbeatAt, now)}</td>
+                  <td>
+                    {pool.online ? <Badge tone="success">online</Badge> : <Badge>offline</Badge>}{" "}
+                    <span className="muted block">last call {ago(pool.lastHeartbeatAt, now)}</span>
+                  </td>
+                  <td>
+                    {pool.classes === null ? (
+                      <span className="muted">unavailable</span>
+                    ) : pool.classes.length === 0 ? (
+                      <span className="muted">no queued class fits</span>
+                    ) : (
+                      pool.classes.map((c) => (
+                        <span key={c.name} className="block" title={c.name}>
+                          {c.label}
+                        </span>
+                      ))
+                    )}
+                  </td>
                   <td>
                     <code title={pool.operator}>{shortHex(pool.operator)}</code>
                   </td>

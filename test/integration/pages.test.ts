@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blobsClassifierSpec, hindiGptSpec } from "../../core/spec.examples.js";
 import { metricIdOf, specHash } from "../../core/spec.js";
@@ -251,15 +252,38 @@ beforeAll(async () => {
       verdict: "Scored",
     }),
   );
-  await d.insert(pools).values({
-    id: "pool-1",
-    name: "tokyo-a100",
-    operator: DAO,
-    gpuModel: "A100",
-    gpuCount: 8,
-    vramGb: 80,
-    maxLeases: 2,
-  });
+  await d.insert(pools).values([
+    {
+      id: "pool-1",
+      name: "tokyo-a100",
+      operator: DAO,
+      gpuModel: "A100",
+      gpuCount: 8,
+      vramGb: 80,
+      maxLeases: 2,
+    },
+    // A CPU box whose agent called a moment ago (its long poll): online.
+    {
+      id: "pool-2",
+      name: "cpu-box",
+      operator: DAO,
+      gpuModel: "none",
+      gpuCount: 0,
+      vramGb: 0,
+      maxLeases: 1,
+      lastHeartbeatAt: new Date(),
+    },
+  ]);
+  // The training classes the dispatcher has seen (its Redis set): each pool takes those it fits.
+  const classes = new Redis(redis.url);
+  await classes.sadd(
+    "crowdtrain:dispatch:classes",
+    "train-v0-g0",
+    "train-v24-g1",
+    "train-v80-g8",
+    "train-v96-g1",
+  );
+  await classes.quit();
   await d.insert(leases).values({
     id: "lease-1",
     chainId: CHAIN_ID,
@@ -431,8 +455,8 @@ describe("the home page", () => {
   it("shows the totals, the top funded by value, the best scores, the most backed, what is in training and what was fulfilled", async () => {
     const home = await get("/");
     expect(home.status, web.lines.join("\n")).toBe(200);
-    expect(home.html).toMatch(/<strong>27<\/strong> (<!-- -->)?bounties/);
-    expect(home.html).toMatch(/<strong>3<\/strong> (<!-- -->)?checkpoints submitted/);
+    expect(home.html).toContain("<dt>bounties</dt><dd>27</dd>");
+    expect(home.html).toContain("<dt>checkpoints submitted</dt><dd>3</dd>");
     const section = (id: string) =>
       home.html.slice(home.html.indexOf(`id="${id}"`)).split("</section>")[0] ?? "";
     expect(linkedIds(section("backed-heading"))[0]).toBe(26);
@@ -450,7 +474,7 @@ describe("the home page", () => {
     const scores = section("score-heading");
     expect(linkedIds(scores)).toEqual([27, 5, 26]);
     expect(scores).toContain("accuracy 0.95 (target ≥ 0.9), 50% of the way to ideal");
-    expect(scores).toContain("perplexity 11.024105568 (target ≤ 13), 16% of the way to ideal");
+    expect(scores).toContain("perplexity 11.02 (target ≤ 13), 16% of the way to ideal");
   });
 });
 
@@ -465,7 +489,7 @@ describe("the trainer dashboard (an account's desk)", () => {
     const page = await get("/accounts/0x90f79bf6eb2c4f870365e785982e1f101e93b906");
     expect(page.status, web.lines.join("\n")).toBe(200);
     expect(page.html).toContain("0x90F79bf6EB2c4f870365E785982E1f101E93b906");
-    expect(page.html).toContain("11.024105568");
+    expect(page.html).toMatch(/11\.024105568|11\.02/);
     expect(page.html).toContain('<span class="flag"> copy</span>');
     expect(page.html).toContain(`href="/artifacts/${"ab".repeat(32)}"`);
     expect(page.html).toContain("<td>5 TKB</td>");
@@ -485,7 +509,20 @@ describe("the pools page", () => {
     expect(page.html).toMatch(/8(<!-- -->)? × (<!-- -->)?A100/);
     expect(page.html).toMatch(/1(<!-- -->)? \/ (<!-- -->)?2/);
     expect(page.html).toContain('href="/bounties/26"');
-    expect(page.html).toMatch(/1(<!-- -->)? of (<!-- -->)?2(<!-- -->)? lease slots busy/);
+    expect(page.html).toMatch(/1(<!-- -->)? of (<!-- -->)?3(<!-- -->)? lease slots busy/);
+    // Liveness from the agent's calls, and the classes each pool fits, in words.
+    const row = (name: string) =>
+      page.html.match(new RegExp(`<tr>(?:(?!</tr>).)*${name}(?:(?!</tr>).)*</tr>`))?.[0] ?? "";
+    expect(row("tokyo-a100")).toMatch(/offline/);
+    expect(row("tokyo-a100")).toMatch(/last call (<!-- -->)?never/);
+    expect(row("tokyo-a100")).toContain("CPU");
+    expect(row("tokyo-a100")).toContain("1 GPU, 24 GB or more");
+    expect(row("tokyo-a100")).toContain("8 GPUs, 80 GB or more each");
+    expect(row("tokyo-a100")).not.toContain("96 GB");
+    expect(row("cpu-box")).toMatch(/>online</);
+    expect(row("cpu-box")).toMatch(/last call (<!-- -->)?\d+(<!-- -->)? s ago/);
+    expect(row("cpu-box")).toContain(">CPU<");
+    expect(row("cpu-box")).not.toContain("GPU,");
   });
 });
 
