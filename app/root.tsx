@@ -90,7 +90,7 @@ function SessionNav({ user, unread }: { user: { address: string; csrf: string } 
       <NavLink to="/notifications" aria-label={`Notifications, ${unread} unread`}>
         Notifications{unread > 0 ? <span className="badge badge-count">{unread}</span> : null}
       </NavLink>
-      <NavLink to={`/trainers/${user.address}`} title={user.address}>
+      <NavLink to={`/accounts/${user.address}`} title={`Your desk: ${user.address}`}>
         {shortHex(user.address)}
       </NavLink>
       <button type="submit" className="link-button">
@@ -120,6 +120,7 @@ function Logo() {
 /** The site's main sections, in the header of every page and of every error page. */
 const MAIN_LINKS = [
   ["/bounties", "Bounties"],
+  ["/leaderboard", "Leaderboard"],
   ["/pools", "Pools"],
   ["/propose", "Propose"],
 ] as const;

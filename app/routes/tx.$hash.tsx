@@ -6,10 +6,9 @@
  */
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { and, asc, eq } from "drizzle-orm";
 import { formatUtc, shortHex } from "../../core/format.js";
-import { boardEvents, bounties, tokens } from "../../db/schema/index.js";
 import { publicEnv } from "../env.server.js";
+import { transactionEvents } from "../models/transaction.server.js";
 import { services } from "../services.server.js";
 import { describeEvent } from "../utils/board-events.js";
 
@@ -24,26 +23,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
   }
   const hash = raw.toLowerCase();
   const { db, config } = await services();
-  const rows = await db.db
-    .select({
-      logIndex: boardEvents.logIndex,
-      blockNumber: boardEvents.blockNumber,
-      blockTime: boardEvents.blockTime,
-      eventName: boardEvents.eventName,
-      bountyId: boardEvents.bountyId,
-      args: boardEvents.args,
-      tokenSymbol: tokens.symbol,
-      tokenDecimals: tokens.decimals,
-    })
-    .from(boardEvents)
-    .leftJoin(
-      bounties,
-      and(eq(bounties.chainId, boardEvents.chainId), eq(bounties.bountyId, boardEvents.bountyId)),
-    )
-    .leftJoin(tokens, and(eq(tokens.chainId, bounties.chainId), eq(tokens.token, bounties.token)))
-    .where(and(eq(boardEvents.chainId, config.CHAIN_ID), eq(boardEvents.txHash, hash)))
-    .orderBy(asc(boardEvents.logIndex))
-    .limit(200);
+  const rows = await transactionEvents(db.db, config.CHAIN_ID, hash);
   if (rows.length === 0) {
     throw json(
       {

@@ -38,6 +38,15 @@ describe("explainWalletError", () => {
     expect(explained.message).toBe("Your token balance is 3 base units; this needs 10.");
   });
 
+  it("says what a share transfer lacks", () => {
+    expect(explainWalletError(revert("ERC6909InsufficientBalance", [zeroAddress, 4n, 10n, 3n])).message).toBe(
+      "You hold 4 shares of bounty #3; this moves 10.",
+    );
+    expect(explainWalletError(revert("ERC6909InvalidReceiver", [zeroAddress])).message).toMatch(
+      /give a recipient/,
+    );
+  });
+
   it("turns a board error's enum argument into its name", () => {
     expect(explainWalletError(revert("BountyBoard_WrongStatus", [7n, 4])).message).toBe(
       "Bounty #7 is Failed, so this is not possible now.",

@@ -62,6 +62,17 @@ function revertMessage(name: string, args: readonly unknown[]): string {
       return `The board may spend only ${args[1]} base units of your tokens but needs ${args[2]}: approve the amount first.`;
     case "ERC20InsufficientBalance":
       return `Your token balance is ${args[1]} base units; this needs ${args[2]}.`;
+    case "ERC6909InsufficientBalance":
+      return `You hold ${args[1]} shares of bounty #${args[3]}; this moves ${args[2]}.`;
+    case "ERC6909InsufficientAllowance":
+      return `${args[0]} may move only ${args[1]} of your shares of bounty #${args[3]} but needs ${args[2]}.`;
+    case "ERC6909InvalidReceiver":
+      return "Shares cannot go to the zero address: give a recipient.";
+    case "ERC6909InvalidSender":
+      return "Shares cannot come from the zero address.";
+    case "ERC6909InvalidApprover":
+    case "ERC6909InvalidSpender":
+      return "An operator or spender address is missing.";
     case "BountyBoard_FeeTooHigh":
       return `A fee of ${Number(args[0]) / 100}% is above the board's maximum of ${Number(args[1]) / 100}%.`;
     case "BountyBoard_FeeAboveMax":

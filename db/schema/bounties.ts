@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -101,6 +102,8 @@ export const bounties = pgTable(
     // The best-score board and the list's score order.
     index("bounties_best_margin_idx").on(t.chainId, t.bestMargin.desc().nullsLast(), t.bountyId),
     index("bounties_dao_idx").on(t.chainId, t.dao),
+    // The bounties an account arbitrates (its desk's disputes to rule on).
+    index("bounties_arbiter_idx").on(t.chainId, t.arbiter),
   ],
 );
 
@@ -295,6 +298,8 @@ export const payments = pgTable(
     primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }),
     index("payments_bounty_idx").on(t.chainId, t.bountyId, t.kind),
     index("payments_block_idx").on(t.chainId, t.blockNumber),
+    // An account's payouts, refunds and claims, whatever the case of the address asked for.
+    index("payments_account_idx").on(t.chainId, sql`lower(${t.account})`),
   ],
 );
 

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   bigint,
   index,
@@ -31,6 +32,8 @@ export const boardEvents = pgTable(
     index("board_events_block_idx").on(t.chainId, t.blockNumber),
     index("board_events_bounty_idx").on(t.chainId, t.bountyId, t.blockNumber),
     index("board_events_name_idx").on(t.chainId, t.eventName),
+    // An account's history (/accounts/:address): the events whose arguments name it, by jsonb containment.
+    index("board_events_args_idx").using("gin", sql`${t.args} jsonb_path_ops`),
   ],
 );
 
