@@ -14,7 +14,7 @@ import { useAccount, useConfig } from "wagmi";
 import { getBlock } from "wagmi/actions";
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import { BOARD_ROLES } from "../../core/board.js";
-import { parseAmount, shortHex } from "../../core/format.js";
+import { duration, parseAmount, shortHex } from "../../core/format.js";
 import { withRetries } from "../../core/retry.js";
 import { exampleSpecs } from "../../core/spec.examples.js";
 import {
@@ -46,12 +46,16 @@ import {
   storeImportedData,
 } from "../models/eval-set.server.js";
 import { registerSpecAndDispatch } from "../models/spec.server.js";
-import { indexedToken } from "../models/token.server.js";
+import { allowedTokens, indexedToken } from "../models/token.server.js";
 import { services } from "../services.server.js";
 import { apiError, BodyTooLarge, readForm, withBodyCap } from "../utils/api.server.js";
 import {
+  AMOUNT_LABELS,
   DATA_FILE_FORMATS,
   DEFAULT_TENSORS,
+  DURATION_UNITS,
+  DURATIONS,
+  type DurationField,
   dataSourceOf,
   type FieldErrors,
   PROPOSE_LIMITS,
@@ -91,7 +95,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
         .then(([bps]) => bps)
         .catch(() => null)
     : null;
-  return { address: user.address, isDao, feeBps };
+  // The token picker: the board's allowlist, as the index holds it.
+  const tokens = await allowedTokens(db.db, config.CHAIN_ID);
+  return { address: user.address, isDao, feeBps, tokens };
 }
 
 type ActionData =
@@ -235,12 +241,16 @@ export async function action({ request }: ActionFunctionArgs) {
   const units = (field: "goal" | "bond" | "disputeBond") => {
     const value = parseAmount(terms[field], decimals, { allowZero: field !== "goal" });
     if (typeof value === "string") errors[field] = value;
-    else if (value >= 2n ** 128n) errors[field] = `${field} is too large`;
+    else if (value >= 2n ** 128n) errors[field] = `${AMOUNT_LABELS[field]} is too large for the board.`;
     return typeof value === "string" ? 0n : value;
   };
   const goal = units("goal");
   const bond = units("bond");
   const disputeBond = units("disputeBond");
+  // A bond above the goal would ask a trainer to stake more than the bounty pays.
+  if (!errors.goal && !errors.bond && bond > goal) {
+    errors.bond = "The trainer bond may not be more than the funding goal.";
+  }
   // The arbiter (the DAO itself by default) may not be an evaluator: whoever scores may not judge disputes.
   const arbiter = terms.arbiter ? getAddress(terms.arbiter) : getAddress(user.address);
   const readLimits = () =>
@@ -265,15 +275,16 @@ export async function action({ request }: ActionFunctionArgs) {
   if (arbiterIsEvaluator) {
     errors.arbiter = `${arbiter} is an evaluator: pick an arbiter who does not score (your own address, a Safe or a Timelock)`;
   }
-  const minimum = (field: string, hours: number, minSeconds: number, what: string) => {
-    if (hours * 3_600 < minSeconds) {
-      errors[field] = `the board requires a ${what} of at least ${Math.ceil(minSeconds / 3_600)} h`;
+  const minimum = (field: DurationField, minSeconds: number) => {
+    if (terms.periods[field] < minSeconds) {
+      errors[field] =
+        `The board requires a ${DURATIONS[field].label.toLowerCase()} of at least ${duration(minSeconds)}.`;
     }
   };
-  minimum("challengeHours", terms.challengeHours, limits.minChallengeWindow, "challenge window");
-  minimum("revealHours", terms.revealHours, limits.minRevealPeriod, "reveal period");
-  minimum("evaluationHours", terms.evaluationHours, limits.minEvaluationPeriod, "evaluation period");
-  minimum("verificationHours", terms.verificationHours, limits.minVerificationPeriod, "verification period");
+  minimum("challengeWindow", limits.minChallengeWindow);
+  minimum("revealPeriod", limits.minRevealPeriod);
+  minimum("evaluationPeriod", limits.minEvaluationPeriod);
+  minimum("verificationPeriod", limits.minVerificationPeriod);
 
   // The eval set, from the source the form chose (all checked before anything is stored).
   let evalSetBytes: Uint8Array | undefined;
@@ -352,14 +363,14 @@ export async function action({ request }: ActionFunctionArgs) {
       token,
       goal: goal.toString(),
       bond: bond.toString(),
-      fundingSeconds: terms.fundingDays * 86_400,
-      deliverySeconds: terms.deliveryDays * 86_400,
-      challengeWindow: terms.challengeHours * 3_600,
+      fundingSeconds: terms.periods.fundingPeriod,
+      deliverySeconds: terms.periods.deliveryPeriod,
+      challengeWindow: terms.periods.challengeWindow,
       arbiter,
       disputeBond: disputeBond.toString(),
-      revealPeriod: terms.revealHours * 3_600,
-      evaluationPeriod: terms.evaluationHours * 3_600,
-      verificationPeriod: terms.verificationHours * 3_600,
+      revealPeriod: terms.periods.revealPeriod,
+      evaluationPeriod: terms.periods.evaluationPeriod,
+      verificationPeriod: terms.periods.verificationPeriod,
       allowOverfunding: terms.allowOverfunding,
       specHash,
       evalSetCommitment: commitment,
@@ -394,6 +405,35 @@ function trainingDescription(fileName: string, imported: ImportResult): string {
     text += ids.length <= 2000 - text.length ? ids : " Class ids: the label names in sorted order.";
   }
   return text;
+}
+
+/** A duration: a number and its unit (minutes, hours or days), as DURATIONS describes the field. */
+function DurationInput({
+  field,
+  errors,
+  hint,
+}: {
+  field: DurationField;
+  errors: FieldErrors;
+  hint?: string;
+}) {
+  const { label, value, unit } = DURATIONS[field];
+  return (
+    <Field name={field} label={label} errors={errors} {...(hint ? { hint } : {})}>
+      {(p) => (
+        <span className="flex gap-2">
+          <input {...p} inputMode="decimal" defaultValue={String(value)} className="w-24" />
+          <select name={`${field}Unit`} defaultValue={unit} aria-label={`${label}, unit`}>
+            {Object.keys(DURATION_UNITS).map((u) => (
+              <option key={u} value={u}>
+                {u === "min" ? "minutes" : u === "h" ? "hours" : "days"}
+              </option>
+            ))}
+          </select>
+        </span>
+      )}
+    </Field>
+  );
 }
 
 function Field({
@@ -441,7 +481,7 @@ function Field({
 }
 
 export default function Propose() {
-  const { address, isDao, feeBps } = useLoaderData<typeof loader>();
+  const { address, isDao, feeBps, tokens } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const { contracts, user } = usePlatform();
@@ -571,8 +611,27 @@ export default function Propose() {
         </fieldset>
         <fieldset>
           <legend>Funding and deadlines</legend>
-          <Field name="token" label="Token (address)" errors={errors}>
-            {(p) => <input {...p} defaultValue={contracts.testToken ?? ""} spellCheck={false} />}
+          <Field
+            name="token"
+            label="Token"
+            errors={errors}
+            hint={tokens.length > 0 ? "the tokens the board accepts" : "its address (none is indexed yet)"}
+          >
+            {(p) =>
+              tokens.length > 0 ? (
+                <select {...p} defaultValue={contracts.testToken ?? tokens[0]?.token}>
+                  {tokens.map((t) => (
+                    <option key={t.token} value={t.token}>
+                      {t.symbol ?? shortHex(t.token)}
+                      {t.name && t.name !== t.symbol ? ` (${t.name})` : ""}
+                      {t.decimals !== null ? `, ${t.decimals} decimals` : ""} · {shortHex(t.token)}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                <input {...p} defaultValue={contracts.testToken ?? ""} spellCheck={false} />
+              )
+            }
           </Field>
           <Field name="goal" label="Funding goal (whole tokens)" errors={errors}>
             {(p) => <input {...p} inputMode="decimal" defaultValue="1000" />}
@@ -580,25 +639,13 @@ export default function Propose() {
           <Field name="bond" label="Trainer bond (whole tokens)" errors={errors}>
             {(p) => <input {...p} inputMode="decimal" defaultValue="0" />}
           </Field>
-          <Field
-            name="fundingDays"
-            label="Funding period (days)"
-            errors={errors}
-            hint={`${PROPOSE_LIMITS.fundingDays.min}–${PROPOSE_LIMITS.fundingDays.max}`}
-          >
-            {(p) => <input {...p} inputMode="numeric" defaultValue="7" />}
-          </Field>
-          <Field name="deliveryDays" label="Delivery period after funding closes (days)" errors={errors}>
-            {(p) => <input {...p} inputMode="numeric" defaultValue="14" />}
-          </Field>
-          <Field
-            name="challengeHours"
-            label="Challenge window (hours)"
+          <DurationInput field="fundingPeriod" errors={errors} hint="1 min to 365 d" />
+          <DurationInput field="deliveryPeriod" errors={errors} />
+          <DurationInput
+            field="challengeWindow"
             errors={errors}
             hint="how long the best score must stand before the bounty can be finalized"
-          >
-            {(p) => <input {...p} inputMode="numeric" defaultValue="24" />}
-          </Field>
+          />
         </fieldset>
         <fieldset>
           <legend>Disputes and verification</legend>
@@ -613,25 +660,17 @@ export default function Propose() {
           <Field name="disputeBond" label="Dispute bond (whole tokens)" errors={errors}>
             {(p) => <input {...p} inputMode="decimal" defaultValue="0" />}
           </Field>
-          <Field
-            name="revealHours"
-            label="Reveal period (hours)"
+          <DurationInput
+            field="revealPeriod"
             errors={errors}
             hint="for a trainer to reveal a committed checkpoint, and for you to reveal the eval set after finalization"
-          >
-            {(p) => <input {...p} inputMode="numeric" defaultValue="24" />}
-          </Field>
-          <Field name="evaluationHours" label="Evaluation period (hours)" errors={errors}>
-            {(p) => <input {...p} inputMode="numeric" defaultValue="24" />}
-          </Field>
-          <Field
-            name="verificationHours"
-            label="Verification period (hours)"
+          />
+          <DurationInput field="evaluationPeriod" errors={errors} />
+          <DurationInput
+            field="verificationPeriod"
             errors={errors}
             hint="after the eval set's reveal, anyone may re-check the scores and dispute before the payout unlocks"
-          >
-            {(p) => <input {...p} inputMode="numeric" defaultValue="48" />}
-          </Field>
+          />
           <Field name="allowOverfunding" label="Allow funding past the goal" errors={errors}>
             {(p) => <input {...p} type="checkbox" />}
           </Field>

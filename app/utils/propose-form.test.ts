@@ -7,9 +7,9 @@ const terms = {
   token: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
   goal: "1000",
   bond: "0",
-  fundingDays: "7",
-  deliveryDays: "14",
-  challengeHours: "24",
+  fundingPeriod: "7",
+  deliveryPeriod: "14",
+  challengeWindow: "24",
 };
 
 function form(fields: Record<string, string>) {
@@ -42,16 +42,56 @@ describe("parseProposeForm", () => {
     if (!parsed.ok) return;
     expect({ ...parsed.spec, trainingData: [] }).toEqual({ ...blobsClassifierSpec, trainingData: [] });
     expect(parsed.terms).toEqual({
-      ...terms,
-      fundingDays: 7,
-      deliveryDays: 14,
-      challengeHours: 24,
+      token: terms.token,
+      goal: "1000",
+      bond: "0",
       arbiter: "",
       disputeBond: "0",
-      revealHours: 24,
-      evaluationHours: 24,
-      verificationHours: 48,
       allowOverfunding: false,
+      // Seconds: days and hours by default, the reveal, evaluation and verification periods defaulted.
+      periods: {
+        fundingPeriod: 7 * 86_400,
+        deliveryPeriod: 14 * 86_400,
+        challengeWindow: 24 * 3_600,
+        revealPeriod: 24 * 3_600,
+        evaluationPeriod: 24 * 3_600,
+        verificationPeriod: 48 * 3_600,
+      },
+    });
+  });
+
+  it("takes each duration in minutes, hours or days, and says what is wrong with one in words", () => {
+    const parsed = parseProposeForm(
+      form({
+        ...blobs,
+        fundingPeriod: "90",
+        fundingPeriodUnit: "min",
+        challengeWindow: "1.5",
+        verificationPeriod: "2",
+        verificationPeriodUnit: "d",
+      }),
+    );
+    expect(parsed.ok && parsed.terms.periods).toMatchObject({
+      fundingPeriod: 90 * 60,
+      challengeWindow: 5_400,
+      verificationPeriod: 2 * 86_400,
+    });
+    const bad = parseProposeForm(
+      form({
+        ...blobs,
+        fundingPeriod: "a week",
+        deliveryPeriod: "366",
+        challengeWindow: "31",
+        challengeWindowUnit: "d",
+        revealPeriod: "30",
+        revealPeriodUnit: "s",
+      }),
+    );
+    expect(bad.ok ? {} : bad.errors).toEqual({
+      fundingPeriod: "The funding period is a number, such as 7.",
+      deliveryPeriod: "The delivery period after funding closes must be at most 365 d.",
+      challengeWindow: "The challenge window must be at most 30 d.",
+      revealPeriod: "The reveal period's unit is min, h or d.",
     });
   });
 
@@ -74,15 +114,15 @@ describe("parseProposeForm", () => {
 
   it("names every bad field at once, each at the field that caused it", () => {
     const parsed = parseProposeForm(
-      form({ ...blobs, numClasses: "1", target: "2", metric: "mse", goal: "0", challengeHours: "721" }),
+      form({ ...blobs, numClasses: "1", target: "2", metric: "mse", goal: "0", challengeWindow: "721" }),
     );
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     expect(parsed.errors).toEqual({
       metric: "a classification bounty is scored by accuracy or macro_f1",
       numClasses: "numClasses must be at least 2",
-      goal: "goal must be more than zero",
-      challengeHours: "challenge window must be at most 720",
+      goal: "The funding goal must be more than zero.",
+      challengeWindow: "The challenge window must be at most 30 d.",
     });
   });
 

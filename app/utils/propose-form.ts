@@ -11,6 +11,7 @@
  * demo data set (`builtin:` URI), whose held-out split anyone can regenerate.
  */
 import { z } from "zod";
+import { duration } from "../../core/format.js";
 import {
   type BountySpec,
   bountySpecSchema,
@@ -30,13 +31,55 @@ export const DEFAULT_TENSORS: Record<TaskType, { input: string; output: string }
   "causal-lm": { input: "input_ids", output: "logits" },
 };
 
-export const PROPOSE_LIMITS = {
-  fundingDays: { min: 1, max: 365 },
-  deliveryDays: { min: 1, max: 365 },
+/** Seconds per unit of a duration the form takes. */
+export const DURATION_UNITS = { min: 60, h: 3_600, d: 86_400 } as const;
+export type DurationUnit = keyof typeof DURATION_UNITS;
+
+const DAY = 86_400;
+
+/**
+ * The form's durations: each a number (`<field>`) in a unit (`<field>Unit`: min, h or d), with its label,
+ * its default and its bounds in seconds (the board's limits() may require longer: checked on submit).
+ */
+export const DURATIONS = {
+  fundingPeriod: { label: "Funding period", value: 7, unit: "d", min: 60, max: 365 * DAY },
+  deliveryPeriod: {
+    label: "Delivery period after funding closes",
+    value: 14,
+    unit: "d",
+    min: 60,
+    max: 365 * DAY,
+  },
   /** BountyBoard.MAX_CHALLENGE_WINDOW is 30 days. */
-  challengeHours: { min: 0, max: 720 },
-  /** Reveal, evaluation and verification periods (the board's limits() set the real minimums, 30 d max). */
-  periodHours: { min: 1, max: 720 },
+  challengeWindow: { label: "Challenge window", value: 24, unit: "h", min: 0, max: 30 * DAY },
+  revealPeriod: { label: "Reveal period", value: 24, unit: "h", min: 60, max: 30 * DAY },
+  evaluationPeriod: { label: "Evaluation period", value: 24, unit: "h", min: 60, max: 30 * DAY },
+  verificationPeriod: { label: "Verification period", value: 48, unit: "h", min: 60, max: 30 * DAY },
+} as const satisfies Record<
+  string,
+  { label: string; value: number; unit: DurationUnit; min: number; max: number }
+>;
+export type DurationField = keyof typeof DURATIONS;
+export const DURATION_FIELDS = Object.keys(DURATIONS) as DurationField[];
+
+/**
+ * A duration field's value in whole seconds (fractions allowed: "1.5 h"), or a sentence saying what is
+ * wrong. Empty: its default.
+ */
+export function durationSeconds(form: FormData, field: DurationField): number | string {
+  const { label, value, unit, min, max } = DURATIONS[field];
+  const raw = String(form.get(field) ?? "").trim();
+  const unitName = String(form.get(`${field}Unit`) ?? "").trim() || unit;
+  if (!Object.hasOwn(DURATION_UNITS, unitName)) return `The ${label.toLowerCase()}'s unit is min, h or d.`;
+  if (raw !== "" && !/^\d+(\.\d+)?$/.test(raw))
+    return `The ${label.toLowerCase()} is a number, such as ${value}.`;
+  const seconds = Math.round((raw === "" ? value : Number(raw)) * DURATION_UNITS[unitName as DurationUnit]);
+  if (seconds < min) return `The ${label.toLowerCase()} must be at least ${duration(min)}.`;
+  if (seconds > max) return `The ${label.toLowerCase()} must be at most ${duration(max)}.`;
+  return seconds;
+}
+
+export const PROPOSE_LIMITS = {
   /**
    * Bytes of an uploaded data file or eval set: ml/import.ts's IMPORT_LIMITS.maxBytes (kept equal by the
    * form's test), well below jobs/evalsets/evalsets.ts's EVAL_SET_MAX_BYTES (1 GiB).
@@ -146,43 +189,43 @@ export function fieldOfSpecPath(path: readonly PropertyKey[], taskType: string):
   }
 }
 
-const wholeNumber = (name: string, { min, max }: { min: number; max: number }) =>
-  z.coerce
-    .number({ error: `${name} must be a number` })
-    .int({ error: `${name} must be a whole number` })
-    .min(min, { error: `${name} must be at least ${min}` })
-    .max(max, { error: `${name} must be at most ${max}` });
+/** How messages name the amounts. */
+export const AMOUNT_LABELS = {
+  goal: "The funding goal",
+  bond: "The trainer bond",
+  disputeBond: "The dispute bond",
+} as const;
 
-const tokenAmount = (name: string, allowZero: boolean) =>
+const tokenAmount = (label: string, allowZero: boolean) =>
   z
     .string()
     .trim()
-    .regex(/^\d+(\.\d+)?$/, { error: `${name} is an amount of whole tokens, such as 1000 or 12.5` })
-    .refine((v) => allowZero || Number(v) > 0, { error: `${name} must be more than zero` });
+    .regex(/^\d+(\.\d+)?$/, { error: `${label} is an amount of whole tokens, such as 1000 or 12.5.` })
+    .refine((v) => allowZero || Number(v) > 0, { error: `${label} must be more than zero.` });
 
-/** The on-chain terms of the form, in the person's units (amounts are converted with the token's decimals). */
+/**
+ * The on-chain terms of the form but its durations (`durationSeconds`), in the person's units: amounts are
+ * converted with the token's decimals on submit. Messages name each field as its label does.
+ */
 export const termsSchema = z.object({
-  token: z.string().regex(/^0x[0-9a-fA-F]{40}$/, { error: "token must be a 0x-prefixed address" }),
-  goal: tokenAmount("goal", false),
-  bond: tokenAmount("bond", true),
-  fundingDays: wholeNumber("funding period", PROPOSE_LIMITS.fundingDays),
-  deliveryDays: wholeNumber("delivery period", PROPOSE_LIMITS.deliveryDays),
-  challengeHours: wholeNumber("challenge window", PROPOSE_LIMITS.challengeHours),
+  token: z.string().regex(/^0x[0-9a-fA-F]{40}$/, { error: "Pick a token the board accepts." }),
+  goal: tokenAmount(AMOUNT_LABELS.goal, false),
+  bond: tokenAmount(AMOUNT_LABELS.bond, true),
   /** Who resolves disputes; empty: the DAO itself (never an evaluator, checked on submit and on-chain). */
   arbiter: z
     .string()
     .trim()
     .regex(/^(0x[0-9a-fA-F]{40})?$/, {
-      error: "arbiter must be a 0x-prefixed address, or empty for your own",
+      error: "The arbiter is a 0x-prefixed address, or empty for your own.",
     })
     .default(""),
-  disputeBond: tokenAmount("dispute bond", true).default("0"),
-  revealHours: wholeNumber("reveal period", PROPOSE_LIMITS.periodHours).default(24),
-  evaluationHours: wholeNumber("evaluation period", PROPOSE_LIMITS.periodHours).default(24),
-  verificationHours: wholeNumber("verification period", PROPOSE_LIMITS.periodHours).default(48),
+  disputeBond: tokenAmount(AMOUNT_LABELS.disputeBond, true).default("0"),
   allowOverfunding: z.preprocess((v) => v === "on" || v === "true" || v === true, z.boolean()).default(false),
 });
-export type ProposeTerms = z.infer<typeof termsSchema>;
+export type ProposeTerms = z.infer<typeof termsSchema> & {
+  /** Each duration in seconds. */
+  periods: Record<DurationField, number>;
+};
 
 /**
  * Validates the whole form: the spec and the terms, every problem keyed by the field that shows it.
@@ -224,8 +267,14 @@ export function parseProposeForm(
   if (!terms.success) {
     for (const issue of terms.error.issues) add(String(issue.path[0] ?? "token"), issue.message);
   }
+  const periods = {} as Record<DurationField, number>;
+  for (const field of DURATION_FIELDS) {
+    const seconds = durationSeconds(form, field);
+    if (typeof seconds === "string") add(field, seconds);
+    else periods[field] = seconds;
+  }
   if (!spec.success || !terms.success || Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, spec: spec.data, terms: terms.data };
+  return { ok: true, spec: spec.data, terms: { ...terms.data, periods } };
 }
 
 /** Where the bounty's data come from; see the module comment. */

@@ -21,9 +21,9 @@ export const boardEvents = pgTable(
     bountyId: numeric("bounty_id", { precision: 78, scale: 0 }),
     args: jsonb("args").notNull(),
     /**
-     * The block's timestamp: always for the events whose time the board keeps but does not emit (a commit, a
-     * finalization, a dispute's opening and resolution, the eval set's reveal), and for any other event whose
-     * block the indexer read anyway (the reorg window's: every block when indexing live); else null.
+     * The block's timestamp, read for every event (required for those whose time the board keeps but does
+     * not emit: a commit, a finalization, a dispute's opening and resolution, the eval set's reveal). Null
+     * only in rows indexed before migration 0010 for the other events.
      */
     blockTime: numeric("block_time", { precision: 78, scale: 0 }),
   },

@@ -127,17 +127,15 @@ export const TIMED_EVENTS = [
   "PayoutUnlocked",
 ] as const;
 
-const TIMED_TOPICS = new Set(
-  [...EVENTS_BY_TOPIC]
-    .filter(([, [item]]) => (TIMED_EVENTS as readonly string[]).includes(item.name))
-    .map(([t]) => t),
-);
-
-/** The blocks of `logs` holding an event of {@link TIMED_EVENTS}, whose timestamps decodeLogs needs. */
+/**
+ * The blocks of `logs` holding a board event: every event row carries its block's time (a chart's x axis,
+ * the history's dates), whatever range it was indexed in, so an index never depends on how its ranges fell.
+ * Those of {@link TIMED_EVENTS} are required.
+ */
 export function blocksNeedingTime(logs: Log[]): number[] {
   const blocks = new Set<number>();
   for (const log of logs) {
-    if (log.blockNumber !== null && log.topics[0] && TIMED_TOPICS.has(log.topics[0])) {
+    if (log.blockNumber !== null && log.topics[0] && EVENTS_BY_TOPIC.has(log.topics[0])) {
       blocks.add(Number(log.blockNumber));
     }
   }
@@ -183,8 +181,8 @@ export function decodeLogs(
     const bountyId =
       "bountyId" in args ? String(args.bountyId) : log.eventName === "Transfer" ? String(args.id) : undefined;
     const timed = (TIMED_EVENTS as readonly string[]).includes(log.eventName);
-    // Every event gets its block's time when the indexer read that block anyway (live, the reorg window
-    // covers each new block), for the page's funding chart; only the timed events require it.
+    // Every event gets its block's time (blocksNeedingTime names every block with one); only the timed
+    // events require it.
     const time = blockTimes.get(where.blockNumber);
     if (timed && time === undefined) {
       throw new Error(`no timestamp for block ${where.blockNumber} (${log.eventName} needs it)`);

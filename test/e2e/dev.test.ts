@@ -339,7 +339,7 @@ describe("npm run dev", () => {
     } finally {
       await dev.stop(5_000);
     }
-  });
+  }, 360_000);
 
   it("restarts on the same chain and database, reusing the deployment, beside a second npm run dev", async () => {
     // Fresh ports: the chain's state lives in its file, not its port (and another test may own the old ones now).

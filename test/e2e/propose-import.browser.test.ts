@@ -81,7 +81,7 @@ async function fillTerms(name: string) {
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Funding goal (whole tokens)").fill("500");
   // The board refuses a challenge window below its minimum (60 s on anvil): an hour is the form's smallest above it.
-  await page.getByLabel("Challenge window (hours)").fill("1");
+  await page.getByLabel("Challenge window", { exact: true }).fill("1");
 }
 
 async function storedSpec(bountyPath: string): Promise<BountySpec> {

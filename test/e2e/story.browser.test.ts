@@ -126,8 +126,8 @@ async function propose(name: string, goal: string, bond = "0", disputeBond = "0"
   await page.getByLabel("Funding goal (whole tokens)").fill(goal);
   await page.getByLabel("Trainer bond (whole tokens)").fill(bond);
   await page.getByLabel("Dispute bond (whole tokens)").fill(disputeBond);
-  await page.getByLabel("Challenge window (hours)").fill(String(PERIOD_HOURS));
-  await page.getByLabel("Verification period (hours)").fill(String(PERIOD_HOURS));
+  await page.getByLabel("Challenge window", { exact: true }).fill(String(PERIOD_HOURS));
+  await page.getByLabel("Verification period", { exact: true }).fill(String(PERIOD_HOURS));
   await page.getByLabel("Eval-set file (CTEVAL01)").setInputFiles(path.join(files.dir, "blobs.evalset"));
   await page.getByRole("button", { name: "Store and propose" }).click();
   await page.waitForURL(/\/bounties\/\d+$/, { timeout: 60_000 });

@@ -287,15 +287,15 @@ describe("guarded actions", () => {
         token: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
         goal: "1000",
         bond: "0",
-        fundingDays: "7",
-        deliveryDays: "14",
-        challengeHours: "24",
+        fundingPeriod: "7",
+        deliveryPeriod: "14",
+        challengeWindow: "24",
         // Protocol v2's terms (ADR 016): the arbiter (empty: the DAO itself), the dispute bond and the periods.
         arbiter: "",
         disputeBond: "0",
-        revealHours: "24",
-        evaluationHours: "24",
-        verificationHours: "48",
+        revealPeriod: "24",
+        evaluationPeriod: "24",
+        verificationPeriod: "48",
         ...changes,
       };
       for (const [name, value] of Object.entries(fields)) body.set(name, value);
@@ -328,11 +328,11 @@ describe("guarded actions", () => {
         target: "1.5",
         numClasses: "one",
         goal: "-3",
-        fundingDays: "0",
+        fundingPeriod: "0",
         token: "0x12",
         arbiter: "0x12",
         disputeBond: "lots",
-        revealHours: "0",
+        revealPeriod: "0",
       }),
       dao.cookie,
     );
@@ -341,12 +341,12 @@ describe("guarded actions", () => {
     for (const [field, message] of [
       ["target", "accuracy target lies in [0, 1]"],
       ["numClasses", "numClasses must be"],
-      ["goal", "goal is an amount of whole tokens"],
-      ["fundingDays", "funding period must be at least 1"],
-      ["token", "token must be a 0x-prefixed address"],
-      ["arbiter", "arbiter must be a 0x-prefixed address, or empty for your own"],
-      ["disputeBond", "dispute bond is an amount of whole tokens"],
-      ["revealHours", "reveal period must be at least 1"],
+      ["goal", "The funding goal is an amount of whole tokens"],
+      ["fundingPeriod", "The funding period must be at least 1 min."],
+      ["token", "Pick a token the board accepts."],
+      ["arbiter", "The arbiter is a 0x-prefixed address, or empty for your own."],
+      ["disputeBond", "The dispute bond is an amount of whole tokens"],
+      ["revealPeriod", "The reveal period must be at least 1 min."],
     ] as const) {
       // Each message is rendered next to its field (the field's error element).
       expect(page, field).toMatch(
@@ -354,9 +354,15 @@ describe("guarded actions", () => {
       );
     }
     // Terms the board would refuse (checked against the chain): an evaluator as the arbiter (whoever scores
-    // may not judge disputes), and a challenge window below the board's minimum (60 s on anvil: 0 h is less).
+    // may not judge disputes), a challenge window below the board's minimum (60 s on anvil: 30 s is less),
+    // and a trainer bond above the goal.
     const onchain = await propose(
-      form(dao.csrf, { arbiter: EVALUATOR.address.toLowerCase(), challengeHours: "0" }),
+      form(dao.csrf, {
+        arbiter: EVALUATOR.address.toLowerCase(),
+        challengeWindow: "0.5",
+        challengeWindowUnit: "min",
+        bond: "1000.5",
+      }),
       dao.cookie,
     );
     expect(onchain.status).toBe(400);
@@ -365,7 +371,10 @@ describe("guarded actions", () => {
       new RegExp(`id="propose-arbiter-error"[^>]*>[^<]*${EVALUATOR.address} is an evaluator`),
     );
     expect(onchainPage).toMatch(
-      /id="propose-challengeHours-error"[^>]*>[^<]*the board requires a challenge window of at least 1 h/,
+      /id="propose-challengeWindow-error"[^>]*>[^<]*The board requires a challenge window of at least 1 min\./,
+    );
+    expect(onchainPage).toMatch(
+      /id="propose-bond-error"[^>]*>[^<]*The trainer bond may not be more than the funding goal\./,
     );
     // An eval set that does not fit the spec: refused, and neither it nor the spec is stored.
     const wrongSet = form(dao.csrf, { numFeatures: "3" });
@@ -424,9 +433,10 @@ describe("guarded actions", () => {
       form(dao.csrf, {
         arbiter: STRANGER.address.toLowerCase(),
         disputeBond: "2.5",
-        revealHours: "6",
-        evaluationHours: "12",
-        verificationHours: "72",
+        revealPeriod: "6",
+        evaluationPeriod: "12",
+        verificationPeriod: "3",
+        verificationPeriodUnit: "d",
       }),
       dao.cookie,
     );
