@@ -57,6 +57,7 @@ const stopArtifactGc =
 // Every notification also goes to its account's webhook, if it has one (signed, retried through the queue).
 const webhookQueue = createQueue(QUEUE.webhooks, connection, config.QUEUE_PREFIX);
 webhookQueue.on("error", (error) => log.error({ err: error }, "webhook queue error"));
+log.info({ policy: webhookPolicy(config) }, "webhook policy");
 const stopWebhookSweep = startWebhookSweep(
   { db: dbHandle.db, queue: webhookQueue, redis: connection, prefix: config.QUEUE_PREFIX, log },
   config.WEBHOOK_SWEEP_MS,
@@ -97,7 +98,8 @@ const running = startWorkers(
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
     // One keeper run at a time per process (runs of several processes are kept apart by per-bounty locks).
-    concurrencyOf: { [QUEUE.evaluate]: 1, [QUEUE.keeper]: 1 },
+    // Webhook deliveries wait on other people's servers (up to WEBHOOK_TIMEOUT_MS each): many at once.
+    concurrencyOf: { [QUEUE.evaluate]: 1, [QUEUE.keeper]: 1, [QUEUE.webhooks]: 32 },
     // A killed worker's evaluation resumes within about twice this, not after BullMQ's default.
     lockMsOf: { [QUEUE.evaluate]: config.EVAL_LOCK_MS },
   },

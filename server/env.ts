@@ -288,7 +288,7 @@ export const envSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /**
    * Whether webhooks may reach loopback and private addresses (and use http). "auto" (default): only in
-   * development. Production webhooks are public https URLs: nobody can aim the worker at the platform's
+   * development on chain 31337. Production webhooks are public https URLs: nobody can aim the worker at the platform's
    * own network.
    */
   WEBHOOK_ALLOW_PRIVATE: z
@@ -385,10 +385,14 @@ export function devWalletEnabled(config: Pick<Env, "DEV_WALLET" | "NODE_ENV" | "
 }
 
 /** What webhook URLs may be (jobs/notifications/webhooks.ts' WebhookPolicy). */
-export function webhookPolicy(config: Pick<Env, "WEBHOOK_ALLOW_PRIVATE" | "NODE_ENV">) {
+export function webhookPolicy(config: Pick<Env, "WEBHOOK_ALLOW_PRIVATE" | "NODE_ENV" | "CHAIN_ID">) {
+  // "auto" opens up only in development on anvil's chain: a worker started without NODE_ENV on a real
+  // chain stays closed.
   const allowPrivate =
     config.WEBHOOK_ALLOW_PRIVATE === "1" ||
-    (config.WEBHOOK_ALLOW_PRIVATE === "auto" && config.NODE_ENV === "development");
+    (config.WEBHOOK_ALLOW_PRIVATE === "auto" &&
+      config.NODE_ENV === "development" &&
+      config.CHAIN_ID === 31_337);
   return { allowPrivate, requireHttps: !allowPrivate };
 }
 

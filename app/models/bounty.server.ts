@@ -387,6 +387,9 @@ function transferStep(args: Record<string, unknown>): TimelineStep | undefined {
   return "shares";
 }
 
+/** The latest on-chain steps the timeline lists (contributions and share moves apart). */
+export const TIMELINE_STEPS_SHOWN = 500;
+
 /** The latest contributions and share moves the timeline lists; the funding chart shows them all. */
 export const TIMELINE_TRANSFERS = 100;
 
@@ -542,8 +545,9 @@ export async function bountyDetail(
         .select()
         .from(boardEvents)
         .where(and(bountyEvents, inArray(boardEvents.eventName, Object.keys(STEP_OF_EVENT))))
-        .orderBy(asc(boardEvents.blockNumber), asc(boardEvents.logIndex))
-        .limit(500),
+        // The latest steps, put in order below (a bounty with hundreds of submissions keeps its ending).
+        .orderBy(desc(boardEvents.blockNumber), desc(boardEvents.logIndex))
+        .limit(TIMELINE_STEPS_SHOWN),
       // The latest share Transfers (contributions, moves): a popular bounty has thousands.
       db
         .select()

@@ -132,19 +132,23 @@ export async function loader({ params, request }: LoaderFunctionArgs) {
 
 /**
  * When the board lets anyone finalize a funded bounty (`finalizableAt`: seconds, as text), "unavailable"
- * when the chain does not answer in time (HEALTH_TIMEOUT_MS), null when not now (a dispute is open).
+ * when the chain does not answer within half a second, null when not now (a dispute is open).
  */
 async function readFinalizableAt(bountyId: string): Promise<string | "unavailable" | null> {
   const { db, config, chain } = await services();
   try {
     const { board } = await platformContracts(db.db, config.CHAIN_ID);
     if (!board) return "unavailable";
-    const at = await chain.readContract({
-      address: board,
-      abi: bountyBoardAbi,
-      functionName: "finalizableAt",
-      args: [BigInt(bountyId)],
-    });
+    // Half a second at most: the fact is optional (the actions read it again in the browser), the page is not.
+    const at = await Promise.race([
+      chain.readContract({
+        address: board,
+        abi: bountyBoardAbi,
+        functionName: "finalizableAt",
+        args: [BigInt(bountyId)],
+      }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out")), 500).unref()),
+    ]);
     return at === 0n ? null : String(at);
   } catch {
     return "unavailable";

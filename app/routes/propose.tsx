@@ -285,6 +285,16 @@ export async function action({ request }: ActionFunctionArgs) {
   minimum("revealPeriod", limits.minRevealPeriod);
   minimum("evaluationPeriod", limits.minEvaluationPeriod);
   minimum("verificationPeriod", limits.minVerificationPeriod);
+  // And at most the board's maximums (the funding period with ten minutes to spare: the wallet counts it from
+  // the later of the browser's clock and the chain's).
+  const maximum = (field: DurationField, maxSeconds: number, spare: number) => {
+    if (terms.periods[field] > maxSeconds - spare) {
+      errors[field] =
+        `The board allows a ${DURATIONS[field].label.toLowerCase()} of at most ${duration(maxSeconds - spare)}.`;
+    }
+  };
+  maximum("fundingPeriod", Number(limits.maxFundingPeriod), 600);
+  maximum("deliveryPeriod", Number(limits.maxDeliveryPeriod), 0);
 
   // The eval set, from the source the form chose (all checked before anything is stored).
   let evalSetBytes: Uint8Array | undefined;

@@ -10,7 +10,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { formatScore, formatUtc, shortHex } from "../../core/format.js";
-import { isSha256 } from "../models/artifact.server.js";
+import { isEvaluationReport, isSha256 } from "../models/artifact.server.js";
 import { services } from "../services.server.js";
 
 /** Reports are a few kB; anything much larger is not one. */
@@ -65,8 +65,11 @@ export async function loader({ params }: LoaderFunctionArgs) {
   const sha256 = params.sha256 ?? "";
   if (!isSha256(sha256))
     throw json({ error: "a report is named by its sha256: 64 hex characters" }, { status: 400 });
-  const { artifacts } = await services();
+  const { artifacts, db } = await services();
   const notFound = () => json({ error: `no evaluation report ${sha256}` }, { status: 404 });
+  // Only a report an evaluation wrote: any other public artifact that merely parses as one (a "checkpoint"
+  // a trainer made to look like a report) is not shown as the platform's word.
+  if (!(await isEvaluationReport(db.db, sha256))) throw notFound();
   const found = await artifacts.has("public", sha256);
   if (!found || found.size > MAX_REPORT_BYTES || (await artifacts.hasOwners(sha256))) throw notFound();
   let parsed: z.infer<typeof reportSchema>;

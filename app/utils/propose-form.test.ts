@@ -76,6 +76,9 @@ describe("parseProposeForm", () => {
       challengeWindow: 5_400,
       verificationPeriod: 2 * 86_400,
     });
+    // A cleared field is its default in the default's unit, whatever unit is picked.
+    const cleared = parseProposeForm(form({ ...blobs, fundingPeriod: "", fundingPeriodUnit: "min" }));
+    expect(cleared.ok && cleared.terms.periods.fundingPeriod).toBe(7 * 86_400);
     const bad = parseProposeForm(
       form({
         ...blobs,

@@ -73,7 +73,10 @@ export function durationSeconds(form: FormData, field: DurationField): number | 
   if (!Object.hasOwn(DURATION_UNITS, unitName)) return `The ${label.toLowerCase()}'s unit is min, h or d.`;
   if (raw !== "" && !/^\d+(\.\d+)?$/.test(raw))
     return `The ${label.toLowerCase()} is a number, such as ${value}.`;
-  const seconds = Math.round((raw === "" ? value : Number(raw)) * DURATION_UNITS[unitName as DurationUnit]);
+  // Empty: the default, in the default's own unit (whatever unit is picked beside it).
+  const seconds = Math.round(
+    raw === "" ? value * DURATION_UNITS[unit] : Number(raw) * DURATION_UNITS[unitName as DurationUnit],
+  );
   if (seconds < min) return `The ${label.toLowerCase()} must be at least ${duration(min)}.`;
   if (seconds > max) return `The ${label.toLowerCase()} must be at most ${duration(max)}.`;
   return seconds;

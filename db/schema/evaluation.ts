@@ -74,6 +74,8 @@ export const evaluationRuns = pgTable(
   (t) => [
     primaryKey({ columns: [t.chainId, t.submissionId] }),
     index("evaluation_runs_bounty_idx").on(t.chainId, t.bountyId, t.submissionId),
+    // /reports/:sha256 shows only what an evaluation wrote.
+    index("evaluation_runs_report_idx").on(t.reportSha256),
   ],
 );
 

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  customType,
   index,
   integer,
   pgTable,
@@ -10,6 +11,9 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { amount } from "./columns.js";
+
+/** Postgres' 64-bit transaction id (drizzle has no built-in for it), read as text. */
+const xid8 = customType<{ data: string }>({ dataType: () => "xid8" });
 
 /** What a notification tells its account. */
 export const NOTIFICATION_KINDS = [
@@ -67,6 +71,11 @@ export const notifications = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     /** When the account marked it read; null while unread. */
     readAt: timestamp("read_at", { withTimezone: true }),
+    /**
+     * The transaction that wrote it: the webhook sweep takes only rows every running transaction can see
+     * (older than the snapshot's xmin), so a row that commits late behind a higher id is never skipped.
+     */
+    writtenBy: xid8("written_by").notNull().default(sql`pg_current_xact_id()`),
   },
   (t) => [
     uniqueIndex("notifications_unique_idx").on(t.chainId, t.bountyId, t.account, t.kind, t.ref),

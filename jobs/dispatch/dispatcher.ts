@@ -630,12 +630,11 @@ export class Dispatcher {
     }
     const leasedAt = row.leasedAt.getTime();
     this.sawPool(pool.id, leasedAt);
-    if (row.attempt === 1) {
-      // The DAO and backers learn training started; never in the lease's way (a failure is only logged).
-      void notifyFirstLease(this.options.db, row.chainId, row.bountyId, pool.name).catch((error: unknown) =>
-        this.options.log.warn({ err: error, bountyId: row.bountyId }, "first-lease notification failed"),
-      );
-    }
+    // The DAO and backers learn training started, once (a later lease writes nothing: the rows exist, and a
+    // first attempt that failed to write them is made up for). Never in the lease's way: a failure is logged.
+    void notifyFirstLease(this.options.db, row.chainId, row.bountyId, pool.name).catch((error: unknown) =>
+      this.options.log.warn({ err: error, bountyId: row.bountyId }, "lease notification failed"),
+    );
     this.options.log.info(
       {
         leaseId,

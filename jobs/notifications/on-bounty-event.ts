@@ -417,6 +417,9 @@ export async function notifyFirstLease(
     on conflict (chain_id, bounty_id, account, kind, ref) do nothing`);
 }
 
+/** Notes per insert (6 parameters each, well under Postgres' 65,535). */
+const NOTES_PER_STATEMENT = 1_000;
+
 async function writeNotes(
   db: Database,
   log: Logger,
@@ -432,19 +435,26 @@ async function writeNotes(
     bountyId,
     account: getAddress(note.account),
   }));
-  const inserted = await db
-    .insert(notifications)
-    .values(rows)
-    .onConflictDoNothing({
-      target: [
-        notifications.chainId,
-        notifications.bountyId,
-        notifications.account,
-        notifications.kind,
-        notifications.ref,
-      ],
-    })
-    .returning({ id: notifications.id });
-  log.info({ recipients: rows.length, written: inserted.length }, "notified");
-  return { written: inserted.length, recipients: rows.length };
+  // In chunks: one statement may bind at most 65,535 parameters, and a popular bounty has more backers.
+  let written = 0;
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < rows.length; i += NOTES_PER_STATEMENT) {
+      const inserted = await tx
+        .insert(notifications)
+        .values(rows.slice(i, i + NOTES_PER_STATEMENT))
+        .onConflictDoNothing({
+          target: [
+            notifications.chainId,
+            notifications.bountyId,
+            notifications.account,
+            notifications.kind,
+            notifications.ref,
+          ],
+        })
+        .returning({ id: notifications.id });
+      written += inserted.length;
+    }
+  });
+  log.info({ recipients: rows.length, written }, "notified");
+  return { written, recipients: rows.length };
 }

@@ -59,6 +59,9 @@ for (const [net, prefix] of [
   ["::", 128],
   ["::1", 128],
   ["64:ff9b::", 96],
+  ["64:ff9b:1::", 48],
+  ["2002::", 16], // 6to4: embeds an IPv4 address
+  ["fec0::", 10],
   ["fc00::", 7],
   ["fe80::", 10],
   ["ff00::", 8],
@@ -151,6 +154,9 @@ export async function sweepWebhooks(db: Database, queue: Queue, limit = 500): Pr
         gt(notifications.id, webhooks.cursor),
       ),
     )
+    // Ids are taken when a row is inserted, not when it commits: a row still committing behind a higher id
+    // would be passed by the cursor. Only rows of transactions every snapshot sees as finished are taken.
+    .where(sql`${notifications.writtenBy} < pg_snapshot_xmin(pg_current_snapshot())`)
     .orderBy(asc(notifications.id))
     .limit(limit);
   if (rows.length === 0) return 0;
@@ -247,7 +253,7 @@ export async function deliverWebhook(data: unknown, deps: DeliverDeps): Promise<
     );
     result = String(status);
   } catch (error) {
-    result = error instanceof Error ? error.message : String(error);
+    result = deliveryFailure(error);
   }
   await deps.db
     .update(webhooks)
@@ -256,6 +262,22 @@ export async function deliverWebhook(data: unknown, deps: DeliverDeps): Promise<
   if (problem) throw new UnrecoverableError(problem);
   if (!(status >= 200 && status < 300)) throw new Error(`webhook delivery failed: ${result}`);
   return { delivered: true, status };
+}
+
+/**
+ * Why a delivery failed, in a coarse category for its owner to read: the exact network error would let
+ * anyone map which names and ports answer (from wherever the worker runs).
+ */
+function deliveryFailure(error: unknown): string {
+  if (error instanceof UnrecoverableError) return error.message; // the URL's own problem, as saved
+  const { code, message } = error as { code?: string; message?: string };
+  if (/no answer within/.test(message ?? "")) return "timed out";
+  if (/private or local address/.test(message ?? "")) return "refused: not a public address";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
+  if (code?.startsWith("ERR_TLS") || code?.includes("CERT") || /certificate|TLS/i.test(message ?? "")) {
+    return "TLS handshake failed";
+  }
+  return "could not connect";
 }
 
 /**
@@ -291,7 +313,9 @@ function post(
         method: "POST",
         headers: { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
         // The socket connects to what this lookup answers: checking there checks the address actually used.
+        // A fresh socket each time (no shared keep-alive pool whose sockets would skip the lookup).
         lookup: checkedLookup(deps.policy.allowPrivate),
+        agent: false,
         // The whole exchange, not just an idle socket: a receiver that drips its answer is cut off too.
         signal: AbortSignal.timeout(deps.timeoutMs),
       },

@@ -57,6 +57,8 @@ let web: WebServer;
 let artifactsDir: string;
 /** The sha256 of an evaluation report stored as the evaluator stores it. */
 let reportSha256: string;
+/** A public artifact shaped like a report that no evaluation wrote. */
+let forgedSha256: string;
 
 function bountyRow(
   id: number,
@@ -348,6 +350,18 @@ beforeAll(async () => {
   );
   reportSha256 = createHash("sha256").update(report).digest("hex");
   await new ArtifactStore(artifactsDir).put("public", report, reportSha256, report.length);
+  // It is the report of bounty 27's winning submission (only reports an evaluation wrote are shown).
+  await d.insert(evaluationRuns).values({
+    chainId: CHAIN_ID,
+    submissionId: "3",
+    bountyId: "27",
+    outcome: "scored",
+    reportSha256,
+  });
+  // A public artifact that merely looks like a report (a trainer could upload one as a "checkpoint").
+  const forged = Buffer.from(report.toString("utf8").replace('"checks"', '"checks" '));
+  forgedSha256 = createHash("sha256").update(forged).digest("hex");
+  await new ArtifactStore(artifactsDir).put("public", forged, forgedSha256, forged.length);
   // The trainer's claim (and bond) on #26 and a payout from #27, in their tokens.
   await d.insert(claims).values({
     chainId: CHAIN_ID,
@@ -613,6 +627,7 @@ describe("the bounty page", () => {
     expect(page.html).toContain(`href="/artifacts/${reportSha256}"`);
     expect((await get("/reports/xyz")).status).toBe(400);
     expect((await get(`/reports/${"0".repeat(64)}`)).status).toBe(404);
+    expect((await get(`/reports/${forgedSha256}`)).status).toBe(404);
   });
 
   it("stays up with Redis stalled: the bounty page and the queue API answer in time, /healthz 503 naming Redis", async () => {

@@ -1,0 +1,2 @@
+ALTER TABLE "notifications" ADD COLUMN "written_by" "xid8" DEFAULT pg_current_xact_id() NOT NULL;--> statement-breakpoint
+CREATE INDEX "evaluation_runs_report_idx" ON "evaluation_runs" USING btree ("report_sha256");
