@@ -156,6 +156,22 @@ function decodeBoardLogs(logs: Log[]) {
   return decoded;
 }
 
+/** A verdict's notify job (`submission-evaluated`): its trainer hears of the score or the disqualification. */
+function evaluatedEffect(
+  where: { chainId: number; txHash: string; logIndex: number; blockNumber: number },
+  bountyId: string,
+  submissionId: string,
+): Batch["effects"][number] {
+  return {
+    chainId: where.chainId,
+    jobId: effectId("evaluated", where),
+    queue: QUEUE.notify,
+    name: JOB.submissionEvaluated,
+    payload: { chainId: where.chainId, bountyId, submissionId } satisfies SubmissionEvaluatedPayload,
+    blockNumber: where.blockNumber,
+  };
+}
+
 /**
  * Decodes a range's logs into rows. `blockTimes` holds the timestamps of the blocks
  * {@link blocksNeedingTime} named; an event of {@link TIMED_EVENTS} in a block without one throws.
@@ -321,18 +337,7 @@ export function decodeLogs(
           qualifies: log.args.qualifies,
           best: log.args.best,
         });
-        batch.effects.push({
-          chainId,
-          jobId: effectId("evaluated", where),
-          queue: QUEUE.notify,
-          name: JOB.submissionEvaluated,
-          payload: {
-            chainId,
-            bountyId: String(log.args.bountyId),
-            submissionId: String(log.args.submissionId),
-          } satisfies SubmissionEvaluatedPayload,
-          blockNumber: where.blockNumber,
-        });
+        batch.effects.push(evaluatedEffect(where, String(log.args.bountyId), String(log.args.submissionId)));
         break;
       case "SubmissionDisqualified":
         batch.evaluations.push({
@@ -346,18 +351,7 @@ export function decodeLogs(
           best: false,
           copyOf: log.args.copyOf === 0n ? null : String(log.args.copyOf),
         });
-        batch.effects.push({
-          chainId,
-          jobId: effectId("evaluated", where),
-          queue: QUEUE.notify,
-          name: JOB.submissionEvaluated,
-          payload: {
-            chainId,
-            bountyId: String(log.args.bountyId),
-            submissionId: String(log.args.submissionId),
-          } satisfies SubmissionEvaluatedPayload,
-          blockNumber: where.blockNumber,
-        });
+        batch.effects.push(evaluatedEffect(where, String(log.args.bountyId), String(log.args.submissionId)));
         break;
       case "DisputeOpened":
         batch.disputes.push({

@@ -256,7 +256,7 @@ describe("the Crowdtrain story in Chromium", () => {
         .locator(`time[datetime="${new Date(Number(unlockAt) * 1000).toISOString()}"]`)
         .count(),
     ).toBe(1);
-    expect(await verification.textContent()).toMatch(/Payout unlocks at .*\(\d+ (h|min) left\)/);
+    expect(await verification.textContent()).toMatch(/Payout unlocks at .*\((\d+ (d|h|min) ?)+left\)/);
     expect(await page.getByText(/verification period: payout unlocks in \d+ (h|min)/).count()).toBe(1);
     // The revealed eval set is public now, and nobody can unlock the payout before the period ends (any
     // verdict can be disputed until then).
