@@ -391,7 +391,7 @@ function transferStep(args: Record<string, unknown>): TimelineStep | undefined {
 export const TIMELINE_STEPS_SHOWN = 500;
 
 /** The latest contributions and share moves the timeline lists; the funding chart shows them all. */
-export const TIMELINE_TRANSFERS = 100;
+export const TIMELINE_TRANSFERS = 20;
 
 export interface TimelineEntry {
   /** Unique within a bounty: the log's transaction and index, or the lease id. */
