@@ -6,6 +6,10 @@ import { defineConfig } from "vitest/config";
 // `npm test` runs them all; `npx vitest run --project unit` runs one.
 export default defineConfig({
   test: {
+    // Two test files at a time (Vitest's default here was one, on 2 cores): the integration and e2e files
+    // spend much of their time waiting on chains, timers and child processes, so a second file fills those
+    // waits. On the 2-core VM the whole run went from 963 s to 575 s (docs/development.md).
+    maxWorkers: 2,
     setupFiles: ["test/setup/console.ts"],
     // ONNX Runtime's telemetry off in every test process, whatever imports it (ml/ort-telemetry-off.ts).
     env: { ORT_DISABLE_TELEMETRY: "1" },
