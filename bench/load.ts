@@ -7,7 +7,8 @@
  * the home page, list pages, bounty pages and their JSON. Every answer must be a 200.
  *
  * The last line is one JSON object: rps, p50_ms, p95_ms, p99_ms, errors. The load generator (node:http,
- * kept-alive connections, gzip accepted) shares the machine's cores with the server.
+ * kept-alive connections, gzip accepted) shares the machine's cores with the server. BENCH_CPU_PROF=<dir>
+ * writes the server's CPU profile there (bench/lib/profile.ts).
  */
 import http from "node:http";
 import { parseArgs } from "node:util";
@@ -19,6 +20,7 @@ import { startRedis } from "../scripts/lib/services.js";
 import { buildWeb, serveWeb, webReady } from "../test/setup/web.js";
 import { Cleanups } from "./lib/cleanups.js";
 import { benchDatabase } from "./lib/database.js";
+import { cpuProfileOptions } from "./lib/profile.js";
 import { get, percentile, seed, TOKEN_PRICES } from "./lib/web-seed.js";
 
 const { values } = parseArgs({
@@ -105,13 +107,17 @@ try {
   for (const spec of Object.values(exampleSpecs)) await registerSpec(handle.db, spec);
   await handle.close();
   await seed(database.url, { bounties: BOUNTIES, contributions: CONTRIBUTIONS, say });
-  const web = await serveWeb(build, {
-    RPC_URL: "http://127.0.0.1:9",
-    REDIS_URL: redis.url,
-    DATABASE_URL: database.url,
-    TOKEN_PRICES,
-    LOG_LEVEL: "warn",
-  });
+  const web = await serveWeb(
+    build,
+    {
+      RPC_URL: "http://127.0.0.1:9",
+      REDIS_URL: redis.url,
+      DATABASE_URL: database.url,
+      TOKEN_PRICES,
+      LOG_LEVEL: "warn",
+    },
+    cpuProfileOptions(),
+  );
   cleanups.add(() => web.server.stop(5_000));
   await webReady(web);
 

@@ -32,7 +32,6 @@
  * measure the machine as much as the server.
  */
 import http from "node:http";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { exampleSpecs } from "../core/spec.examples.js";
 import { migrateDb, openDb } from "../db/client.js";
@@ -42,6 +41,7 @@ import { startRedis } from "../scripts/lib/services.js";
 import { buildWeb, serveWeb, webReady } from "../test/setup/web.js";
 import { Cleanups } from "./lib/cleanups.js";
 import { benchDatabase } from "./lib/database.js";
+import { cpuProfileOptions } from "./lib/profile.js";
 import { percentile, seed, TOKEN_PRICES, timeRequests } from "./lib/web-seed.js";
 
 const { values } = parseArgs({
@@ -161,7 +161,6 @@ try {
   await seed(dbUrl, { bounties: BOUNTIES, contributions: CONTRIBUTIONS, say });
   say(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-  const profileDir = process.env.BENCH_CPU_PROF;
   const web = await serveWeb(
     build,
     // The shared page cache off: this bench measures what a render costs (bench:load measures the cache).
@@ -172,16 +171,7 @@ try {
       TOKEN_PRICES,
       PAGE_CACHE_FRESH_MS: "0",
     },
-    profileDir
-      ? {
-          nodeArgs: [
-            "--cpu-prof",
-            `--cpu-prof-dir=${path.resolve(profileDir)}`,
-            "-r",
-            path.join(import.meta.dirname, "lib/exit-on-signal.cjs"),
-          ],
-        }
-      : {},
+    cpuProfileOptions(),
   );
   cleanups.add(() => web.server.stop(5_000));
   await webReady(web);

@@ -13,7 +13,8 @@
  *   nonce of a public page is as public as the page, for as long as it is cached.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import type { NextFunction, Request, Response } from "express";
 import { LRUCache } from "lru-cache";
 
@@ -38,6 +39,8 @@ export interface PageCacheOptions {
   /** The session cookie's name: requests carrying it are never served from the cache. */
   sessionCookie: string;
 }
+
+const gzipAsync = promisify(gzip);
 
 /** Response headers that describe one transfer, not the page. */
 const TRANSFER_HEADERS = new Set([
@@ -65,7 +68,8 @@ export function pageCache(options: PageCacheOptions) {
         status: response.status,
         headers,
         body,
-        gzip: gzipSync(body),
+        // On libuv's thread pool: a large page compressed inline would hold up every other request.
+        gzip: await gzipAsync(body),
         etag: `W/"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`,
         nonce,
         renderedAt: Date.now(),

@@ -620,6 +620,32 @@ export async function bountyDetail(
   };
 }
 
+/** What the bounty API answers for an indexed bounty: its row's public facts and how many submissions it has. */
+export interface BountySummary {
+  bounty: typeof bounties.$inferSelect;
+  submissionCount: number;
+}
+
+/**
+ * A bounty's row and its number of submissions, in one statement: what `/api/bounties/:id` needs, without
+ * the page's timeline, charts and tables (`bountyDetail`). Undefined when the bounty is not indexed.
+ */
+export async function bountySummary(
+  db: Database,
+  chainId: number,
+  bountyId: string,
+): Promise<BountySummary | undefined> {
+  const [row] = await db
+    .select({
+      bounty: bounties,
+      submissionCount: sql<number>`(select count(*) from ${submissions}
+        where ${submissions.chainId} = ${chainId} and ${submissions.bountyId} = ${bountyId})`.mapWith(Number),
+    })
+    .from(bounties)
+    .where(and(eq(bounties.chainId, chainId), eq(bounties.bountyId, bountyId)));
+  return row;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The home page's boards                                                    */
 /* ------------------------------------------------------------------------ */

@@ -2,10 +2,13 @@
  * GET /api/bounties/:bountyId: a bounty as indexed (JSON). A bounty the chain has but the indexer has not
  * reached yet answers 200 `{indexed: false}`, so a page waiting for its new bounty polls without errors;
  * one the chain does not have is a 404.
+ *
+ * An indexed bounty's answer is the same for every anonymous caller, so the shared page cache serves it
+ * (server/page-cache.ts: dropped when the indexer writes); `{indexed: false}` is a passing state, never kept.
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { bountyBoardAbi } from "../../contracts/abi.js";
-import { bountyDetail } from "../models/bounty.server.js";
+import { bountySummary } from "../models/bounty.server.js";
 import { platformContracts } from "../models/deployment.server.js";
 import { services } from "../services.server.js";
 import { apiError, onlyMethods } from "../utils/api.server.js";
@@ -14,10 +17,9 @@ export async function loader({ params }: LoaderFunctionArgs) {
   const bountyId = params.bountyId ?? "";
   if (!/^[1-9]\d{0,77}$/.test(bountyId)) throw apiError(400, "bountyId must be a positive whole number");
   const { db, chain, config } = await services();
-  const headers = { "Cache-Control": "no-store" };
-  const detail = await bountyDetail(db.db, config.CHAIN_ID, bountyId);
-  if (detail) {
-    const { bounty } = detail;
+  const summary = await bountySummary(db.db, config.CHAIN_ID, bountyId);
+  if (summary) {
+    const { bounty } = summary;
     return Response.json(
       {
         indexed: true,
@@ -31,9 +33,9 @@ export async function loader({ params }: LoaderFunctionArgs) {
         fundingDeadline: bounty.fundingDeadline,
         deliveryDeadline: bounty.deliveryDeadline,
         specHash: bounty.specHash,
-        submissions: detail.submissions.length,
+        submissions: summary.submissionCount,
       },
-      { headers },
+      { headers: { "Cache-Control": "public, no-cache" } },
     );
   }
   const { board } = await platformContracts(db.db, config.CHAIN_ID);
@@ -46,7 +48,9 @@ export async function loader({ params }: LoaderFunctionArgs) {
         );
       })
     : [0n];
-  if (BigInt(bountyId) <= count) return Response.json({ indexed: false, bountyId }, { headers });
+  if (BigInt(bountyId) <= count) {
+    return Response.json({ indexed: false, bountyId }, { headers: { "Cache-Control": "no-store" } });
+  }
   throw apiError(404, `no bounty ${bountyId} on chain ${config.CHAIN_ID}`);
 }
 

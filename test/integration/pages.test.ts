@@ -676,6 +676,24 @@ describe("the bounty page", () => {
     }
   });
 
+  it("answers a bounty's JSON from the shared page cache, with its submissions counted", async () => {
+    const first = await fetch(`${web.url}/api/bounties/26`);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({
+      indexed: true,
+      bountyId: "26",
+      status: "Funded",
+      submissions: 2,
+    });
+    const second = await fetch(`${web.url}/api/bounties/26`);
+    // One render for every anonymous caller (the indexer's writes drop it: server/page-cache.ts).
+    expect(second.headers.get("x-page-cache")).toMatch(/^(fresh|stale)$/);
+    expect(second.headers.get("etag")).toBe(first.headers.get("etag"));
+    const missing = await fetch(`${web.url}/api/bounties/999`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: string }).error).toMatch(/no bounty 999/);
+  });
+
   it("answers 400 for a malformed id and 404 for an unknown bounty", async () => {
     expect((await get("/bounties/abc")).status).toBe(400);
     expect((await get("/bounties/0")).status).toBe(400);
