@@ -60,6 +60,8 @@ import {
   type FieldErrors,
   PROPOSE_LIMITS,
   parseProposeForm,
+  previewSpecHash,
+  type SpecHashPreview,
   type SpecOverrides,
 } from "../utils/propose-form.js";
 import { requireCsrf, requireRole, requireUser } from "../utils/session.server.js";
@@ -499,6 +501,15 @@ export default function Propose() {
   const [taskType, setTaskType] = useState<TaskType>("classification");
   const example = exampleSpecs[taskType];
   const errors = actionData && !actionData.ok ? actionData.errors : {};
+  const formRef = useRef<HTMLFormElement>(null);
+  // The spec hash as typed, computed in the browser (null before hydration: the server cannot know it).
+  const [preview, setPreview] = useState<SpecHashPreview | null>(null);
+  const refreshPreview = () => {
+    if (formRef.current) setPreview(previewSpecHash(new FormData(formRef.current)));
+  };
+  // Again once a task switch has re-rendered its fields with their defaults.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: recomputed from the form's DOM, not from props
+  useEffect(refreshPreview, [taskType]);
 
   if (!isDao) {
     return (
@@ -520,7 +531,14 @@ export default function Propose() {
         The spec and the private eval set are stored first; then your wallet signs <code>createBounty</code>{" "}
         with their hashes, which freezes them on-chain.
       </p>
-      <Form method="post" encType="multipart/form-data" className="propose" noValidate>
+      <Form
+        ref={formRef}
+        method="post"
+        encType="multipart/form-data"
+        className="propose"
+        noValidate
+        onChange={refreshPreview}
+      >
         <input type="hidden" name="csrf" value={user?.csrf ?? ""} />
         <fieldset>
           <legend>The model</legend>
@@ -777,6 +795,7 @@ export default function Propose() {
             switch accounts in your wallet, or sign in again.
           </p>
         ) : null}
+        <SpecHashLine preview={preview} form={formRef} />
         <button type="submit" disabled={navigation.state !== "idle"}>
           {navigation.state === "submitting" ? "Storing the spec and eval set…" : "Store and propose"}
         </button>
@@ -790,6 +809,34 @@ export default function Propose() {
         />
       ) : null}
     </>
+  );
+}
+
+/** The spec hash the proposal will freeze, as the form is typed (see `previewSpecHash`). */
+function SpecHashLine({
+  preview,
+  form,
+}: {
+  preview: SpecHashPreview | null;
+  form: React.RefObject<HTMLFormElement | null>;
+}) {
+  let text: React.ReactNode;
+  if (preview === null) {
+    text = "computed here as you type, once the page has loaded.";
+  } else if (preview.kind === "hash") {
+    text = <code className="break-all">{preview.specHash}</code>;
+  } else if (preview.kind === "incomplete") {
+    // The field as its label names it.
+    const label =
+      form.current?.querySelector(`label[for="propose-${preview.field}"]`)?.textContent ?? preview.field;
+    text = `not yet: ${label}: ${preview.message.replace(/\.$/, "")}.`;
+  } else {
+    text = `shown once the form is stored, before your wallet signs: ${preview.reason}.`;
+  }
+  return (
+    <p className="muted" style={{ gridColumn: "1 / -1", margin: 0 }} id="spec-hash-preview">
+      Spec hash to freeze on-chain: {text}
+    </p>
   );
 }
 

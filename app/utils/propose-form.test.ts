@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { blobsClassifierSpec, hindiGptSpec } from "../../core/spec.examples.js";
+import { specHash } from "../../core/spec.js";
 import { DATA_FORMATS, DEFAULT_HELD_OUT, IMPORT_LIMITS } from "../../ml/import.js";
-import { DATA_FILE_FORMATS, dataSourceOf, PROPOSE_LIMITS, parseProposeForm } from "./propose-form.js";
+import {
+  DATA_FILE_FORMATS,
+  dataSourceOf,
+  PROPOSE_LIMITS,
+  parseProposeForm,
+  previewSpecHash,
+} from "./propose-form.js";
 
 const terms = {
   token: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
@@ -244,6 +251,40 @@ describe("spec overrides from the data", () => {
     expect(parsed.ok ? {} : parsed.errors).toEqual({
       alphabet:
         "type the alphabet, or leave it empty and upload a text corpus (or pick builtin:hindi) to use its characters",
+    });
+  });
+});
+
+describe("previewSpecHash", () => {
+  it("is the hash the stored proposal freezes, for a spec the form alone decides", () => {
+    const parsed = parseProposeForm(form(blobs));
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const preview = previewSpecHash(form(blobs));
+    expect(preview).toEqual({ kind: "hash", specHash: specHash(parsed.spec) });
+    // Any change to the spec changes it; the terms (funding, periods) are not part of the spec.
+    expect(previewSpecHash(form({ ...blobs, target: "0.91" }))).not.toEqual(preview);
+    expect(previewSpecHash(form({ ...blobs, goal: "5000" }))).toEqual(preview);
+  });
+
+  it("names the first field the spec still lacks", () => {
+    expect(previewSpecHash(form({ ...blobs, name: "" }))).toMatchObject({
+      kind: "incomplete",
+      field: "name",
+    });
+    expect(previewSpecHash(form({ ...blobs, numFeatures: "x" }))).toMatchObject({
+      kind: "incomplete",
+      field: "numFeatures",
+    });
+  });
+
+  it("waits for the data where the server completes the spec from it", () => {
+    const withFile = form(blobs);
+    withFile.set("dataFile", new File(["a,label\n1,0\n"], "data.csv"));
+    expect(previewSpecHash(withFile)).toMatchObject({ kind: "fromData" });
+    const lm = form({ ...blobs, taskType: "causal-lm", metric: "perplexity", target: "20", alphabet: "" });
+    expect(previewSpecHash(lm)).toMatchObject({
+      kind: "fromData",
+      reason: expect.stringMatching(/alphabet/),
     });
   });
 });

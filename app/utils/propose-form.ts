@@ -18,6 +18,7 @@ import {
   METRICS,
   type MetricName,
   metricsForTask,
+  specHash,
   TASK_TYPES,
   type TaskType,
 } from "../../core/spec.js";
@@ -278,6 +279,44 @@ export function parseProposeForm(
   }
   if (!spec.success || !terms.success || Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, spec: spec.data, terms: { ...terms.data, periods } };
+}
+
+/** What the form can tell of its spec hash while it is typed (`previewSpecHash`). */
+export type SpecHashPreview =
+  | { kind: "hash"; specHash: `0x${string}` }
+  /** The spec is not valid yet: the first problem, at the field that shows it. */
+  | { kind: "incomplete"; field: string; message: string }
+  /** Part of the spec comes from the data, which the server reads when the form is stored. */
+  | { kind: "fromData"; reason: string };
+
+/**
+ * The hash the proposal will freeze on-chain, from the form as typed, computed in the browser before
+ * anything is stored or signed. Where the server completes the spec from the data (an uploaded data file's
+ * published training part, or a language model's alphabet read from its data), the hash is known only once
+ * it is stored: the page shows it then, before the wallet signs.
+ */
+export function previewSpecHash(form: FormData): SpecHashPreview {
+  if (fileField(form, "dataFile") && !fileField(form, "evalSet")) {
+    return {
+      kind: "fromData",
+      reason:
+        "your data file's training part is published with the spec, which names it by address and sha256",
+    };
+  }
+  const taskType = text(form, "taskType");
+  if (taskType === "causal-lm" && String(form.get("alphabet") ?? "") === "") {
+    return { kind: "fromData", reason: "the alphabet is read from the data" };
+  }
+  const spec = bountySpecSchema.safeParse(specFromForm(form));
+  if (!spec.success) {
+    const [issue] = spec.error.issues;
+    return {
+      kind: "incomplete",
+      field: issue ? fieldOfSpecPath(issue.path, taskType) : "name",
+      message: issue?.message ?? "the spec is not valid",
+    };
+  }
+  return { kind: "hash", specHash: specHash(spec.data) };
 }
 
 /** Where the bounty's data come from; see the module comment. */

@@ -128,6 +128,8 @@ describe("a DAO proposes a bounty from its own data, in Chromium", () => {
     await page.getByLabel("Classes").fill("3");
     await page.getByLabel("Held-out share").fill("0.25");
     await page.getByLabel("Data file (CSV, JSONL or text)").setInputFiles(path.join(fixtures, "flowers.csv"));
+    // The spec names its published training part, known once stored: the preview says so.
+    await page.locator("#spec-hash-preview").getByText("shown once the form is stored").waitFor();
     // Without a connected wallet the page stops at the signature, showing what will be signed.
     await page.locator("header").getByRole("button", { name: "Disconnect" }).click();
     await page.getByRole("button", { name: "Store and propose" }).click();
@@ -201,10 +203,19 @@ describe("a DAO proposes a bounty from its own data, in Chromium", () => {
   it("marks a bounty on built-in demo data as regenerable by anyone", async () => {
     await open("/propose");
     await fillTerms("Blob classifier demo");
+    // The spec hash, computed in the browser as the form is typed: what the proposal freezes on-chain.
+    const preview = page.locator("#spec-hash-preview");
+    await page.getByLabel("Name", { exact: true }).fill("");
+    await preview.getByText("not yet: Name:").waitFor();
+    await page.getByLabel("Name", { exact: true }).fill("Blob classifier demo");
+    const previewed = await preview.locator("code").textContent();
+    expect(previewed).toMatch(/^0x[0-9a-f]{64}$/);
     // No file: the default builtin:blobs data set's held-out split becomes the eval set.
     await page.getByRole("button", { name: "Store and propose" }).click();
     await page.waitForURL(/\/bounties\/\d+$/, { timeout: 60_000 });
     await page.getByRole("heading", { level: 1, name: "Blob classifier demo" }).waitFor();
+    const indexed = await fetch(`${stack.url}/api/bounties/${page.url().split("/").pop()}`);
+    expect(((await indexed.json()) as { specHash: string }).specHash.toLowerCase()).toBe(previewed);
     await page.getByText("Regenerable by anyone: demo only.").waitFor();
     await shot("bounty-builtin");
     expect(problems).toEqual([]);
