@@ -16,6 +16,7 @@ import { request as httpRequest } from "node:http";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bountyBoardAbi } from "../../contracts/abi.js";
 import { anvilAccount } from "../../core/dev-chain.js";
 import { createLogger } from "../../core/logger.js";
 import { blobsClassifierSpec } from "../../core/spec.examples.js";
@@ -26,7 +27,8 @@ import { syncDeployment } from "../../jobs/deployments/sync.js";
 import { createPool } from "../../jobs/dispatch/pools.js";
 import { heldOutSplit } from "../../ml/data.js";
 import { encodeEvalSet } from "../../ml/evalset.js";
-import { createChainClient } from "../../server/chain.js";
+import { createChainClient, type Deployment } from "../../server/chain.js";
+import { boardClients } from "../setup/board-activity.js";
 import {
   startTestAnvil,
   startTestRedis,
@@ -48,6 +50,7 @@ let db: TestDb;
 let web: WebServer;
 let poolId: string;
 let poolToken: string;
+let deployment: Deployment;
 
 const DAO = anvilAccount(1);
 const OPERATOR = anvilAccount(3);
@@ -59,6 +62,7 @@ beforeAll(async () => {
   build = buildWeb("auth-test");
   [anvil, redis, db] = await Promise.all([startTestAnvil(), startTestRedis(), testDatabase()]);
   const deployed = await deployContracts({ rpcUrl: anvil.url, deploymentsDir: dir.dir });
+  deployment = deployed.deployment;
   const chain = createChainClient(anvil.url);
   await syncDeployment(deployed.deployment, { db: db.handle.db, chain, log });
   // The indexer records the role holders (the DAO is anvil account 1).
@@ -376,6 +380,29 @@ describe("guarded actions", () => {
     expect(onchainPage).toMatch(
       /id="propose-bond-error"[^>]*>[^<]*The trainer bond may not be more than the funding goal\./,
     );
+    // Periods past the board's maximums (an admin lowered them: anvil's allow more than the form does).
+    const admin = boardClients(anvil.url, deployment);
+    const limits = await admin.publicClient.readContract({
+      address: admin.board,
+      abi: bountyBoardAbi,
+      functionName: "limits",
+    });
+    const lowered = { ...limits, maxFundingPeriod: 3 * 86_400, maxDeliveryPeriod: 10 * 86_400 };
+    await admin.send(anvilAccount(0), "setLimits", [lowered]);
+    try {
+      const tooLong = await propose(form(dao.csrf), dao.cookie); // 7 d of funding, 14 d of delivery
+      expect(tooLong.status).toBe(400);
+      const tooLongPage = await tooLong.text();
+      // The funding period keeps ten minutes for the wallet's clock (the board counts from its own block).
+      expect(tooLongPage).toMatch(
+        /id="propose-fundingPeriod-error"[^>]*>[^<]*The board allows a funding period of at most 2 d 23 h\./,
+      );
+      expect(tooLongPage).toMatch(
+        /id="propose-deliveryPeriod-error"[^>]*>[^<]*The board allows a delivery period after funding closes of at most 10 d\./,
+      );
+    } finally {
+      await admin.send(anvilAccount(0), "setLimits", [limits]);
+    }
     // An eval set that does not fit the spec: refused, and neither it nor the spec is stored.
     const wrongSet = form(dao.csrf, { numFeatures: "3" });
     const mismatch = await propose(wrongSet, dao.cookie);
