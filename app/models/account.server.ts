@@ -28,6 +28,7 @@ import {
   tokens,
 } from "../../db/schema/index.js";
 import { trainerDashboard } from "./trainer.server.js";
+import { eventsWithTokens } from "./transaction.server.js";
 
 /**
  * The fixed-point scale of the board's revenue per share (`BountyLogic.REVENUE_PRECISION`, internal to the
@@ -740,31 +741,7 @@ async function accountHistory(
     ...ACCOUNT_KEYS.map((key) => sql`${boardEvents.args} @> ${JSON.stringify({ [key]: account })}::jsonb`),
     sql`${boardEvents.args} @> ${JSON.stringify({ params: { arbiter: account } })}::jsonb`,
   ];
-  const rows = await db
-    .select({
-      txHash: boardEvents.txHash,
-      logIndex: boardEvents.logIndex,
-      blockNumber: boardEvents.blockNumber,
-      blockTime: boardEvents.blockTime,
-      eventName: boardEvents.eventName,
-      bountyId: boardEvents.bountyId,
-      args: boardEvents.args,
-      tokenSymbol: tokens.symbol,
-      tokenDecimals: tokens.decimals,
-    })
-    .from(boardEvents)
-    .leftJoin(
-      bounties,
-      and(eq(bounties.chainId, boardEvents.chainId), eq(bounties.bountyId, boardEvents.bountyId)),
-    )
-    // A bounty's token, or the token an event names itself (fees, sweeps).
-    .leftJoin(
-      tokens,
-      and(
-        eq(tokens.chainId, boardEvents.chainId),
-        eq(tokens.token, sql`coalesce(${bounties.token}, ${boardEvents.args}->>'token')`),
-      ),
-    )
+  const rows = await eventsWithTokens(db)
     .where(
       and(
         eq(boardEvents.chainId, chainId),
