@@ -277,6 +277,25 @@ describe("previewSpecHash", () => {
     });
   });
 
+  it("reads line breaks as a browser submits them (CRLF) and as the page reads them (LF) alike", () => {
+    const typed = previewSpecHash(form({ ...blobs, description: "Two lines:\nthe second." }));
+    const submitted = parseProposeForm(form({ ...blobs, description: "Two lines:\r\nthe second." }));
+    if (!submitted.ok) throw new Error(JSON.stringify(submitted.errors));
+    expect(submitted.spec.description).toBe("Two lines:\nthe second.");
+    expect(typed).toEqual({ kind: "hash", specHash: specHash(submitted.spec) });
+  });
+
+  it("says what the server would refuse about the data: none, or two files", () => {
+    expect(previewSpecHash(form({ ...blobs, trainingDataUri: "" }))).toMatchObject({
+      kind: "incomplete",
+      field: "dataFile",
+    });
+    const both = form(blobs);
+    both.set("dataFile", new File(["a,label\n1,0\n"], "data.csv"));
+    both.set("evalSet", new File(["x"], "set.evalset"));
+    expect(previewSpecHash(both)).toMatchObject({ kind: "incomplete", field: "dataFile" });
+  });
+
   it("waits for the data where the server completes the spec from it", () => {
     const withFile = form(blobs);
     withFile.set("dataFile", new File(["a,label\n1,0\n"], "data.csv"));

@@ -105,7 +105,13 @@ export interface SpecOverrides {
   trainingData?: BountySpec["trainingData"];
 }
 
-const text = (form: FormData, name: string) => String(form.get(name) ?? "").trim();
+/**
+ * A field's text with its line breaks as LF: a browser submits a textarea's newlines as CRLF, while the
+ * same form read in the page (the spec hash preview) has LF, and the spec (so its hash) must not depend on
+ * which one read it.
+ */
+const raw = (form: FormData, name: string) => String(form.get(name) ?? "").replace(/\r\n?/g, "\n");
+const text = (form: FormData, name: string) => raw(form, name).trim();
 
 /** A number field: NaN (reported as "must be a number") when it is empty or not numeric. */
 const num = (form: FormData, name: string) => {
@@ -123,7 +129,7 @@ export function specFromForm(form: FormData, overrides: SpecOverrides = {}): unk
   let inputs: unknown;
   let outputs: unknown;
   if (taskType === "causal-lm") {
-    const typed = String(form.get("alphabet") ?? "");
+    const typed = raw(form, "alphabet");
     const alphabet = typed === "" && overrides.alphabet !== undefined ? overrides.alphabet : typed;
     const size = Array.from(alphabet).length;
     task = {
@@ -249,7 +255,7 @@ export function parseProposeForm(
   } else if (!metricsForTask(taskType as TaskType).includes(text(form, "metric") as MetricName)) {
     add("metric", `a ${taskType} bounty is scored by ${metricsForTask(taskType as TaskType).join(" or ")}`);
   }
-  if (taskType === "causal-lm" && String(form.get("alphabet") ?? "") === "" && !overrides.alphabet) {
+  if (taskType === "causal-lm" && raw(form, "alphabet") === "" && !overrides.alphabet) {
     add(
       "alphabet",
       "type the alphabet, or leave it empty and upload a text corpus (or pick builtin:hindi) to use its characters",
@@ -296,7 +302,13 @@ export type SpecHashPreview =
  * it is stored: the page shows it then, before the wallet signs.
  */
 export function previewSpecHash(form: FormData): SpecHashPreview {
-  if (fileField(form, "dataFile") && !fileField(form, "evalSet")) {
+  // The server refuses a form without a data source, or with two: so does the preview.
+  const source = dataSourceOf(form);
+  if (!source.ok) {
+    const [field, message] = Object.entries(source.errors)[0] ?? [];
+    return { kind: "incomplete", field: field ?? "dataFile", message: message ?? "choose the data" };
+  }
+  if (source.source.kind === "upload") {
     return {
       kind: "fromData",
       reason:
@@ -304,7 +316,7 @@ export function previewSpecHash(form: FormData): SpecHashPreview {
     };
   }
   const taskType = text(form, "taskType");
-  if (taskType === "causal-lm" && String(form.get("alphabet") ?? "") === "") {
+  if (taskType === "causal-lm" && raw(form, "alphabet") === "") {
     return { kind: "fromData", reason: "the alphabet is read from the data" };
   }
   const spec = bountySpecSchema.safeParse(specFromForm(form));

@@ -205,6 +205,8 @@ describe("a DAO proposes a bounty from its own data, in Chromium", () => {
     await fillTerms("Blob classifier demo");
     // The spec hash, computed in the browser as the form is typed: what the proposal freezes on-chain.
     const preview = page.locator("#spec-hash-preview");
+    // Two lines: the browser submits them with CRLF, the page reads them with LF; the hash is the same.
+    await page.getByLabel("Description", { exact: true }).fill("Blobs in eight dimensions.\nA demo.");
     await page.getByLabel("Name", { exact: true }).fill("");
     await preview.getByText("not yet: Name:").waitFor();
     await page.getByLabel("Name", { exact: true }).fill("Blob classifier demo");
