@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { pageCache } from "./page-cache.js";
 
 /** A real Express server with the cache in front of a counting "render". */
-async function serve(options: { freshMs?: number; staleMs?: number; status?: number } = {}) {
+async function serve(
+  options: { freshMs?: number; staleMs?: number; status?: number; cacheControl?: string } = {},
+) {
   let renders = 0;
   let slow: Promise<void> | undefined;
   const cache = pageCache({
@@ -13,7 +15,10 @@ async function serve(options: { freshMs?: number; staleMs?: number; status?: num
       await slow;
       return new Response(`<p>${new URL(url).pathname} render ${renders} nonce ${nonce}</p>`, {
         status: options.status ?? 200,
-        headers: { "content-type": "text/html" },
+        headers: {
+          "content-type": "text/html",
+          ...(options.cacheControl && { "cache-control": options.cacheControl }),
+        },
       });
     },
     cacheable: (target) => target.startsWith("/public"),
@@ -109,6 +114,18 @@ describe("the public page cache", () => {
     closing = s.close;
     await fetch(`${s.url}/public/d`);
     await fetch(`${s.url}/public/d`);
+    expect(s.renders()).toBe(2);
+  });
+
+  it("answers a page that is not for sharing as it was rendered: its own Cache-Control, no ETag", async () => {
+    const s = await serve({ cacheControl: "no-store" });
+    closing = s.close;
+    const first = await fetch(`${s.url}/public/e`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("cache-control")).toBe("no-store");
+    expect(first.headers.get("etag")).toBeNull();
+    expect(first.headers.get("x-page-cache")).toBeNull();
+    await fetch(`${s.url}/public/e`);
     expect(s.renders()).toBe(2);
   });
 });

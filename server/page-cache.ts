@@ -99,12 +99,12 @@ export function pageCache(options: PageCacheOptions) {
       }
       if (!page) return next();
       const cacheControl = page.headers.find(([name]) => name === "cache-control")?.[1] ?? "";
-      if ((page.status !== 200 && page.status !== 404) || /private|no-store/.test(cacheControl)) {
-        // Not for sharing: answer this one request with it, but keep nothing.
-        cache.delete(key);
-      }
+      // Not for sharing: answer this one request with it, as the render said, but keep nothing.
+      const oneOff = (page.status !== 200 && page.status !== 404) || /private|no-store/.test(cacheControl);
+      if (oneOff) cache.delete(key);
       res.locals.cspNonce = page.nonce;
       res.locals.cachedPage = page;
+      res.locals.oneOffPage = oneOff;
       next();
     } catch {
       // The render failed (a dependency is down): Remix renders this request itself, with its error page.
@@ -117,14 +117,23 @@ export function pageCache(options: PageCacheOptions) {
     const page = res.locals.cachedPage as CachedPage | undefined;
     if (!page) return next();
     for (const [name, value] of page.headers) res.setHeader(name, value);
+    if (res.locals.oneOffPage === true) {
+      // Its own Cache-Control (no-store, say) stands, and it is nobody's to revalidate.
+      return send(req, res, page);
+    }
     res.setHeader("Cache-Control", "public, no-cache, s-maxage=2, stale-while-revalidate=30");
-    res.setHeader("Vary", "Accept-Encoding, Cookie");
     res.setHeader("ETag", page.etag);
     res.setHeader("X-Page-Cache", Date.now() - page.renderedAt <= options.freshMs ? "fresh" : "stale");
     if (req.get("if-none-match") === page.etag && page.status === 200) return res.status(304).end();
+    send(req, res, page);
+  }
+
+  /** The page's body, gzipped when the client takes it. */
+  function send(req: Request, res: Response, page: CachedPage) {
     const gzip = /\bgzip\b/.test(req.get("accept-encoding") ?? "");
     const body = gzip ? page.gzip : page.body;
     if (gzip) res.setHeader("Content-Encoding", "gzip");
+    res.setHeader("Vary", "Accept-Encoding, Cookie");
     res.setHeader("Content-Length", String(body.length));
     res.status(page.status);
     res.end(req.method === "HEAD" ? undefined : body);

@@ -30,7 +30,7 @@ export async function loader() {
   return {
     chainId: config.CHAIN_ID,
     topFunded: topFunded.map((b) => ({
-      bountyId: b.bountyId,
+      ...card(b),
       status: b.status,
       raised: b.raised,
       goal: b.goal,
@@ -150,7 +150,10 @@ export default function Index() {
                 {topFunded.map((b) => (
                   <tr key={b.bountyId}>
                     <td>
-                      <Link to={`/bounties/${b.bountyId}`}>#{b.bountyId}</Link>
+                      <Link to={`/bounties/${b.bountyId}`}>
+                        #{b.bountyId}
+                        {b.name ? ` ${b.name}` : ""}
+                      </Link>
                     </td>
                     <td>
                       <StatusBadge status={b.status} />
@@ -163,7 +166,9 @@ export default function Index() {
                     <td>{b.fundingValue === null ? "—" : formatValue(b.fundingValue)}</td>
                     <td>{b.backerCount}</td>
                     <td>
-                      <code title={b.createdTx}>{`${b.createdTx.slice(0, 10)}…`}</code>
+                      <Link to={`/tx/${b.createdTx}`} title={b.createdTx}>
+                        <code>{`${b.createdTx.slice(0, 10)}…`}</code>
+                      </Link>
                     </td>
                   </tr>
                 ))}
