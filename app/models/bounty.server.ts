@@ -603,12 +603,7 @@ export async function bountyDetail(
     at: lease.leasedAt.toISOString(),
     args: { pool: lease.poolId, attempt: lease.attempt, percent: lease.percent },
   }));
-  // Leases are off-chain: they go after the funding, before the first later on-chain step.
-  const later = onchain.findIndex(
-    (entry) => TIMELINE_STEPS.indexOf(entry.step) > TIMELINE_STEPS.indexOf("leased"),
-  );
-  const at = later === -1 ? onchain.length : later;
-  const timeline = [...onchain.slice(0, at), ...leased, ...onchain.slice(at)];
+  const timeline = placeLeases(onchain, leased);
   return {
     bounty,
     token: { address: bounty.token, symbol: token?.symbol ?? null, decimals: token?.decimals ?? null },
@@ -624,6 +619,27 @@ export async function bountyDetail(
 export interface BountySummary {
   bounty: typeof bounties.$inferSelect;
   submissionCount: number;
+}
+
+/**
+ * The off-chain leases (oldest first) among the on-chain steps (in chain order): never before the funding,
+ * since nothing is leased earlier, and after it by time, each before the first step that came later (a
+ * claim, a checkpoint, a share moved in the meantime). A step without a time keeps the leases before it.
+ */
+export function placeLeases(onchain: TimelineEntry[], leased: TimelineEntry[]): TimelineEntry[] {
+  // The funding may be older than the steps the timeline keeps: then by time from the first kept step.
+  const funded = onchain.findIndex((entry) => entry.step === "funded");
+  const placed = onchain.slice(0, funded + 1);
+  let next = funded + 1;
+  for (const lease of leased) {
+    while (next < onchain.length) {
+      const at = onchain[next]?.at ?? null;
+      if (at === null || lease.at === null || at > lease.at) break;
+      placed.push(onchain[next++] as TimelineEntry);
+    }
+    placed.push(lease);
+  }
+  return [...placed, ...onchain.slice(next)];
 }
 
 /**
