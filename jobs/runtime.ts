@@ -3,7 +3,7 @@
  * and a bounded graceful close. jobs/worker.ts is the process entry; tests call
  * this directly.
  */
-import { type Job, type Processor, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, type Processor, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { PublicClient } from "viem";
 import type { Logger } from "../core/logger.js";
@@ -15,12 +15,12 @@ import type { Evaluator } from "./evaluation/index.js";
 import { evaluateSubmission } from "./evaluation/index.js";
 import type { Keeper } from "./keeper/index.js";
 import {
+  type DeliverDeps,
   deliverWebhook,
   notifyBountyFinalized,
   notifyBountyFunded,
   notifyDisputeOpened,
   notifySubmissionEvaluated,
-  type WebhookPolicy,
 } from "./notifications/index.js";
 import { JOB, QUEUE, type QueueName } from "./queues.js";
 
@@ -34,8 +34,11 @@ export interface WorkerDeps {
   evaluator?: Evaluator;
   /** The keeper, for the `keeper` queue (finalizing due bounties); without it that queue is not served. */
   keeper?: Keeper;
-  /** What webhook deliveries may reach and how long they wait, for the `webhooks` queue. */
-  webhooks?: { policy: WebhookPolicy; timeoutMs: number };
+  /**
+   * What webhook deliveries may reach, how long they wait, and (with `slots`) how many may go to one
+   * account's webhook at once, for the `webhooks` queue.
+   */
+  webhooks?: Pick<DeliverDeps, "policy" | "timeoutMs" | "slots">;
 }
 
 /** Each queue's processor, dispatching on the job name. Unknown names fail permanently. */
@@ -66,10 +69,20 @@ function processors(deps: WorkerDeps): Partial<Record<QueueName, Processor>> {
       },
     }),
     ...(webhooks && {
-      [QUEUE.webhooks]: async (job: Job) => {
-        if (job.name === JOB.deliverWebhook)
-          return deliverWebhook(job.data, { db: deps.db, log: deps.log, ...webhooks });
-        throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.webhooks}`);
+      [QUEUE.webhooks]: async (job: Job, token?: string) => {
+        if (job.name !== JOB.deliverWebhook)
+          throw new UnrecoverableError(`unknown job "${job.name}" on queue ${QUEUE.webhooks}`);
+        const result = await deliverWebhook(job.data, { db: deps.db, log: deps.log, ...webhooks });
+        if ("busy" in result) {
+          // The account's webhook has every slot it may: back in the queue later, not as a failed attempt,
+          // waiting twice as long each time it finds them taken (at most 30 s), so a stalled receiver's
+          // backlog does not spin the queue.
+          const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+          const delay = Math.min(30_000, result.retryInMs * 2 ** Math.min(waits, 6));
+          await job.moveToDelayed(Date.now() + delay, token);
+          throw new DelayedError();
+        }
+        return result;
       },
     }),
     [QUEUE.notify]: async (job: Job) => {

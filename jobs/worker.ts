@@ -14,7 +14,7 @@ import { startArtifactGc } from "./artifacts/index.js";
 import { dispatcherFromEnv, startReoffers } from "./dispatch/index.js";
 import { evaluatorFromEnv } from "./evaluation/index.js";
 import { keeperFromEnv, syncKeeperSchedule } from "./keeper/index.js";
-import { startWebhookSweep } from "./notifications/index.js";
+import { startWebhookSweep, WEBHOOK_SLOTS_PER_ACCOUNT } from "./notifications/index.js";
 import { createQueue, QUEUE } from "./queues.js";
 import { startWorkers } from "./runtime.js";
 
@@ -91,7 +91,11 @@ const running = startWorkers(
     dispatch: { dispatcher, tokenPrices: config.TOKEN_PRICES },
     ...(evaluator && { evaluator }),
     ...(keeper && { keeper }),
-    webhooks: { policy: webhookPolicy(config), timeoutMs: config.WEBHOOK_TIMEOUT_MS },
+    webhooks: {
+      policy: webhookPolicy(config),
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      slots: { redis: connection, prefix: config.QUEUE_PREFIX, perAccount: WEBHOOK_SLOTS_PER_ACCOUNT },
+    },
   },
   {
     connection,

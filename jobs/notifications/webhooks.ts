@@ -9,12 +9,16 @@
  * - **Signature.** `Crowdtrain-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the
  *   webhook's secret>` (the receiver recomputes it, and refuses an old `t` against replays; see
  *   {@link signWebhook} and docs/notifications.md).
+ * - **Fairness.** At most WEBHOOK_SLOTS_PER_ACCOUNT deliveries go to one account's webhook at once (a slot
+ *   per delivery in a Redis sorted set, each expiring on its own after the timeout, so a crash leaks
+ *   nothing for long). A delivery that finds them taken waits a moment and is not counted as an attempt:
+ *   a slow or stalled receiver holds its own slots, never the queue's whole concurrency.
  * - **No SSRF.** A webhook may not reach the platform's own network: the address the host resolves to is
  *   checked at connection time (the same lookup the socket uses, so a DNS answer cannot change between
  *   check and use), refusing loopback, private, link-local and other non-public ranges unless
  *   `allowPrivate` (development, tests). Production URLs must be https.
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { lookup as dnsLookup } from "node:dns";
 import http from "node:http";
 import https from "node:https";
@@ -37,6 +41,9 @@ export const WEBHOOK_JOB_OPTIONS = {
   removeOnComplete: { count: 10_000, age: 7 * 24 * 3600 },
   removeOnFail: { count: 10_000 },
 } as const;
+
+/** The most deliveries in flight to one account's webhook (see the module comment, "Fairness"). */
+export const WEBHOOK_SLOTS_PER_ACCOUNT = 4;
 
 /** Address ranges a webhook may never reach unless private ones are allowed. */
 const NON_PUBLIC = new BlockList();
@@ -203,9 +210,49 @@ export interface DeliverDeps {
   log: Logger;
   policy: WebhookPolicy;
   timeoutMs: number;
+  /** Where the per-account delivery slots live (Redis, under the queues' prefix); without it, no limit. */
+  slots?: { redis: Redis; prefix: string; perAccount: number };
 }
 
-export type DeliverResult = { delivered: true; status: number } | { delivered: false; skipped: string };
+export type DeliverResult =
+  | { delivered: true; status: number }
+  | { delivered: false; skipped: string }
+  /** Every slot of the account's webhook is taken: try again in `retryInMs`, not as a failed attempt. */
+  | { delivered: false; busy: true; retryInMs: number };
+
+/**
+ * Takes one of the account's delivery slots; returns its release, or null when all are taken. A slot is a
+ * member of a sorted set scored by when it was taken, and counts for `ttlMs` at most. Each take counts the
+ * live slots after adding its own, in one transaction: of takes at the same moment, only those that find
+ * room keep theirs. Releasing never fails a delivery (an unreleased slot expires by itself).
+ */
+async function takeSlot(
+  slots: NonNullable<DeliverDeps["slots"]>,
+  chainId: number,
+  account: string,
+  ttlMs: number,
+  log: Logger,
+): Promise<(() => Promise<void>) | null> {
+  const key = `${slots.prefix}:webhook-slots:${chainId}:${account}`;
+  const member = randomUUID();
+  const now = Date.now();
+  const replies = await slots.redis
+    .multi()
+    .zremrangebyscore(key, "-inf", now - ttlMs)
+    .zadd(key, now, member)
+    .zcard(key)
+    .pexpire(key, ttlMs)
+    .exec();
+  const taken = replies?.[2]?.[1];
+  const release = async () => {
+    await slots.redis.zrem(key, member).catch((error: unknown) => {
+      log.warn({ err: error, account }, "a webhook delivery slot was not released: it expires by itself");
+    });
+  };
+  if (typeof taken === "number" && taken <= slots.perAccount) return release;
+  await release();
+  return null;
+}
 
 /**
  * `deliver-webhook`: POSTs one notification to its account's webhook (as it is now: a changed URL or
@@ -236,6 +283,14 @@ export async function deliverWebhook(data: unknown, deps: DeliverDeps): Promise<
     createdAt: n.createdAt.toISOString(),
   } satisfies WebhookBody);
   const problem = webhookUrlProblem(row.url, deps.policy);
+  // A slot counts a little longer than a delivery may take, so a crashed worker's slot frees itself.
+  const release =
+    problem || !deps.slots
+      ? null
+      : await takeSlot(deps.slots, n.chainId, n.account, deps.timeoutMs * 2 + 1_000, deps.log);
+  if (!problem && deps.slots && !release) {
+    return { delivered: false, busy: true, retryInMs: 500 + Math.floor(Math.random() * 1_000) };
+  }
   let result: string;
   let status = 0;
   try {
@@ -254,6 +309,8 @@ export async function deliverWebhook(data: unknown, deps: DeliverDeps): Promise<
     result = String(status);
   } catch (error) {
     result = deliveryFailure(error);
+  } finally {
+    await release?.();
   }
   await deps.db
     .update(webhooks)

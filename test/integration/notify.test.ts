@@ -69,6 +69,25 @@ import { testIndexer } from "../setup/indexer.js";
 import { waitForCompleted } from "../setup/queues.js";
 
 const log = createLogger("test", "silent");
+
+/**
+ * Sweeps until `expected` deliveries are queued in all (the sweep takes only notifications every running
+ * transaction can see: another test file's open transaction on the shared PostgreSQL server can hold them
+ * back a moment), then checks that one more sweep queues nothing.
+ */
+async function sweepUntil(db: Database, queue: Queue, expected: number): Promise<void> {
+  let queued = 0;
+  await waitUntil(
+    `${expected} webhook deliveries queued`,
+    async () => {
+      queued += await sweepWebhooks(db, queue);
+      return queued >= expected ? true : undefined;
+    },
+    10_000,
+  );
+  expect(queued).toBe(expected);
+  expect(await sweepWebhooks(db, queue)).toBe(0); // each webhook's cursor moved past them
+}
 const dir = tempDir("notify");
 const DAO = anvilAccount(1);
 const EVALUATOR = anvilAccount(2);
@@ -426,8 +445,7 @@ describe("notify", () => {
       // A new webhook gets what happens from now on, not the account's history.
       expect(await sweepWebhooks(db, webhookQueue)).toBe(0);
       await notifyFirstLease(db, 31_337, String(fulfilled), "test-pool");
-      expect(await sweepWebhooks(db, webhookQueue)).toBe(1);
-      expect(await sweepWebhooks(db, webhookQueue)).toBe(0); // its cursor moved past it
+      await sweepUntil(db, webhookQueue, 1);
       await waitUntil("the retried delivery", async () => (received.length >= 2 ? true : undefined), 30_000);
       const [first, second] = received;
       expect(second?.body).toBe(first?.body); // the same notification, again
@@ -466,4 +484,82 @@ describe("notify", () => {
       server.close();
     }
   });
+
+  it("keeps a slow webhook to its own delivery slots: another account's notification goes at once", async () => {
+    const db = testDb.handle.db;
+    const SLOW = anvilAccount(8);
+    const FAST = anvilAccount(9);
+    const perAccount = 2;
+    const SLOW_MS = 3_000;
+    let inFlight = 0;
+    let most = 0;
+    let slowDone = 0;
+    let fastAt = 0;
+    const server = http.createServer((request, response) => {
+      request.resume();
+      if (request.url !== "/slow") {
+        fastAt = Date.now();
+        response.end();
+        return;
+      }
+      inFlight++;
+      most = Math.max(most, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        slowDone++;
+        response.end();
+      }, SLOW_MS);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const webhookQueue = new Queue(QUEUE.webhooks, { connection, prefix });
+    const workers = startWorkers(
+      {
+        db,
+        chain: createChainClient(anvil.url),
+        log,
+        webhooks: {
+          policy: { allowPrivate: true, requireHttps: false },
+          timeoutMs: 5_000,
+          slots: { redis: connection, prefix, perAccount },
+        },
+      },
+      // As many jobs at once as the slow account has notifications' worth of slots, twice over.
+      { connection, prefix, concurrency: 4, queues: [QUEUE.webhooks] },
+    );
+    try {
+      await saveWebhook(db, 31_337, SLOW.address, `http://127.0.0.1:${port}/slow`);
+      await saveWebhook(db, 31_337, FAST.address, `http://127.0.0.1:${port}/fast`);
+      // Six for the slow receiver first, then one for the other account: without the slots, the four
+      // workers would all wait on the slow receiver, and the other delivery with them.
+      const note = (account: string, ref: string) => ({
+        chainId: 31_337,
+        account,
+        bountyId: String(fulfilled),
+        kind: "backed-leased" as const,
+        ref: `slots-${ref}`,
+        message: `a test notification (${ref})`,
+      });
+      await db
+        .insert(notifications)
+        .values(Array.from({ length: 6 }, (_, i) => note(SLOW.address, String(i))));
+      await db.insert(notifications).values(note(FAST.address, "fast"));
+      await sweepUntil(db, webhookQueue, 7);
+      const swept = Date.now();
+      await waitUntil("the other account's delivery", async () => (fastAt > 0 ? true : undefined), 10_000);
+      // Well before the slow receiver's first answer, which it would have had to wait for without the slots.
+      expect(fastAt - swept).toBeLessThan(SLOW_MS / 2);
+      await waitUntil("every slow delivery", async () => (slowDone >= 6 ? true : undefined), 60_000);
+      expect(most).toBe(perAccount);
+      // Waiting for a slot is not a failed attempt: each was delivered once, on its first attempt.
+      const completed = await webhookQueue.getJobs(["completed"]);
+      expect(completed.filter((job) => job.attemptsMade > 1)).toEqual([]);
+      expect(slowDone).toBe(6);
+    } finally {
+      await workers.close(5_000);
+      await webhookQueue.obliterate({ force: true });
+      await webhookQueue.close();
+      server.close();
+    }
+  }, 90_000);
 });
