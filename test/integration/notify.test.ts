@@ -43,7 +43,7 @@ import {
   type WebhookBody,
 } from "../../jobs/notifications/index.js";
 import { JOB, QUEUE } from "../../jobs/queues.js";
-import { type RunningWorkers, startWorkers } from "../../jobs/runtime.js";
+import { type RunningWorkers, startWorkers, type WorkerDeps } from "../../jobs/runtime.js";
 import { evalSetCommitment } from "../../ml/evalset.js";
 import { createChainClient } from "../../server/chain.js";
 import { createRedis } from "../../server/redis.js";
@@ -237,6 +237,35 @@ describe("notify", () => {
     await testDb?.stop();
   });
 
+  /**
+   * A receiver on this machine answering with `handle`, the webhooks queue, and `concurrency` workers
+   * delivering to it with `webhooks`' settings; `close` stops and clears them.
+   */
+  async function webhookRig(
+    handle: http.RequestListener,
+    webhooks: NonNullable<WorkerDeps["webhooks"]>,
+    concurrency: number,
+  ) {
+    const server = http.createServer(handle);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const webhookQueue = new Queue(QUEUE.webhooks, { connection, prefix });
+    const workers = startWorkers(
+      { db: testDb.handle.db, chain: createChainClient(anvil.url), log, webhooks },
+      { connection, prefix, concurrency, queues: [QUEUE.webhooks] },
+    );
+    return {
+      url: `http://127.0.0.1:${port}`,
+      queue: webhookQueue,
+      close: async () => {
+        await workers.close(5_000);
+        await webhookQueue.obliterate({ force: true });
+        await webhookQueue.close();
+        server.close();
+      },
+    };
+  }
+
   it("tells the winner and the DAO of a Verifying bounty, then the backers and shareholders once fulfilled", async () => {
     const db = testDb.handle.db;
     await waitForCompleted(queue, 6, "the unlock notified", 60_000);
@@ -416,36 +445,28 @@ describe("notify", () => {
     );
     const received: { signature: string; body: string }[] = [];
     let answer = 500; // the first delivery fails: the queue retries it
-    const server = http.createServer((request, response) => {
-      let body = "";
-      request.on("data", (chunk: Buffer) => {
-        body += chunk.toString("utf8");
-      });
-      request.on("end", () => {
-        received.push({ signature: String(request.headers["crowdtrain-signature"]), body });
-        response.statusCode = answer;
-        answer = 200;
-        response.end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    const webhookQueue = new Queue(QUEUE.webhooks, { connection, prefix });
-    const workers = startWorkers(
-      {
-        db,
-        chain: createChainClient(anvil.url),
-        log,
-        webhooks: { policy: { allowPrivate: true, requireHttps: false }, timeoutMs: 2_000 },
+    const rig = await webhookRig(
+      (request, response) => {
+        let body = "";
+        request.on("data", (chunk: Buffer) => {
+          body += chunk.toString("utf8");
+        });
+        request.on("end", () => {
+          received.push({ signature: String(request.headers["crowdtrain-signature"]), body });
+          response.statusCode = answer;
+          answer = 200;
+          response.end();
+        });
       },
-      { connection, prefix, concurrency: 1, queues: [QUEUE.webhooks] },
+      { policy: { allowPrivate: true, requireHttps: false }, timeoutMs: 2_000 },
+      1,
     );
     try {
-      await saveWebhook(db, 31_337, BACKER_A.address, `http://127.0.0.1:${port}/hook`);
+      await saveWebhook(db, 31_337, BACKER_A.address, `${rig.url}/hook`);
       // A new webhook gets what happens from now on, not the account's history.
-      expect(await sweepWebhooks(db, webhookQueue)).toBe(0);
+      expect(await sweepWebhooks(db, rig.queue)).toBe(0);
       await notifyFirstLease(db, 31_337, String(fulfilled), "test-pool");
-      await sweepUntil(db, webhookQueue, 1);
+      await sweepUntil(db, rig.queue, 1);
       await waitUntil("the retried delivery", async () => (received.length >= 2 ? true : undefined), 30_000);
       const [first, second] = received;
       expect(second?.body).toBe(first?.body); // the same notification, again
@@ -478,10 +499,7 @@ describe("notify", () => {
       expect((await findWebhook(db, 31_337, BACKER_A.address))?.lastResult).toMatch(/https/);
       expect(received).toHaveLength(2);
     } finally {
-      await workers.close(5_000);
-      await webhookQueue.obliterate({ force: true });
-      await webhookQueue.close();
-      server.close();
+      await rig.close();
     }
   });
 
@@ -495,41 +513,33 @@ describe("notify", () => {
     let most = 0;
     let slowDone = 0;
     let fastAt = 0;
-    const server = http.createServer((request, response) => {
-      request.resume();
-      if (request.url !== "/slow") {
-        fastAt = Date.now();
-        response.end();
-        return;
-      }
-      inFlight++;
-      most = Math.max(most, inFlight);
-      setTimeout(() => {
-        inFlight--;
-        slowDone++;
-        response.end();
-      }, SLOW_MS);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    const webhookQueue = new Queue(QUEUE.webhooks, { connection, prefix });
-    const workers = startWorkers(
-      {
-        db,
-        chain: createChainClient(anvil.url),
-        log,
-        webhooks: {
-          policy: { allowPrivate: true, requireHttps: false },
-          timeoutMs: 5_000,
-          slots: { redis: connection, prefix, perAccount },
-        },
+    const rig = await webhookRig(
+      (request, response) => {
+        request.resume();
+        if (request.url !== "/slow") {
+          fastAt = Date.now();
+          response.end();
+          return;
+        }
+        inFlight++;
+        most = Math.max(most, inFlight);
+        setTimeout(() => {
+          inFlight--;
+          slowDone++;
+          response.end();
+        }, SLOW_MS);
       },
-      // As many jobs at once as the slow account has notifications' worth of slots, twice over.
-      { connection, prefix, concurrency: 4, queues: [QUEUE.webhooks] },
+      {
+        policy: { allowPrivate: true, requireHttps: false },
+        timeoutMs: 5_000,
+        slots: { redis: connection, prefix, perAccount },
+      },
+      // Four workers: twice the slow account's slots.
+      4,
     );
     try {
-      await saveWebhook(db, 31_337, SLOW.address, `http://127.0.0.1:${port}/slow`);
-      await saveWebhook(db, 31_337, FAST.address, `http://127.0.0.1:${port}/fast`);
+      await saveWebhook(db, 31_337, SLOW.address, `${rig.url}/slow`);
+      await saveWebhook(db, 31_337, FAST.address, `${rig.url}/fast`);
       // Six for the slow receiver first, then one for the other account: without the slots, the four
       // workers would all wait on the slow receiver, and the other delivery with them.
       const note = (account: string, ref: string) => ({
@@ -544,7 +554,7 @@ describe("notify", () => {
         .insert(notifications)
         .values(Array.from({ length: 6 }, (_, i) => note(SLOW.address, String(i))));
       await db.insert(notifications).values(note(FAST.address, "fast"));
-      await sweepUntil(db, webhookQueue, 7);
+      await sweepUntil(db, rig.queue, 7);
       const swept = Date.now();
       await waitUntil("the other account's delivery", async () => (fastAt > 0 ? true : undefined), 10_000);
       // Well before the slow receiver's first answer, which it would have had to wait for without the slots.
@@ -552,14 +562,11 @@ describe("notify", () => {
       await waitUntil("every slow delivery", async () => (slowDone >= 6 ? true : undefined), 60_000);
       expect(most).toBe(perAccount);
       // Waiting for a slot is not a failed attempt: each was delivered once, on its first attempt.
-      const completed = await webhookQueue.getJobs(["completed"]);
+      const completed = await rig.queue.getJobs(["completed"]);
       expect(completed.filter((job) => job.attemptsMade > 1)).toEqual([]);
       expect(slowDone).toBe(6);
     } finally {
-      await workers.close(5_000);
-      await webhookQueue.obliterate({ force: true });
-      await webhookQueue.close();
-      server.close();
+      await rig.close();
     }
   }, 90_000);
 });
