@@ -21,6 +21,7 @@ import {
   notifyBountyFunded,
   notifyDisputeOpened,
   notifySubmissionEvaluated,
+  WEBHOOK_MAX_WAITS,
 } from "./notifications/index.js";
 import { JOB, QUEUE, type QueueName } from "./queues.js";
 
@@ -78,6 +79,9 @@ function processors(deps: WorkerDeps): Partial<Record<QueueName, Processor>> {
           // waiting twice as long each time it finds them taken (at most 30 s), so a stalled receiver's
           // backlog does not spin the queue.
           const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+          if (waits >= WEBHOOK_MAX_WAITS) {
+            throw new Error(`the account's webhook had every delivery slot taken ${waits} times in a row`);
+          }
           const delay = Math.min(30_000, result.retryInMs * 2 ** Math.min(waits, 6));
           await job.moveToDelayed(Date.now() + delay, token);
           throw new DelayedError();

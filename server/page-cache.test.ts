@@ -67,6 +67,7 @@ describe("the public page cache", () => {
     const etag = second.headers.get("etag") ?? "";
     const again = await fetch(`${s.url}/public/a`, { headers: { "if-none-match": etag } });
     expect(again.status).toBe(304);
+    expect(again.headers.get("vary")).toBe("Accept-Encoding, Cookie"); // as the 200 would (RFC 9110 15.4.5)
     expect(s.renders()).toBe(1);
   });
 
@@ -109,10 +110,11 @@ describe("the public page cache", () => {
     expect(fresh).toContain("render 3");
   });
 
-  it("does not keep an error answer", async () => {
+  it("does not keep an error answer, nor lets anyone else keep it", async () => {
     const s = await serve({ status: 500 });
     closing = s.close;
-    await fetch(`${s.url}/public/d`);
+    const answer = await fetch(`${s.url}/public/d`);
+    expect(answer.headers.get("cache-control")).toBe("no-store");
     await fetch(`${s.url}/public/d`);
     expect(s.renders()).toBe(2);
   });

@@ -117,8 +117,10 @@ export function pageCache(options: PageCacheOptions) {
     const page = res.locals.cachedPage as CachedPage | undefined;
     if (!page) return next();
     for (const [name, value] of page.headers) res.setHeader(name, value);
+    res.setHeader("Vary", "Accept-Encoding, Cookie");
     if (res.locals.oneOffPage === true) {
-      // Its own Cache-Control (no-store, say) stands, and it is nobody's to revalidate.
+      // Its own Cache-Control stands (no-store where it gave none), and it is nobody's to revalidate.
+      if (!res.getHeader("Cache-Control")) res.setHeader("Cache-Control", "no-store");
       return send(req, res, page);
     }
     res.setHeader("Cache-Control", "public, no-cache, s-maxage=2, stale-while-revalidate=30");
@@ -133,7 +135,6 @@ export function pageCache(options: PageCacheOptions) {
     const gzip = /\bgzip\b/.test(req.get("accept-encoding") ?? "");
     const body = gzip ? page.gzip : page.body;
     if (gzip) res.setHeader("Content-Encoding", "gzip");
-    res.setHeader("Vary", "Accept-Encoding, Cookie");
     res.setHeader("Content-Length", String(body.length));
     res.status(page.status);
     res.end(req.method === "HEAD" ? undefined : body);

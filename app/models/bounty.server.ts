@@ -563,7 +563,8 @@ export async function bountyDetail(
         .select()
         .from(leases)
         .where(and(eq(leases.chainId, chainId), eq(leases.bountyId, bountyId)))
-        .orderBy(asc(leases.leasedAt))
+        // The latest leases (the running one among them), put oldest first below.
+        .orderBy(desc(leases.leasedAt))
         .limit(50),
       db
         .select({ symbol: tokens.symbol, decimals: tokens.decimals })
@@ -593,7 +594,7 @@ export async function bountyDetail(
       (a.blockNumber as number) - (b.blockNumber as number) ||
       (a.logIndex as number) - (b.logIndex as number),
   );
-  const leased: TimelineEntry[] = leaseRows.map((lease) => ({
+  const leased: TimelineEntry[] = leaseRows.toReversed().map((lease) => ({
     key: lease.id,
     step: "leased",
     event: `Lease ${lease.status}`,

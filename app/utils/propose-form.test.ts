@@ -300,8 +300,10 @@ describe("previewSpecHash", () => {
     const withFile = form(blobs);
     withFile.set("dataFile", new File(["a,label\n1,0\n"], "data.csv"));
     expect(previewSpecHash(withFile)).toMatchObject({ kind: "fromData" });
-    const lm = form({ ...blobs, taskType: "causal-lm", metric: "perplexity", target: "20", alphabet: "" });
-    expect(previewSpecHash(lm)).toMatchObject({
+    const lm = { ...blobs, taskType: "causal-lm", metric: "perplexity", target: "20", alphabet: "" };
+    // No text corpus to read an alphabet from: the server would ask for one, and so does the preview.
+    expect(previewSpecHash(form(lm))).toMatchObject({ kind: "incomplete", field: "alphabet" });
+    expect(previewSpecHash(form({ ...lm, trainingDataUri: "builtin:hindi" }))).toMatchObject({
       kind: "fromData",
       reason: expect.stringMatching(/alphabet/),
     });

@@ -110,7 +110,7 @@ export interface SpecOverrides {
  * same form read in the page (the spec hash preview) has LF, and the spec (so its hash) must not depend on
  * which one read it.
  */
-const raw = (form: FormData, name: string) => String(form.get(name) ?? "").replace(/\r\n?/g, "\n");
+const raw = (form: FormData, name: string) => String(form.get(name) ?? "").replace(/\r\n/g, "\n");
 const text = (form: FormData, name: string) => raw(form, name).trim();
 
 /** A number field: NaN (reported as "must be a number") when it is empty or not numeric. */
@@ -256,10 +256,7 @@ export function parseProposeForm(
     add("metric", `a ${taskType} bounty is scored by ${metricsForTask(taskType as TaskType).join(" or ")}`);
   }
   if (taskType === "causal-lm" && raw(form, "alphabet") === "" && !overrides.alphabet) {
-    add(
-      "alphabet",
-      "type the alphabet, or leave it empty and upload a text corpus (or pick builtin:hindi) to use its characters",
-    );
+    add("alphabet", ALPHABET_NEEDED);
   }
   const spec = bountySpecSchema.safeParse(specFromForm(form, overrides));
   if (!spec.success) {
@@ -286,6 +283,9 @@ export function parseProposeForm(
   if (!spec.success || !terms.success || Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, spec: spec.data, terms: { ...terms.data, periods } };
 }
+
+const ALPHABET_NEEDED =
+  "type the alphabet, or leave it empty and upload a text corpus (or pick builtin:hindi) to use its characters";
 
 /** What the form can tell of its spec hash while it is typed (`previewSpecHash`). */
 export type SpecHashPreview =
@@ -317,7 +317,11 @@ export function previewSpecHash(form: FormData): SpecHashPreview {
   }
   const taskType = text(form, "taskType");
   if (taskType === "causal-lm" && raw(form, "alphabet") === "") {
-    return { kind: "fromData", reason: "the alphabet is read from the data" };
+    // Only a text corpus gives one: builtin:hindi here (an uploaded file was answered above).
+    if (source.source.kind === "builtin" && /^builtin:hindi(\?|$)/.test(source.source.uri)) {
+      return { kind: "fromData", reason: "the alphabet is read from the data" };
+    }
+    return { kind: "incomplete", field: "alphabet", message: ALPHABET_NEEDED };
   }
   const spec = bountySpecSchema.safeParse(specFromForm(form));
   if (!spec.success) {

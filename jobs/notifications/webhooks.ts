@@ -44,6 +44,11 @@ export const WEBHOOK_JOB_OPTIONS = {
 
 /** The most deliveries in flight to one account's webhook (see the module comment, "Fairness"). */
 export const WEBHOOK_SLOTS_PER_ACCOUNT = 4;
+/**
+ * How many times a delivery may find its account's slots taken before that counts as a failed attempt
+ * (about 17 minutes at the longest wait): a receiver that never frees a slot does not keep it forever.
+ */
+export const WEBHOOK_MAX_WAITS = 40;
 
 /** Address ranges a webhook may never reach unless private ones are allowed. */
 const NON_PUBLIC = new BlockList();
@@ -243,13 +248,18 @@ async function takeSlot(
     .zcard(key)
     .pexpire(key, ttlMs)
     .exec();
-  const taken = replies?.[2]?.[1];
+  const [error, taken] = replies?.[2] ?? [new Error("the transaction was discarded"), null];
+  if (error || typeof taken !== "number") {
+    await slots.redis.zrem(key, member).catch(() => {});
+    // Fails this attempt (counted, retried): a slot that cannot be counted is not a slot taken.
+    throw new Error(`could not count the webhook's delivery slots: ${error?.message ?? "no count"}`);
+  }
   const release = async () => {
     await slots.redis.zrem(key, member).catch((error: unknown) => {
       log.warn({ err: error, account }, "a webhook delivery slot was not released: it expires by itself");
     });
   };
-  if (typeof taken === "number" && taken <= slots.perAccount) return release;
+  if (taken <= slots.perAccount) return release;
   await release();
   return null;
 }

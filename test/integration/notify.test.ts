@@ -513,6 +513,7 @@ describe("notify", () => {
     let most = 0;
     let slowDone = 0;
     let fastAt = 0;
+    let firstSlowAnswer = 0;
     const rig = await webhookRig(
       (request, response) => {
         request.resume();
@@ -526,6 +527,7 @@ describe("notify", () => {
         setTimeout(() => {
           inFlight--;
           slowDone++;
+          firstSlowAnswer ||= Date.now();
           response.end();
         }, SLOW_MS);
       },
@@ -555,10 +557,9 @@ describe("notify", () => {
         .values(Array.from({ length: 6 }, (_, i) => note(SLOW.address, String(i))));
       await db.insert(notifications).values(note(FAST.address, "fast"));
       await sweepUntil(db, rig.queue, 7);
-      const swept = Date.now();
       await waitUntil("the other account's delivery", async () => (fastAt > 0 ? true : undefined), 10_000);
-      // Well before the slow receiver's first answer, which it would have had to wait for without the slots.
-      expect(fastAt - swept).toBeLessThan(SLOW_MS / 2);
+      // Before the slow receiver's first answer, which it would have had to wait for without the slots.
+      expect(firstSlowAnswer === 0 || fastAt < firstSlowAnswer).toBe(true);
       await waitUntil("every slow delivery", async () => (slowDone >= 6 ? true : undefined), 60_000);
       expect(most).toBe(perAccount);
       // Waiting for a slot is not a failed attempt: each was delivered once, on its first attempt.

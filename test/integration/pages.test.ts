@@ -13,6 +13,7 @@ import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { indexChangedChannel } from "../../core/channels.js";
 import { blobsClassifierSpec, hindiGptSpec } from "../../core/spec.examples.js";
 import { metricIdOf, specHash } from "../../core/spec.js";
 import {
@@ -705,6 +706,10 @@ describe("the bounty page", () => {
       expect(((await signedIn.json()) as { backerCount: number }).backerCount).toBe(41);
     } finally {
       await db.handle.db.update(bounties).set({ backerCount: 40 }).where(row);
+      // As the indexer does after a write: the web process drops its cached pages.
+      const publisher = new Redis(redis.url);
+      await publisher.publish(indexChangedChannel("crowdtrain"), String(CHAIN_ID));
+      publisher.disconnect();
     }
     const missing = await fetch(`${web.url}/api/bounties/999`);
     expect(missing.status).toBe(404);
