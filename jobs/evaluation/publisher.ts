@@ -20,6 +20,7 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   decodeErrorResult,
+  ExecutionRevertedError,
   encodeFunctionData,
   type Hex,
   keccak256,
@@ -67,6 +68,24 @@ function isTransient(error: unknown): boolean {
     );
   }
   return false;
+}
+
+/**
+ * Whether a failed call was the board refusing it (a revert: its error data, or the node saying "execution
+ * reverted"), as opposed to a call that never got an answer (a timeout, a dropped connection, an overloaded
+ * node), which proves nothing about the verdict and must be retried, never recorded as reverted.
+ */
+export function isRevert(error: unknown): boolean {
+  if (!(error instanceof BaseError)) return false;
+  return Boolean(
+    error.walk(
+      (e) =>
+        e instanceof ContractFunctionRevertedError ||
+        e instanceof ExecutionRevertedError ||
+        (typeof (e as { data?: unknown }).data === "string" &&
+          ((e as { data: string }).data.length ?? 0) >= 10),
+    ),
+  );
 }
 
 /** The revert reason of a failed call, decoded from the board's custom errors where possible. */
@@ -189,7 +208,8 @@ export class Publisher {
     try {
       await this.retry("simulate", () => chain.call({ ...call, account }));
     } catch (error) {
-      if (isTransient(error)) throw error;
+      // Only the board refusing it is final; anything else (a node too slow to answer) fails the job, retried.
+      if (isTransient(error) || !isRevert(error)) throw error;
       const reason = revertReason(error);
       await this.save(run, { publish: "reverted", txError: reason });
       log.error({ submissionId: String(verdict.submissionId), reason }, "publishing would revert");

@@ -390,7 +390,8 @@ describe("the evaluator on anvil", () => {
     );
     for (const [i, item] of cases.entries()) {
       const run = await runOf(ids[i] as string);
-      expect({ name: item.name, outcome: run?.outcome, publish: run?.publish }).toEqual({
+      // The run's transaction error, if any, says why a publish did not confirm.
+      expect({ name: item.name, outcome: run?.outcome, publish: run?.publish }, run?.txError ?? "").toEqual({
         name: item.name,
         outcome: "invalid",
         publish: "confirmed",
