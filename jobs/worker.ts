@@ -57,7 +57,8 @@ const stopArtifactGc =
 // Every notification also goes to its account's webhook, if it has one (signed, retried through the queue).
 const webhookQueue = createQueue(QUEUE.webhooks, connection, config.QUEUE_PREFIX);
 webhookQueue.on("error", (error) => log.error({ err: error }, "webhook queue error"));
-log.info({ policy: webhookPolicy(config) }, "webhook policy");
+const policy = webhookPolicy(config);
+log.info({ policy }, "webhook policy");
 const stopWebhookSweep = startWebhookSweep(
   { db: dbHandle.db, queue: webhookQueue, redis: connection, prefix: config.QUEUE_PREFIX, log },
   config.WEBHOOK_SWEEP_MS,
@@ -92,7 +93,7 @@ const running = startWorkers(
     ...(evaluator && { evaluator }),
     ...(keeper && { keeper }),
     webhooks: {
-      policy: webhookPolicy(config),
+      policy,
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       slots: { redis: connection, prefix: config.QUEUE_PREFIX, perAccount: WEBHOOK_SLOTS_PER_ACCOUNT },
     },

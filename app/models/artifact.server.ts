@@ -2,6 +2,10 @@
  * The artifact store's names and errors (server/artifacts.ts) and the lease uploads (jobs/artifacts), for
  * the routes that serve and take artifacts.
  */
+import { eq, sql } from "drizzle-orm";
+import type { Database } from "../../db/client.js";
+import { evaluationRuns } from "../../db/schema/index.js";
+
 export {
   claimUpload,
   leaseUpload,
@@ -10,10 +14,6 @@ export {
   uploadStored,
 } from "../../jobs/artifacts/index.js";
 export { ArtifactError, isSha256 } from "../../server/artifacts.js";
-
-import { eq, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.js";
-import { evaluationRuns } from "../../db/schema/index.js";
 
 /** Whether an evaluation run wrote this report (its sha256, as /artifacts/ names it). */
 export async function isEvaluationReport(db: Database, sha256: string): Promise<boolean> {

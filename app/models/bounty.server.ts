@@ -616,12 +616,6 @@ export async function bountyDetail(
   };
 }
 
-/** What the bounty API answers for an indexed bounty: its row's public facts and how many submissions it has. */
-export interface BountySummary {
-  bounty: typeof bounties.$inferSelect;
-  submissionCount: number;
-}
-
 /**
  * The off-chain leases (oldest first) among the on-chain steps (in chain order): never before the funding,
  * since nothing is leased earlier, and after it by time, each before the first step that came later (a
@@ -641,6 +635,12 @@ export function placeLeases(onchain: TimelineEntry[], leased: TimelineEntry[]): 
     placed.push(lease);
   }
   return [...placed, ...onchain.slice(next)];
+}
+
+/** What the bounty API answers for an indexed bounty: its row's public facts and how many submissions it has. */
+export interface BountySummary {
+  bounty: typeof bounties.$inferSelect;
+  submissionCount: number;
 }
 
 /**

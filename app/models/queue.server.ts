@@ -1,4 +1,5 @@
 /** Queue transparency for the pages: a bounty's training job, its position and estimated start. */
+import pTimeout from "p-timeout";
 import { type QueueStatus, queueStatus } from "../../jobs/dispatch/index.js";
 import { services } from "../services.server.js";
 
@@ -13,16 +14,8 @@ export class QueueUnavailable extends Error {}
  */
 export async function bountyQueueStatus(bountyId: string, timeoutMs = 1_000): Promise<QueueStatus> {
   const { dispatcher, db, config } = await services();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new QueueUnavailable(`the queues did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+  return pTimeout(queueStatus(dispatcher, db.db, config.CHAIN_ID, bountyId), {
+    milliseconds: timeoutMs,
+    message: new QueueUnavailable(`the queues did not answer within ${timeoutMs} ms`),
   });
-  try {
-    return await Promise.race([queueStatus(dispatcher, db.db, config.CHAIN_ID, bountyId), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

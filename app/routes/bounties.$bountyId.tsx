@@ -1,5 +1,6 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import pTimeout from "p-timeout";
 import { bountyBoardAbi } from "../../contracts/abi.js";
 import {
   duration,
@@ -140,15 +141,15 @@ async function readFinalizableAt(bountyId: string): Promise<string | "unavailabl
     const { board } = await platformContracts(db.db, config.CHAIN_ID);
     if (!board) return "unavailable";
     // Half a second at most: the fact is optional (the actions read it again in the browser), the page is not.
-    const at = await Promise.race([
+    const at = await pTimeout(
       chain.readContract({
         address: board,
         abi: bountyBoardAbi,
         functionName: "finalizableAt",
         args: [BigInt(bountyId)],
       }),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out")), 500).unref()),
-    ]);
+      { milliseconds: 500 },
+    );
     return at === 0n ? null : String(at);
   } catch {
     return "unavailable";

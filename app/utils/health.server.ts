@@ -2,7 +2,9 @@
  * Reachability of the platform's dependencies, for /healthz. Each probe runs
  * with a timeout and in parallel; the report names every failing part.
  */
+
 import type { Redis } from "ioredis";
+import pTimeout from "p-timeout";
 import type { PublicClient } from "viem";
 import { type Database, pingDb } from "../../db/client.js";
 
@@ -34,17 +36,14 @@ async function probe(
   run: () => Promise<Record<string, unknown> | undefined>,
 ): Promise<ComponentHealth> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const detail = await pTimeout(run(), {
+      milliseconds: timeoutMs,
+      message: `no answer within ${timeoutMs} ms`,
     });
-    const detail = await Promise.race([run(), timeout]);
     return { ok: true, latencyMs: Math.round(performance.now() - started), ...(detail ? { detail } : {}) };
   } catch (error) {
     return { ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
